@@ -1,0 +1,166 @@
+"""Demo data for `make run`: the directory of DESIGN.md, the commission's offices,
+30 liaison points, 30 supervisors and one account per role. Idempotent: running it
+again updates the same rows by their natural keys and creates nothing twice."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from envopt.setup.roles import ROLES, roles_install
+from liaison.models import Department, LiaisonPoint, Office, Supervisor
+
+S = Department.System
+
+# name, short name, system, key department, mailbox
+DEPARTMENTS = [
+    ("市市场监督管理局", "市场监管局", S.MARKET_REGULATION, True, "scjg"),
+    ("市税务局", "税务局", S.TAXATION, True, "sw"),
+    ("市质量技术监督局", "质监局", S.QUALITY, True, "zj"),
+    ("市生态环境局", "环保局", S.ENVIRONMENT, True, "hb"),
+    ("市住房和城乡建设局", "住建局", S.CONSTRUCTION, True, "zjj"),
+    ("市交通运输局", "交通局", S.TRANSPORT, True, "jt"),
+    ("市公安局", "公安局", S.PUBLIC_SECURITY, False, "ga"),
+    ("市人力资源和社会保障局", "人社局", S.HUMAN_RESOURCES, False, "rs"),
+    ("市自然资源和规划局", "自然资源局", S.NATURAL_RESOURCES, False, "zr"),
+    ("市行政服务中心", "行政服务中心", S.ADMINISTRATIVE_SERVICE, False, "xzfw"),
+    ("市供电公司", "供电公司", S.UTILITIES, False, "gd"),
+    ("市消防救援支队", "消防支队", S.OTHER, False, ""),  # no e-mail: flagged in the admin
+]
+
+OFFICES = [
+    ("监察投诉中心", "tsz"),
+    ("党风政风监督室", "dfzf"),
+    ("第一纪检监察室", "jjjc1"),
+    ("第二纪检监察室", "jjjc2"),
+    ("案件审理室", "ajsl"),
+    ("信访室", "xf"),
+]
+
+SECTORS = ["制造业", "批发零售", "建筑业", "餐饮住宿", "软件信息", "物流运输", "农产品加工", "医药"]
+PREFIXES = [
+    "华兴",
+    "鑫源",
+    "恒通",
+    "瑞丰",
+    "金禾",
+    "远航",
+    "宏达",
+    "博创",
+    "盛世",
+    "新锐",
+    "嘉禾",
+    "永安",
+    "天成",
+    "泰和",
+    "众联",
+]
+SUFFIXES = ["机械制造有限公司", "商贸有限公司"]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧"
+GIVEN = ["建国", "秀英", "志强", "海燕", "立新", "红梅", "国庆", "丽华", "晓东", "文静"]
+
+DEMO_PASSWORD_SUFFIX = "-demo-2026"  # noqa: S105 - demo accounts; seed_demo refuses production
+
+# username, role, display name
+ACCOUNTS = [
+    ("admin", "administrator", "系统管理员"),
+    ("intake", "intake_officer", "受理员 王敏"),
+    ("handler", "case_handler", "承办人 李强"),
+    ("officehead", "office_head", "主任 张华"),
+    ("leader", "leader", "委领导 陈明"),
+    ("dept", "department_user", "市场监管局联络员"),
+    ("liaison", "liaison_reporter", "联系点 华兴机械"),
+    ("supervisor", "liaison_reporter", "监督员 王建国"),
+]
+
+
+def demo_password(username: str) -> str:
+    return f"{username}{DEMO_PASSWORD_SUFFIX}"
+
+
+def _enterprise(i: int) -> str:
+    return f"{PREFIXES[i % len(PREFIXES)]}{SUFFIXES[i // len(PREFIXES) % len(SUFFIXES)]}"
+
+
+def _person(i: int) -> str:
+    return f"{SURNAMES[i % len(SURNAMES)]}{GIVEN[i % len(GIVEN)]}"
+
+
+@transaction.atomic
+def demo_install() -> dict[str, int]:
+    """Install the demo directory and accounts; return how many rows of each kind exist."""
+    groups = roles_install(strict=True)
+    User = get_user_model()
+
+    departments = {}
+    for name, short, system, is_key, box in DEPARTMENTS:
+        departments[short], _created = Department.objects.update_or_create(
+            name=name,
+            defaults={
+                "short_name": short,
+                "system": system,
+                "is_key": is_key,
+                "email": f"{box}@dept.envopt.example" if box else "",
+                "head_name": f"{short}局长" if box else "",
+                "head_email": f"{box}-head@dept.envopt.example" if box else "",
+                "supervising_leader": "纪委副书记 赵刚",
+                "supervising_leader_email": "leader@jw.envopt.example",
+            },
+        )
+
+    offices = {}
+    for name, box in OFFICES:
+        offices[name], _created = Office.objects.update_or_create(
+            name=name, defaults={"email": f"{box}@jw.envopt.example"}
+        )
+
+    users = {}
+    for username, role, display in ACCOUNTS:
+        user, created = User.objects.get_or_create(username=username)
+        if created:
+            user.set_password(demo_password(username))
+        user.first_name = display
+        user.email = f"{username}@demo.envopt.example"
+        user.is_staff = ROLES[role]["staff"]
+        user.is_superuser = role == "administrator"
+        user.save()
+        user.groups.set([groups[role]])
+        users[username] = user
+
+    offices["监察投诉中心"].members.add(users["intake"], users["handler"], users["officehead"])
+    Office.objects.filter(pk=offices["监察投诉中心"].pk).update(head=users["officehead"])
+    departments["市场监管局"].members.add(users["dept"])
+
+    base = datetime.date(2026, 3, 1)
+    for i in range(30):
+        LiaisonPoint.objects.update_or_create(
+            enterprise_name=_enterprise(i),
+            defaults={
+                "sector": SECTORS[i % len(SECTORS)],
+                "address": f"经济开发区{i + 1}号路{(i * 7) % 90 + 10}号",
+                "contact_name": _person(i),
+                "phone": f"1390000{i:04d}",
+                "appointed_on": base + datetime.timedelta(days=i),
+                "term_ends_on": datetime.date(2028, 2, 28),
+                "user": users["liaison"] if i == 0 else None,
+            },
+        )
+        Supervisor.objects.update_or_create(
+            name=_person(i + 7),
+            enterprise_name=_enterprise(29 - i),
+            defaults={
+                "position": "总经理" if i % 2 else "办公室主任",
+                "phone": f"1380000{i:04d}",
+                "appointed_on": base + datetime.timedelta(days=i),
+                "term_ends_on": datetime.date(2028, 2, 28),
+                "user": users["supervisor"] if i == 0 else None,
+            },
+        )
+
+    return {
+        "departments": Department.objects.count(),
+        "offices": Office.objects.count(),
+        "liaison points": LiaisonPoint.objects.count(),
+        "supervisors": Supervisor.objects.count(),
+        "accounts": len(users),
+    }

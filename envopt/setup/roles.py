@@ -1,0 +1,106 @@
+"""Roles as data: one Django group per role, with the permissions its work needs and no more.
+
+Each later app adds its permissions to the table below. ``roles_install`` makes the
+groups match the table exactly (a permission removed here is removed from the group),
+and runs after every ``migrate``.
+"""
+
+import logging
+
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+DIRECTORY_VIEW = [
+    "liaison.view_department",
+    "liaison.view_office",
+    "liaison.view_liaisonpoint",
+    "liaison.view_supervisor",
+]
+
+ALL_PERMISSIONS = "__all__"
+
+# key: (group name, description, permissions, is_staff)
+ROLES: dict[str, dict] = {
+    "administrator": {
+        "group": "Administrator",
+        "label": _("Administrator"),
+        "permissions": ALL_PERMISSIONS,
+        "staff": True,
+    },
+    "intake_officer": {
+        "group": "Intake officer",
+        "label": _("Intake officer"),
+        "permissions": [*DIRECTORY_VIEW],
+        "staff": True,
+    },
+    "case_handler": {
+        "group": "Case handler",
+        "label": _("Case handler"),
+        "permissions": [*DIRECTORY_VIEW],
+        "staff": True,
+    },
+    "office_head": {
+        "group": "Office head",
+        "label": _("Office head"),
+        "permissions": [*DIRECTORY_VIEW, "liaison.change_office"],
+        "staff": True,
+    },
+    "leader": {
+        "group": "Leader",
+        "label": _("Leader"),
+        "permissions": [*DIRECTORY_VIEW],
+        "staff": True,
+    },
+    "department_user": {
+        "group": "Department user",
+        "label": _("Department user"),
+        "permissions": ["liaison.access_department_portal"],
+        "staff": False,
+    },
+    "liaison_reporter": {
+        "group": "Liaison point or supervisor",
+        "label": _("Liaison point or supervisor"),
+        "permissions": ["liaison.access_liaison_portal"],
+        "staff": False,
+    },
+}
+
+
+def _permissions_for(codes: list[str], *, strict: bool) -> list[Permission]:
+    query = Q()
+    for code in codes:
+        app_label, codename = code.split(".", 1)
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    found = list(Permission.objects.filter(query).select_related("content_type")) if codes else []
+    missing = set(codes) - {f"{p.content_type.app_label}.{p.codename}" for p in found}
+    if missing:
+        message = f"Unknown permissions in the role table: {sorted(missing)}"
+        if strict:
+            raise ImproperlyConfigured(message)
+        logger.warning(message)
+    return found
+
+
+@transaction.atomic
+def roles_install(*, strict: bool = True) -> dict[str, Group]:
+    """Create or update every role's group so that its permissions equal the table's."""
+    groups = {}
+    for key, role in ROLES.items():
+        group, _created = Group.objects.get_or_create(name=role["group"])
+        if role["permissions"] == ALL_PERMISSIONS:
+            permissions = list(Permission.objects.all())
+        else:
+            permissions = _permissions_for(role["permissions"], strict=strict)
+        group.permissions.set(permissions)
+        groups[key] = group
+    return groups
+
+
+def roles_install_after_migrate(sender, using="default", **kwargs) -> None:
+    # During a partial migrate some permissions may not exist yet: warn, don't fail.
+    roles_install(strict=False)

@@ -1,0 +1,50 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from envopt.setup.demo import ACCOUNTS, demo_password
+from liaison.models import Department, LiaisonPoint, Office, Supervisor
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent(capsys):
+    call_command("seed_demo")
+    first = (
+        Department.objects.count(),
+        Office.objects.count(),
+        LiaisonPoint.objects.count(),
+        Supervisor.objects.count(),
+        get_user_model().objects.count(),
+    )
+    call_command("seed_demo", "--quiet-logins")
+    second = (
+        Department.objects.count(),
+        Office.objects.count(),
+        LiaisonPoint.objects.count(),
+        Supervisor.objects.count(),
+        get_user_model().objects.count(),
+    )
+    assert first == second
+    assert first[2] == 30 and first[3] == 30
+    assert Department.objects.filter(is_key=True).count() == 6
+
+
+@pytest.mark.django_db
+def test_seed_demo_prints_working_logins(capsys, client):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    for username, _role, _display in ACCOUNTS:
+        assert f"{username}" in out and demo_password(username) in out
+    assert client.login(username="intake", password=demo_password("intake"))
+    assert client.get("/admin/").status_code == 200
+    client.logout()
+    assert client.login(username="dept", password=demo_password("dept"))
+    # A department user is not staff: the admin sends them to its login page.
+    assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_production(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo")

@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from envopt.core.views import healthz
+
+admin.site.site_header = _("envopt staff workplace")
+admin.site.site_title = _("envopt")
+admin.site.index_title = _("Complaint centre")
+
+accounts_patterns = (
+    [
+        path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+        path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    ],
+    "accounts",
+)
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include(accounts_patterns)),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,160 @@
+"""The directory: departments complained about, the commission's offices, liaison points
+and enterprise supervisors, with the user accounts that act for each of them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from envopt.core.models import TimeStampedModel
+
+
+class Department(TimeStampedModel):
+    """A government department or unit that can be complained about and handle referrals."""
+
+    class System(models.TextChoices):
+        MARKET_REGULATION = "market", _("Market regulation (industry and commerce)")
+        TAXATION = "tax", _("Taxation")
+        QUALITY = "quality", _("Quality supervision")
+        ENVIRONMENT = "environment", _("Environmental protection")
+        CONSTRUCTION = "construction", _("Housing and urban construction")
+        TRANSPORT = "transport", _("Transport")
+        PUBLIC_SECURITY = "police", _("Public security")
+        HUMAN_RESOURCES = "hr", _("Human resources and social security")
+        NATURAL_RESOURCES = "land", _("Natural resources")
+        ADMINISTRATIVE_SERVICE = "service", _("Administrative service centre")
+        UTILITIES = "utilities", _("Public utilities")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    system = models.CharField(_("system"), max_length=20, choices=System.choices, default=System.OTHER)
+    is_key = models.BooleanField(
+        _("key department"),
+        default=False,
+        help_text=_(
+            "Key departments (industry and commerce, tax, quality, environment, "
+            "construction, transport) are supervised more closely."
+        ),
+    )
+    email = models.EmailField(_("e-mail for referrals"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    head_name = models.CharField(_("head of unit"), max_length=60, blank=True)
+    head_email = models.EmailField(_("head of unit e-mail"), blank=True)
+    supervising_leader = models.CharField(_("supervising leader"), max_length=60, blank=True)
+    supervising_leader_email = models.EmailField(_("supervising leader e-mail"), blank=True)
+    language = models.CharField(
+        _("e-mail language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="departments", verbose_name=_("portal users")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        permissions = [("access_department_portal", _("Can use the department portal"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Office(TimeStampedModel):
+    """An office (厅室) of the commission; owns cases and ledger tasks."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="offices_headed",
+        verbose_name=_("office head"),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="offices", verbose_name=_("members")
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Appointment(TimeStampedModel):
+    """What liaison points and supervisors share: an appointment with a term and a login."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        ENDED = "ended", _("Ended")
+
+    enterprise_name = models.CharField(_("enterprise"), max_length=120)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    appointed_on = models.DateField(_("appointed on"))
+    term_ends_on = models.DateField(_("term ends on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("portal login"),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class LiaisonPoint(Appointment):
+    """One of the SME liaison points (中小企业联系点)."""
+
+    sector = models.CharField(_("sector"), max_length=60, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=60)
+
+    class Meta:
+        ordering = ["enterprise_name"]
+        verbose_name = _("SME liaison point")
+        verbose_name_plural = _("SME liaison points")
+        permissions = [("access_liaison_portal", _("Can file complaints for enterprises"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(term_ends_on__isnull=True) | Q(term_ends_on__gte=models.F("appointed_on")),
+                name="liaisonpoint_term_after_appointment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.enterprise_name
+
+
+class Supervisor(Appointment):
+    """An enterprise economic-environment supervisor (经济环境监督员)."""
+
+    name = models.CharField(_("name"), max_length=60)
+    position = models.CharField(_("position"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("enterprise supervisor")
+        verbose_name_plural = _("enterprise supervisors")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(term_ends_on__isnull=True) | Q(term_ends_on__gte=models.F("appointed_on")),
+                name="supervisor_term_after_appointment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.enterprise_name})"

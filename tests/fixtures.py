@@ -1,0 +1,169 @@
+"""Shared fixtures: the real services, a real Celery worker, and Chromium through Playwright.
+
+With ENVOPT_REQUIRE_SERVICES=1 (set by .ci/run) the session refuses to start unless it
+runs on PostgreSQL with a Redis broker and Chromium is installed: CI never passes by
+quietly skipping the parts that need them.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls made
+# by the test itself are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+REQUIRE_SERVICES = os.environ.get("ENVOPT_REQUIRE_SERVICES") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    where = f"{db.get('HOST') or 'local'}:{db.get('PORT') or '-'}/{db['NAME']}"
+    return [
+        f"envopt database: {db['ENGINE'].rsplit('.', 1)[-1]} {where}",
+        f"envopt broker: {_redact(settings.CELERY_BROKER_URL)}",
+        f"envopt cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}",
+        f"envopt browser: {CHROMIUM if Path(CHROMIUM).exists() else 'not installed'}",
+        f"envopt services required: {REQUIRE_SERVICES}",
+    ]
+
+
+def pytest_sessionstart(session):
+    if not REQUIRE_SERVICES:
+        return
+    from django.conf import settings
+
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("DATABASE_URL does not point at PostgreSQL")
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        problems.append("CELERY_BROKER_URL does not point at Redis")
+    if not Path(CHROMIUM).exists():
+        problems.append(f"Chromium is not installed at {CHROMIUM}")
+    if problems:
+        pytest.exit("ENVOPT_REQUIRE_SERVICES=1 but " + "; ".join(problems), returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+def database_url_for_subprocess() -> str:
+    """A DATABASE_URL that reaches the database this test session is using (the test DB)."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    if s["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{s['NAME']}"
+    auth = quote(s["USER"] or "")
+    if s.get("PASSWORD"):
+        auth += ":" + quote(s["PASSWORD"])
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real Celery worker, in its own process, on the configured broker and the test database."""
+    env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(), "PYTHONUNBUFFERED": "1"}
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "envopt",
+                "worker",
+                "--loglevel=INFO",
+                "--pool=solo",
+                "-Q",
+                "default,mail,sweeps",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    proc.log_path = log_path
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+# --- Browser ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if REQUIRE_SERVICES:
+            pytest.fail(f"Chromium is required but missing at {CHROMIUM}")
+        pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
