@@ -207,6 +207,26 @@ STORAGES = {
     },
 }
 
+# --- Public intake: uploads, proof of work, rate limits ------------------------------
+INTAKE_MAX_FILES = env_int("INTAKE_MAX_FILES", 5)
+INTAKE_MAX_FILE_SIZE = env_int("INTAKE_MAX_FILE_MB", 10) * 1024 * 1024
+INTAKE_MAX_TOTAL_SIZE = env_int("INTAKE_MAX_TOTAL_MB", 25) * 1024 * 1024
+# Whole request bodies above this are refused before they are read (files included).
+INTAKE_MAX_REQUEST_SIZE = INTAKE_MAX_TOTAL_SIZE + 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = INTAKE_MAX_FILES * 2
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
+# Proof of work instead of a CAPTCHA: works offline, asks nothing of the user.
+INTAKE_POW_ENABLED = env_bool("INTAKE_POW_ENABLED", True)
+INTAKE_POW_DIFFICULTY = env_int("INTAKE_POW_DIFFICULTY", 16)
+INTAKE_RATE_LIMITS_ENABLED = env_bool("INTAKE_RATE_LIMITS_ENABLED", True)
+INTAKE_SUBMIT_RATE = env_str("INTAKE_SUBMIT_RATE", "10/h")
+INTAKE_TRACK_RATE = env_str("INTAKE_TRACK_RATE", "30/h")
+# Tracking codes are stored as HMAC-SHA256 under this key; rotating SECRET_KEY must not
+# orphan every code already handed out, so it can be set on its own.
+TRACKING_CODE_KEY = env_str("TRACKING_CODE_KEY", "") or f"tracking:{SECRET_KEY}"
+
 # --- Authentication ------------------------------------------------------------
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
