@@ -23,5 +23,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include(accounts_patterns)),
+    path("complaints/", include("complaints.urls")),
+    path("liaison/", include("complaints.portal_urls")),
     path("admin/", admin.site.urls),
 ]

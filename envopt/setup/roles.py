@@ -22,6 +22,14 @@ DIRECTORY_VIEW = [
     "liaison.view_supervisor",
 ]
 
+COMPLAINT_VIEW = [
+    "complaints.view_complaint",
+    "complaints.view_supplement",
+    "complaints.view_attachment",
+    "complaints.view_publicupdate",
+    "complaints.view_rating",
+]
+
 ALL_PERMISSIONS = "__all__"
 
 # key: (group name, description, permissions, is_staff)
@@ -35,25 +43,28 @@ ROLES: dict[str, dict] = {
     "intake_officer": {
         "group": "Intake officer",
         "label": _("Intake officer"),
-        "permissions": [*DIRECTORY_VIEW],
+        # Intake officers take the calls and letters, so they see who complained.
+        "permissions": [*DIRECTORY_VIEW, *COMPLAINT_VIEW, "complaints.add_complaint",
+                        "complaints.view_complainant_identity"],
         "staff": True,
     },
     "case_handler": {
         "group": "Case handler",
         "label": _("Case handler"),
-        "permissions": [*DIRECTORY_VIEW],
+        "permissions": [*DIRECTORY_VIEW, *COMPLAINT_VIEW, "complaints.add_complaint"],
         "staff": True,
     },
     "office_head": {
         "group": "Office head",
         "label": _("Office head"),
-        "permissions": [*DIRECTORY_VIEW, "liaison.change_office"],
+        "permissions": [*DIRECTORY_VIEW, *COMPLAINT_VIEW, "complaints.add_complaint",
+                        "complaints.view_complainant_identity", "liaison.change_office"],
         "staff": True,
     },
     "leader": {
         "group": "Leader",
         "label": _("Leader"),
-        "permissions": [*DIRECTORY_VIEW],
+        "permissions": [*DIRECTORY_VIEW, "complaints.view_complaint"],
         "staff": True,
     },
     "department_user": {

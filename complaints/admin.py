@@ -1,0 +1,123 @@
+"""The intake part of the staff workplace: record what arrives by any channel, read it,
+see possibly related complaints. A filed complaint is read-only here."""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from complaints.forms import StaffComplaintForm
+from complaints.masking import identity_for_viewer
+from complaints.models import Complaint, PublicUpdate, Rating, Supplement, reference_to_pk
+from complaints.selectors import complaint_similar
+from complaints.services import complaint_submit
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SupplementInline(ReadOnlyInline):
+    model = Supplement
+    fields = ["created_at", "from_complainant", "text"]
+    readonly_fields = fields
+
+
+class PublicUpdateInline(ReadOnlyInline):
+    model = PublicUpdate
+    fields = ["created_at", "status", "text"]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("public timeline (what the complainant sees)")
+
+
+class RatingInline(ReadOnlyInline):
+    model = Rating
+    fields = ["created_at", "level", "comment"]
+    readonly_fields = fields
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    list_display = ["reference", "received_at", "channel", "category", "unit", "status", "is_anonymous"]
+    list_display_links = ["reference"]
+    list_filter = ["status", "channel", "category", "is_anonymous",
+                   ("department", admin.RelatedOnlyFieldListFilter), "received_at"]
+    search_fields = ["description", "department_text", "department__name", "occurred_place"]
+    search_help_text = gettext_lazy("Search by reference (TS2026-000123), text or unit.")
+    date_hierarchy = "received_at"
+    list_select_related = ["department"]
+    ordering = ["-received_at", "-id"]
+    list_per_page = 50
+    show_full_result_count = False
+    inlines = [PublicUpdateInline, SupplementInline, RatingInline]
+    change_form_template = "admin/complaints/complaint/change_form.html"
+    fieldsets = [
+        (None, {"fields": ["status", "channel", "source", "received_at", "filed_by", "liaison_point",
+                           "supervisor"]}),
+        (gettext_lazy("The complaint as filed"), {"fields": [
+            "complainant_type", "is_anonymous", "department", "department_text", "category", "occurred_on",
+            "occurred_place", "description", "desired_outcome"]}),
+    ]
+
+    @admin.display(description=gettext_lazy("reference"), ordering="id")
+    def reference(self, obj):
+        return obj.reference
+
+    @admin.display(description=gettext_lazy("unit complained about"), ordering="department__name")
+    def unit(self, obj):
+        return obj.unit_display
+
+    def get_readonly_fields(self, request, obj=None):
+        # What a complainant said is evidence: nothing of a filed complaint is edited here.
+        return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        pk = reference_to_pk(search_term) if search_term.upper().startswith("TS") else None
+        if pk is not None:
+            return queryset.filter(pk=pk), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        complaint = self.get_object(request, object_id)
+        extra = {}
+        if complaint is not None:
+            identity = getattr(complaint, "identity", None) if not complaint.is_anonymous else None
+            extra = {
+                "identity": identity_for_viewer(
+                    identity, can_see=request.user.has_perm("complaints.view_complainant_identity")),
+                "attachments": list(complaint.attachments.all()),
+                "similar": complaint_similar(complaint),
+            }
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Staff record a complaint that came by phone, letter, visit, e-mail, … through the same service."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = StaffComplaintForm(request.POST or None, request.FILES or None)
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form,
+                   "title": _("Record a complaint"), "has_view_permission": True}
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            submitted = complaint_submit(
+                data=form.complaint_data(), identity=form.identity_data(), uploads=data["uploads"],
+                channel=data["channel"], source=data["source"], actor=request.user,
+                liaison_point=data.get("liaison_point"), supervisor=data.get("supervisor"),
+                received_at=data["received_at"],
+            )
+            # The code is shown on this page only: not in a message cookie, not in a URL.
+            context.update({"submitted": submitted, "title": _("Complaint recorded")})
+            return TemplateResponse(request, "admin/complaints/complaint/recorded.html", context)
+        return TemplateResponse(request, "admin/complaints/complaint/record.html", context)

@@ -1,0 +1,250 @@
+"""Intake: what a complainant said, kept apart from who they are.
+
+A complaint's content is immutable once filed; what comes later is appended
+(supplements, public updates, a rating). The complainant's identity lives in its own
+table so that it can be masked by role, and an anonymous complaint has no identity row
+at all.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from envopt.core.models import TimeStampedModel
+from liaison.models import Department, LiaisonPoint, Supervisor
+
+
+REFERENCE_PREFIX = "TS"
+
+
+def reference_for(pk: int | None, year: int | None) -> str:
+    return f"{REFERENCE_PREFIX}{year or 0:04d}-{pk or 0:06d}"
+
+
+def reference_to_pk(text: str) -> int | None:
+    """TS2026-000123 (or 2026-123, or 123) -> 123; None when it is not a reference."""
+    text = text.strip().upper().removeprefix(REFERENCE_PREFIX)
+    number = text.rsplit("-", 1)[-1]
+    return int(number) if number.isdigit() and len(number) <= 12 else None
+
+
+class Category(models.TextChoices):
+    POLICY = "policy", _("Policy not implemented")
+    PERMITS = "permits", _("Administrative approval: too many, complex or slow permits")
+    CHARGES = "charges", _("Arbitrary charges")
+    FINES = "fines", _("Arbitrary fines")
+    LEVIES = "levies", _("Arbitrary levies")
+    INSPECTIONS = "inspections", _("Arbitrary, repeated or cross inspections")
+    INACTION = "inaction", _("Inaction")
+    MISCONDUCT = "misconduct", _("Misconduct")
+    CORRUPTION = "corruption", _("Corruption (demands for favours)")
+    HARM = "harm", _("Harm to enterprise interests")
+    CONDUCT = "conduct", _("Conduct: hard to reach, rude, obstructive or slow")
+    TRAINING = "training", _("Forced training, appraisals or awards")
+    ASSOCIATIONS = "associations", _("Trade associations or intermediaries: forced services or fees")
+    OPENNESS = "openness", _("Government openness")
+    OTHER = "other", _("Other")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    HOTLINE = "hotline", _("Hotline")
+    LETTER = "letter", _("Letter")
+    VISIT = "visit", _("Visit in person")
+    EMAIL = "email", _("E-mail")
+    LIAISON_POINT = "liaison_point", _("SME liaison point")
+    SUPERVISOR = "supervisor", _("Enterprise supervisor")
+    UNANNOUNCED_VISIT = "unannounced_visit", _("Unannounced-visit finding")
+    MEDIA = "media", _("Online or media")
+    HIGHER_AUTHORITY = "higher_authority", _("Referred by a higher authority")
+
+
+class ComplainantType(models.TextChoices):
+    ENTERPRISE = "enterprise", _("Enterprise")
+    INDIVIDUAL = "individual", _("Individual")
+
+
+class PublicStatus(models.TextChoices):
+    """What the complainant sees on the tracking page."""
+
+    RECEIVED = "received", _("Received")
+    ACCEPTED = "accepted", _("Accepted")
+    NOT_ACCEPTED = "not_accepted", _("Not accepted")
+    HANDLING = "handling", _("Being handled")
+    CONCLUDED = "concluded", _("Concluded")
+
+
+class Complaint(TimeStampedModel):
+    CONTENT_FIELDS = (
+        "channel", "complainant_type", "is_anonymous", "department", "department_text", "category",
+        "occurred_on", "occurred_place", "description", "desired_outcome", "received_at",
+    )
+
+    tracking_hash = models.CharField(max_length=64, unique=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB,
+                               db_index=True)
+    source = models.CharField(_("source"), max_length=200, blank=True,
+                              help_text=_("Who passed it on: the hotline operator, the letter's "
+                                          "reference, the higher authority's document number."))
+    complainant_type = models.CharField(_("complainant"), max_length=12, choices=ComplainantType.choices)
+    is_anonymous = models.BooleanField(_("anonymous"), default=False)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="complaints", verbose_name=_("unit complained about"))
+    department_text = models.CharField(_("unit complained about (as written)"), max_length=200, blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, db_index=True)
+    occurred_on = models.DateField(_("when it happened"), null=True, blank=True)
+    occurred_place = models.CharField(_("where it happened"), max_length=200, blank=True)
+    description = models.TextField(_("what happened"))
+    desired_outcome = models.TextField(_("outcome wanted"), blank=True)
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=PublicStatus.choices,
+                              default=PublicStatus.RECEIVED, db_index=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="complaints_filed", verbose_name=_("recorded by"))
+    liaison_point = models.ForeignKey(LiaisonPoint, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="complaints", verbose_name=_("liaison point"))
+    supervisor = models.ForeignKey(Supervisor, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="complaints", verbose_name=_("supervisor"))
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        indexes = [
+            models.Index(fields=["department", "-received_at"], name="complaint_dept_received"),
+            models.Index(fields=["status", "-received_at"], name="complaint_status_received"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(department__isnull=False) | ~Q(department_text=""),
+                                   name="complaint_names_a_unit"),
+        ]
+        permissions = [("view_complainant_identity", _("Can see who complained"))]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        """The staff-facing reference, derived from the id (the tracking code is never stored)."""
+        return reference_for(self.pk, self.received_at.year if self.received_at else None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._filed_content = None if self._state.adding else self._content()
+
+    def _content(self) -> tuple:
+        return tuple(getattr(self, f if f != "department" else "department_id") for f in self.CONTENT_FIELDS)
+
+    def save(self, *args, **kwargs):
+        # Content is immutable once filed: what a complainant said is evidence.
+        if self._filed_content is not None and self._content() != self._filed_content:
+            raise ValueError("A filed complaint's content cannot be changed; append a supplement instead.")
+        super().save(*args, **kwargs)
+        self._filed_content = self._content()
+
+    @property
+    def unit_display(self) -> str:
+        return str(self.department) if self.department_id else self.department_text
+
+
+class ComplainantIdentity(models.Model):
+    """Who complained. Never created for anonymous complaints; shown only with permission."""
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="identity",
+                                     primary_key=True)
+    enterprise_name = models.CharField(_("enterprise name"), max_length=200, blank=True)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=60)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+
+    class Meta:
+        verbose_name = _("complainant identity")
+        verbose_name_plural = _("complainant identities")
+        constraints = [
+            models.CheckConstraint(condition=~Q(phone="") | ~Q(email=""), name="identity_has_a_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return self.contact_name
+
+
+class Supplement(models.Model):
+    """Information added after filing, by the complainant (tracking page) or by staff."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="supplements")
+    text = models.TextField(_("text"))
+    from_complainant = models.BooleanField(_("from the complainant"), default=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("added by"))
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("supplement")
+        verbose_name_plural = _("supplements")
+
+    def __str__(self) -> str:
+        return f"{self.complaint} + {self.created_at:%Y-%m-%d}"
+
+
+class Attachment(models.Model):
+    """Evidence, stored under a random name in private storage with its metadata stripped."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    supplement = models.ForeignKey(Supplement, null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="attachments")
+    file = models.FileField(_("file"), max_length=200)
+    display_name = models.CharField(_("file name"), max_length=120)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class PublicUpdate(models.Model):
+    """One entry of the public timeline on the tracking page. Never internal notes or names."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="public_updates")
+    status = models.CharField(_("status"), max_length=20, choices=PublicStatus.choices)
+    text = models.TextField(_("text for the complainant"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("public update")
+        verbose_name_plural = _("public updates")
+
+    def __str__(self) -> str:
+        return f"{self.complaint}: {self.get_status_display()}"
+
+
+class Rating(models.Model):
+    """The complainant's satisfaction with the outcome (回访), given on the tracking page."""
+
+    class Level(models.TextChoices):
+        SATISFIED = "satisfied", _("Satisfied")
+        BASICALLY = "basically", _("Basically satisfied")
+        UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="ratings")
+    level = models.CharField(_("satisfaction"), max_length=12, choices=Level.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("rated at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+
+    def __str__(self) -> str:
+        return f"{self.complaint}: {self.get_level_display()}"

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from complaints import views
+
+app_name = "liaison_portal"
+
+urlpatterns = [
+    path("", views.portal_home, name="home"),
+    path("new/", views.portal_new, name="new"),
+]

@@ -1,0 +1,76 @@
+"""Shared reads of the intake app."""
+
+from datetime import timedelta
+
+from django.db.models import QuerySet
+
+from complaints.models import Complaint, PublicStatus
+from complaints.tracking import tracking_code_hash
+
+SIMILAR_WINDOW_DAYS = 90
+SIMILAR_CANDIDATES = 500
+SIMILAR_THRESHOLD = 0.2
+
+
+def complaint_by_tracking_code(code: str) -> Complaint | None:
+    """One indexed look-up on the keyed hash; None for a malformed or unknown code."""
+    digest = tracking_code_hash(code)
+    if digest is None:
+        return None
+    return Complaint.objects.select_related("department").filter(tracking_hash=digest).first()
+
+
+def complaint_public_timeline(complaint: Complaint) -> dict:
+    """What the tracking page shows: public steps and the complainant's own additions only."""
+    updates = list(complaint.public_updates.all())
+    supplements = list(complaint.supplements.filter(from_complainant=True).prefetch_related("attachments"))
+    last_concluded = max((u.created_at for u in updates if u.status == PublicStatus.CONCLUDED), default=None)
+    ratings = list(complaint.ratings.all())
+    rated = last_concluded is not None and any(r.created_at >= last_concluded for r in ratings)
+    return {
+        "updates": updates,
+        "supplements": supplements,
+        "ratings": ratings,
+        "can_rate": complaint.status == PublicStatus.CONCLUDED and not rated,
+    }
+
+
+def bigrams(text: str) -> set[str]:
+    """Character bigrams of the text without spaces and punctuation: they work for Chinese,
+    which has no word boundaries, and reasonably for other languages."""
+    chars = [ch for ch in text.lower() if ch.isalnum()]
+    return {a + b for a, b in zip(chars, chars[1:], strict=False)}
+
+
+def similarity(a: set[str], b: set[str]) -> float:
+    """Dice coefficient of two bigram sets, 0..1."""
+    if not a or not b:
+        return 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+def complaint_similar(complaint: Complaint, *, limit: int = 10) -> list[tuple[Complaint, float]]:
+    """Possibly related complaints: same unit within 90 days either side, scored by text."""
+    if complaint.department_id is None and not complaint.department_text:
+        return []
+    window = timedelta(days=SIMILAR_WINDOW_DAYS)
+    candidates: QuerySet[Complaint] = Complaint.objects.filter(
+        received_at__gte=complaint.received_at - window, received_at__lte=complaint.received_at + window,
+    ).exclude(pk=complaint.pk)
+    if complaint.department_id:
+        candidates = candidates.filter(department_id=complaint.department_id)
+    else:
+        candidates = candidates.filter(department__isnull=True, department_text=complaint.department_text)
+    mine = bigrams(complaint.description)
+    scored = []
+    for other in candidates.only("id", "received_at", "description", "category", "status")[:SIMILAR_CANDIDATES]:
+        score = similarity(mine, bigrams(other.description))
+        if score >= SIMILAR_THRESHOLD:
+            scored.append((other, round(score, 2)))
+    scored.sort(key=lambda pair: -pair[1])
+    return scored[:limit]
+
+
+def complaint_list_for_filer(user) -> QuerySet[Complaint]:
+    """What a liaison point or supervisor filed: their own submissions and nothing else."""
+    return Complaint.objects.filter(filed_by=user).select_related("department").order_by("-received_at")

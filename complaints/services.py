@@ -1,0 +1,217 @@
+"""Every write of the intake app. Each runs in one transaction; e-mail goes out after commit."""
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from complaints.models import (
+    Attachment,
+    Channel,
+    ComplainantIdentity,
+    ComplainantType,
+    Complaint,
+    PublicStatus,
+    PublicUpdate,
+    Rating,
+    Supplement,
+)
+from complaints.tracking import tracking_code_generate, tracking_code_hash
+from complaints.uploads import PreparedUpload
+from liaison.models import Department, LiaisonPoint, Supervisor
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IdentityData:
+    contact_name: str
+    phone: str = ""
+    email: str = ""
+    enterprise_name: str = ""
+    credit_code: str = ""
+
+
+@dataclass(frozen=True)
+class ComplaintData:
+    complainant_type: str
+    category: str
+    description: str
+    department: Department | None = None
+    department_text: str = ""
+    occurred_on: date | None = None
+    occurred_place: str = ""
+    desired_outcome: str = ""
+
+
+@dataclass(frozen=True)
+class SubmittedComplaint:
+    complaint: Complaint
+    tracking_code: str
+
+
+@contextmanager
+def _files_removed_on_error():
+    """Collect the names of files written inside the block; delete them if the block fails.
+
+    The database rolls back with the exception; without this the files would stay behind.
+    """
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
+
+
+def _store_uploads(*, complaint: Complaint, uploads: list[PreparedUpload], written: list[str],
+                   supplement: Supplement | None = None) -> list[Attachment]:
+    rows = []
+    for upload in uploads:
+        name = default_storage.save(upload.storage_name, ContentFile(upload.content))
+        written.append(name)
+        rows.append(Attachment(complaint=complaint, supplement=supplement, file=name,
+                               display_name=upload.display_name, content_type=upload.content_type,
+                               size=upload.size, sha256=upload.sha256))
+    return Attachment.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def complaint_submit(
+    *,
+    data: ComplaintData,
+    identity: IdentityData | None,
+    uploads: list[PreparedUpload] = (),
+    channel: str = Channel.WEB,
+    source: str = "",
+    actor=None,
+    liaison_point: LiaisonPoint | None = None,
+    supervisor: Supervisor | None = None,
+    received_at: datetime | None = None,
+    language: str | None = None,
+) -> SubmittedComplaint:
+    """File a complaint from any channel and return it with its tracking code.
+
+    ``identity=None`` means anonymous: no identity row is written at all, and the enterprise
+    is not recorded either, since naming it would identify the complainant.
+    """
+    if data.department is None and not data.department_text.strip():
+        raise ValidationError(_("Name the unit complained about, or describe it if you do not know its name."),
+                              code="no_unit")
+    if data.complainant_type not in ComplainantType.values:
+        raise ValidationError(_("Choose whether you complain as an enterprise or as an individual."),
+                              code="no_complainant_type")
+    if identity is not None and not (identity.phone or identity.email):
+        raise ValidationError(_("A real-name complaint needs a phone number or an e-mail address."),
+                              code="no_contact")
+
+    code = tracking_code_generate()
+    with _files_removed_on_error() as written:
+        complaint = _complaint_create(code=code, data=data, identity=identity, uploads=uploads,
+                                      written=written, channel=channel, source=source, actor=actor,
+                                      liaison_point=liaison_point, supervisor=supervisor,
+                                      received_at=received_at)
+    logger.info("complaint %s received via %s", complaint.reference, channel)
+
+    if identity is not None and identity.email:
+        # Until the outbox exists, the acknowledgement is sent right after commit.
+        transaction.on_commit(lambda: complaint_acknowledgement_send(
+            complaint=complaint, tracking_code=code, email=identity.email,
+            language=language or translation.get_language() or settings.LANGUAGE_CODE))
+    return SubmittedComplaint(complaint=complaint, tracking_code=code)
+
+
+def _complaint_create(*, code, data, identity, uploads, written, channel, source, actor, liaison_point,
+                      supervisor, received_at) -> Complaint:
+    complaint = Complaint.objects.create(
+        tracking_hash=tracking_code_hash(code),
+        channel=channel,
+        source=source,
+        complainant_type=data.complainant_type,
+        is_anonymous=identity is None,
+        department=data.department,
+        department_text=data.department_text.strip(),
+        category=data.category,
+        occurred_on=data.occurred_on,
+        occurred_place=data.occurred_place,
+        description=data.description,
+        desired_outcome=data.desired_outcome,
+        received_at=received_at or timezone.now(),
+        filed_by=actor if getattr(actor, "is_authenticated", False) else None,
+        liaison_point=liaison_point,
+        supervisor=supervisor,
+    )
+    if identity is not None:
+        ComplainantIdentity.objects.create(complaint=complaint, **identity.__dict__)
+    PublicUpdate.objects.create(complaint=complaint, status=PublicStatus.RECEIVED)
+    if uploads:
+        _store_uploads(complaint=complaint, uploads=list(uploads), written=written)
+    return complaint
+
+
+def complaint_acknowledgement_send(*, complaint: Complaint, tracking_code: str, email: str, language: str) -> None:
+    """E-mail the tracking code to the complainant, in the language they used."""
+    with translation.override(language):
+        context = {"complaint": complaint, "tracking_code": tracking_code,
+                   "track_url": f"{settings.SITE_URL}/complaints/track/"}
+        subject = _("Your complaint %(reference)s has been received") % {"reference": complaint.reference}
+        body = render_to_string("complaints/email/acknowledgement.txt", context)
+        html = render_to_string("complaints/email/acknowledgement.html", context)
+    try:
+        send_mail(subject, body, None, [email], html_message=html)
+    except OSError:
+        # The outbox (Celery release) will retry; until then the complainant still has the code on screen.
+        logger.exception("acknowledgement for complaint %s could not be sent", complaint.reference)
+
+
+@transaction.atomic
+def complaint_supplement_add(*, complaint: Complaint, text: str, uploads: list[PreparedUpload] = (),
+                             actor=None) -> Supplement:
+    """Append information to a filed complaint; its original content never changes."""
+    text = text.strip()
+    if not text and not uploads:
+        raise ValidationError(_("Write something or attach a file to add to your complaint."), code="empty")
+    staff = getattr(actor, "is_authenticated", False)
+    with _files_removed_on_error() as written:
+        supplement = Supplement.objects.create(complaint=complaint, text=text, from_complainant=not staff,
+                                               added_by=actor if staff else None)
+        if uploads:
+            _store_uploads(complaint=complaint, uploads=list(uploads), supplement=supplement, written=written)
+    logger.info("supplement added to complaint %s", complaint.reference)
+    return supplement
+
+
+@transaction.atomic
+def complaint_status_publish(*, complaint: Complaint, status: str, text: str = "") -> PublicUpdate:
+    """Record a step the complainant can see on the tracking page (called by casework)."""
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked.status = complaint.status = status
+    locked.save(update_fields=["status", "updated_at"])
+    return PublicUpdate.objects.create(complaint=locked, status=status, text=text)
+
+
+@transaction.atomic
+def complaint_rate(*, complaint: Complaint, level: str, comment: str = "") -> Rating:
+    """The complainant rates the outcome, once per conclusion."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if complaint.status != PublicStatus.CONCLUDED:
+        raise ValidationError(_("You can rate the outcome once your complaint has been concluded."),
+                              code="not_concluded")
+    concluded_at = (complaint.public_updates.filter(status=PublicStatus.CONCLUDED)
+                    .order_by("-created_at").values_list("created_at", flat=True).first())
+    if complaint.ratings.filter(created_at__gte=concluded_at).exists():
+        raise ValidationError(_("You have already rated this outcome."), code="already_rated")
+    if level not in Rating.Level.values:
+        raise ValidationError(_("Choose how satisfied you are."), code="invalid_level")
+    return Rating.objects.create(complaint=complaint, level=level, comment=comment.strip())

@@ -1,0 +1,108 @@
+"""Staff record every channel in the admin and read complaints there."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from complaints.models import Channel, Complaint
+from complaints.tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def staff(role: str, username: str | None = None) -> User:
+    user = User.objects.create_user(username or role.replace(" ", "-"), password="pw-12345678", is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.mark.parametrize("channel", [c for c in Channel.values if c not in {"web", "liaison_point", "supervisor"}])
+def test_staff_record_a_complaint_from_every_channel(client, channel):
+    client.force_login(staff("Intake officer"))
+    department = factories.department()
+    data = factories.form_post(department=department.pk, channel=channel, source="来信编号 2026-118",
+                               received_at="2026-11-02T09:30")
+    data.pop("consent")
+    response = client.post("/admin/complaints/complaint/add/", data)
+    assert response.status_code == 200, response.content.decode()[:2000]
+    page = response.content.decode()
+    code = re.search(r"data-tracking-code>([A-Z2-9-]+)<", page).group(1)
+    complaint = Complaint.objects.get()
+    assert complaint.channel == channel and complaint.source == "来信编号 2026-118"
+    assert complaint.filed_by.username == "Intake-officer"
+    from complaints.selectors import complaint_by_tracking_code
+
+    assert complaint_by_tracking_code(code) == complaint
+
+
+def test_liaison_and_supervisor_channels_name_their_source(client):
+    from liaison.models import LiaisonPoint
+
+    client.force_login(staff("Intake officer"))
+    department = factories.department()
+    data = factories.form_post(department=department.pk, channel="liaison_point", received_at="2026-11-02T09:30")
+    page = client.post("/admin/complaints/complaint/add/", data).content.decode()
+    assert "选择该投诉来自哪个联系点" in page
+    point = LiaisonPoint.objects.create(enterprise_name="测试联系点", contact_name="王", appointed_on="2026-01-01")
+    data["liaison_point"] = point.pk
+    assert client.post("/admin/complaints/complaint/add/", data).status_code == 200
+    assert Complaint.objects.get().liaison_point == point
+
+
+def test_identity_is_masked_without_the_permission(client):
+    complaint = factories.submit().complaint
+    url = f"/admin/complaints/complaint/{complaint.pk}/change/"
+    client.force_login(staff("Case handler"))
+    page = client.get(url).content.decode()
+    assert "张三" not in page and "13912345678" not in page and "华兴机械制造有限公司" not in page
+    assert "张＊＊" in page and "139＊＊78" in page
+    client.force_login(staff("Intake officer"))
+    page = client.get(url).content.decode()
+    assert "张三" in page and "13912345678" in page
+
+
+def test_a_filed_complaint_cannot_be_edited_or_deleted_in_the_admin(client):
+    complaint = factories.submit().complaint
+    client.force_login(User.objects.create_superuser("root", password="pw-12345678"))
+    client.post(f"/admin/complaints/complaint/{complaint.pk}/change/", {"description": "改写"})
+    complaint.refresh_from_db()
+    assert complaint.description.startswith("三个月内")
+    assert client.get(f"/admin/complaints/complaint/{complaint.pk}/delete/").status_code == 403
+
+
+def test_staff_find_a_complaint_by_its_reference(client):
+    complaints = [factories.submit().complaint for _ in range(3)]
+    client.force_login(staff("Intake officer"))
+    page = client.get("/admin/complaints/complaint/", {"q": complaints[1].reference}).content.decode()
+    assert complaints[1].reference in page
+    assert complaints[0].reference not in page and complaints[2].reference not in page
+
+
+def test_possibly_related_complaints_are_shown_while_triaging(client):
+    unit = factories.department()
+    text = "市场监管局执法人员三个月内到我公司重复检查五次,每次都要求停产配合,严重影响生产经营。"
+    first = factories.submit(department=unit, description=text).complaint
+    second = factories.submit(department=unit, description=text + "请尽快处理。").complaint
+    client.force_login(staff("Intake officer"))
+    page = client.get(f"/admin/complaints/complaint/{second.pk}/change/").content.decode()
+    assert first.reference in page
+
+
+def test_the_changelist_costs_the_same_queries_for_10_and_30_rows(client):
+    client.force_login(staff("Intake officer"))
+    unit = factories.department()
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/admin/complaints/complaint/").status_code == 200
+        return len(ctx.captured_queries)
+
+    for _ in range(10):
+        factories.submit(department=unit)
+    ten = queries()
+    for _ in range(20):
+        factories.submit(department=factories.department())
+    assert queries() == ten

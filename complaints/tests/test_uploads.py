@@ -1,0 +1,718 @@
+"""complaints.uploads: type checks by content, refusals, and metadata stripping.
+
+Every sample file is built in memory. Limits are shrunk with the ``settings`` fixture
+rather than building large files.
+"""
+
+import io
+import re
+import zipfile
+
+import openpyxl
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+from openpyxl.packaging.custom import StringProperty
+from PIL import Image, ImageSequence, PngImagePlugin
+from pypdf import PdfReader, PdfWriter
+
+from complaints.uploads import (
+    MESSAGES,
+    PreparedUpload,
+    prepare_uploads,
+    random_storage_name,
+    safe_display_name,
+)
+
+PERSON = "Zhang San"
+STORAGE_NAME = re.compile(r"^\d{4}/\d{2}/[0-9a-f]{32}\.[a-z]{3,4}$")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # The project's default language is Chinese; the assertions below read the English source text.
+    with translation.override("en"):
+        yield
+
+
+def upload(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content)
+
+
+def refusal(files) -> list[ValidationError]:
+    with pytest.raises(ValidationError) as info:
+        prepare_uploads(files)
+    return info.value.error_list
+
+
+def only_refusal(name: str, content: bytes) -> ValidationError:
+    errors = refusal([upload(name, content)])
+    assert len(errors) == 1, [e.messages for e in errors]
+    return errors[0]
+
+
+def text(error: ValidationError) -> str:
+    return error.messages[0]
+
+
+# --- Sample files ------------------------------------------------------------------------------
+
+
+def gps_exif(orientation: int = 1) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x013B] = PERSON  # Artist
+    exif[0x0112] = orientation
+    gps = exif.get_ifd(0x8825)
+    gps[1] = "N"
+    gps[2] = (31.0, 13.0, 50.0)
+    gps[3] = "E"
+    gps[4] = (121.0, 28.0, 20.0)
+    return exif
+
+
+def make_jpeg(size=(40, 20), orientation: int = 1, **save) -> bytes:
+    image = Image.new("RGB", size, (200, 30, 30))
+    image.paste((20, 20, 220), (0, 0, size[0] // 2, size[1] // 2))  # a corner marker, to check rotation
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=gps_exif(orientation), **save)
+    return out.getvalue()
+
+
+def make_png(comment: str = "") -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", PERSON)
+    if comment:
+        info.add_text("Comment", comment)
+    out = io.BytesIO()
+    Image.new("RGBA", (16, 16), (0, 128, 0, 200)).save(out, "PNG", pnginfo=info, exif=gps_exif())
+    return out.getvalue()
+
+
+def make_gif(frames: int = 2) -> bytes:
+    images = [Image.new("RGB", (16, 16), (index * 40, 0, 200)) for index in range(frames)]
+    out = io.BytesIO()
+    images[0].save(
+        out, "GIF", save_all=True, append_images=images[1:], duration=100, loop=0, comment=PERSON.encode()
+    )
+    return out.getvalue()
+
+
+def make_webp() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (10, 20, 30)).save(out, "WEBP", exif=gps_exif())
+    return out.getvalue()
+
+
+def make_pdf(*, encrypt: bool = False) -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.add_metadata({"/Author": PERSON, "/Creator": "Secret Tool", "/Title": "Internal memo"})
+    writer.xmp_metadata = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:format="XMP-'
+        + PERSON.encode()
+        + b'"/>'
+        b"</rdf:RDF></x:xmpmeta>"
+    )
+    if encrypt:
+        writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+DOCM_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
+PPTX_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+CORE_REL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+DOCX_BODY = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+    b"<w:body><w:p><w:r><w:t>Evidence</w:t></w:r></w:p></w:body></w:document>"
+)
+
+
+def make_ooxml(
+    main_part: str = "word/document.xml",
+    main_type: str = WORD_MAIN,
+    body: bytes = DOCX_BODY,
+    extra: dict[str, bytes] | None = None,
+) -> bytes:
+    content_types = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+        f'<Override PartName="/{main_part}" ContentType="{main_type}"/>'
+        '<Override PartName="/docProps/core.xml"'
+        ' ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+        '<Override PartName="/docProps/app.xml"'
+        ' ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+        '<Override PartName="/docProps/custom.xml"'
+        ' ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/>'
+        "</Types>"
+    )
+    rels = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{REL}/officeDocument" Target="{main_part}"/>'
+        f'<Relationship Id="rId2" Type="{CORE_REL}" Target="docProps/core.xml"/>'
+        f'<Relationship Id="rId3" Type="{REL}/extended-properties" Target="docProps/app.xml"/>'
+        f'<Relationship Id="rId4" Type="{REL}/custom-properties" Target="docProps/custom.xml"/>'
+        "</Relationships>"
+    )
+    core = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"<dc:creator>{PERSON}</dc:creator><cp:lastModifiedBy>{PERSON}</cp:lastModifiedBy>"
+        "<dc:title>Internal memo</dc:title></cp:coreProperties>"
+    )
+    app = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+        "<Application>Microsoft Office Word</Application><Company>Secret Company Ltd</Company>"
+        f"<Manager>{PERSON}</Manager></Properties>"
+    )
+    custom = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"'
+        ' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        '<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="Reviewer">'
+        f"<vt:lpwstr>{PERSON}</vt:lpwstr></property></Properties>"
+    )
+    parts = {
+        "[Content_Types].xml": content_types.encode(),
+        "_rels/.rels": rels.encode(),
+        main_part: body,
+        "docProps/core.xml": core.encode(),
+        "docProps/app.xml": app.encode(),
+        "docProps/custom.xml": custom.encode(),
+        **(extra or {}),
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def make_pptx() -> bytes:
+    body = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<p:presentation xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"/>'
+    )
+    return make_ooxml("ppt/presentation.xml", PPTX_MAIN, body)
+
+
+def make_xlsx() -> bytes:
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"] = "Evidence"
+    workbook.properties.creator = PERSON
+    workbook.properties.lastModifiedBy = PERSON
+    workbook.custom_doc_props.append(StringProperty(name="Reviewer", value=PERSON))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def zip_parts(content: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        assert archive.testzip() is None
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+# --- Accepted types ----------------------------------------------------------------------------
+
+ALLOWED = [
+    ("evidence.pdf", make_pdf, "application/pdf", "pdf"),
+    ("photo.jpg", make_jpeg, "image/jpeg", "jpg"),
+    ("screen.png", make_png, "image/png", "png"),
+    ("clip.gif", make_gif, "image/gif", "gif"),
+    ("photo.webp", make_webp, "image/webp", "webp"),
+    (
+        "letter.docx",
+        make_ooxml,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "docx",
+    ),
+    ("table.xlsx", make_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    (
+        "slides.pptx",
+        make_pptx,
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "pptx",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "build", "content_type", "extension"), ALLOWED, ids=[a[0] for a in ALLOWED])
+def test_each_allowed_type_is_accepted(name, build, content_type, extension):
+    (prepared,) = prepare_uploads([upload(name, build())])
+
+    assert isinstance(prepared, PreparedUpload)
+    assert prepared.display_name == name
+    assert prepared.content_type == content_type
+    assert prepared.extension == extension
+    assert prepared.size == len(prepared.content) > 0
+    assert re.fullmatch(r"[0-9a-f]{64}", prepared.sha256)
+    assert STORAGE_NAME.match(prepared.storage_name)
+    assert prepared.storage_name.endswith("." + extension)
+
+
+def test_extension_comes_from_detected_content_not_user_name():
+    (prepared,) = prepare_uploads([upload("scan.pdf", make_png())])
+
+    assert (prepared.content_type, prepared.extension) == ("image/png", "png")
+    assert prepared.storage_name.endswith(".png")
+    assert prepared.display_name == "scan.pdf"
+
+
+def test_prepared_upload_is_frozen_and_hides_content_from_repr():
+    (prepared,) = prepare_uploads([upload("a.png", make_png())])
+
+    with pytest.raises(AttributeError):
+        prepared.size = 1
+    assert "content=" not in repr(prepared)
+
+
+# --- Size and emptiness ------------------------------------------------------------------------
+
+
+def test_file_over_size_limit_is_refused(settings):
+    settings.INTAKE_MAX_FILE_SIZE = 1000
+
+    error = only_refusal("big.pdf", b"%PDF-1.7\n" + b"0" * 2000)
+
+    assert error.code == "too_large"
+    assert error.params["name"] == "big.pdf"
+    assert "“big.pdf” is larger than" in text(error)
+
+
+def test_size_limit_message_shows_megabytes():
+    error = only_refusal("big.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024))
+
+    assert text(error) == "“big.pdf” is larger than 10 MB."
+
+
+def test_empty_file_is_refused():
+    error = only_refusal("nothing.pdf", b"")
+
+    assert error.code == "empty"
+    assert text(error) == "“nothing.pdf” is empty."
+
+
+# --- Wrong content behind an allowed name ------------------------------------------------------
+
+DISGUISED = [
+    ("report.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64),
+    ("photo.jpg", b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"),
+    ("drawing.png", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
+    ("notes.docx", b"plain text pretending to be a document"),
+    ("program.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 64),
+]
+
+
+@pytest.mark.parametrize(("name", "content"), DISGUISED, ids=[d[0] for d in DISGUISED])
+def test_content_not_on_allow_list_is_refused_whatever_the_name(name, content):
+    error = only_refusal(name, content)
+
+    assert error.code == "unsupported_type"
+    assert text(error).startswith(f"“{name}” is not a supported file type.")
+
+
+def test_zip_that_is_not_an_office_document_is_refused():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+        archive.writestr("tool.exe", b"MZ")
+
+    assert only_refusal("archive.docx", out.getvalue()).code == "unsupported_type"
+
+
+def test_ooxml_with_an_unlisted_main_part_type_is_refused():
+    template = "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+
+    assert only_refusal("t.docx", make_ooxml(main_type=template)).code == "unsupported_type"
+
+
+# --- Images carrying HTML or script (polyglots) ------------------------------------------------
+
+POLYGLOTS = [
+    ("appended.png", lambda: make_png() + b"<script>alert(document.cookie)</script>"),
+    ("appended.jpg", lambda: make_jpeg() + b"<HTML><BODY onload=alert(1)>"),
+    ("comment.jpg", lambda: make_jpeg(comment=b"<iframe src=//evil.example>")),
+    ("text-chunk.png", lambda: make_png(comment='<svg onload="alert(1)">')),
+    ("link.gif", lambda: make_gif() + b'<a href="JavaScript:alert(1)">x</a>'),
+]
+
+
+@pytest.mark.parametrize(("name", "build"), POLYGLOTS, ids=[p[0] for p in POLYGLOTS])
+def test_image_carrying_html_or_script_is_refused(name, build):
+    content = build()
+    with Image.open(io.BytesIO(content)) as image:  # still a real, decodable image
+        image.load()
+
+    error = only_refusal(name, content)
+
+    assert error.code == "active_content"
+    assert error.params == {"name": name}
+
+
+def test_image_pillow_cannot_decode_is_refused():
+    truncated = make_jpeg(size=(400, 300))[:300]
+    broken_png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+
+    errors = refusal([upload("cut.jpg", truncated), upload("broken.png", broken_png)])
+
+    assert [(e.code, e.params["name"]) for e in errors] == [
+        ("invalid_image", "cut.jpg"),
+        ("invalid_image", "broken.png"),
+    ]
+
+
+def test_image_with_too_many_pixels_is_refused(monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+
+    assert only_refusal("huge.png", make_png()).code == "image_too_large"
+
+
+# --- Names -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "display"),
+    [("../../etc/passwd.pdf", "passwd.pdf"), ("..\\..\\boot.ini.jpg", "boot.ini.jpg")],
+)
+def test_path_traversal_in_file_name_is_reduced_to_last_component(name, display):
+    content = make_pdf() if display.endswith(".pdf") else make_jpeg()
+
+    (prepared,) = prepare_uploads([upload(name, content)])
+
+    assert prepared.display_name == display
+    assert ".." not in prepared.storage_name
+    assert "\\" not in prepared.storage_name
+    date, month, leaf = prepared.storage_name.split("/")  # the only slashes are the date prefix's
+    assert re.fullmatch(r"\d{4}", date) and re.fullmatch(r"\d{2}", month)
+    assert re.fullmatch(r"[0-9a-f]{32}\.(pdf|jpg)", leaf)
+    assert display.rsplit(".", 1)[0] not in prepared.storage_name
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("C:\\Users\\zs\\Desktop\\合同.pdf", "合同.pdf"),
+        ("/tmp/a/b/", "file"),
+        ("..", "file"),
+        ("", "file"),
+        (".htaccess", "htaccess"),
+        ("...  .hidden.jpg", "hidden.jpg"),
+        ("bad\x00na\nme\r\t.pdf", "badname.pdf"),
+        ("photo\u202egpj.exe", "photogpj.exe"),
+    ],
+)
+def test_safe_display_name_strips_paths_controls_and_leading_dots(name, expected):
+    assert safe_display_name(name) == expected
+
+
+def test_safe_display_name_caps_length_and_keeps_extension():
+    name = "合" * 300 + ".xlsx"
+
+    shortened = safe_display_name(name)
+
+    assert len(shortened) == 100
+    assert shortened.endswith(".xlsx")
+
+
+def test_random_storage_name_has_date_prefix_and_secret_hex_only():
+    names = {random_storage_name("pdf") for _ in range(50)}
+
+    assert len(names) == 50
+    assert all(STORAGE_NAME.match(name) for name in names)
+    assert random_storage_name(".JPG").endswith(".jpg")
+
+
+@pytest.mark.parametrize("extension", ["", "../pdf", "p/df", "x" * 11])
+def test_random_storage_name_rejects_unsafe_extension(extension):
+    with pytest.raises(ValueError):
+        random_storage_name(extension)
+
+
+# --- Set limits --------------------------------------------------------------------------------
+
+
+def test_too_many_files_are_refused(settings):
+    settings.INTAKE_MAX_FILES = 2
+
+    errors = refusal([upload(f"{n}.png", make_png()) for n in range(3)])
+
+    assert [e.code for e in errors] == ["too_many_files"]
+    assert errors[0].params == {"limit": 2, "count": 3}
+    assert text(errors[0]) == "You can attach at most 2 files; you selected 3."
+
+
+def test_files_over_total_size_are_refused(settings):
+    png = make_png()
+    settings.INTAKE_MAX_TOTAL_SIZE = 2 * len(png) + 1
+
+    errors = refusal([upload(f"{n}.png", png) for n in range(3)])
+
+    assert [e.code for e in errors] == ["total_too_large"]
+    assert prepare_uploads([upload("a.png", png), upload("b.png", png)])  # at the limit is fine
+
+
+# --- Office specifics --------------------------------------------------------------------------
+
+
+def test_macro_enabled_document_is_refused():
+    docm = make_ooxml(main_type=DOCM_MAIN, extra={"word/vbaProject.bin": b"\xd0\xcf\x11\xe0macro"})
+
+    error = only_refusal("invoice.docm", docm)
+
+    assert error.code == "macro_enabled"
+    assert "contains macros" in text(error)
+
+
+def test_vba_project_inside_a_docx_is_refused():
+    # The main part claims to be a plain docx, but a VBA project rides along.
+    docx = make_ooxml(extra={"word/vbaProject.bin": b"\xd0\xcf\x11\xe0macro"})
+
+    assert only_refusal("invoice.docx", docx).code == "macro_enabled"
+
+
+def test_legacy_ole2_office_file_is_refused_with_save_as_message():
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+
+    error = only_refusal("old.doc", ole2)
+
+    assert error.code == "legacy_office"
+    assert ".docx" in text(error) and ".xlsx" in text(error)
+    assert text(error).startswith("“old.doc” is an old-style Office file")
+
+
+def test_password_protected_office_file_is_refused_as_encrypted():
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64 + "EncryptedPackage".encode("utf-16-le")
+
+    assert only_refusal("locked.xlsx", ole2).code == "encrypted"
+
+
+def test_zip_bomb_office_file_is_refused():
+    bomb = make_ooxml(extra={"word/media/zeros.bin": b"\x00" * (3 * 1024 * 1024)})
+    assert len(bomb) < 30_000  # so the ratio, not the absolute size, is what trips
+
+    error = only_refusal("bomb.docx", bomb)
+
+    assert error.code == "zip_bomb"
+
+
+def test_office_file_expanding_beyond_absolute_limit_is_refused(monkeypatch):
+    monkeypatch.setattr("complaints.uploads.OOXML_MAX_UNCOMPRESSED", 1000)
+
+    assert only_refusal("big.docx", make_ooxml()).code == "zip_bomb"
+
+
+def test_corrupt_office_file_is_refused():
+    docx = bytearray(make_ooxml())
+    docx[200:260] = b"\xff" * 60  # inside the first member's compressed data
+
+    assert only_refusal("broken.docx", bytes(docx)).code == "invalid_document"
+
+
+def test_office_xml_with_a_dtd_is_refused():
+    bad_types = (
+        b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaaaaaa">]>'
+        b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+    )
+    docx = make_ooxml()
+    parts = zip_parts(docx)
+    parts["[Content_Types].xml"] = bad_types
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+
+    assert only_refusal("entity.docx", out.getvalue()).code == "invalid_document"
+
+
+# --- PDF specifics -----------------------------------------------------------------------------
+
+
+def test_password_protected_pdf_is_refused():
+    error = only_refusal("locked.pdf", make_pdf(encrypt=True))
+
+    assert error.code == "encrypted"
+    assert text(error) == "“locked.pdf” is password-protected. Remove the password and upload it again."
+
+
+def test_damaged_pdf_is_refused():
+    assert only_refusal("bad.pdf", b"%PDF-1.7\nthis is not really a pdf\n%%EOF").code == "invalid_pdf"
+
+
+# --- Metadata stripping ------------------------------------------------------------------------
+
+
+def test_jpeg_loses_exif_and_gps():
+    original = make_jpeg()
+    with Image.open(io.BytesIO(original)) as image:
+        assert image.getexif().get_ifd(0x8825)  # the sample really carries GPS
+
+    (prepared,) = prepare_uploads([upload("photo.jpg", original)])
+
+    with Image.open(io.BytesIO(prepared.content)) as image:
+        assert image.format == "JPEG"
+        assert not image.getexif()
+        assert not image.getexif().get_ifd(0x8825)
+        assert not {"exif", "icc_profile", "comment", "xmp"} & image.info.keys()
+    assert PERSON.encode() not in prepared.content
+    assert b"PhoneMaker" not in prepared.content
+
+
+def test_jpeg_orientation_is_applied_before_exif_is_dropped():
+    # Orientation 6: the camera was turned, viewers rotate the stored 40x20 picture to 20x40.
+    (prepared,) = prepare_uploads([upload("turned.jpg", make_jpeg(size=(40, 20), orientation=6))])
+
+    with Image.open(io.BytesIO(prepared.content)) as image:
+        assert image.size == (20, 40)
+        # The blue top-left marker ends up top-right after a 90° clockwise turn.
+        red, green, blue = image.getpixel((15, 2))
+        assert blue > 150 and red < 100
+
+
+def test_png_loses_text_chunks_and_exif():
+    (prepared,) = prepare_uploads([upload("screen.png", make_png())])
+
+    with Image.open(io.BytesIO(prepared.content)) as image:
+        assert image.mode == "RGBA"
+        assert not image.getexif()
+        assert "Author" not in image.info
+    assert PERSON.encode() not in prepared.content
+
+
+def test_animated_gif_keeps_frames_and_loses_comment():
+    (prepared,) = prepare_uploads([upload("clip.gif", make_gif(frames=3))])
+
+    with Image.open(io.BytesIO(prepared.content)) as image:
+        assert image.n_frames == 3
+        assert "comment" not in image.info
+        reds = [frame.convert("RGB").getpixel((0, 0))[0] for frame in ImageSequence.Iterator(image)]
+        assert reds == [0, 40, 80]
+        assert image.info.get("loop") == 0
+    assert PERSON.encode() not in prepared.content
+
+
+def test_webp_loses_exif():
+    (prepared,) = prepare_uploads([upload("photo.webp", make_webp())])
+
+    with Image.open(io.BytesIO(prepared.content)) as image:
+        assert image.format == "WEBP"
+        assert not image.getexif()
+    assert PERSON.encode() not in prepared.content
+
+
+def test_pdf_loses_document_info_and_xmp():
+    original = make_pdf()
+    assert PdfReader(io.BytesIO(original)).metadata["/Author"] == PERSON
+
+    (prepared,) = prepare_uploads([upload("memo.pdf", original)])
+
+    reader = PdfReader(io.BytesIO(prepared.content))
+    assert len(reader.pages) == 1
+    assert not reader.metadata  # no /Info at all: no /Author, /Creator, /Producer, /Title...
+    assert reader.xmp_metadata is None
+    assert PERSON.encode() not in prepared.content
+    assert b"Secret Tool" not in prepared.content
+
+
+def test_docx_core_properties_are_emptied_and_custom_properties_removed():
+    (prepared,) = prepare_uploads([upload("letter.docx", make_ooxml())])
+
+    parts = zip_parts(prepared.content)
+    assert "[Content_Types].xml" in parts
+    assert next(iter(parts)) == "[Content_Types].xml"
+    assert parts["word/document.xml"] == DOCX_BODY
+    assert b"creator" not in parts["docProps/core.xml"]
+    assert b"lastModifiedBy" not in parts["docProps/core.xml"]
+    assert b"Company" not in parts["docProps/app.xml"]
+    assert b"Microsoft Office Word" in parts["docProps/app.xml"]  # harmless properties stay
+    assert "docProps/custom.xml" not in parts
+    assert b"custom" not in parts["[Content_Types].xml"]
+    assert b"custom-properties" not in parts["_rels/.rels"]
+    assert b"officeDocument" in parts["_rels/.rels"]
+    assert PERSON.encode() not in b"".join(parts.values())
+    assert {info.date_time for info in zipfile.ZipFile(io.BytesIO(prepared.content)).infolist()} == {
+        (1980, 1, 1, 0, 0, 0)
+    }
+
+
+def test_xlsx_still_loads_in_openpyxl_with_creator_cleared():
+    original = make_xlsx()
+    assert openpyxl.load_workbook(io.BytesIO(original)).properties.creator == PERSON
+
+    (prepared,) = prepare_uploads([upload("table.xlsx", original)])
+
+    workbook = openpyxl.load_workbook(io.BytesIO(prepared.content))
+    assert workbook.active["A1"].value == "Evidence"
+    # With no dc:creator in core.xml openpyxl reports its own default name.
+    assert workbook.properties.creator in {None, "", "openpyxl"}
+    assert workbook.properties.lastModifiedBy in {None, ""}
+    assert len(workbook.custom_doc_props) == 0
+    assert PERSON.encode() not in b"".join(zip_parts(prepared.content).values())
+
+
+def test_xlsx_saved_folder_path_is_removed():
+    parts = zip_parts(make_xlsx())
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b"<workbookPr",
+        b'<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+        b'<mc:Choice Requires="x15ac"><x15ac:absPath xmlns:x15ac="http://schemas.microsoft.com/office/'
+        b'spreadsheetml/2010/11/ac" url="C:\\Users\\zhangsan\\Desktop\\"/></mc:Choice></mc:AlternateContent>'
+        b"<workbookPr",
+        1,
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+
+    (prepared,) = prepare_uploads([upload("table.xlsx", out.getvalue())])
+
+    assert b"zhangsan" not in zip_parts(prepared.content)["xl/workbook.xml"]
+    assert openpyxl.load_workbook(io.BytesIO(prepared.content)).active["A1"].value == "Evidence"
+
+
+# --- Reporting ---------------------------------------------------------------------------------
+
+
+def test_all_errors_of_a_set_are_reported_together(settings):
+    settings.INTAKE_MAX_FILES = 3
+    settings.INTAKE_MAX_FILE_SIZE = 5000
+    files = [
+        upload("ok.png", make_png()),
+        upload("empty.pdf", b""),
+        upload("../virus.pdf", b"MZ\x90\x00"),
+        upload("huge.jpg", b"\xff\xd8\xff" + b"\x00" * 6000),
+        upload("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100),
+    ]
+
+    errors = refusal(files)
+
+    assert [(e.code, e.params.get("name")) for e in errors] == [
+        ("too_many_files", None),
+        ("empty", "empty.pdf"),
+        ("unsupported_type", "virus.pdf"),
+        ("too_large", "huge.jpg"),
+        ("legacy_office", "old.xls"),
+    ]
+
+
+def test_every_message_is_interpolated_with_its_params():
+    params = {"name": "x.pdf", "limit": 10, "count": 12}
+
+    for code, message in MESSAGES.items():
+        rendered = str(ValidationError(message, code=code, params=params).messages[0])
+        assert "%(" not in rendered, code
+        assert code in {"too_many_files", "total_too_large"} or "“x.pdf”" in rendered, code

@@ -1,0 +1,180 @@
+"""Public intake pages and the liaison-point portal: form -> service -> redirect."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from complaints.forms import LiaisonComplaintForm, PublicComplaintForm, RatingForm, SupplementForm, TrackForm
+from complaints.models import Attachment, Channel, Complaint
+from complaints.selectors import complaint_by_tracking_code, complaint_list_for_filer, complaint_public_timeline
+from complaints.services import complaint_rate, complaint_submit, complaint_supplement_add
+from envopt.core.ratelimit import rate_limited
+from liaison.models import LiaisonPoint, Supervisor
+
+SUBMITTED_KEY = "complaints:submitted"
+TRACKED_KEY = "complaints:tracked"
+
+
+def _too_large(request) -> bool:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > settings.INTAKE_MAX_REQUEST_SIZE
+    except ValueError:
+        return True
+
+
+def _refuse_too_large(request):
+    return render(request, "complaints/too_large.html",
+                  {"limit": settings.INTAKE_MAX_TOTAL_SIZE // 2**20}, status=413)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@rate_limited("complaint-submit", "INTAKE_SUBMIT_RATE")
+def complaint_new(request):
+    if request.method == "POST":
+        if _too_large(request):
+            return _refuse_too_large(request)
+        form = PublicComplaintForm(request.POST, request.FILES)
+        if form.is_valid():
+            submitted = complaint_submit(data=form.complaint_data(), identity=form.identity_data(),
+                                         uploads=form.cleaned_data["uploads"], channel=Channel.WEB)
+            request.session[SUBMITTED_KEY] = {"code": submitted.tracking_code,
+                                              "reference": submitted.complaint.reference,
+                                              "emailed": bool(form.cleaned_data.get("email"))}
+            return redirect("complaints:submitted")
+    else:
+        form = PublicComplaintForm()
+    return render(request, "complaints/new.html", {"form": form})
+
+
+@never_cache
+def complaint_submitted(request):
+    # Shown once: the code is not kept anywhere the next visitor of this browser could find it.
+    submitted = request.session.pop(SUBMITTED_KEY, None)
+    if submitted is None:
+        return redirect("complaints:track")
+    return render(request, "complaints/submitted.html", submitted)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@rate_limited("complaint-track", "INTAKE_TRACK_RATE")
+def complaint_track(request):
+    form = TrackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        complaint = complaint_by_tracking_code(form.cleaned_data["code"])
+        if complaint is not None:
+            # The code is never put in a URL (it would end up in logs and browser history).
+            request.session.cycle_key()
+            request.session[TRACKED_KEY] = complaint.pk
+            return redirect("complaints:status")
+        form.add_error("code", _("No complaint matches this code. Check it and try again."))
+    return render(request, "complaints/track.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def complaint_status(request):
+    pk = request.session.get(TRACKED_KEY)
+    complaint = Complaint.objects.select_related("department").filter(pk=pk).first() if pk else None
+    if complaint is None:
+        return redirect("complaints:track")
+    supplement_form, rating_form = SupplementForm(), RatingForm()
+    if request.method == "POST":
+        if _too_large(request):
+            return _refuse_too_large(request)
+        action = request.POST.get("action")
+        if action == "forget":
+            request.session.pop(TRACKED_KEY, None)
+            return redirect("complaints:track")
+        if action == "supplement":
+            supplement_form = SupplementForm(request.POST, request.FILES)
+            if supplement_form.is_valid():
+                complaint_supplement_add(complaint=complaint, text=supplement_form.cleaned_data["text"],
+                                         uploads=supplement_form.cleaned_data["uploads"])
+                messages.success(request, _("Your additional information has been added."))
+                return redirect("complaints:status")
+        elif action == "rate":
+            rating_form = RatingForm(request.POST)
+            if rating_form.is_valid():
+                try:
+                    complaint_rate(complaint=complaint, level=rating_form.cleaned_data["level"],
+                                   comment=rating_form.cleaned_data["comment"])
+                except ValidationError as error:
+                    rating_form.add_error(None, error)
+                else:
+                    messages.success(request, _("Thank you for rating the outcome."))
+                    return redirect("complaints:status")
+    context = {"complaint": complaint, "supplement_form": supplement_form, "rating_form": rating_form,
+               **complaint_public_timeline(complaint)}
+    return render(request, "complaints/status.html", context)
+
+
+@login_required
+@permission_required("complaints.view_attachment", raise_exception=True)
+def attachment_download(request, pk: int):
+    """Evidence is streamed only to staff allowed to see it; never served as a static file."""
+    attachment = get_object_or_404(Attachment, pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, as_attachment=True, filename=attachment.display_name,
+                            content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- Liaison points and supervisors ------------------------------------------------
+
+def _appointment_of(user) -> tuple[str, LiaisonPoint | None, Supervisor | None]:
+    point = LiaisonPoint.objects.filter(user=user).first()
+    if point is not None:
+        return Channel.LIAISON_POINT, point, None
+    supervisor = Supervisor.objects.filter(user=user).first()
+    if supervisor is not None:
+        return Channel.SUPERVISOR, None, supervisor
+    return "", None, None
+
+
+@login_required
+@permission_required("liaison.access_liaison_portal", raise_exception=True)
+def portal_home(request):
+    complaints = complaint_list_for_filer(request.user)[:200]
+    channel, point, supervisor = _appointment_of(request.user)
+    return render(request, "complaints/portal_home.html",
+                  {"complaints": complaints, "point": point, "supervisor": supervisor})
+
+
+@login_required
+@permission_required("liaison.access_liaison_portal", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def portal_new(request):
+    channel, point, supervisor = _appointment_of(request.user)
+    if not channel:
+        messages.error(request, _("Your account is not linked to a liaison point or a supervisor. "
+                                  "Ask the complaint centre to link it."))
+        return redirect("liaison_portal:home")
+    if request.method == "POST":
+        if _too_large(request):
+            return _refuse_too_large(request)
+        form = LiaisonComplaintForm(request.POST, request.FILES)
+        if form.is_valid():
+            submitted = complaint_submit(data=form.complaint_data(), identity=form.identity_data(),
+                                         uploads=form.cleaned_data["uploads"], channel=channel,
+                                         source=str(point or supervisor), actor=request.user,
+                                         liaison_point=point, supervisor=supervisor)
+            request.session[SUBMITTED_KEY] = {"code": submitted.tracking_code,
+                                              "reference": submitted.complaint.reference,
+                                              "emailed": bool(form.cleaned_data.get("email"))}
+            return redirect("complaints:submitted")
+    else:
+        form = LiaisonComplaintForm()
+    return render(request, "complaints/portal_new.html", {"form": form, "point": point, "supervisor": supervisor})

@@ -1,0 +1,62 @@
+"""Fixed-window rate limits kept in the cache (Redis in production, so every web process
+shares the counters). Client addresses are hashed before they become cache keys: an IP
+address can identify a complainant, and the cache is no place to keep one."""
+
+import hashlib
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.shortcuts import render
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def rate_parse(rate: str) -> tuple[int, int]:
+    """'10/h' -> (10, 3600)."""
+    count, _slash, period = rate.partition("/")
+    if not count.isdigit() or period not in PERIODS:
+        raise ValueError(f"A rate looks like '10/h' (s, m, h or d), not {rate!r}")
+    return int(count), PERIODS[period]
+
+
+def client_address(request) -> str:
+    if getattr(settings, "RATE_LIMIT_TRUST_X_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def rate_limit_exceeded(*, group: str, identity: str, rate: str) -> bool:
+    """Count one hit for (group, identity); True once the rate's count is exceeded."""
+    limit, period = rate_parse(rate)
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{identity}".encode()).hexdigest()[:32]
+    key = f"ratelimit:{group}:{digest}"
+    cache.add(key, 0, timeout=period)
+    try:
+        hits = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=period)
+        hits = 1
+    return hits > limit
+
+
+def rate_limited(group: str, rate_setting: str, methods: tuple[str, ...] = ("POST",)):
+    """View decorator: answer 429 with a translated page once the client exceeds the rate."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if (
+                settings.INTAKE_RATE_LIMITS_ENABLED
+                and request.method in methods
+                and rate_limit_exceeded(group=group, identity=client_address(request),
+                                        rate=getattr(settings, rate_setting))
+            ):
+                return render(request, "429.html", status=429)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
