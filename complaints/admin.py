@@ -49,8 +49,14 @@ class RatingInline(ReadOnlyInline):
 class ComplaintAdmin(admin.ModelAdmin):
     list_display = ["reference", "received_at", "channel", "category", "unit", "status", "is_anonymous"]
     list_display_links = ["reference"]
-    list_filter = ["status", "channel", "category", "is_anonymous",
-                   ("department", admin.RelatedOnlyFieldListFilter), "received_at"]
+    list_filter = [
+        "status",
+        "channel",
+        "category",
+        "is_anonymous",
+        ("department", admin.RelatedOnlyFieldListFilter),
+        "received_at",
+    ]
     search_fields = ["description", "department_text", "department__name", "occurred_place"]
     search_help_text = gettext_lazy("Search by reference (TS2026-000123), text or unit.")
     date_hierarchy = "received_at"
@@ -61,11 +67,36 @@ class ComplaintAdmin(admin.ModelAdmin):
     inlines = [PublicUpdateInline, SupplementInline, RatingInline]
     change_form_template = "admin/complaints/complaint/change_form.html"
     fieldsets = [
-        (None, {"fields": ["status", "channel", "source", "received_at", "filed_by", "liaison_point",
-                           "supervisor"]}),
-        (gettext_lazy("The complaint as filed"), {"fields": [
-            "complainant_type", "is_anonymous", "department", "department_text", "category", "occurred_on",
-            "occurred_place", "description", "desired_outcome"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "status",
+                    "channel",
+                    "source",
+                    "received_at",
+                    "filed_by",
+                    "liaison_point",
+                    "supervisor",
+                ]
+            },
+        ),
+        (
+            gettext_lazy("The complaint as filed"),
+            {
+                "fields": [
+                    "complainant_type",
+                    "is_anonymous",
+                    "department",
+                    "department_text",
+                    "category",
+                    "occurred_on",
+                    "occurred_place",
+                    "description",
+                    "desired_outcome",
+                ]
+            },
+        ),
     ]
 
     @admin.display(description=gettext_lazy("reference"), ordering="id")
@@ -96,7 +127,8 @@ class ComplaintAdmin(admin.ModelAdmin):
             identity = getattr(complaint, "identity", None) if not complaint.is_anonymous else None
             extra = {
                 "identity": identity_for_viewer(
-                    identity, can_see=request.user.has_perm("complaints.view_complainant_identity")),
+                    identity, can_see=request.user.has_perm("complaints.view_complainant_identity")
+                ),
                 "attachments": list(complaint.attachments.all()),
                 "similar": complaint_similar(complaint),
             }
@@ -107,14 +139,24 @@ class ComplaintAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = StaffComplaintForm(request.POST or None, request.FILES or None)
-        context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form,
-                   "title": _("Record a complaint"), "has_view_permission": True}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "form": form,
+            "title": _("Record a complaint"),
+            "has_view_permission": True,
+        }
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             submitted = complaint_submit(
-                data=form.complaint_data(), identity=form.identity_data(), uploads=data["uploads"],
-                channel=data["channel"], source=data["source"], actor=request.user,
-                liaison_point=data.get("liaison_point"), supervisor=data.get("supervisor"),
+                data=form.complaint_data(),
+                identity=form.identity_data(),
+                uploads=data["uploads"],
+                channel=data["channel"],
+                source=data["source"],
+                actor=request.user,
+                liaison_point=data.get("liaison_point"),
+                supervisor=data.get("supervisor"),
                 received_at=data["received_at"],
             )
             # The code is shown on this page only: not in a message cookie, not in a URL.

@@ -4,7 +4,8 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Channel, ComplainantType, Rating
 from complaints.pow import pow_challenge_issue, pow_verify
@@ -33,55 +34,101 @@ def attachments_help() -> str:
     return gettext(
         "Up to %(count)s files: PDF, pictures (JPEG, PNG, GIF, WebP) or Office documents "
         "(docx, xlsx, pptx); at most %(size)s MB each and %(total)s MB in all."
-    ) % {"count": settings.INTAKE_MAX_FILES, "size": settings.INTAKE_MAX_FILE_SIZE // 2**20,
-         "total": settings.INTAKE_MAX_TOTAL_SIZE // 2**20}
+    ) % {
+        "count": settings.INTAKE_MAX_FILES,
+        "size": settings.INTAKE_MAX_FILE_SIZE // 2**20,
+        "total": settings.INTAKE_MAX_TOTAL_SIZE // 2**20,
+    }
 
 
 class IdentityMode:
     REAL = "real"
     ANONYMOUS = "anonymous"
     CHOICES = [
-        (REAL, _("Real name: the complaint centre can contact you. Your name and contact details are "
-                 "seen only by the centre's authorised staff, never by the department you complain about.")),
-        (ANONYMOUS, _("Anonymous: we store nothing about who you are. We cannot contact you; follow "
-                      "your complaint with the tracking code only.")),
+        (
+            REAL,
+            _(
+                "Real name: the complaint centre can contact you. Your name and contact details are "
+                "seen only by the centre's authorised staff, never by the department you complain about."
+            ),
+        ),
+        (
+            ANONYMOUS,
+            _(
+                "Anonymous: we store nothing about who you are. We cannot contact you; follow "
+                "your complaint with the tracking code only."
+            ),
+        ),
     ]
 
 
 class BaseComplaintForm(forms.Form):
     """The fields every channel shares."""
 
-    complainant_type = forms.ChoiceField(label=_("You complain as"), choices=ComplainantType.choices,
-                                         widget=forms.RadioSelect, initial=ComplainantType.ENTERPRISE)
-    identity_mode = forms.ChoiceField(label=_("Real name or anonymous"), choices=IdentityMode.CHOICES,
-                                      widget=forms.RadioSelect, initial=IdentityMode.REAL)
+    complainant_type = forms.ChoiceField(
+        label=_("You complain as"),
+        choices=ComplainantType.choices,
+        widget=forms.RadioSelect,
+        initial=ComplainantType.ENTERPRISE,
+    )
+    identity_mode = forms.ChoiceField(
+        label=_("Real name or anonymous"),
+        choices=IdentityMode.CHOICES,
+        widget=forms.RadioSelect,
+        initial=IdentityMode.REAL,
+    )
     enterprise_name = forms.CharField(label=_("Enterprise name"), max_length=200, required=False)
-    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=24, required=False,
-                                  help_text=_("18 characters, printed on the business licence. Optional."))
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=24,
+        required=False,
+        help_text=_("18 characters, printed on the business licence. Optional."),
+    )
     contact_name = forms.CharField(label=_("Contact person"), max_length=60, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=40, required=False,
-                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-                            help_text=_("Mobile or landline, e.g. 13912345678 or 0571-87654321."))
-    email = forms.EmailField(label=_("E-mail"), required=False,
-                             help_text=_("If you give one, we e-mail you the tracking code."))
-    department = forms.ModelChoiceField(label=_("Unit complained about"), required=False,
-                                        queryset=Department.objects.filter(is_active=True).order_by("name"),
-                                        empty_label=_("— choose a unit —"))
-    department_unknown = forms.BooleanField(label=_("I don't know which unit it is, or it is not listed"),
-                                            required=False)
-    department_text = forms.CharField(label=_("Describe the unit"), max_length=200, required=False,
-                                      help_text=_("For example: the tax office on Renmin Road."))
-    category = forms.ChoiceField(label=_("What kind of problem"), choices=[("", _("— choose —")),
-                                                                            *Category.choices])
-    occurred_on = forms.DateField(label=_("When it happened"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        help_text=_("Mobile or landline, e.g. 13912345678 or 0571-87654321."),
+    )
+    email = forms.EmailField(
+        label=_("E-mail"), required=False, help_text=_("If you give one, we e-mail you the tracking code.")
+    )
+    department = forms.ModelChoiceField(
+        label=_("Unit complained about"),
+        required=False,
+        queryset=Department.objects.filter(is_active=True).order_by("name"),
+        empty_label=_("— choose a unit —"),
+    )
+    department_unknown = forms.BooleanField(
+        label=_("I don't know which unit it is, or it is not listed"), required=False
+    )
+    department_text = forms.CharField(
+        label=_("Describe the unit"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: the tax office on Renmin Road."),
+    )
+    category = forms.ChoiceField(
+        label=_("What kind of problem"), choices=[("", _("— choose —")), *Category.choices]
+    )
+    occurred_on = forms.DateField(
+        label=_("When it happened"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     occurred_place = forms.CharField(label=_("Where it happened"), max_length=200, required=False)
     description = forms.CharField(
-        label=_("What happened"), min_length=DESCRIPTION_MIN, max_length=DESCRIPTION_MAX,
+        label=_("What happened"),
+        min_length=DESCRIPTION_MIN,
+        max_length=DESCRIPTION_MAX,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
-    desired_outcome = forms.CharField(label=_("What outcome do you want"), max_length=2000, required=False,
-                                      widget=forms.Textarea(attrs={"rows": 3}))
+    desired_outcome = forms.CharField(
+        label=_("What outcome do you want"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     attachments = MultipleFileField(label=_("Evidence files"), required=False)
 
     IDENTITY_FIELDS = ("enterprise_name", "credit_code", "contact_name", "phone", "email")
@@ -123,9 +170,15 @@ class BaseComplaintForm(forms.Form):
         else:
             if not data.get("contact_name"):
                 self.add_error("contact_name", _("Tell us whom to contact, or choose anonymous."))
-            if not data.get("phone") and not data.get("email") and "phone" not in self.errors \
-                    and "email" not in self.errors:
-                self.add_error("phone", _("Give a phone number or an e-mail address so that we can reach you."))
+            if (
+                not data.get("phone")
+                and not data.get("email")
+                and "phone" not in self.errors
+                and "email" not in self.errors
+            ):
+                self.add_error(
+                    "phone", _("Give a phone number or an e-mail address so that we can reach you.")
+                )
             if data.get("complainant_type") == ComplainantType.ENTERPRISE and not data.get("enterprise_name"):
                 self.add_error("enterprise_name", _("Give the enterprise's name, or choose anonymous."))
         if data.get("department_unknown"):
@@ -147,9 +200,13 @@ class BaseComplaintForm(forms.Form):
     def complaint_data(self) -> ComplaintData:
         d = self.cleaned_data
         return ComplaintData(
-            complainant_type=d["complainant_type"], category=d["category"], description=d["description"],
-            department=d.get("department"), department_text=d.get("department_text", "") or "",
-            occurred_on=d.get("occurred_on"), occurred_place=d.get("occurred_place", ""),
+            complainant_type=d["complainant_type"],
+            category=d["category"],
+            description=d["description"],
+            department=d.get("department"),
+            department_text=d.get("department_text", "") or "",
+            occurred_on=d.get("occurred_on"),
+            occurred_place=d.get("occurred_place", ""),
             desired_outcome=d.get("desired_outcome", ""),
         )
 
@@ -157,8 +214,13 @@ class BaseComplaintForm(forms.Form):
         d = self.cleaned_data
         if d["identity_mode"] == IdentityMode.ANONYMOUS:
             return None
-        return IdentityData(contact_name=d["contact_name"], phone=d["phone"], email=d["email"],
-                            enterprise_name=d["enterprise_name"], credit_code=d["credit_code"])
+        return IdentityData(
+            contact_name=d["contact_name"],
+            phone=d["phone"],
+            email=d["email"],
+            enterprise_name=d["enterprise_name"],
+            credit_code=d["credit_code"],
+        )
 
     max_files = settings.INTAKE_MAX_FILES
     max_file_size = settings.INTAKE_MAX_FILE_SIZE
@@ -172,8 +234,10 @@ class BaseComplaintForm(forms.Form):
 
 class PublicComplaintForm(BaseComplaintForm):
     consent = forms.BooleanField(
-        label=_("I have read the privacy notice and agree that the complaint centre processes this "
-                "complaint as it describes."),
+        label=_(
+            "I have read the privacy notice and agree that the complaint centre processes this "
+            "complaint as it describes."
+        ),
         error_messages={"required": _("Please agree to the privacy notice to file your complaint.")},
     )
     pow_challenge = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -199,17 +263,29 @@ class PublicComplaintForm(BaseComplaintForm):
 class StaffComplaintForm(BaseComplaintForm):
     """A complaint that reached the centre another way, recorded by staff."""
 
-    channel = forms.ChoiceField(label=_("Channel"), choices=[c for c in Channel.choices if c[0] != Channel.WEB])
-    source = forms.CharField(label=_("Source"), max_length=200, required=False,
-                             help_text=_("Who passed it on: the letter's reference, the higher authority's "
-                                         "document number, the media outlet."))
-    received_at = forms.DateTimeField(label=_("Received at"), initial=timezone.now,
-                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
-                                                                 format="%Y-%m-%dT%H:%M"))
-    liaison_point = forms.ModelChoiceField(label=_("Liaison point"), required=False,
-                                           queryset=LiaisonPoint.objects.order_by("enterprise_name"))
-    supervisor = forms.ModelChoiceField(label=_("Supervisor"), required=False,
-                                        queryset=Supervisor.objects.order_by("name"))
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[c for c in Channel.choices if c[0] != Channel.WEB]
+    )
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Who passed it on: the letter's reference, the higher authority's "
+            "document number, the media outlet."
+        ),
+    )
+    received_at = forms.DateTimeField(
+        label=_("Received at"),
+        initial=timezone.now,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    liaison_point = forms.ModelChoiceField(
+        label=_("Liaison point"), required=False, queryset=LiaisonPoint.objects.order_by("enterprise_name")
+    )
+    supervisor = forms.ModelChoiceField(
+        label=_("Supervisor"), required=False, queryset=Supervisor.objects.order_by("name")
+    )
 
     def clean(self):
         data = super().clean()
@@ -235,14 +311,22 @@ class LiaisonComplaintForm(BaseComplaintForm):
 
 
 class TrackForm(forms.Form):
-    code = forms.CharField(label=_("Tracking code"), max_length=40,
-                           widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
-                                                         "spellcheck": "false"}))
+    code = forms.CharField(
+        label=_("Tracking code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
 
 
 class SupplementForm(forms.Form):
-    text = forms.CharField(label=_("Additional information"), max_length=DESCRIPTION_MAX, required=False,
-                           widget=forms.Textarea(attrs={"rows": 4}))
+    text = forms.CharField(
+        label=_("Additional information"),
+        max_length=DESCRIPTION_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     attachments = MultipleFileField(label=_("More evidence files"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -262,7 +346,11 @@ class SupplementForm(forms.Form):
 
 
 class RatingForm(forms.Form):
-    level = forms.ChoiceField(label=_("How satisfied are you with the outcome?"), choices=Rating.Level.choices,
-                              widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("Comment"), max_length=2000, required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    level = forms.ChoiceField(
+        label=_("How satisfied are you with the outcome?"),
+        choices=Rating.Level.choices,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -28,9 +28,19 @@ def identity_for_viewer(identity, *, can_see: bool) -> dict[str, str] | None:
     if identity is None:
         return None
     if can_see:
-        return {"enterprise_name": identity.enterprise_name, "credit_code": identity.credit_code,
-                "contact_name": identity.contact_name, "phone": identity.phone, "email": identity.email,
-                "masked": False}
-    return {"enterprise_name": mask_name(identity.enterprise_name), "credit_code": mask_code(identity.credit_code),
-            "contact_name": mask_name(identity.contact_name), "phone": mask_phone(identity.phone),
-            "email": mask_email(identity.email), "masked": True}
+        return {
+            "enterprise_name": identity.enterprise_name,
+            "credit_code": identity.credit_code,
+            "contact_name": identity.contact_name,
+            "phone": identity.phone,
+            "email": identity.email,
+            "masked": False,
+        }
+    return {
+        "enterprise_name": mask_name(identity.enterprise_name),
+        "credit_code": mask_code(identity.credit_code),
+        "contact_name": mask_name(identity.contact_name),
+        "phone": mask_phone(identity.phone),
+        "email": mask_email(identity.email),
+        "masked": True,
+    }

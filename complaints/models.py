@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from envopt.core.models import TimeStampedModel
 from liaison.models import Department, LiaisonPoint, Supervisor
 
-
 REFERENCE_PREFIX = "TS"
 
 
@@ -77,20 +76,42 @@ class PublicStatus(models.TextChoices):
 
 class Complaint(TimeStampedModel):
     CONTENT_FIELDS = (
-        "channel", "complainant_type", "is_anonymous", "department", "department_text", "category",
-        "occurred_on", "occurred_place", "description", "desired_outcome", "received_at",
+        "channel",
+        "complainant_type",
+        "is_anonymous",
+        "department",
+        "department_text",
+        "category",
+        "occurred_on",
+        "occurred_place",
+        "description",
+        "desired_outcome",
+        "received_at",
     )
 
     tracking_hash = models.CharField(max_length=64, unique=True, editable=False)
-    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB,
-                               db_index=True)
-    source = models.CharField(_("source"), max_length=200, blank=True,
-                              help_text=_("Who passed it on: the hotline operator, the letter's "
-                                          "reference, the higher authority's document number."))
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB, db_index=True
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Who passed it on: the hotline operator, the letter's "
+            "reference, the higher authority's document number."
+        ),
+    )
     complainant_type = models.CharField(_("complainant"), max_length=12, choices=ComplainantType.choices)
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="complaints", verbose_name=_("unit complained about"))
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        verbose_name=_("unit complained about"),
+    )
     department_text = models.CharField(_("unit complained about (as written)"), max_length=200, blank=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, db_index=True)
     occurred_on = models.DateField(_("when it happened"), null=True, blank=True)
@@ -98,14 +119,33 @@ class Complaint(TimeStampedModel):
     description = models.TextField(_("what happened"))
     desired_outcome = models.TextField(_("outcome wanted"), blank=True)
     received_at = models.DateTimeField(_("received at"), db_index=True)
-    status = models.CharField(_("status"), max_length=20, choices=PublicStatus.choices,
-                              default=PublicStatus.RECEIVED, db_index=True)
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="complaints_filed", verbose_name=_("recorded by"))
-    liaison_point = models.ForeignKey(LiaisonPoint, null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="complaints", verbose_name=_("liaison point"))
-    supervisor = models.ForeignKey(Supervisor, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="complaints", verbose_name=_("supervisor"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=PublicStatus.choices, default=PublicStatus.RECEIVED, db_index=True
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints_filed",
+        verbose_name=_("recorded by"),
+    )
+    liaison_point = models.ForeignKey(
+        LiaisonPoint,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
+        verbose_name=_("liaison point"),
+    )
+    supervisor = models.ForeignKey(
+        Supervisor,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
+        verbose_name=_("supervisor"),
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -116,8 +156,9 @@ class Complaint(TimeStampedModel):
             models.Index(fields=["status", "-received_at"], name="complaint_status_received"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(department__isnull=False) | ~Q(department_text=""),
-                                   name="complaint_names_a_unit"),
+            models.CheckConstraint(
+                condition=Q(department__isnull=False) | ~Q(department_text=""), name="complaint_names_a_unit"
+            ),
         ]
         permissions = [("view_complainant_identity", _("Can see who complained"))]
 
@@ -151,8 +192,9 @@ class Complaint(TimeStampedModel):
 class ComplainantIdentity(models.Model):
     """Who complained. Never created for anonymous complaints; shown only with permission."""
 
-    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="identity",
-                                     primary_key=True)
+    complaint = models.OneToOneField(
+        Complaint, on_delete=models.CASCADE, related_name="identity", primary_key=True
+    )
     enterprise_name = models.CharField(_("enterprise name"), max_length=200, blank=True)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=60)
@@ -176,8 +218,14 @@ class Supplement(models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="supplements")
     text = models.TextField(_("text"))
     from_complainant = models.BooleanField(_("from the complainant"), default=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+", verbose_name=_("added by"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
     created_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
     class Meta:
@@ -193,8 +241,9 @@ class Attachment(models.Model):
     """Evidence, stored under a random name in private storage with its metadata stripped."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
-    supplement = models.ForeignKey(Supplement, null=True, blank=True, on_delete=models.CASCADE,
-                                   related_name="attachments")
+    supplement = models.ForeignKey(
+        Supplement, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
     file = models.FileField(_("file"), max_length=200)
     display_name = models.CharField(_("file name"), max_length=120)
     content_type = models.CharField(_("type"), max_length=100)

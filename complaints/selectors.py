@@ -55,7 +55,8 @@ def complaint_similar(complaint: Complaint, *, limit: int = 10) -> list[tuple[Co
         return []
     window = timedelta(days=SIMILAR_WINDOW_DAYS)
     candidates: QuerySet[Complaint] = Complaint.objects.filter(
-        received_at__gte=complaint.received_at - window, received_at__lte=complaint.received_at + window,
+        received_at__gte=complaint.received_at - window,
+        received_at__lte=complaint.received_at + window,
     ).exclude(pk=complaint.pk)
     if complaint.department_id:
         candidates = candidates.filter(department_id=complaint.department_id)
@@ -63,7 +64,9 @@ def complaint_similar(complaint: Complaint, *, limit: int = 10) -> list[tuple[Co
         candidates = candidates.filter(department__isnull=True, department_text=complaint.department_text)
     mine = bigrams(complaint.description)
     scored = []
-    for other in candidates.only("id", "received_at", "description", "category", "status")[:SIMILAR_CANDIDATES]:
+    for other in candidates.only("id", "received_at", "description", "category", "status")[
+        :SIMILAR_CANDIDATES
+    ]:
         score = similarity(mine, bigrams(other.description))
         if score >= SIMILAR_THRESHOLD:
             scored.append((other, round(score, 2)))

@@ -75,15 +75,28 @@ def _files_removed_on_error():
         raise
 
 
-def _store_uploads(*, complaint: Complaint, uploads: list[PreparedUpload], written: list[str],
-                   supplement: Supplement | None = None) -> list[Attachment]:
+def _store_uploads(
+    *,
+    complaint: Complaint,
+    uploads: list[PreparedUpload],
+    written: list[str],
+    supplement: Supplement | None = None,
+) -> list[Attachment]:
     rows = []
     for upload in uploads:
         name = default_storage.save(upload.storage_name, ContentFile(upload.content))
         written.append(name)
-        rows.append(Attachment(complaint=complaint, supplement=supplement, file=name,
-                               display_name=upload.display_name, content_type=upload.content_type,
-                               size=upload.size, sha256=upload.sha256))
+        rows.append(
+            Attachment(
+                complaint=complaint,
+                supplement=supplement,
+                file=name,
+                display_name=upload.display_name,
+                content_type=upload.content_type,
+                size=upload.size,
+                sha256=upload.sha256,
+            )
+        )
     return Attachment.objects.bulk_create(rows)
 
 
@@ -107,33 +120,51 @@ def complaint_submit(
     is not recorded either, since naming it would identify the complainant.
     """
     if data.department is None and not data.department_text.strip():
-        raise ValidationError(_("Name the unit complained about, or describe it if you do not know its name."),
-                              code="no_unit")
+        raise ValidationError(
+            _("Name the unit complained about, or describe it if you do not know its name."), code="no_unit"
+        )
     if data.complainant_type not in ComplainantType.values:
-        raise ValidationError(_("Choose whether you complain as an enterprise or as an individual."),
-                              code="no_complainant_type")
+        raise ValidationError(
+            _("Choose whether you complain as an enterprise or as an individual."), code="no_complainant_type"
+        )
     if identity is not None and not (identity.phone or identity.email):
-        raise ValidationError(_("A real-name complaint needs a phone number or an e-mail address."),
-                              code="no_contact")
+        raise ValidationError(
+            _("A real-name complaint needs a phone number or an e-mail address."), code="no_contact"
+        )
 
     code = tracking_code_generate()
     with _files_removed_on_error() as written:
-        complaint = _complaint_create(code=code, data=data, identity=identity, uploads=uploads,
-                                      written=written, channel=channel, source=source, actor=actor,
-                                      liaison_point=liaison_point, supervisor=supervisor,
-                                      received_at=received_at)
+        complaint = _complaint_create(
+            code=code,
+            data=data,
+            identity=identity,
+            uploads=uploads,
+            written=written,
+            channel=channel,
+            source=source,
+            actor=actor,
+            liaison_point=liaison_point,
+            supervisor=supervisor,
+            received_at=received_at,
+        )
     logger.info("complaint %s received via %s", complaint.reference, channel)
 
     if identity is not None and identity.email:
         # Until the outbox exists, the acknowledgement is sent right after commit.
-        transaction.on_commit(lambda: complaint_acknowledgement_send(
-            complaint=complaint, tracking_code=code, email=identity.email,
-            language=language or translation.get_language() or settings.LANGUAGE_CODE))
+        transaction.on_commit(
+            lambda: complaint_acknowledgement_send(
+                complaint=complaint,
+                tracking_code=code,
+                email=identity.email,
+                language=language or translation.get_language() or settings.LANGUAGE_CODE,
+            )
+        )
     return SubmittedComplaint(complaint=complaint, tracking_code=code)
 
 
-def _complaint_create(*, code, data, identity, uploads, written, channel, source, actor, liaison_point,
-                      supervisor, received_at) -> Complaint:
+def _complaint_create(
+    *, code, data, identity, uploads, written, channel, source, actor, liaison_point, supervisor, received_at
+) -> Complaint:
     complaint = Complaint.objects.create(
         tracking_hash=tracking_code_hash(code),
         channel=channel,
@@ -160,11 +191,16 @@ def _complaint_create(*, code, data, identity, uploads, written, channel, source
     return complaint
 
 
-def complaint_acknowledgement_send(*, complaint: Complaint, tracking_code: str, email: str, language: str) -> None:
+def complaint_acknowledgement_send(
+    *, complaint: Complaint, tracking_code: str, email: str, language: str
+) -> None:
     """E-mail the tracking code to the complainant, in the language they used."""
     with translation.override(language):
-        context = {"complaint": complaint, "tracking_code": tracking_code,
-                   "track_url": f"{settings.SITE_URL}/complaints/track/"}
+        context = {
+            "complaint": complaint,
+            "tracking_code": tracking_code,
+            "track_url": f"{settings.SITE_URL}/complaints/track/",
+        }
         subject = _("Your complaint %(reference)s has been received") % {"reference": complaint.reference}
         body = render_to_string("complaints/email/acknowledgement.txt", context)
         html = render_to_string("complaints/email/acknowledgement.html", context)
@@ -176,16 +212,18 @@ def complaint_acknowledgement_send(*, complaint: Complaint, tracking_code: str, 
 
 
 @transaction.atomic
-def complaint_supplement_add(*, complaint: Complaint, text: str, uploads: list[PreparedUpload] = (),
-                             actor=None) -> Supplement:
+def complaint_supplement_add(
+    *, complaint: Complaint, text: str, uploads: list[PreparedUpload] = (), actor=None
+) -> Supplement:
     """Append information to a filed complaint; its original content never changes."""
     text = text.strip()
     if not text and not uploads:
         raise ValidationError(_("Write something or attach a file to add to your complaint."), code="empty")
     staff = getattr(actor, "is_authenticated", False)
     with _files_removed_on_error() as written:
-        supplement = Supplement.objects.create(complaint=complaint, text=text, from_complainant=not staff,
-                                               added_by=actor if staff else None)
+        supplement = Supplement.objects.create(
+            complaint=complaint, text=text, from_complainant=not staff, added_by=actor if staff else None
+        )
         if uploads:
             _store_uploads(complaint=complaint, uploads=list(uploads), supplement=supplement, written=written)
     logger.info("supplement added to complaint %s", complaint.reference)
@@ -206,10 +244,15 @@ def complaint_rate(*, complaint: Complaint, level: str, comment: str = "") -> Ra
     """The complainant rates the outcome, once per conclusion."""
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if complaint.status != PublicStatus.CONCLUDED:
-        raise ValidationError(_("You can rate the outcome once your complaint has been concluded."),
-                              code="not_concluded")
-    concluded_at = (complaint.public_updates.filter(status=PublicStatus.CONCLUDED)
-                    .order_by("-created_at").values_list("created_at", flat=True).first())
+        raise ValidationError(
+            _("You can rate the outcome once your complaint has been concluded."), code="not_concluded"
+        )
+    concluded_at = (
+        complaint.public_updates.filter(status=PublicStatus.CONCLUDED)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
     if complaint.ratings.filter(created_at__gte=concluded_at).exists():
         raise ValidationError(_("You have already rated this outcome."), code="already_rated")
     if level not in Rating.Level.values:

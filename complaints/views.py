@@ -12,7 +12,11 @@ from django.views.decorators.http import require_http_methods
 
 from complaints.forms import LiaisonComplaintForm, PublicComplaintForm, RatingForm, SupplementForm, TrackForm
 from complaints.models import Attachment, Channel, Complaint
-from complaints.selectors import complaint_by_tracking_code, complaint_list_for_filer, complaint_public_timeline
+from complaints.selectors import (
+    complaint_by_tracking_code,
+    complaint_list_for_filer,
+    complaint_public_timeline,
+)
 from complaints.services import complaint_rate, complaint_submit, complaint_supplement_add
 from envopt.core.ratelimit import rate_limited
 from liaison.models import LiaisonPoint, Supervisor
@@ -29,8 +33,9 @@ def _too_large(request) -> bool:
 
 
 def _refuse_too_large(request):
-    return render(request, "complaints/too_large.html",
-                  {"limit": settings.INTAKE_MAX_TOTAL_SIZE // 2**20}, status=413)
+    return render(
+        request, "complaints/too_large.html", {"limit": settings.INTAKE_MAX_TOTAL_SIZE // 2**20}, status=413
+    )
 
 
 @never_cache
@@ -42,11 +47,17 @@ def complaint_new(request):
             return _refuse_too_large(request)
         form = PublicComplaintForm(request.POST, request.FILES)
         if form.is_valid():
-            submitted = complaint_submit(data=form.complaint_data(), identity=form.identity_data(),
-                                         uploads=form.cleaned_data["uploads"], channel=Channel.WEB)
-            request.session[SUBMITTED_KEY] = {"code": submitted.tracking_code,
-                                              "reference": submitted.complaint.reference,
-                                              "emailed": bool(form.cleaned_data.get("email"))}
+            submitted = complaint_submit(
+                data=form.complaint_data(),
+                identity=form.identity_data(),
+                uploads=form.cleaned_data["uploads"],
+                channel=Channel.WEB,
+            )
+            request.session[SUBMITTED_KEY] = {
+                "code": submitted.tracking_code,
+                "reference": submitted.complaint.reference,
+                "emailed": bool(form.cleaned_data.get("email")),
+            }
             return redirect("complaints:submitted")
     else:
         form = PublicComplaintForm()
@@ -96,23 +107,33 @@ def complaint_status(request):
         if action == "supplement":
             supplement_form = SupplementForm(request.POST, request.FILES)
             if supplement_form.is_valid():
-                complaint_supplement_add(complaint=complaint, text=supplement_form.cleaned_data["text"],
-                                         uploads=supplement_form.cleaned_data["uploads"])
+                complaint_supplement_add(
+                    complaint=complaint,
+                    text=supplement_form.cleaned_data["text"],
+                    uploads=supplement_form.cleaned_data["uploads"],
+                )
                 messages.success(request, _("Your additional information has been added."))
                 return redirect("complaints:status")
         elif action == "rate":
             rating_form = RatingForm(request.POST)
             if rating_form.is_valid():
                 try:
-                    complaint_rate(complaint=complaint, level=rating_form.cleaned_data["level"],
-                                   comment=rating_form.cleaned_data["comment"])
+                    complaint_rate(
+                        complaint=complaint,
+                        level=rating_form.cleaned_data["level"],
+                        comment=rating_form.cleaned_data["comment"],
+                    )
                 except ValidationError as error:
                     rating_form.add_error(None, error)
                 else:
                     messages.success(request, _("Thank you for rating the outcome."))
                     return redirect("complaints:status")
-    context = {"complaint": complaint, "supplement_form": supplement_form, "rating_form": rating_form,
-               **complaint_public_timeline(complaint)}
+    context = {
+        "complaint": complaint,
+        "supplement_form": supplement_form,
+        "rating_form": rating_form,
+        **complaint_public_timeline(complaint),
+    }
     return render(request, "complaints/status.html", context)
 
 
@@ -125,14 +146,16 @@ def attachment_download(request, pk: int):
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    response = FileResponse(handle, as_attachment=True, filename=attachment.display_name,
-                            content_type=attachment.content_type)
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.display_name, content_type=attachment.content_type
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
 # --- Liaison points and supervisors ------------------------------------------------
+
 
 def _appointment_of(user) -> tuple[str, LiaisonPoint | None, Supervisor | None]:
     point = LiaisonPoint.objects.filter(user=user).first()
@@ -149,8 +172,11 @@ def _appointment_of(user) -> tuple[str, LiaisonPoint | None, Supervisor | None]:
 def portal_home(request):
     complaints = complaint_list_for_filer(request.user)[:200]
     channel, point, supervisor = _appointment_of(request.user)
-    return render(request, "complaints/portal_home.html",
-                  {"complaints": complaints, "point": point, "supervisor": supervisor})
+    return render(
+        request,
+        "complaints/portal_home.html",
+        {"complaints": complaints, "point": point, "supervisor": supervisor},
+    )
 
 
 @login_required
@@ -159,22 +185,37 @@ def portal_home(request):
 def portal_new(request):
     channel, point, supervisor = _appointment_of(request.user)
     if not channel:
-        messages.error(request, _("Your account is not linked to a liaison point or a supervisor. "
-                                  "Ask the complaint centre to link it."))
+        messages.error(
+            request,
+            _(
+                "Your account is not linked to a liaison point or a supervisor. "
+                "Ask the complaint centre to link it."
+            ),
+        )
         return redirect("liaison_portal:home")
     if request.method == "POST":
         if _too_large(request):
             return _refuse_too_large(request)
         form = LiaisonComplaintForm(request.POST, request.FILES)
         if form.is_valid():
-            submitted = complaint_submit(data=form.complaint_data(), identity=form.identity_data(),
-                                         uploads=form.cleaned_data["uploads"], channel=channel,
-                                         source=str(point or supervisor), actor=request.user,
-                                         liaison_point=point, supervisor=supervisor)
-            request.session[SUBMITTED_KEY] = {"code": submitted.tracking_code,
-                                              "reference": submitted.complaint.reference,
-                                              "emailed": bool(form.cleaned_data.get("email"))}
+            submitted = complaint_submit(
+                data=form.complaint_data(),
+                identity=form.identity_data(),
+                uploads=form.cleaned_data["uploads"],
+                channel=channel,
+                source=str(point or supervisor),
+                actor=request.user,
+                liaison_point=point,
+                supervisor=supervisor,
+            )
+            request.session[SUBMITTED_KEY] = {
+                "code": submitted.tracking_code,
+                "reference": submitted.complaint.reference,
+                "emailed": bool(form.cleaned_data.get("email")),
+            }
             return redirect("complaints:submitted")
     else:
         form = LiaisonComplaintForm()
-    return render(request, "complaints/portal_new.html", {"form": form, "point": point, "supervisor": supervisor})
+    return render(
+        request, "complaints/portal_new.html", {"form": form, "point": point, "supervisor": supervisor}
+    )

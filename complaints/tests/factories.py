@@ -31,15 +31,21 @@ def complaint_data(**overrides) -> ComplaintData:
 
 
 def identity(**overrides) -> IdentityData:
-    values = {"contact_name": "张三", "phone": "13912345678", "email": "zhangsan@example.com",
-              "enterprise_name": "华兴机械制造有限公司", "credit_code": "91110000802100433B"}
+    values = {
+        "contact_name": "张三",
+        "phone": "13912345678",
+        "email": "zhangsan@example.com",
+        "enterprise_name": "华兴机械制造有限公司",
+        "credit_code": "91110000802100433B",
+    }
     values.update(overrides)
     return IdentityData(**values)
 
 
 def submit(*, anonymous: bool = False, channel: str = Channel.WEB, **data_overrides) -> SubmittedComplaint:
-    return complaint_submit(data=complaint_data(**data_overrides), identity=None if anonymous else identity(),
-                            channel=channel)
+    return complaint_submit(
+        data=complaint_data(**data_overrides), identity=None if anonymous else identity(), channel=channel
+    )
 
 
 def form_post(**overrides) -> dict:

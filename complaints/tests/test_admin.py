@@ -19,12 +19,15 @@ def staff(role: str, username: str | None = None) -> User:
     return user
 
 
-@pytest.mark.parametrize("channel", [c for c in Channel.values if c not in {"web", "liaison_point", "supervisor"}])
+@pytest.mark.parametrize(
+    "channel", [c for c in Channel.values if c not in {"web", "liaison_point", "supervisor"}]
+)
 def test_staff_record_a_complaint_from_every_channel(client, channel):
     client.force_login(staff("Intake officer"))
     department = factories.department()
-    data = factories.form_post(department=department.pk, channel=channel, source="来信编号 2026-118",
-                               received_at="2026-11-02T09:30")
+    data = factories.form_post(
+        department=department.pk, channel=channel, source="来信编号 2026-118", received_at="2026-11-02T09:30"
+    )
     data.pop("consent")
     response = client.post("/admin/complaints/complaint/add/", data)
     assert response.status_code == 200, response.content.decode()[:2000]
@@ -43,10 +46,14 @@ def test_liaison_and_supervisor_channels_name_their_source(client):
 
     client.force_login(staff("Intake officer"))
     department = factories.department()
-    data = factories.form_post(department=department.pk, channel="liaison_point", received_at="2026-11-02T09:30")
+    data = factories.form_post(
+        department=department.pk, channel="liaison_point", received_at="2026-11-02T09:30"
+    )
     page = client.post("/admin/complaints/complaint/add/", data).content.decode()
     assert "选择该投诉来自哪个联系点" in page
-    point = LiaisonPoint.objects.create(enterprise_name="测试联系点", contact_name="王", appointed_on="2026-01-01")
+    point = LiaisonPoint.objects.create(
+        enterprise_name="测试联系点", contact_name="王", appointed_on="2026-01-01"
+    )
     data["liaison_point"] = point.pk
     assert client.post("/admin/complaints/complaint/add/", data).status_code == 200
     assert Complaint.objects.get().liaison_point == point

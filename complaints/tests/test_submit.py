@@ -6,7 +6,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from complaints.models import ComplainantIdentity, Complaint, PublicStatus, PublicUpdate, Rating
+from complaints.models import ComplainantIdentity, Complaint, PublicStatus, Rating
 from complaints.selectors import complaint_by_tracking_code, complaint_public_timeline
 from complaints.services import complaint_rate, complaint_status_publish, complaint_supplement_add
 from complaints.tests import factories
@@ -25,7 +25,9 @@ def test_a_real_name_complaint_keeps_its_identity_apart():
 def test_the_tracking_code_finds_the_complaint_and_is_not_stored():
     submitted = factories.submit()
     assert complaint_by_tracking_code(submitted.tracking_code) == submitted.complaint
-    assert complaint_by_tracking_code(submitted.tracking_code.lower().replace("-", " ")) == submitted.complaint
+    assert (
+        complaint_by_tracking_code(submitted.tracking_code.lower().replace("-", " ")) == submitted.complaint
+    )
     raw = submitted.tracking_code.replace("-", "")
     assert not Complaint.objects.filter(tracking_hash__icontains=raw).exists()
 
@@ -33,8 +35,11 @@ def test_the_tracking_code_finds_the_complaint_and_is_not_stored():
 def _every_text_value_in_the_database() -> list[str]:
     values = []
     for model in apps.get_models():
-        text_fields = [f.name for f in model._meta.concrete_fields
-                       if isinstance(f, models.CharField | models.TextField | models.EmailField)]
+        text_fields = [
+            f.name
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField | models.EmailField)
+        ]
         if text_fields:
             values.extend(str(v) for row in model.objects.values_list(*text_fields) for v in row if v)
     return values
@@ -45,9 +50,12 @@ def test_an_anonymous_complaint_holds_no_identity_anywhere_in_the_database():
 
     marker_name, marker_phone = "匿名标记人甲乙丙", "13700009999"
     submitted = complaint_submit(
-        data=ComplaintData(complainant_type="enterprise", category="fines",
-                           description="执法人员当场罚款却不出具任何罚款决定书和收据,金额两千元。",
-                           department=factories.department()),
+        data=ComplaintData(
+            complainant_type="enterprise",
+            category="fines",
+            description="执法人员当场罚款却不出具任何罚款决定书和收据,金额两千元。",
+            department=factories.department(),
+        ),
         identity=None,
     )
     assert submitted.complaint.is_anonymous
@@ -64,10 +72,19 @@ def test_anonymous_form_input_is_dropped_before_it_reaches_the_database(client, 
     department = factories.department()
     challenge = pow_challenge_issue()
     marker = "独一无二的企业名称标记XYZ"
-    response = client.post("/complaints/new/", factories.form_post(
-        identity_mode="anonymous", enterprise_name=marker, contact_name=marker, phone="13700001234",
-        email="marker-unique@example.com", department=department.pk,
-        pow_challenge=challenge, pow_nonce=pow_solve(challenge)))
+    response = client.post(
+        "/complaints/new/",
+        factories.form_post(
+            identity_mode="anonymous",
+            enterprise_name=marker,
+            contact_name=marker,
+            phone="13700001234",
+            email="marker-unique@example.com",
+            department=department.pk,
+            pow_challenge=challenge,
+            pow_nonce=pow_solve(challenge),
+        ),
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     everything = "\n".join(_every_text_value_in_the_database())
     for planted in (marker, "13700001234", "marker-unique@example.com"):
@@ -138,6 +155,5 @@ def test_a_real_name_complaint_needs_a_way_to_reach_the_complainant():
     from complaints.services import complaint_submit
 
     with pytest.raises(ValidationError) as refused:
-        complaint_submit(data=factories.complaint_data(),
-                         identity=factories.identity(phone="", email=""))
+        complaint_submit(data=factories.complaint_data(), identity=factories.identity(phone="", email=""))
     assert refused.value.code == "no_contact"

@@ -30,13 +30,14 @@ def field_box(page: str, name: str) -> str:
     """The HTML of one field's box: from its id to the next field's."""
     start = page.index(f'id="field-{name}"')
     end = page.find('id="field-', start + 10)
-    return page[start:end if end != -1 else None]
+    return page[start : end if end != -1 else None]
 
 
 def file_and_track(client, **overrides) -> tuple[str, Complaint]:
     department = factories.department()
-    response = client.post("/complaints/new/", {**factories.form_post(department=department.pk), **solved(),
-                                                **overrides})
+    response = client.post(
+        "/complaints/new/", {**factories.form_post(department=department.pk), **solved(), **overrides}
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     page = client.get(response["Location"]).content.decode()
     code = re.search(r"data-tracking-code[^>]*>([A-Z2-9-]+)<", page).group(1)
@@ -80,8 +81,11 @@ def test_a_wrong_proof_of_work_is_refused_and_nothing_is_saved(client):
     department = factories.department()
     challenge = pow_challenge_issue()
     # A nonce that certainly does not do the work (at difficulty 4, one in 16 would).
-    nonce = next(str(n) for n in range(1000) if pow_leading_zero_bits(
-        hashlib.sha256(f"{challenge}:{n}".encode()).digest()) < 4)
+    nonce = next(
+        str(n)
+        for n in range(1000)
+        if pow_leading_zero_bits(hashlib.sha256(f"{challenge}:{n}".encode()).digest()) < 4
+    )
     data = {**factories.form_post(department=department.pk), "pow_challenge": challenge, "pow_nonce": nonce}
     response = client.post("/complaints/new/", data)
     assert response.status_code == 200
@@ -99,8 +103,14 @@ def test_the_credit_code_is_checked(client):
 def test_submissions_over_the_rate_get_429(client, settings):
     settings.INTAKE_SUBMIT_RATE = "3/h"
     department = factories.department()
-    statuses = [client.post("/complaints/new/", {**factories.form_post(department=department.pk), **solved()},
-                            REMOTE_ADDR="10.9.8.7").status_code for _ in range(4)]
+    statuses = [
+        client.post(
+            "/complaints/new/",
+            {**factories.form_post(department=department.pk), **solved()},
+            REMOTE_ADDR="10.9.8.7",
+        ).status_code
+        for _ in range(4)
+    ]
     assert statuses == [302, 302, 302, 429]
     assert "请求过多" in client.post("/complaints/new/", {}, REMOTE_ADDR="10.9.8.7").content.decode()
     # Another address is not affected.
@@ -109,8 +119,12 @@ def test_submissions_over_the_rate_get_429(client, settings):
 
 def test_tracking_look_ups_over_the_rate_get_429(client, settings):
     settings.INTAKE_TRACK_RATE = "5/h"
-    statuses = [client.post("/complaints/track/", {"code": "AAAAA-BBBBB-CCCCC-DDDDD"},
-                            REMOTE_ADDR="10.1.1.1").status_code for _ in range(6)]
+    statuses = [
+        client.post(
+            "/complaints/track/", {"code": "AAAAA-BBBBB-CCCCC-DDDDD"}, REMOTE_ADDR="10.1.1.1"
+        ).status_code
+        for _ in range(6)
+    ]
     assert statuses == [200] * 5 + [429]
 
 
@@ -139,7 +153,9 @@ def test_an_unknown_code_says_so_next_to_the_field(client):
 def test_the_complainant_adds_information_and_rates_after_closure(client):
     code, complaint = file_and_track(client)
     client.post("/complaints/track/", {"code": code})
-    response = client.post("/complaints/track/status/", {"action": "supplement", "text": "补充一张收据照片的说明"})
+    response = client.post(
+        "/complaints/track/status/", {"action": "supplement", "text": "补充一张收据照片的说明"}
+    )
     assert response.status_code == 302
     assert complaint.supplements.get().text == "补充一张收据照片的说明"
     page = client.get("/complaints/track/status/").content.decode()
@@ -157,8 +173,9 @@ def test_the_status_page_needs_a_looked_up_code(client):
 def _liaison_user(username: str) -> User:
     user = User.objects.create_user(username, password="pw-12345678")
     user.groups.add(Group.objects.get(name="Liaison point or supervisor"))
-    LiaisonPoint.objects.create(enterprise_name=f"{username}企业", contact_name="联系人",
-                                appointed_on="2026-01-01", user=user)
+    LiaisonPoint.objects.create(
+        enterprise_name=f"{username}企业", contact_name="联系人", appointed_on="2026-01-01", user=user
+    )
     return user
 
 
@@ -168,8 +185,10 @@ def test_a_liaison_point_files_for_an_enterprise_and_sees_only_its_own(client):
     client.force_login(other)
     client.post("/liaison/new/", factories.form_post(department=department.pk))
     client.force_login(mine)
-    response = client.post("/liaison/new/", factories.form_post(department=department.pk,
-                                                                 description="联系点代企业反映:" + "重复检查" * 10))
+    response = client.post(
+        "/liaison/new/",
+        factories.form_post(department=department.pk, description="联系点代企业反映:" + "重复检查" * 10),
+    )
     assert response.status_code == 302
     complaint = Complaint.objects.get(filed_by=mine)
     assert complaint.channel == "liaison_point" and complaint.liaison_point.user == mine
@@ -190,9 +209,21 @@ def test_attachments_are_served_only_with_permission(client):
     submitted = factories.submit()
     from complaints.services import complaint_supplement_add
 
-    complaint_supplement_add(complaint=submitted.complaint, text="附件", uploads=[PreparedUpload(
-        display_name="收据.pdf", content_type="application/pdf", extension="pdf", size=len(content),
-        sha256="0" * 64, content=content, storage_name="2026/11/testfile.pdf")])
+    complaint_supplement_add(
+        complaint=submitted.complaint,
+        text="附件",
+        uploads=[
+            PreparedUpload(
+                display_name="收据.pdf",
+                content_type="application/pdf",
+                extension="pdf",
+                size=len(content),
+                sha256="0" * 64,
+                content=content,
+                storage_name="2026/11/testfile.pdf",
+            )
+        ],
+    )
     attachment = submitted.complaint.attachments.get()
     url = f"/complaints/attachments/{attachment.pk}/"
     assert client.get(url).status_code == 302  # to the login page

@@ -51,8 +51,9 @@ def rate_limited(group: str, rate_setting: str, methods: tuple[str, ...] = ("POS
             if (
                 settings.INTAKE_RATE_LIMITS_ENABLED
                 and request.method in methods
-                and rate_limit_exceeded(group=group, identity=client_address(request),
-                                        rate=getattr(settings, rate_setting))
+                and rate_limit_exceeded(
+                    group=group, identity=client_address(request), rate=getattr(settings, rate_setting)
+                )
             ):
                 return render(request, "429.html", status=429)
             return view(request, *args, **kwargs)

@@ -44,8 +44,12 @@ ROLES: dict[str, dict] = {
         "group": "Intake officer",
         "label": _("Intake officer"),
         # Intake officers take the calls and letters, so they see who complained.
-        "permissions": [*DIRECTORY_VIEW, *COMPLAINT_VIEW, "complaints.add_complaint",
-                        "complaints.view_complainant_identity"],
+        "permissions": [
+            *DIRECTORY_VIEW,
+            *COMPLAINT_VIEW,
+            "complaints.add_complaint",
+            "complaints.view_complainant_identity",
+        ],
         "staff": True,
     },
     "case_handler": {
@@ -57,8 +61,13 @@ ROLES: dict[str, dict] = {
     "office_head": {
         "group": "Office head",
         "label": _("Office head"),
-        "permissions": [*DIRECTORY_VIEW, *COMPLAINT_VIEW, "complaints.add_complaint",
-                        "complaints.view_complainant_identity", "liaison.change_office"],
+        "permissions": [
+            *DIRECTORY_VIEW,
+            *COMPLAINT_VIEW,
+            "complaints.add_complaint",
+            "complaints.view_complainant_identity",
+            "liaison.change_office",
+        ],
         "staff": True,
     },
     "leader": {

@@ -31,7 +31,9 @@ def fill_form(page, *, anonymous: bool, english: bool):
     assert page.locator("select[name=department] option:checked").inner_text() == "市税务局"
     page.select_option("select[name=category]", "permits")
     page.fill("input[name=occurred_place]", "市政务服务中心")
-    page.fill("textarea[name=description]", "办理退税手续拖了半年还没有结果,窗口人员让我们反复补交同样的材料。")
+    page.fill(
+        "textarea[name=description]", "办理退税手续拖了半年还没有结果,窗口人员让我们反复补交同样的材料。"
+    )
     page.check("input[name=consent]")
     page.locator("form.complaint-form button[type=submit]").click()
     page.wait_for_url("**/complaints/submitted/", timeout=30000)
