@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Channel, ComplainantType, Rating
-from complaints.pow import pow_challenge_issue, pow_verify
+from complaints.pow import pow_challenge_difficulty, pow_challenge_issue, pow_verify
 from complaints.services import ComplaintData, IdentityData
 from complaints.uploads import prepare_uploads
 from complaints.validators import normalize_credit_code, normalize_phone, validate_credit_code, validate_phone
@@ -247,7 +247,7 @@ class PublicComplaintForm(BaseComplaintForm):
         super().__init__(*args, **kwargs)
         # Each rendering carries a fresh challenge; a used one cannot be replayed.
         self.challenge = pow_challenge_issue()
-        self.pow_difficulty = settings.INTAKE_POW_DIFFICULTY
+        self.pow_difficulty = pow_challenge_difficulty(self.challenge)
 
     def clean(self):
         data = super().clean()

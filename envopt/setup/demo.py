@@ -1,5 +1,5 @@
 """Demo data for `make run`: the directory of DESIGN.md, the commission's offices,
-30 liaison points, 30 supervisors and one account per role. Idempotent: running it
+30 liaison points, 30 supervisors, one account per role and 60 complaints. Idempotent: running it
 again updates the same rows by their natural keys and creates nothing twice."""
 
 import datetime
@@ -7,6 +7,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from envopt.setup.demo_complaints import demo_complaints_install
 from envopt.setup.roles import ROLES, roles_install
 from liaison.models import Department, LiaisonPoint, Office, Supervisor
 
@@ -157,7 +158,9 @@ def demo_install() -> dict[str, int]:
             },
         )
 
+    complaints = demo_complaints_install()
     return {
+        "complaints": complaints,
         "departments": Department.objects.count(),
         "offices": Office.objects.count(),
         "liaison points": LiaisonPoint.objects.count(),

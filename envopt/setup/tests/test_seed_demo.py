@@ -30,6 +30,19 @@ def test_seed_demo_is_idempotent(capsys):
 
 
 @pytest.mark.django_db
+def test_seed_demo_files_a_spread_of_complaints_once():
+    from complaints.models import Category, Channel, Complaint
+
+    call_command("seed_demo", "--quiet-logins")
+    call_command("seed_demo", "--quiet-logins")
+    complaints = Complaint.objects.all()
+    assert complaints.count() == 60
+    assert set(complaints.values_list("category", flat=True)) == set(Category.values)
+    assert set(complaints.values_list("channel", flat=True)) == set(Channel.values)
+    assert complaints.filter(is_anonymous=True).exists() and complaints.filter(is_anonymous=False).exists()
+
+
+@pytest.mark.django_db
 def test_seed_demo_prints_working_logins(capsys, client):
     call_command("seed_demo")
     out = capsys.readouterr().out
