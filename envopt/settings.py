@@ -229,7 +229,7 @@ TRACKING_CODE_KEY = env_str("TRACKING_CODE_KEY", "") or f"tracking:{SECRET_KEY}"
 
 # --- Authentication ------------------------------------------------------------
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "accounts:landing"
 LOGOUT_REDIRECT_URL = "home"
 
 # --- REST framework ------------------------------------------------------------

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from envopt.core.views import healthz
+from envopt.core.views import healthz, landing
 
 admin.site.site_header = _("envopt staff workplace")
 admin.site.site_title = _("envopt")
@@ -14,6 +14,7 @@ accounts_patterns = (
     [
         path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
         path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+        path("", landing, name="landing"),
     ],
     "accounts",
 )
