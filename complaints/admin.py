@@ -3,15 +3,18 @@ see possibly related complaints. A filed complaint is read-only here."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.forms import StaffComplaintForm
 from complaints.masking import identity_for_viewer
-from complaints.models import Complaint, PublicUpdate, Rating, Supplement, reference_to_pk
+from complaints.models import Complaint, IdentityView, PublicUpdate, Rating, Supplement, reference_to_pk
 from complaints.selectors import complaint_similar
 from complaints.services import complaint_submit
+from complaints.views import receipt_keep, receipt_take
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -125,6 +128,10 @@ class ComplaintAdmin(admin.ModelAdmin):
         extra = {}
         if complaint is not None:
             identity = getattr(complaint, "identity", None) if not complaint.is_anonymous else None
+            can_see = identity is not None and self.can_see_identity(request, complaint)
+            if can_see:
+                # Every look at who complained is on the record (the privacy notice promises it).
+                IdentityView.objects.create(complaint=complaint, viewer=request.user)
             extra = {
                 "identity": identity_for_viewer(
                     identity, can_see=request.user.has_perm("complaints.view_complainant_identity")
@@ -133,6 +140,33 @@ class ComplaintAdmin(admin.ModelAdmin):
                 "similar": complaint_similar(complaint),
             }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/recorded/",
+                self.admin_site.admin_view(self.recorded_view),
+                name="complaints_complaint_recorded",
+            ),
+            *super().get_urls(),
+        ]
+
+    def recorded_view(self, request, pk: int):
+        complaint = get_object_or_404(Complaint, pk=pk)
+        receipt = receipt_take(request)
+        if receipt is None or receipt["reference"] != complaint.reference:
+            return redirect("admin:complaints_complaint_change", pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "complaint": complaint,
+            "tracking_code": receipt["code"],
+            "title": _("Complaint recorded"),
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/recorded.html", context)
+
+    def can_see_identity(self, request, complaint) -> bool:
+        return request.user.has_perm("complaints.view_complainant_identity")
 
     def add_view(self, request, form_url="", extra_context=None):
         """Staff record a complaint that came by phone, letter, visit, e-mail, … through the same service."""
@@ -159,7 +193,8 @@ class ComplaintAdmin(admin.ModelAdmin):
                 supervisor=data.get("supervisor"),
                 received_at=data["received_at"],
             )
-            # The code is shown on this page only: not in a message cookie, not in a URL.
-            context.update({"submitted": submitted, "title": _("Complaint recorded")})
-            return TemplateResponse(request, "admin/complaints/complaint/recorded.html", context)
+            self.log_addition(request, submitted.complaint, [{"added": {}}])
+            # The code goes to the next page through a short-lived cache entry: not in a URL or cookie.
+            receipt_keep(request, submitted, emailed=False)
+            return redirect("admin:complaints_complaint_recorded", submitted.complaint.pk)
         return TemplateResponse(request, "admin/complaints/complaint/record.html", context)

@@ -179,7 +179,11 @@ class BaseComplaintForm(forms.Form):
                 self.add_error(
                     "phone", _("Give a phone number or an e-mail address so that we can reach you.")
                 )
-            if data.get("complainant_type") == ComplainantType.ENTERPRISE and not data.get("enterprise_name"):
+            if data.get("complainant_type") == ComplainantType.INDIVIDUAL:
+                # An individual has no enterprise: what was typed before switching is not kept.
+                data["enterprise_name"] = data["credit_code"] = ""
+                self.errors.pop("credit_code", None)
+            elif not data.get("enterprise_name"):
                 self.add_error("enterprise_name", _("Give the enterprise's name, or choose anonymous."))
         if data.get("department_unknown"):
             data["department"] = None
@@ -222,9 +226,18 @@ class BaseComplaintForm(forms.Form):
             credit_code=d["credit_code"],
         )
 
-    max_files = settings.INTAKE_MAX_FILES
-    max_file_size = settings.INTAKE_MAX_FILE_SIZE
-    max_total_size = settings.INTAKE_MAX_TOTAL_SIZE
+    # Read per use, not at import, so that a changed setting is what the page says.
+    @property
+    def max_files(self) -> int:
+        return settings.INTAKE_MAX_FILES
+
+    @property
+    def max_file_size(self) -> int:
+        return settings.INTAKE_MAX_FILE_SIZE
+
+    @property
+    def max_total_size(self) -> int:
+        return settings.INTAKE_MAX_TOTAL_SIZE
 
     @property
     def files_were_dropped(self) -> bool:

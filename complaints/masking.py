@@ -1,26 +1,14 @@
 """Masking of complainant identity for staff without the permission to see it."""
 
+import re
+
 MASK = "＊＊"
 
 
-def mask_name(value: str) -> str:
-    return f"{value[:1]}{MASK}" if value else ""
-
-
-def mask_phone(value: str) -> str:
-    digits = "".join(ch for ch in value if ch.isdigit())
-    return f"{digits[:3]}{MASK}{digits[-2:]}" if len(digits) >= 7 else (MASK if value else "")
-
-
-def mask_email(value: str) -> str:
-    if "@" not in value:
-        return MASK if value else ""
-    local, domain = value.split("@", 1)
-    return f"{local[:1]}{MASK}@{domain}"
-
-
-def mask_code(value: str) -> str:
-    return f"{value[:2]}{MASK}{value[-2:]}" if len(value) > 4 else (MASK if value else "")
+def mask(value: str) -> str:
+    # Nothing of the value survives: a first character, a domain or the ends of a credit code
+    # already narrow down a small town's enterprises. The viewer only learns that it is on file.
+    return MASK if value else ""
 
 
 def identity_for_viewer(identity, *, can_see: bool) -> dict[str, str] | None:
@@ -37,10 +25,58 @@ def identity_for_viewer(identity, *, can_see: bool) -> dict[str, str] | None:
             "masked": False,
         }
     return {
-        "enterprise_name": mask_name(identity.enterprise_name),
-        "credit_code": mask_code(identity.credit_code),
-        "contact_name": mask_name(identity.contact_name),
-        "phone": mask_phone(identity.phone),
-        "email": mask_email(identity.email),
+        "enterprise_name": mask(identity.enterprise_name),
+        "credit_code": mask(identity.credit_code),
+        "contact_name": mask(identity.contact_name),
+        "phone": mask(identity.phone),
+        "email": mask(identity.email),
         "masked": True,
     }
+
+
+# Patterns of identifying numbers that may appear in free text whoever wrote it.
+_PATTERNS = [
+    # 18-digit resident ID numbers (last character may be X)
+    (
+        re.compile(
+            r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
+        ),
+        "〔身份证号〕",
+    ),
+    # unified social credit codes
+    (
+        re.compile(r"(?<![0-9A-Za-z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Za-z])"),
+        "〔信用代码〕",
+    ),
+    # e-mail addresses
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "〔邮箱〕"),
+    # mainland mobiles, optionally with +86 and separators
+    (re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"), "〔电话〕"),
+    # landlines: area code and number
+    (re.compile(r"(?<!\d)(?:\(?0\d{2,3}\)?[- ]?)\d{7,8}(?!\d)"), "〔电话〕"),
+]
+NAME_PLACEHOLDER = "〔投诉人〕"
+ENTERPRISE_PLACEHOLDER = "〔企业〕"
+
+
+def redact_text(text: str, identity=None) -> str:
+    """Remove the complainant's identity from free text: their own names and numbers
+    wherever they appear, then any phone, e-mail, ID-card or credit-code pattern.
+
+    Staff still preview what is released; this is the automatic first pass.
+    """
+    if identity is not None:
+        replacements = [
+            (identity.enterprise_name, ENTERPRISE_PLACEHOLDER),
+            (identity.contact_name, NAME_PLACEHOLDER),
+            (identity.credit_code, "〔信用代码〕"),
+            (identity.email, "〔邮箱〕"),
+            (identity.phone, "〔电话〕"),
+        ]
+        # Longest first, so that a name inside the enterprise's name does not split it.
+        for value, placeholder in sorted(replacements, key=lambda pair: -len(pair[0] or "")):
+            if value and len(value.strip()) >= 2:
+                text = re.sub(re.escape(value.strip()), placeholder, text, flags=re.IGNORECASE)
+    for pattern, placeholder in _PATTERNS:
+        text = pattern.sub(placeholder, text)
+    return text

@@ -170,17 +170,31 @@ class Complaint(TimeStampedModel):
         """The staff-facing reference, derived from the id (the tracking code is never stored)."""
         return reference_for(self.pk, self.received_at.year if self.received_at else None)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._filed_content = None if self._state.adding else self._content()
+    _filed_content: dict | None = None
 
-    def _content(self) -> tuple:
-        return tuple(getattr(self, f if f != "department" else "department_id") for f in self.CONTENT_FIELDS)
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Remember the content as loaded (only the fields that were loaded: .only() stays cheap).
+        instance._filed_content = instance._content()
+        return instance
+
+    def _content(self) -> dict:
+        loaded = self.__dict__
+        return {
+            name: loaded[attname]
+            for name in self.CONTENT_FIELDS
+            if (attname := "department_id" if name == "department" else name) in loaded
+        }
 
     def save(self, *args, **kwargs):
         # Content is immutable once filed: what a complainant said is evidence.
-        if self._filed_content is not None and self._content() != self._filed_content:
-            raise ValueError("A filed complaint's content cannot be changed; append a supplement instead.")
+        if self._filed_content is not None:
+            current = self._content()
+            if any(current.get(name) != value for name, value in self._filed_content.items()):
+                raise ValueError(
+                    "A filed complaint's content cannot be changed; append a supplement instead."
+                )
         super().save(*args, **kwargs)
         self._filed_content = self._content()
 
@@ -267,6 +281,15 @@ class PublicUpdate(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=PublicStatus.choices)
     text = models.TextField(_("text for the complainant"), blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    # Internal: who published the step. Never shown on the tracking page.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -297,3 +320,21 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint}: {self.get_level_display()}"
+
+
+class IdentityView(models.Model):
+    """A record of each time a staff member saw who complained (unmasked)."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="identity_views")
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("viewer")
+    )
+    viewed_at = models.DateTimeField(_("viewed at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-viewed_at"]
+        verbose_name = _("view of a complainant's identity")
+        verbose_name_plural = _("views of complainants' identities")
+
+    def __str__(self) -> str:
+        return f"{self.complaint} · {self.viewer}"

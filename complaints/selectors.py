@@ -21,16 +21,21 @@ def complaint_by_tracking_code(code: str) -> Complaint | None:
 
 
 def complaint_public_timeline(complaint: Complaint) -> dict:
-    """What the tracking page shows: public steps and the complainant's own additions only."""
+    """What the tracking page shows: public steps and the complainant's own additions only,
+    merged in the order they happened."""
     updates = list(complaint.public_updates.all())
     supplements = list(complaint.supplements.filter(from_complainant=True).prefetch_related("attachments"))
-    last_concluded = max((u.created_at for u in updates if u.status == PublicStatus.CONCLUDED), default=None)
     ratings = list(complaint.ratings.all())
+    last_concluded = max((u.created_at for u in updates if u.status == PublicStatus.CONCLUDED), default=None)
     rated = last_concluded is not None and any(r.created_at >= last_concluded for r in ratings)
+    entries = (
+        [{"kind": "update", "at": u.created_at, "item": u} for u in updates]
+        + [{"kind": "supplement", "at": s.created_at, "item": s} for s in supplements]
+        + [{"kind": "rating", "at": r.created_at, "item": r} for r in ratings]
+    )
+    entries.sort(key=lambda entry: entry["at"])
     return {
-        "updates": updates,
-        "supplements": supplements,
-        "ratings": ratings,
+        "entries": entries,
         "can_rate": complaint.status == PublicStatus.CONCLUDED and not rated,
     }
 

@@ -26,6 +26,7 @@ from complaints.models import (
     Rating,
     Supplement,
 )
+from complaints.signals import complaint_rated, complaint_supplemented
 from complaints.tracking import tracking_code_generate, tracking_code_hash
 from complaints.uploads import PreparedUpload
 from liaison.models import Department, LiaisonPoint, Supervisor
@@ -206,9 +207,12 @@ def complaint_acknowledgement_send(
         html = render_to_string("complaints/email/acknowledgement.html", context)
     try:
         send_mail(subject, body, None, [email], html_message=html)
-    except OSError:
-        # The outbox (Celery release) will retry; until then the complainant still has the code on screen.
-        logger.exception("acknowledgement for complaint %s could not be sent", complaint.reference)
+    except OSError as error:
+        # No traceback and no address: an SMTP refusal quotes the recipient, and logs must not
+        # identify complainants. The outbox (Celery release) will retry.
+        logger.warning(
+            "acknowledgement for complaint %s not sent: %s", complaint.reference, type(error).__name__
+        )
 
 
 @transaction.atomic
@@ -227,16 +231,26 @@ def complaint_supplement_add(
         if uploads:
             _store_uploads(complaint=complaint, uploads=list(uploads), supplement=supplement, written=written)
     logger.info("supplement added to complaint %s", complaint.reference)
+    transaction.on_commit(
+        lambda: complaint_supplemented.send(sender=Complaint, complaint=complaint, supplement=supplement)
+    )
     return supplement
 
 
 @transaction.atomic
-def complaint_status_publish(*, complaint: Complaint, status: str, text: str = "") -> PublicUpdate:
+def complaint_status_publish(
+    *, complaint: Complaint, status: str, text: str = "", actor=None
+) -> PublicUpdate:
     """Record a step the complainant can see on the tracking page (called by casework)."""
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     locked.status = complaint.status = status
     locked.save(update_fields=["status", "updated_at"])
-    return PublicUpdate.objects.create(complaint=locked, status=status, text=text)
+    return PublicUpdate.objects.create(
+        complaint=locked,
+        status=status,
+        text=text,
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
 
 
 @transaction.atomic
@@ -253,8 +267,10 @@ def complaint_rate(*, complaint: Complaint, level: str, comment: str = "") -> Ra
         .values_list("created_at", flat=True)
         .first()
     )
-    if complaint.ratings.filter(created_at__gte=concluded_at).exists():
+    if concluded_at is not None and complaint.ratings.filter(created_at__gte=concluded_at).exists():
         raise ValidationError(_("You have already rated this outcome."), code="already_rated")
     if level not in Rating.Level.values:
         raise ValidationError(_("Choose how satisfied you are."), code="invalid_level")
-    return Rating.objects.create(complaint=complaint, level=level, comment=comment.strip())
+    rating = Rating.objects.create(complaint=complaint, level=level, comment=comment.strip())
+    transaction.on_commit(lambda: complaint_rated.send(sender=Complaint, complaint=complaint, rating=rating))
+    return rating

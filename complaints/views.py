@@ -1,11 +1,16 @@
 """Public intake pages and the liaison-point portal: form -> service -> redirect."""
 
-from django.conf import settings
+import secrets
+import time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -17,25 +22,46 @@ from complaints.selectors import (
     complaint_list_for_filer,
     complaint_public_timeline,
 )
-from complaints.services import complaint_rate, complaint_submit, complaint_supplement_add
+from complaints.services import SubmittedComplaint, complaint_rate, complaint_submit, complaint_supplement_add
 from envopt.core.ratelimit import rate_limited
-from liaison.models import LiaisonPoint, Supervisor
+from liaison.models import Appointment, LiaisonPoint, Supervisor
 
 SUBMITTED_KEY = "complaints:submitted"
 TRACKED_KEY = "complaints:tracked"
+RECEIPT_SECONDS = 600
+TRACKED_SECONDS = 1800
 
 
-def _too_large(request) -> bool:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > settings.INTAKE_MAX_REQUEST_SIZE
-    except ValueError:
-        return True
+def receipt_keep(request, submitted: SubmittedComplaint, *, emailed: bool) -> None:
+    """Keep the code for the confirmation page for ten minutes, in the cache only: the session
+    table lives on disk for weeks, and the code must never be stored in the clear."""
+    token = secrets.token_urlsafe(24)
+    receipt = {
+        "code": submitted.tracking_code,
+        "reference": submitted.complaint.reference,
+        "emailed": emailed,
+    }
+    cache.set(f"complaints:receipt:{token}", receipt, timeout=RECEIPT_SECONDS)
+    request.session[SUBMITTED_KEY] = token
 
 
-def _refuse_too_large(request):
-    return render(
-        request, "complaints/too_large.html", {"limit": settings.INTAKE_MAX_TOTAL_SIZE // 2**20}, status=413
-    )
+def receipt_take(request) -> dict | None:
+    token = request.session.pop(SUBMITTED_KEY, None)
+    if not isinstance(token, str):
+        return None
+    key = f"complaints:receipt:{token}"
+    receipt = cache.get(key)
+    cache.delete(key)
+    return receipt
+
+
+def _tracked_complaint(request) -> Complaint | None:
+    """The complaint looked up in this browser, for 30 minutes (computers are shared)."""
+    tracked = request.session.get(TRACKED_KEY)
+    if not isinstance(tracked, dict) or tracked.get("until", 0) < time.time():
+        request.session.pop(TRACKED_KEY, None)
+        return None
+    return Complaint.objects.select_related("department").filter(pk=tracked["pk"]).first()
 
 
 @never_cache
@@ -43,8 +69,6 @@ def _refuse_too_large(request):
 @rate_limited("complaint-submit", "INTAKE_SUBMIT_RATE")
 def complaint_new(request):
     if request.method == "POST":
-        if _too_large(request):
-            return _refuse_too_large(request)
         form = PublicComplaintForm(request.POST, request.FILES)
         if form.is_valid():
             submitted = complaint_submit(
@@ -53,11 +77,7 @@ def complaint_new(request):
                 uploads=form.cleaned_data["uploads"],
                 channel=Channel.WEB,
             )
-            request.session[SUBMITTED_KEY] = {
-                "code": submitted.tracking_code,
-                "reference": submitted.complaint.reference,
-                "emailed": bool(form.cleaned_data.get("email")),
-            }
+            receipt_keep(request, submitted, emailed=bool(form.cleaned_data.get("email")))
             return redirect("complaints:submitted")
     else:
         form = PublicComplaintForm()
@@ -66,8 +86,8 @@ def complaint_new(request):
 
 @never_cache
 def complaint_submitted(request):
-    # Shown once: the code is not kept anywhere the next visitor of this browser could find it.
-    submitted = request.session.pop(SUBMITTED_KEY, None)
+    # Shown once: nothing keeps the code for the next user of this browser.
+    submitted = receipt_take(request)
     if submitted is None:
         return redirect("complaints:track")
     return render(request, "complaints/submitted.html", submitted)
@@ -83,7 +103,7 @@ def complaint_track(request):
         if complaint is not None:
             # The code is never put in a URL (it would end up in logs and browser history).
             request.session.cycle_key()
-            request.session[TRACKED_KEY] = complaint.pk
+            request.session[TRACKED_KEY] = {"pk": complaint.pk, "until": time.time() + TRACKED_SECONDS}
             return redirect("complaints:status")
         form.add_error("code", _("No complaint matches this code. Check it and try again."))
     return render(request, "complaints/track.html", {"form": form})
@@ -91,15 +111,13 @@ def complaint_track(request):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limited("complaint-supplement", "INTAKE_SUPPLEMENT_RATE")
 def complaint_status(request):
-    pk = request.session.get(TRACKED_KEY)
-    complaint = Complaint.objects.select_related("department").filter(pk=pk).first() if pk else None
+    complaint = _tracked_complaint(request)
     if complaint is None:
         return redirect("complaints:track")
     supplement_form, rating_form = SupplementForm(), RatingForm()
     if request.method == "POST":
-        if _too_large(request):
-            return _refuse_too_large(request)
         action = request.POST.get("action")
         if action == "forget":
             request.session.pop(TRACKED_KEY, None)
@@ -158,10 +176,15 @@ def attachment_download(request, pk: int):
 
 
 def _appointment_of(user) -> tuple[str, LiaisonPoint | None, Supervisor | None]:
-    point = LiaisonPoint.objects.filter(user=user).first()
+    """The user's appointment while it is active and within its term; an ended one files nothing."""
+    today = timezone.localdate()
+    current = Q(status=Appointment.Status.ACTIVE) & (
+        Q(term_ends_on__isnull=True) | Q(term_ends_on__gte=today)
+    )
+    point = LiaisonPoint.objects.filter(current, user=user).first()
     if point is not None:
         return Channel.LIAISON_POINT, point, None
-    supervisor = Supervisor.objects.filter(user=user).first()
+    supervisor = Supervisor.objects.filter(current, user=user).first()
     if supervisor is not None:
         return Channel.SUPERVISOR, None, supervisor
     return "", None, None
@@ -171,7 +194,7 @@ def _appointment_of(user) -> tuple[str, LiaisonPoint | None, Supervisor | None]:
 @permission_required("liaison.access_liaison_portal", raise_exception=True)
 def portal_home(request):
     complaints = complaint_list_for_filer(request.user)[:200]
-    channel, point, supervisor = _appointment_of(request.user)
+    _channel, point, supervisor = _appointment_of(request.user)
     return render(
         request,
         "complaints/portal_home.html",
@@ -188,14 +211,12 @@ def portal_new(request):
         messages.error(
             request,
             _(
-                "Your account is not linked to a liaison point or a supervisor. "
-                "Ask the complaint centre to link it."
+                "Your account is not linked to a current liaison point or supervisor appointment. "
+                "Ask the complaint centre."
             ),
         )
         return redirect("liaison_portal:home")
     if request.method == "POST":
-        if _too_large(request):
-            return _refuse_too_large(request)
         form = LiaisonComplaintForm(request.POST, request.FILES)
         if form.is_valid():
             submitted = complaint_submit(
@@ -208,11 +229,7 @@ def portal_new(request):
                 liaison_point=point,
                 supervisor=supervisor,
             )
-            request.session[SUBMITTED_KEY] = {
-                "code": submitted.tracking_code,
-                "reference": submitted.complaint.reference,
-                "emailed": bool(form.cleaned_data.get("email")),
-            }
+            receipt_keep(request, submitted, emailed=bool(form.cleaned_data.get("email")))
             return redirect("complaints:submitted")
     else:
         form = LiaisonComplaintForm()

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before CSRF: the CSRF check reads the body, uploads included.
+    "envopt.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -212,7 +214,7 @@ INTAKE_MAX_FILES = env_int("INTAKE_MAX_FILES", 5)
 INTAKE_MAX_FILE_SIZE = env_int("INTAKE_MAX_FILE_MB", 10) * 1024 * 1024
 INTAKE_MAX_TOTAL_SIZE = env_int("INTAKE_MAX_TOTAL_MB", 25) * 1024 * 1024
 # Whole request bodies above this are refused before they are read (files included).
-INTAKE_MAX_REQUEST_SIZE = INTAKE_MAX_TOTAL_SIZE + 2 * 1024 * 1024
+MAX_REQUEST_BODY_SIZE = INTAKE_MAX_TOTAL_SIZE + 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = INTAKE_MAX_FILES * 2
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -223,6 +225,10 @@ INTAKE_POW_DIFFICULTY = env_int("INTAKE_POW_DIFFICULTY", 16)
 INTAKE_RATE_LIMITS_ENABLED = env_bool("INTAKE_RATE_LIMITS_ENABLED", True)
 INTAKE_SUBMIT_RATE = env_str("INTAKE_SUBMIT_RATE", "10/h")
 INTAKE_TRACK_RATE = env_str("INTAKE_TRACK_RATE", "30/h")
+INTAKE_SUPPLEMENT_RATE = env_str("INTAKE_SUPPLEMENT_RATE", "20/h")
+# How many proxies of ours stand in front of the app: the client is the address that many
+# places from the right of X-Forwarded-For (the left part can be forged by the client).
+RATE_LIMIT_TRUSTED_PROXIES = env_int("RATE_LIMIT_TRUSTED_PROXIES", 0)
 # Tracking codes are stored as HMAC-SHA256 under this key; rotating SECRET_KEY must not
 # orphan every code already handed out, so it can be set on its own.
 TRACKING_CODE_KEY = env_str("TRACKING_CODE_KEY", "") or f"tracking:{SECRET_KEY}"

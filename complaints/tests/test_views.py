@@ -112,7 +112,9 @@ def test_submissions_over_the_rate_get_429(client, settings):
         for _ in range(4)
     ]
     assert statuses == [302, 302, 302, 429]
-    assert "请求过多" in client.post("/complaints/new/", {}, REMOTE_ADDR="10.9.8.7").content.decode()
+    refused = client.post("/complaints/new/", {}, REMOTE_ADDR="10.9.8.7")
+    assert "请求过多" in refused.content.decode()
+    assert refused["Retry-After"] == "3600"
     # Another address is not affected.
     assert client.post("/complaints/new/", {}, REMOTE_ADDR="10.9.8.8").status_code == 200
 
@@ -128,11 +130,66 @@ def test_tracking_look_ups_over_the_rate_get_429(client, settings):
     assert statuses == [200] * 5 + [429]
 
 
-def test_a_request_body_over_the_limit_is_refused_unread(client, settings):
-    settings.INTAKE_MAX_REQUEST_SIZE = 1000
+def test_a_request_body_over_the_limit_is_refused_before_the_csrf_check_reads_it(settings):
+    from django.test import Client
+
+    settings.MAX_REQUEST_BODY_SIZE = 1000
+    client = Client(enforce_csrf_checks=True)
+    # Without the size guard in front, CSRF would answer 403 after parsing the whole body.
     response = client.post("/complaints/new/", {**factories.form_post(description="x" * 2000), **solved()})
     assert response.status_code == 413
+    assert "文件过大" in response.content.decode()
     assert not Complaint.objects.exists()
+
+
+def test_the_code_is_never_stored_in_the_session_table(client):
+    from django.contrib.sessions.models import Session
+
+    code, _complaint = file_and_track(client)
+    for session in Session.objects.all():
+        assert code not in str(session.get_decoded())
+
+
+def test_an_individual_keeps_no_enterprise_details(client):
+    department = factories.department()
+    client.post(
+        "/complaints/new/",
+        {**factories.form_post(department=department.pk, complainant_type="individual"), **solved()},
+    )
+    identity = Complaint.objects.get().identity
+    assert identity.enterprise_name == "" and identity.credit_code == ""
+    assert identity.contact_name == "李四"
+
+
+def test_a_tracked_complaint_is_forgotten_after_half_an_hour(client, monkeypatch):
+    import time
+
+    code, _complaint = file_and_track(client)
+    client.post("/complaints/track/", {"code": code})
+    assert client.get("/complaints/track/status/").status_code == 200
+    later = time.time() + 31 * 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert client.get("/complaints/track/status/")["Location"] == "/complaints/track/"
+
+
+def test_behind_a_proxy_the_rightmost_untrusted_address_is_counted(client, settings):
+    settings.RATE_LIMIT_TRUSTED_PROXIES = 1
+    settings.INTAKE_TRACK_RATE = "2/h"
+    post = {"code": "AAAAA-BBBBB-CCCCC-DDDDD"}
+    # A client forging its own X-Forwarded-For entry still counts as the address the proxy saw.
+    statuses = [
+        client.post(
+            "/complaints/track/", post, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, 203.0.113.9"
+        ).status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    assert (
+        client.post(
+            "/complaints/track/", post, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.10"
+        ).status_code
+        == 200
+    )
 
 
 def test_the_status_page_shows_the_public_timeline_only(client):
@@ -195,6 +252,15 @@ def test_a_liaison_point_files_for_an_enterprise_and_sees_only_its_own(client):
     page = client.get("/liaison/").content.decode()
     assert complaint.reference in page
     assert Complaint.objects.get(filed_by=other).reference not in page
+
+
+def test_an_ended_appointment_files_nothing(client):
+    user = _liaison_user("point-old")
+    LiaisonPoint.objects.filter(user=user).update(status="ended")
+    client.force_login(user)
+    response = client.post("/liaison/new/", factories.form_post(department=factories.department().pk))
+    assert response.status_code == 302 and response["Location"] == "/liaison/"
+    assert not Complaint.objects.exists()
 
 
 def test_the_liaison_portal_is_closed_to_others(client):

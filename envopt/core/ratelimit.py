@@ -21,10 +21,13 @@ def rate_parse(rate: str) -> tuple[int, int]:
 
 
 def client_address(request) -> str:
-    if getattr(settings, "RATE_LIMIT_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+    """REMOTE_ADDR, or behind N proxies of ours the address N places from the right of
+    X-Forwarded-For: each proxy appends what it saw, so the left part is the client's to forge."""
+    proxies = settings.RATE_LIMIT_TRUSTED_PROXIES
+    if proxies > 0:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
     return request.META.get("REMOTE_ADDR", "")
 
 
@@ -55,7 +58,14 @@ def rate_limited(group: str, rate_setting: str, methods: tuple[str, ...] = ("POS
                     group=group, identity=client_address(request), rate=getattr(settings, rate_setting)
                 )
             ):
-                return render(request, "429.html", status=429)
+                response = render(
+                    request,
+                    "429.html",
+                    {"minutes": rate_parse(getattr(settings, rate_setting))[1] // 60},
+                    status=429,
+                )
+                response["Retry-After"] = str(rate_parse(getattr(settings, rate_setting))[1])
+                return response
             return view(request, *args, **kwargs)
 
         return wrapped
