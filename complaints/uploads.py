@@ -2,8 +2,10 @@
 
 ``prepare_uploads`` is the only entry point for forms and services. It never trusts the
 user's file name: the type is sniffed from the bytes, every accepted file is rewritten
-(images re-encoded with Pillow, PDFs with pypdf, Office files re-zipped) so only the
-cleaned bytes are stored, under a random name. Every refusal is a ValidationError with a
+(images re-encoded with Pillow; PDFs rewritten with pypdf without scripts, automatic actions
+or attachments; Office files re-zipped with their pictures re-encoded and the names of
+commenters and reviewers replaced by "Author 1", "Author 2"...) so only the cleaned bytes are
+stored, under a random name. Every refusal is a ValidationError with a
 code and params, and all the problems of one submission are reported together.
 """
 
@@ -19,6 +21,8 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from xml.dom import minidom
+from xml.parsers import expat
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from PIL import Image, JpegImagePlugin
 from pypdf import PasswordType, PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 MB = 1024 * 1024
 DISPLAY_NAME_MAX = 100
@@ -118,6 +123,7 @@ _REL_CORE = "/metadata/core-properties"
 _REL_APP = ("/extended-properties", "/extendedProperties")
 _REL_CUSTOM = ("/custom-properties", "/customProperties")
 _REL_OFFICE_DOCUMENT = "/officeDocument"
+_REL_THUMBNAIL = "/metadata/thumbnail"
 _CORE_PLACEHOLDER = (
     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     b'<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
@@ -134,6 +140,8 @@ _APP_PRIVATE_ELEMENTS = {"Company", "Manager", "HyperlinkBase", "Template"}
 # Excel records the folder the workbook was saved from (often C:\Users\<name>\...).
 _XLSX_ABS_PATH = re.compile(rb"<x15ac:absPath\b[^>]*/>")
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+# PDF actions that run code, start programs or pull in data; links (/URI, /GoTo...) are kept.
+_PDF_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/RichMediaExecute", "/GoToE"}
 
 
 @dataclass(frozen=True)
@@ -382,8 +390,10 @@ def _clean_pdf(data: bytes) -> bytes:
         for dictionary in (writer.root_object, *writer.pages):
             for key in ("/Metadata", "/PieceInfo"):
                 dictionary.pop(key, None)
+        # Images inside the PDF keep whatever EXIF/XMP they carry: re-encoding PDF images is out of scope.
+        _remove_pdf_active_content(writer)
         # The removed objects are still in the writer's table; without this they are written out.
-        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+        _drop_unreachable_objects(writer)
         out = io.BytesIO()
         writer.write(out)
         return out.getvalue()
@@ -391,6 +401,90 @@ def _clean_pdf(data: bytes) -> bytes:
         raise
     except Exception as exc:  # pypdf raises many types on malformed input
         raise _Refused("invalid_pdf") from exc
+
+
+def _remove_pdf_active_content(writer: PdfWriter) -> None:
+    """Remove scripts, automatic actions and embedded files; links to web pages and pages stay."""
+    root = writer.root_object
+    root.pop("/OpenAction", None)  # runs when the file is opened (often JavaScript)
+    names = _pdf_dict(root.get("/Names"))
+    if names is not None:
+        for key in ("/JavaScript", "/EmbeddedFiles"):  # document-level scripts and attachments
+            names.pop(key, None)
+    for page in writer.pages:
+        annotations = _pdf_resolve(page.get("/Annots"))
+        if isinstance(annotations, ArrayObject):  # file attachment annotations: the paperclip icons
+            annotations[:] = [annotation for annotation in annotations if not _is_file_attachment(annotation)]
+    # Everything still reachable: additional actions (/AA on the catalog, pages, annotations and
+    # form fields), script or launch actions behind links and bookmarks, and the embedded file
+    # streams of any file specification still referenced (e.g. from /AF or the structure tree).
+    seen: set[int] = set()
+    stack: list = [root]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            if item.idnum in seen:
+                continue
+            seen.add(item.idnum)
+            item = item.get_object()
+        if isinstance(item, DictionaryObject):
+            for key in ("/AA", "/EF", "/RF"):
+                item.pop(key, None)
+            for key in ("/A", "/Next"):
+                if key in item and _is_active_action(item[key]):
+                    del item[key]
+            next_actions = _pdf_resolve(item.get("/Next"))
+            if isinstance(next_actions, ArrayObject):
+                next_actions[:] = [action for action in next_actions if not _is_active_action(action)]
+            stack.extend(item.values())
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+
+
+def _pdf_resolve(value):
+    return value.get_object() if value is not None else None
+
+
+def _pdf_dict(value) -> DictionaryObject | None:
+    value = _pdf_resolve(value)
+    return value if isinstance(value, DictionaryObject) else None
+
+
+def _is_file_attachment(value) -> bool:
+    annotation = _pdf_dict(value)
+    return annotation is not None and annotation.get("/Subtype") == "/FileAttachment"
+
+
+def _is_active_action(value) -> bool:
+    action = _pdf_dict(value)
+    return action is not None and action.get("/S") in _PDF_ACTIVE_ACTIONS
+
+
+def _drop_unreachable_objects(writer: PdfWriter) -> None:
+    """Drop every object that cannot be reached from the catalog.
+
+    pypdf's ``compress_identical_objects(remove_unreferenced=True)`` only drops objects that no
+    other object mentions, so the children of a removed subtree (a script's stream, an attachment's
+    data) would survive. This walks from the catalog and clears the rest of the writer's object
+    table (a private attribute; the PDF tests fail loudly if pypdf changes it).
+    """
+    reachable: set[int] = set()
+    stack: list = [writer.root_object.indirect_reference]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            if item.idnum in reachable:
+                continue
+            reachable.add(item.idnum)
+            item = item.get_object()
+        if isinstance(item, DictionaryObject):
+            stack.extend(item.values())
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+    objects = writer._objects
+    for index in range(len(objects)):
+        if index + 1 not in reachable:
+            objects[index] = None
 
 
 def _try_empty_password(reader: PdfReader) -> PasswordType:
@@ -448,11 +542,17 @@ def _checked_entries(archive: zipfile.ZipFile, archive_size: int) -> dict[str, z
     return entries
 
 
-def _parse_xml(raw: bytes) -> minidom.Document:
+def _refuse_dtd(raw: bytes) -> None:
     # OOXML never needs a DTD; refusing one rules out entity-expansion and external-entity tricks.
     # NUL bytes mean UTF-16, where that byte search would not see a DTD; Office writes UTF-8.
-    if len(raw) > OOXML_MAX_XML_PART or b"\x00" in raw or re.search(rb"<!DOCTYPE|<!ENTITY", raw, re.I):
+    if b"\x00" in raw or re.search(rb"<!DOCTYPE|<!ENTITY", raw, re.I):
         raise _Refused("invalid_document")
+
+
+def _parse_xml(raw: bytes) -> minidom.Document:
+    if len(raw) > OOXML_MAX_XML_PART:
+        raise _Refused("invalid_document")
+    _refuse_dtd(raw)
     return minidom.parseString(raw)  # noqa: S318 - DTDs refused above; expat resolves no external entities
 
 
@@ -514,18 +614,23 @@ def _rewrite_ooxml(archive: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo]
     core_parts = targets(_REL_CORE) | ({"docProps/core.xml"} & entries.keys())
     app_parts = targets(_REL_APP) | ({"docProps/app.xml"} & entries.keys())
     custom_parts = targets(_REL_CUSTOM) | ({"docProps/custom.xml"} & entries.keys())
-    removed = set(custom_parts)
-    for part in custom_parts:
+    # The thumbnail is a picture of the first page, and a JPEG thumbnail keeps the camera's EXIF.
+    thumbnail_parts = targets(_REL_THUMBNAIL) | {
+        name for name in entries if re.fullmatch(r"docprops/thumbnail\.[^/]+", name.lower())
+    }
+    dropped = custom_parts | thumbnail_parts
+    removed = set(dropped)
+    for part in dropped:
         folder, base = posixpath.split(part)
         removed.add(posixpath.join(folder, "_rels", base + ".rels"))
 
     replaced: dict[str, bytes] = {}
-    if custom_parts:
-        for el in relationships:
-            if el.getAttribute("Type").endswith(_REL_CUSTOM):
+    if dropped:
+        for el in rels_doc.getElementsByTagNameNS("*", "Relationship"):
+            if el.getAttribute("Type").endswith((*_REL_CUSTOM, _REL_THUMBNAIL)):
                 el.parentNode.removeChild(el)
         for el in types_doc.getElementsByTagNameNS("*", "Override"):
-            if el.getAttribute("PartName").lstrip("/").lower() in {p.lower() for p in custom_parts}:
+            if el.getAttribute("PartName").lstrip("/").lower() in {p.lower() for p in dropped}:
                 el.parentNode.removeChild(el)
         replaced["[Content_Types].xml"] = types_doc.toxml(encoding="UTF-8")
         replaced["_rels/.rels"] = rels_doc.toxml(encoding="UTF-8")
@@ -537,6 +642,11 @@ def _rewrite_ooxml(archive: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo]
         for part in main_parts:
             replaced[part] = _XLSX_ABS_PATH.sub(b"", archive.read(entries[part]))
 
+    # Comments, tracked changes and their author lists live next to the main part (word/, xl/, ppt/).
+    folder = posixpath.dirname(min(main_parts))
+    author_folder = folder + "/" if folder else ""
+    pseudonyms: dict[str, str] = {}  # shared by all parts, so one person keeps one pseudonym
+
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as result:
         # [Content_Types].xml first, as Office writes it; fixed timestamps say nothing about the author.
@@ -546,8 +656,235 @@ def _rewrite_ooxml(archive: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo]
         ]
         for name in names:
             content = replaced[name] if name in replaced else archive.read(entries[name])
+            # Pictures are found by their bytes, whatever the part is called (word/media/image1.png...).
+            content = _clean_embedded_image(content)
+            if (
+                name.startswith(author_folder)
+                and name.lower().endswith(".xml")
+                and _AUTHOR_KEYWORDS[kind].search(content)
+            ):
+                content = _AuthorScrubber(kind, pseudonyms).scrub(content)
             result.writestr(zipfile.ZipInfo(name, date_time=_ZIP_EPOCH), content, zipfile.ZIP_DEFLATED)
     return kind, out.getvalue()
+
+
+def _clean_embedded_image(content: bytes) -> bytes:
+    """Re-encode a picture inside an Office file so its EXIF/GPS, XMP and comments are gone.
+
+    A picture that cannot be decoded refuses the whole document ("invalid_document") rather than
+    being stored as it came: keeping it could keep the very location data this module promises to remove.
+    """
+    image_kind = _sniff(content)
+    if image_kind not in _PIL_FORMATS:
+        return content
+    try:
+        return _clean_image(content, _PIL_FORMATS[image_kind])
+    except Exception as exc:  # decoder errors, and too many pixels or frames
+        raise _Refused("invalid_document") from exc
+
+
+# --- Office Open XML: names of commenters and reviewers --------------------------------------
+
+# Where each kind of package keeps the names of people who commented on or changed it:
+# (element, attribute) -> what the value is, matched on local names; "*" is any element.
+# "name" values become "Author 1", "Author 2"... (one number per person across the whole file),
+# "initials" the matching "A1", "user" (sign-in id or e-mail) the same pseudonym as the name,
+# "provider" (the directory the id came from) "None", as Office writes for a local user.
+_AUTHOR_ATTRIBUTES: dict[str, dict[tuple[str, str], str]] = {
+    "docx": {
+        # w:author on comments and on every tracked change (w:ins, w:del, w:rPrChange, w:pPrChange...)
+        # in any part (document, headers, footnotes, styles...); w15:person in people.xml.
+        ("*", "author"): "name",
+        ("comment", "initials"): "initials",
+        ("presenceInfo", "userId"): "user",
+        ("presenceInfo", "providerId"): "provider",
+    },
+    "xlsx": {
+        # xl/persons/person.xml (threaded comments point at these by GUID, so threadedComments hold no names).
+        ("person", "displayName"): "name",
+        ("person", "userId"): "user",
+        ("person", "providerId"): "provider",
+        # Shared-workbook history and the "reserved by" user of a write-protected workbook.
+        ("header", "userName"): "name",
+        ("userInfo", "name"): "name",
+        ("fileSharing", "userName"): "name",
+    },
+    "pptx": {
+        ("cmAuthor", "name"): "name",  # ppt/commentAuthors.xml
+        ("cmAuthor", "initials"): "initials",
+        ("author", "name"): "name",  # ppt/authors.xml (modern comments)
+        ("author", "initials"): "initials",
+        ("author", "userId"): "user",
+        ("author", "providerId"): "provider",
+        ("presenceInfo", "userId"): "user",
+        ("presenceInfo", "providerId"): "provider",
+    },
+}
+# A cheap test that a part may hold any of the above (or xl/comments*.xml <author> elements);
+# parts without it, such as most document bodies and worksheets, are not parsed.
+_AUTHOR_KEYWORDS = {
+    "docx": re.compile(rb"author", re.I),
+    "xlsx": re.compile(rb"<(?:[\w.-]+:)?(?:authors|person|header|userInfo|fileSharing)[\s/>]"),
+    "pptx": re.compile(rb"author|presenceInfo", re.I),
+}
+_NEUTRAL_AUTHOR = "Author"
+_START_TAG = re.compile(
+    rb"<[^\s/>]+(?P<attributes>(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(?P<empty>/?)>"
+)
+_ATTRIBUTE = re.compile(rb"(?P<name>[^\s=]+)\s*=\s*(?P<value>\"[^\"]*\"|'[^']*')")
+
+
+class _AuthorScrubber:
+    """Replace people's names in one OOXML part, editing only the bytes of those values.
+
+    expat reports where each tag starts, so only the attribute values and element text holding
+    names are rewritten; namespace prefixes, mc:Ignorable lists and everything else stay byte for
+    byte, which Office is strict about. Tracked changes sit in document.xml, which can be far larger
+    than a DOM should be built for, so this streams. DTDs are refused as in ``_parse_xml``.
+    """
+
+    def __init__(self, kind: str, pseudonyms: dict[str, str]):
+        self.kind = kind
+        # attribute local name -> {element local name or "*": action}, so most attributes miss at once
+        self.rules: dict[str, dict[str, str]] = {}
+        for (element, attribute), action in _AUTHOR_ATTRIBUTES[kind].items():
+            self.rules.setdefault(attribute, {})[element] = action
+        self.pseudonyms = pseudonyms
+        self.person: str | None = None  # the last person named: a presenceInfo follows its person
+        self.edits: list[tuple[int, int, bytes]] = []
+        # Spreadsheet comments name their author in element text, so those parts track open elements.
+        self.open: list[str] = []  # local names
+        self.text: list[str] | None = None  # text being collected for the innermost open element
+        self.text_kind = ""
+        self.content_start = 0
+        self.comment_authors: list[str] = []
+
+    def scrub(self, raw: bytes) -> bytes:
+        _refuse_dtd(raw)
+        self.raw = raw
+        self.parser = expat.ParserCreate()
+        self.parser.buffer_text = True
+        self.parser.StartDoctypeDeclHandler = _refuse_declaration
+        self.parser.EntityDeclHandler = _refuse_declaration
+        self.parser.StartElementHandler = self._start
+        if self.kind == "xlsx":
+            self.parser.EndElementHandler = self._end
+            self.parser.CharacterDataHandler = self._text
+        self.parser.Parse(raw, True)
+        out, position = [], 0
+        for start, end, replacement in sorted(self.edits):
+            out += [raw[position:start], replacement]
+            position = end
+        out.append(raw[position:])
+        return b"".join(out)
+
+    def _pseudonym(self, name: str) -> str:
+        key = name.strip()
+        if key not in self.pseudonyms:
+            self.pseudonyms[key] = f"{_NEUTRAL_AUTHOR} {len(self.pseudonyms) + 1}"
+        return self.pseudonyms[key]
+
+    def _start(self, name: str, attributes: dict[str, str]) -> None:
+        found, named = [], None
+        for qname, value in attributes.items():
+            by_element = self.rules.get(qname.rpartition(":")[2])
+            if by_element is None or qname == "xmlns" or qname.startswith("xmlns:"):
+                continue
+            action = by_element.get(_local_name(name)) or by_element.get("*")
+            if action is None:
+                continue
+            found.append((qname, action, value))
+            if action == "name" and _is_person_name(value):
+                self.person = named = self._pseudonym(value)
+        if found:
+            self._replace_attributes(found, named)
+        if self.kind == "xlsx":
+            self._start_xlsx_text(_local_name(name))
+
+    def _replace_attributes(self, found: list[tuple[str, str, str]], named: str | None) -> None:
+        new_values = {}
+        for qname, action, value in found:
+            if not value.strip():
+                continue
+            if action == "name":
+                new = self._pseudonym(value) if _is_person_name(value) else value
+            elif action == "initials":
+                new = "A" + named.rpartition(" ")[2] if named else "A"
+            elif action == "user":
+                new = self.person or _NEUTRAL_AUTHOR
+            else:
+                new = "None"
+            if new != value:
+                new_values[qname] = new
+        if not new_values:
+            return
+        tag = self._tag()
+        for attribute in _ATTRIBUTE.finditer(self.raw, tag.start("attributes"), tag.end("attributes")):
+            qname = attribute.group("name").decode("utf-8", "replace")
+            if qname in new_values:
+                start, end = attribute.span("value")
+                self.edits.append((start + 1, end - 1, _xml_text(new_values[qname])))
+
+    def _tag(self) -> re.Match:
+        tag = _START_TAG.match(self.raw, self.parser.CurrentByteIndex)
+        if tag is None:  # expat accepted the tag, so this does not happen
+            raise _Refused("invalid_document")
+        return tag
+
+    def _start_xlsx_text(self, local: str) -> None:
+        self.text = None
+        if local == "author" and self.open and self.open[-1] == "authors":
+            self.text_kind = "author"  # xl/comments*.xml: <authors><author>Zhang San</author>...
+        elif local == "t" and "comment" in self.open:
+            self.text_kind = "comment_text"
+        else:
+            self.open.append(local)
+            return
+        tag = self._tag()
+        if not tag.group("empty"):
+            self.text, self.content_start = [], tag.end()
+        self.open.append(local)
+
+    def _text(self, data: str) -> None:
+        if self.text is not None:
+            self.text.append(data)
+
+    def _end(self, name: str) -> None:
+        self.open.pop()
+        if self.text is None:
+            return
+        text = new = "".join(self.text)
+        self.text = None
+        if self.text_kind == "author":
+            self.comment_authors.append(text)
+            if _is_person_name(text):
+                new = self._pseudonym(text)
+        else:
+            # Excel starts a note with its author's name in bold: "Zhang San:".
+            for author in self.comment_authors:
+                if _is_person_name(author) and text.lstrip().startswith(author.strip() + ":"):
+                    new = text.replace(author.strip(), self._pseudonym(author), 1)
+                    break
+        if new != text:
+            self.edits.append((self.content_start, self.parser.CurrentByteIndex, _xml_text(new)))
+
+
+def _refuse_declaration(*args) -> None:
+    raise _Refused("invalid_document")
+
+
+def _local_name(qname: str) -> str:
+    return qname.rpartition(":")[2]
+
+
+def _is_person_name(value: str) -> bool:
+    # Excel names the legacy copy of a threaded comment "tc={GUID}"; that is a link, not a person.
+    return bool(value.strip()) and not value.startswith("tc=")
+
+
+def _xml_text(value: str) -> bytes:
+    # Character references for anything outside ASCII keep the bytes right whatever the part's encoding.
+    return escape(value, {'"': "&quot;", "'": "&apos;"}).encode("ascii", "xmlcharrefreplace")
 
 
 def _clean_app_properties(raw: bytes) -> bytes:

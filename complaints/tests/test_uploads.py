@@ -7,15 +7,18 @@ rather than building large files.
 import io
 import re
 import zipfile
+from xml.dom import minidom
 
 import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
+from openpyxl.comments import Comment
 from openpyxl.packaging.custom import StringProperty
 from PIL import Image, ImageSequence, PngImagePlugin
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
 from complaints.uploads import (
     MESSAGES,
@@ -126,6 +129,7 @@ def make_pdf(*, encrypt: bool = False) -> bytes:
 WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 DOCM_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
 PPTX_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
+XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 CORE_REL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
 DOCX_BODY = (
@@ -140,6 +144,8 @@ def make_ooxml(
     main_type: str = WORD_MAIN,
     body: bytes = DOCX_BODY,
     extra: dict[str, bytes] | None = None,
+    extra_types: str = "",
+    extra_rels: str = "",
 ) -> bytes:
     content_types = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -154,7 +160,7 @@ def make_ooxml(
         ' ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
         '<Override PartName="/docProps/custom.xml"'
         ' ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/>'
-        "</Types>"
+        f"{extra_types}</Types>"
     )
     rels = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -163,7 +169,7 @@ def make_ooxml(
         f'<Relationship Id="rId2" Type="{CORE_REL}" Target="docProps/core.xml"/>'
         f'<Relationship Id="rId3" Type="{REL}/extended-properties" Target="docProps/app.xml"/>'
         f'<Relationship Id="rId4" Type="{REL}/custom-properties" Target="docProps/custom.xml"/>'
-        "</Relationships>"
+        f"{extra_rels}</Relationships>"
     )
     core = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -201,12 +207,12 @@ def make_ooxml(
     return out.getvalue()
 
 
-def make_pptx() -> bytes:
+def make_pptx(extra: dict[str, bytes] | None = None) -> bytes:
     body = (
         b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         b'<p:presentation xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"/>'
     )
-    return make_ooxml("ppt/presentation.xml", PPTX_MAIN, body)
+    return make_ooxml("ppt/presentation.xml", PPTX_MAIN, body, extra)
 
 
 def make_xlsx() -> bytes:
@@ -682,6 +688,362 @@ def test_xlsx_saved_folder_path_is_removed():
 
     assert b"zhangsan" not in zip_parts(prepared.content)["xl/workbook.xml"]
     assert openpyxl.load_workbook(io.BytesIO(prepared.content)).active["A1"].value == "Evidence"
+
+
+# --- Office: embedded pictures -----------------------------------------------------------------
+
+THUMBNAIL_REL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail"
+
+
+def assert_clean_picture(content: bytes, image_format: str, size: tuple[int, int]) -> None:
+    with Image.open(io.BytesIO(content)) as image:
+        assert image.format == image_format
+        assert image.size == size
+        assert not image.getexif()
+        assert not {"exif", "xmp", "comment", "Author"} & image.info.keys()
+    assert PERSON.encode() not in content
+    assert b"PhoneMaker" not in content
+
+
+EMBEDDED_PICTURES = [
+    ("word/document.xml", WORD_MAIN, DOCX_BODY, "word/media/image1.jpeg", make_jpeg, "JPEG", (40, 20)),
+    ("word/document.xml", WORD_MAIN, DOCX_BODY, "word/media/image2.png", make_png, "PNG", (16, 16)),
+    ("xl/workbook.xml", XLSX_MAIN, b"<workbook/>", "xl/media/image1.gif", make_gif, "GIF", (16, 16)),
+    (
+        "ppt/presentation.xml",
+        PPTX_MAIN,
+        b"<presentation/>",
+        "ppt/media/image1.webp",
+        make_webp,
+        "WEBP",
+        (16, 16),
+    ),
+    # Found by content, not by name.
+    ("word/document.xml", WORD_MAIN, DOCX_BODY, "word/media/picture.dat", make_jpeg, "JPEG", (40, 20)),
+]
+
+
+@pytest.mark.parametrize(
+    ("main_part", "main_type", "body", "part", "build", "image_format", "size"),
+    EMBEDDED_PICTURES,
+    ids=[p[3] for p in EMBEDDED_PICTURES],
+)
+def test_office_embedded_pictures_lose_exif_and_gps(
+    main_part, main_type, body, part, build, image_format, size
+):
+    original = build()
+    assert PERSON.encode() in original
+
+    (prepared,) = prepare_uploads(
+        [upload("f.docx", make_ooxml(main_part, main_type, body, {part: original}))]
+    )
+
+    assert_clean_picture(zip_parts(prepared.content)[part], image_format, size)
+
+
+def test_office_embedded_gif_keeps_its_frames():
+    (prepared,) = prepare_uploads([upload("f.docx", make_ooxml(extra={"word/media/a.gif": make_gif(3)}))])
+
+    with Image.open(io.BytesIO(zip_parts(prepared.content)["word/media/a.gif"])) as image:
+        assert image.n_frames == 3
+
+
+def test_office_thumbnail_is_removed_with_its_relationship_and_override():
+    docx = make_ooxml(
+        extra={"docProps/thumbnail.jpeg": make_jpeg()},
+        extra_types='<Override PartName="/docProps/thumbnail.jpeg" ContentType="image/jpeg"/>',
+        extra_rels=f'<Relationship Id="rId9" Type="{THUMBNAIL_REL}" Target="docProps/thumbnail.jpeg"/>',
+    )
+
+    (prepared,) = prepare_uploads([upload("letter.docx", docx)])
+
+    parts = zip_parts(prepared.content)
+    assert not [name for name in parts if "thumbnail" in name]
+    assert b"thumbnail" not in parts["[Content_Types].xml"]
+    assert b"thumbnail" not in parts["_rels/.rels"]
+    assert b"officeDocument" in parts["_rels/.rels"]
+    assert PERSON.encode() not in b"".join(parts.values())
+
+
+def test_office_picture_that_cannot_be_decoded_refuses_the_document():
+    # Storing it unchanged could keep its GPS position, so the whole document is refused.
+    truncated = make_jpeg(size=(400, 300))[:300]
+
+    error = only_refusal("letter.docx", make_ooxml(extra={"word/media/image1.jpeg": truncated}))
+
+    assert error.code == "invalid_document"
+    assert text(error) == "“letter.docx” is damaged or is not a valid Word, Excel or PowerPoint file."
+
+
+def test_office_picture_with_too_many_pixels_refuses_the_document(monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+
+    assert (
+        only_refusal("f.docx", make_ooxml(extra={"word/media/a.png": make_png()})).code == "invalid_document"
+    )
+
+
+# --- Office: names of commenters and reviewers -------------------------------------------------
+
+OTHER_PERSON = "Li Si"
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+W15 = 'xmlns:w15="http://schemas.microsoft.com/office/word/2012/wordml"'
+MC = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" mc:Ignorable="w15"'
+
+
+def all_text(parts: dict[str, bytes]) -> bytes:
+    return b"".join(parts.values())
+
+
+def test_docx_comment_and_tracked_change_authors_are_replaced():
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document {W} {W15} {MC}><w:body>'
+        f'<w:p><w:ins w:id="1" w:author="{PERSON}" w:date="2026-01-02T03:04:05Z">'
+        "<w:r><w:t>new</w:t></w:r></w:ins>"
+        f'<w:del w:id="2" w:author="{OTHER_PERSON}" w:date="2026-01-02T03:04:05Z">'
+        "<w:r><w:delText>old</w:delText></w:r></w:del>"
+        f'<w:r><w:rPr><w:b/><w:rPrChange w:id="3" w:author="{PERSON}"><w:rPr/></w:rPrChange>'
+        "</w:rPr><w:t>Evidence about the author</w:t></w:r></w:p></w:body></w:document>"
+    ).encode()
+    comments = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:comments {W}>'
+        f'<w:comment w:id="0" w:author="{OTHER_PERSON}" w:date="2026-01-02T03:04:05Z" w:initials="LS">'
+        "<w:p><w:r><w:t>Checked</w:t></w:r></w:p></w:comment>"
+        f'<w:comment w:id="1" w:author="{PERSON}" w:initials="ZS"><w:p/></w:comment></w:comments>'
+    ).encode()
+    people = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w15:people {W15} {MC}>'
+        f'<w15:person w15:author="{PERSON}"><w15:presenceInfo w15:providerId="AD"'
+        ' w15:userId="S::zhangsan@example.com::0c9a"/></w15:person>'
+        f'<w15:person w15:author="{OTHER_PERSON}"/></w15:people>'
+    ).encode()
+    footnote = (
+        f'<w:footnotes {W}><w:footnote w:id="1"><w:p><w:ins w:id="9" w:author="{OTHER_PERSON}">'
+        "<w:r><w:t>note</w:t></w:r></w:ins></w:p></w:footnote></w:footnotes>"
+    ).encode()
+    docx = make_ooxml(
+        body=body,
+        extra={"word/comments.xml": comments, "word/people.xml": people, "word/footnotes.xml": footnote},
+    )
+
+    (prepared,) = prepare_uploads([upload("letter.docx", docx)])
+
+    parts = zip_parts(prepared.content)
+    everything = all_text(parts)
+    for secret in (PERSON, OTHER_PERSON, "zhangsan@example.com", 'initials="ZS"', 'initials="LS"'):
+        assert secret.encode() not in everything, secret
+    # One pseudonym per person, the same in every part; the rest of each part is untouched.
+    assert parts["word/document.xml"] == body.replace(PERSON.encode(), b"Author 1").replace(
+        OTHER_PERSON.encode(), b"Author 2"
+    )
+    assert b'w:author="Author 2" w:date="2026-01-02T03:04:05Z" w:initials="A2"' in parts["word/comments.xml"]
+    assert b'w:author="Author 1" w:initials="A1"' in parts["word/comments.xml"]
+    assert (
+        b'<w15:person w15:author="Author 1"><w15:presenceInfo w15:providerId="None" w15:userId="Author 1"/>'
+        in parts["word/people.xml"]
+    )
+    assert b'w:author="Author 2"' in parts["word/footnotes.xml"]
+    assert b'mc:Ignorable="w15"' in parts["word/people.xml"]
+    for name in ("word/document.xml", "word/comments.xml", "word/people.xml", "word/footnotes.xml"):
+        minidom.parseString(parts[name])  # noqa: S318 - our own output
+
+
+def test_xlsx_comment_authors_and_persons_are_replaced():
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"] = "Evidence"
+    workbook.active["A1"].comment = Comment(f"{PERSON}:\nPlease check", PERSON)
+    out = io.BytesIO()
+    workbook.save(out)
+    parts = zip_parts(out.getvalue())
+    (comments_part,) = [name for name in parts if name.startswith("xl/comments")]
+    parts[comments_part] = parts[comments_part].replace(
+        b"</authors>", b"<author>tc={5D1B4F0E-0000-4000-8000-000000000001}</author></authors>"
+    )
+    parts["xl/persons/person.xml"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<personList xmlns="http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments">'
+        f'<person displayName="{PERSON}" id="{{5D1B4F0E-0000-4000-8000-0000000000AA}}"'
+        ' userId="zhangsan@example.com" providerId="AD"/></personList>'
+    ).encode()
+    parts["xl/threadedComments/threadedComment1.xml"] = (
+        b'<ThreadedComments xmlns="http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments">'
+        b'<threadedComment ref="A1" personId="{5D1B4F0E-0000-4000-8000-0000000000AA}"'
+        b' id="{5D1B4F0E-0000-4000-8000-000000000001}"><text>Please check</text></threadedComment>'
+        b"</ThreadedComments>"
+    )
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b"<workbookPr", f'<fileSharing readOnlyRecommended="1" userName="{PERSON}"/><workbookPr'.encode(), 1
+    )
+    rebuilt = io.BytesIO()
+    with zipfile.ZipFile(rebuilt, "w") as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+
+    (prepared,) = prepare_uploads([upload("table.xlsx", rebuilt.getvalue())])
+
+    cleaned = zip_parts(prepared.content)
+    assert PERSON.encode() not in all_text(cleaned)
+    assert b"zhangsan@example.com" not in all_text(cleaned)
+    assert b"<author>Author 1</author><author>tc={5D1B4F0E" in cleaned[comments_part]  # a link, kept
+    assert b'displayName="Author 1"' in cleaned["xl/persons/person.xml"]
+    assert b'userId="Author 1" providerId="None"' in cleaned["xl/persons/person.xml"]
+    assert (
+        cleaned["xl/threadedComments/threadedComment1.xml"]
+        == (parts["xl/threadedComments/threadedComment1.xml"])
+    )
+    assert b'userName="Author 1"' in cleaned["xl/workbook.xml"]
+    sheet = openpyxl.load_workbook(io.BytesIO(prepared.content)).active
+    assert sheet["A1"].comment.author == "Author 1"
+    assert sheet["A1"].comment.text == "Author 1:\nPlease check"  # Excel's "Name:" heading
+
+
+def test_pptx_comment_authors_are_replaced():
+    p = 'xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"'
+    p15 = 'xmlns:p15="http://schemas.microsoft.com/office/powerpoint/2012/main"'
+    comment_authors = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<p:cmAuthorLst {p} {p15}>'
+        f'<p:cmAuthor id="1" name="{PERSON}" initials="ZS" lastIdx="1" clrIdx="0"><p:extLst><p:ext uri="x">'
+        '<p15:presenceInfo userId="zhangsan@example.com" providerId="AD"/></p:ext></p:extLst></p:cmAuthor>'
+        f'<p:cmAuthor id="2" name="{OTHER_PERSON}" initials="LS" lastIdx="3" clrIdx="1"/></p:cmAuthorLst>'
+    ).encode()
+    authors = (
+        '<p188:authorLst xmlns:p188="http://schemas.microsoft.com/office/powerpoint/2018/8/main">'
+        f'<p188:author id="{{A1}}" name="{OTHER_PERSON}" initials="LS" userId="lisi@example.com"'
+        ' providerId="AD"/></p188:authorLst>'
+    ).encode()
+
+    (prepared,) = prepare_uploads(
+        [
+            upload(
+                "slides.pptx",
+                make_pptx({"ppt/commentAuthors.xml": comment_authors, "ppt/authors.xml": authors}),
+            )
+        ]
+    )
+
+    parts = zip_parts(prepared.content)
+    for secret in (PERSON, OTHER_PERSON, "zhangsan@example.com", "lisi@example.com", '"ZS"', '"LS"'):
+        assert secret.encode() not in all_text(parts), secret
+    assert b'name="Author 1" initials="A1" lastIdx="1"' in parts["ppt/commentAuthors.xml"]
+    assert b'userId="Author 1" providerId="None"' in parts["ppt/commentAuthors.xml"]
+    assert b'name="Author 2" initials="A2" lastIdx="3"' in parts["ppt/commentAuthors.xml"]
+    assert b'name="Author 2" initials="A2" userId="Author 2" providerId="None"' in parts["ppt/authors.xml"]
+
+
+def test_office_comments_part_with_a_dtd_is_refused():
+    comments = (
+        b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY who SYSTEM "file:///etc/passwd">]>'
+        b'<w:comments xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        b'<w:comment w:author="&who;"/></w:comments>'
+    )
+
+    error = only_refusal("letter.docx", make_ooxml(extra={"word/comments.xml": comments}))
+
+    assert error.code == "invalid_document"
+
+
+# --- PDF: scripts, automatic actions and attachments ------------------------------------------
+
+
+def javascript(code: str) -> DictionaryObject:
+    # pypdf writes punctuation in strings as octal escapes; the tests look for "ScriptMarker".
+    return DictionaryObject(
+        {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject(code)}
+    )
+
+
+def make_active_pdf() -> bytes:
+    writer = PdfWriter()
+    page = writer.add_blank_page(200, 200)
+    writer.add_attachment("notes.txt", b"ATTACHED-SECRET")
+    writer.add_attachment("photo.txt", b"ANNOTATION-SECRET")
+    root = writer.root_object
+    names = root["/Names"]
+    # Take the second file out of the name tree, so only its paperclip annotation refers to it.
+    embedded = names["/EmbeddedFiles"]["/Names"]
+    index = [str(item) for item in embedded[::2]].index("photo.txt") * 2
+    annotation_file = embedded[index + 1]
+    del embedded[index : index + 2]
+    names[NameObject("/JavaScript")] = DictionaryObject(
+        {
+            NameObject("/Names"): ArrayObject(
+                [TextStringObject("init"), javascript("app.alert(ScriptMarkernames)")]
+            )
+        }
+    )
+    root[NameObject("/OpenAction")] = javascript("app.alert(ScriptMarkeropen)")
+    root[NameObject("/AA")] = DictionaryObject(
+        {NameObject("/WC"): javascript("app.alert(ScriptMarkerclose)")}
+    )
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): javascript("app.alert(ScriptMarkerpage)")})
+    rect = ArrayObject([NumberObject(0), NumberObject(0), NumberObject(10), NumberObject(10)])
+    writer.add_annotation(
+        0,
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/FileAttachment"),
+                NameObject("/Rect"): rect,
+                NameObject("/FS"): annotation_file,
+            }
+        ),
+    )
+    writer.add_annotation(
+        0,
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/Link"),
+                NameObject("/Rect"): rect,
+                NameObject("/A"): javascript("app.alert(ScriptMarkerlink)"),
+                NameObject("/AA"): DictionaryObject(
+                    {NameObject("/E"): javascript("app.alert(ScriptMarkerenter)")}
+                ),
+            }
+        ),
+    )
+    writer.add_annotation(
+        0,
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/Link"),
+                NameObject("/Rect"): rect,
+                NameObject("/A"): DictionaryObject(
+                    {
+                        NameObject("/S"): NameObject("/URI"),
+                        NameObject("/URI"): TextStringObject("https://example.org/"),
+                    }
+                ),
+            }
+        ),
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_pdf_loses_javascript_automatic_actions_and_attachments():
+    original = make_active_pdf()
+    for marker in (b"ATTACHED-SECRET", b"ANNOTATION-SECRET", b"ScriptMarker", b"/OpenAction", b"/AA"):
+        assert marker in original, marker
+
+    (prepared,) = prepare_uploads([upload("memo.pdf", original)])
+
+    for marker in (b"ATTACHED-SECRET", b"ANNOTATION-SECRET", b"ScriptMarker", b"/JavaScript", b"/OpenAction"):
+        assert marker not in prepared.content, marker
+    assert b"/AA" not in prepared.content
+    reader = PdfReader(io.BytesIO(prepared.content))
+    root = reader.trailer["/Root"]
+    assert "/OpenAction" not in root and "/AA" not in root
+    assert not {"/JavaScript", "/EmbeddedFiles"} & set(root.get("/Names", {}))
+    assert not reader.attachments
+    (page,) = reader.pages
+    assert "/AA" not in page
+    annotations = [annotation.get_object() for annotation in page["/Annots"]]
+    assert [annotation["/Subtype"] for annotation in annotations] == ["/Link", "/Link"]
+    assert "/A" not in annotations[0]  # the script behind the first link is gone
+    assert annotations[1]["/A"]["/URI"] == "https://example.org/"  # an ordinary web link stays
 
 
 # --- Reporting ---------------------------------------------------------------------------------
