@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.forms import StaffComplaintForm
-from complaints.masking import identity_for_viewer
+from complaints.masking import identity_for_viewer, redact_text
 from complaints.models import Complaint, IdentityView, PublicUpdate, Rating, Supplement, reference_to_pk
 from complaints.selectors import complaint_similar
 from complaints.services import complaint_submit
@@ -95,8 +95,8 @@ class ComplaintAdmin(admin.ModelAdmin):
                     "category",
                     "occurred_on",
                     "occurred_place",
-                    "description",
-                    "desired_outcome",
+                    "description_for_viewer",
+                    "desired_outcome_for_viewer",
                 ]
             },
         ),
@@ -109,6 +109,26 @@ class ComplaintAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("unit complained about"), ordering="department__name")
     def unit(self, obj):
         return obj.unit_display
+
+    def get_object(self, request, object_id, from_field=None):
+        complaint = super().get_object(request, object_id, from_field)
+        if complaint is not None:
+            complaint.viewer_sees_identity = self.can_see_identity(request, complaint)
+        return complaint
+
+    def _for_viewer(self, obj, text: str) -> str:
+        # Free text can name the complainant too: redacted for staff who may not know who it is.
+        if getattr(obj, "viewer_sees_identity", False) or obj.is_anonymous:
+            return text
+        return redact_text(text, getattr(obj, "identity", None))
+
+    @admin.display(description=gettext_lazy("what happened"))
+    def description_for_viewer(self, obj):
+        return self._for_viewer(obj, obj.description)
+
+    @admin.display(description=gettext_lazy("outcome wanted"))
+    def desired_outcome_for_viewer(self, obj):
+        return self._for_viewer(obj, obj.desired_outcome)
 
     def get_readonly_fields(self, request, obj=None):
         # What a complainant said is evidence: nothing of a filed complaint is edited here.
@@ -133,9 +153,8 @@ class ComplaintAdmin(admin.ModelAdmin):
                 # Every look at who complained is on the record (the privacy notice promises it).
                 IdentityView.objects.create(complaint=complaint, viewer=request.user)
             extra = {
-                "identity": identity_for_viewer(
-                    identity, can_see=request.user.has_perm("complaints.view_complainant_identity")
-                ),
+                "identity": identity_for_viewer(identity, can_see=can_see),
+                "identity_views": list(complaint.identity_views.select_related("viewer")[:50]),
                 "attachments": list(complaint.attachments.all()),
                 "similar": complaint_similar(complaint),
             }

@@ -231,9 +231,7 @@ def complaint_supplement_add(
         if uploads:
             _store_uploads(complaint=complaint, uploads=list(uploads), supplement=supplement, written=written)
     logger.info("supplement added to complaint %s", complaint.reference)
-    transaction.on_commit(
-        lambda: complaint_supplemented.send(sender=Complaint, complaint=complaint, supplement=supplement)
-    )
+    complaint_supplemented.send(sender=Complaint, complaint=complaint, supplement=supplement)
     return supplement
 
 
@@ -272,5 +270,6 @@ def complaint_rate(*, complaint: Complaint, level: str, comment: str = "") -> Ra
     if level not in Rating.Level.values:
         raise ValidationError(_("Choose how satisfied you are."), code="invalid_level")
     rating = Rating.objects.create(complaint=complaint, level=level, comment=comment.strip())
-    transaction.on_commit(lambda: complaint_rated.send(sender=Complaint, complaint=complaint, rating=rating))
+    # Sent inside the transaction: a listener's timeline entry commits or rolls back with the rating.
+    complaint_rated.send(sender=Complaint, complaint=complaint, rating=rating)
     return rating

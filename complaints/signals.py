@@ -3,7 +3,7 @@ intake importing them."""
 
 from django.dispatch import Signal
 
-# Sent after commit of a rating; kwargs: complaint, rating.
+# Sent inside the rating's transaction; kwargs: complaint, rating.
 complaint_rated = Signal()
-# Sent after a supplement is added; kwargs: complaint, supplement.
+# Sent inside the supplement's transaction; kwargs: complaint, supplement.
 complaint_supplemented = Signal()

@@ -129,3 +129,14 @@ def test_the_changelist_costs_the_same_queries_for_10_and_30_rows(client):
     for _ in range(20):
         factories.submit(department=factories.department())
     assert queries() == ten
+
+
+def test_the_description_is_redacted_for_staff_who_may_not_know_who_complained(client):
+    complaint = factories.submit(description="我是张三,电话13912345678,华兴机械制造有限公司被重复检查了五次。").complaint
+    url = f"/admin/complaints/complaint/{complaint.pk}/change/"
+    client.force_login(staff("Case handler"))
+    page = client.get(url).content.decode()
+    assert "被重复检查了五次" in page
+    assert "张三" not in page and "13912345678" not in page and "华兴机械制造有限公司" not in page
+    client.force_login(staff("Intake officer"))
+    assert "我是张三" in client.get(url).content.decode()

@@ -1,3 +1,7 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -10,3 +14,194 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+# --- The working-day calendar ---------------------------------------------------------
+
+
+class CalendarYear(models.Model):
+    """Which years the calendar holds; a year not marked complete counts plain weekends only."""
+
+    class Source(models.TextChoices):
+        CHINESE_CALENDAR = "chinese-calendar", _("chinese-calendar package")
+        STAFF = "staff", _("entered by staff")
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.STAFF)
+    loaded_at = models.DateTimeField(_("loaded at"), null=True, blank=True)
+    complete = models.BooleanField(
+        _("complete"),
+        default=False,
+        help_text=_(
+            "Tick once every holiday and make-up working day of the year is entered. "
+            "Until then deadlines in this year count plain weekends only."
+        ),
+    )
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(year__gte=1949, year__lte=2999), name="core_calendaryear_year_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(TimeStampedModel):
+    """An exception to the plain weekday rule: a holiday on a weekday, or a make-up working weekend (调休)."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(
+        _("working day"),
+        default=False,
+        help_text=_("Ticked: a make-up working weekend (调休). Unticked: a holiday on a weekday."),
+    )
+    name = models.CharField(
+        _("name"), max_length=100, blank=True, help_text=_("For example 国庆节 or 调休上班.")
+    )
+    note = models.TextField(_("note"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.name}".strip()
+
+    def clean(self) -> None:
+        # Only exceptions are stored: a row repeating the weekday rule would hide nothing and
+        # confuse whoever reads the list later.
+        if self.date is None:
+            return
+        weekend = self.date.weekday() >= 5
+        if self.is_working_day and not weekend:
+            raise ValidationError(
+                {
+                    "is_working_day": _(
+                        "%(date)s is a weekday, so it is a working day anyway. Record only make-up "
+                        "working weekends and holidays on weekdays."
+                    )
+                    % {"date": self.date.isoformat()}
+                }
+            )
+        if not self.is_working_day and weekend:
+            raise ValidationError(
+                {
+                    "is_working_day": _(
+                        "%(date)s is a weekend day, so it is a rest day anyway. Record only make-up "
+                        "working weekends and holidays on weekdays."
+                    )
+                    % {"date": self.date.isoformat()}
+                }
+            )
+
+
+# --- Deadlines --------------------------------------------------------------------------
+
+
+class Deadline(models.Model):
+    """One due item of any app, counted in working days; swept set-based whatever its kind."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        MET = "met", _("met")
+        CANCELLED = "cancelled", _("cancelled")
+
+    # Allowed status moves, as data.
+    TRANSITIONS = {
+        Status.OPEN: {Status.MET, Status.CANCELLED},
+        Status.MET: set(),
+        Status.CANCELLED: set(),
+    }
+
+    # Few indexes on purpose: a recompute rewrites due dates in bulk and every index costs a write.
+    kind = models.CharField(_("kind"), max_length=50)
+    content_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("subject type"),
+        db_index=False,  # the (content_type, object_id) index serves it
+    )
+    object_id = models.PositiveBigIntegerField(_("subject id"))
+    subject = GenericForeignKey("content_type", "object_id")
+    start_date = models.DateField(_("start date"))
+    working_days = models.PositiveIntegerField(_("working days"))
+    due_date = models.DateField(_("due date"), db_index=True)
+    due_at = models.DateTimeField(_("due at"))
+    skipped = models.JSONField(_("skipped days"), default=list, blank=True)
+    fallback = models.BooleanField(
+        _("counted on weekends only"),
+        default=False,
+        help_text=_("Some year in the period had no calendar data, so only weekends were skipped."),
+    )
+    # Indexed through (status, due_date), whose leading column serves lookups by status alone.
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    # Reserved for the escalation ladder (reminder → warning → supervised).
+    ladder_step = models.PositiveSmallIntegerField(_("escalation step"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="core_deadline_subject_idx"),
+            # The sweep asks for open items due before a date.
+            models.Index(fields=["status", "due_date"], name="core_deadline_status_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(working_days__gt=0), name="core_deadline_working_days_gt_0"
+            ),
+            models.CheckConstraint(condition=models.Q(round__gte=1), name="core_deadline_round_gte_1"),
+            models.CheckConstraint(
+                condition=models.Q(status="met", met_at__isnull=False)
+                | (~models.Q(status="met") & models.Q(met_at__isnull=True)),
+                name="core_deadline_met_at_iff_met",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.object_id} → {self.due_date.isoformat()}"
+
+
+class DeadlineChange(models.Model):
+    """Append-only record of a due date moved by a calendar edit."""
+
+    deadline = models.ForeignKey(
+        Deadline, on_delete=models.CASCADE, related_name="changes", verbose_name=_("deadline")
+    )
+    old_due_date = models.DateField(_("old due date"))
+    new_due_date = models.DateField(_("new due date"))
+    reason = models.TextField(_("reason"))
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("deadline change")
+        verbose_name_plural = _("deadline changes")
+
+    def __str__(self) -> str:
+        return f"{self.old_due_date.isoformat()} → {self.new_due_date.isoformat()}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("DeadlineChange rows are append-only")
+        super().save(*args, **kwargs)

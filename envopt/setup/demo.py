@@ -7,6 +7,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from envopt.setup.demo_cases import demo_cases_install
 from envopt.setup.demo_complaints import demo_complaints_install
 from envopt.setup.roles import ROLES, roles_install
 from liaison.models import Department, LiaisonPoint, Office, Supervisor
@@ -159,8 +160,10 @@ def demo_install() -> dict[str, int]:
         )
 
     complaints = demo_complaints_install()
+    cases = demo_cases_install()
     return {
         "complaints": complaints,
+        "cases": cases,
         "departments": Department.objects.count(),
         "offices": Office.objects.count(),
         "liaison points": LiaisonPoint.objects.count(),

@@ -30,6 +30,26 @@ COMPLAINT_VIEW = [
     "complaints.view_rating",
 ]
 
+CASE_VIEW = [
+    "casework.view_case",
+    "casework.view_caseevent",
+    "casework.view_referral",
+    "casework.view_handlingreport",
+    "casework.view_review",
+    "casework.view_recommendation",
+    "casework.view_accountabilitytalk",
+    "casework.view_unannouncedvisit",
+    "casework.view_referralperiod",
+]
+CASE_WORK = [
+    *CASE_VIEW,
+    "casework.handle_case",
+    "casework.add_accountabilitytalk",
+    "casework.change_accountabilitytalk",
+    "casework.add_unannouncedvisit",
+    "casework.change_unannouncedvisit",
+]
+
 ALL_PERMISSIONS = "__all__"
 
 # key: (group name, description, permissions, is_staff)
@@ -47,6 +67,7 @@ ROLES: dict[str, dict] = {
         "permissions": [
             *DIRECTORY_VIEW,
             *COMPLAINT_VIEW,
+            *CASE_WORK,
             "complaints.add_complaint",
             "complaints.view_complainant_identity",
         ],
@@ -55,7 +76,7 @@ ROLES: dict[str, dict] = {
     "case_handler": {
         "group": "Case handler",
         "label": _("Case handler"),
-        "permissions": [*DIRECTORY_VIEW, *COMPLAINT_VIEW, "complaints.add_complaint"],
+        "permissions": [*DIRECTORY_VIEW, *COMPLAINT_VIEW, *CASE_WORK, "complaints.add_complaint"],
         "staff": True,
     },
     "office_head": {
@@ -64,16 +85,21 @@ ROLES: dict[str, dict] = {
         "permissions": [
             *DIRECTORY_VIEW,
             *COMPLAINT_VIEW,
+            *CASE_WORK,
             "complaints.add_complaint",
             "complaints.view_complainant_identity",
             "liaison.change_office",
+            # Office heads decide who may see a complainant's identity, and set referral periods.
+            "casework.approve_identity_access",
+            "casework.view_identityaccessrequest",
+            "casework.change_referralperiod",
         ],
         "staff": True,
     },
     "leader": {
         "group": "Leader",
         "label": _("Leader"),
-        "permissions": [*DIRECTORY_VIEW, "complaints.view_complaint"],
+        "permissions": [*DIRECTORY_VIEW, "complaints.view_complaint", *CASE_VIEW],
         "staff": True,
     },
     "department_user": {

@@ -35,11 +35,24 @@ def test_seed_demo_files_a_spread_of_complaints_once():
 
     call_command("seed_demo", "--quiet-logins")
     call_command("seed_demo", "--quiet-logins")
-    complaints = Complaint.objects.all()
+    complaints = Complaint.objects.filter(source__startswith="演示数据")
     assert complaints.count() == 60
     assert set(complaints.values_list("category", flat=True)) == set(Category.values)
-    assert set(complaints.values_list("channel", flat=True)) == set(Channel.values)
+    assert set(Complaint.objects.values_list("channel", flat=True)) == set(Channel.values)
     assert complaints.filter(is_anonymous=True).exists() and complaints.filter(is_anonymous=False).exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_takes_cases_through_every_stage_once():
+    from casework.models import Case, Referral
+
+    call_command("seed_demo", "--quiet-logins")
+    first = Case.objects.count()
+    call_command("seed_demo", "--quiet-logins")
+    assert Case.objects.count() == first > 20
+    assert set(Case.objects.values_list("status", flat=True)) == set(Case.Status.values)
+    statuses = set(Referral.objects.values_list("status", flat=True))
+    assert {"sent", "acknowledged", "reported", "returned"} <= statuses
 
 
 @pytest.mark.django_db

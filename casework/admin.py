@@ -1,0 +1,641 @@
+"""The staff workplace for casework: a case list with the filters staff triage by, and the
+workflow as buttons with small forms that call the services."""
+
+from dataclasses import dataclass
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from casework import services
+from casework.forms import (
+    AcceptForm,
+    AssignForm,
+    CloseForm,
+    FindingForm,
+    IdentityRequestForm,
+    MergeForm,
+    NoteForm,
+    NotAcceptForm,
+    ReasonForm,
+    RecommendationDecisionForm,
+    RecommendationForm,
+    ReferForm,
+    ReviewForm,
+    TypicalForm,
+    VisitCaseForm,
+)
+from casework.models import (
+    AccountabilityTalk,
+    Case,
+    CaseComplaint,
+    CaseEvent,
+    HandlingReport,
+    IdentityAccessRequest,
+    InvalidTransition,
+    Recommendation,
+    Referral,
+    ReferralPeriod,
+    UnannouncedVisit,
+)
+from casework.selectors import case_list, identity_visible_to
+from complaints.admin import ComplaintAdmin, ReadOnlyInline
+from complaints.masking import redact_text
+from complaints.models import Complaint, PublicStatus
+
+S = Case.Status
+
+
+# --- Filters -----------------------------------------------------------------------
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = gettext_lazy("deadline")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(overdue=True)
+        if self.value() == "no":
+            return queryset.filter(overdue=False)
+        return queryset
+
+
+class MineFilter(admin.SimpleListFilter):
+    title = gettext_lazy("handler")
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("My cases"))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(handler=request.user) if self.value() == "1" else queryset
+
+
+class UnsatisfiedFilter(admin.SimpleListFilter):
+    title = gettext_lazy("satisfaction")
+    parameter_name = "unsatisfied"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Complainant unsatisfied"))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(unsatisfied=True) if self.value() == "1" else queryset
+
+
+# --- Inlines -----------------------------------------------------------------------
+
+class ComplaintLinkInline(ReadOnlyInline):
+    model = CaseComplaint
+    fields = ["complaint_link", "is_primary", "linked_at"]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("complaints gathered in this case")
+
+    @admin.display(description=gettext_lazy("complaint"))
+    def complaint_link(self, obj):
+        url = reverse("admin:complaints_complaint_change", args=[obj.complaint_id])
+        return format_html('<a href="{}">{}</a>', url, obj.complaint.reference)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("complaint")
+
+
+class ReferralInline(ReadOnlyInline):
+    model = Referral
+    fields = ["department", "kind", "status", "round", "sent_at", "due_date", "due_explained", "acknowledged_at"]
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("how the due date was computed"))
+    def due_explained(self, obj):
+        from envopt.core.deadlines import deadline_explain
+
+        return deadline_explain(obj.deadline) if obj.deadline_id else "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("department", "deadline")
+
+
+class ReportInline(ReadOnlyInline):
+    model = HandlingReport
+    fields = ["referral", "round", "finding", "facts", "measures", "submitted_at", "review_decision"]
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("review"))
+    def review_decision(self, obj):
+        review = getattr(obj, "review", None)
+        if review is None:
+            return _("Awaiting review")
+        return f"{review.get_decision_display()} {review.reason}".strip()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("referral__department", "review")
+
+
+class RecommendationInline(ReadOnlyInline):
+    model = Recommendation
+    fields = ["kind", "department", "status", "due_date", "content", "reply"]
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = CaseEvent
+    fields = ["at", "actor", "action", "from_status", "to_status", "note"]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("timeline")
+    classes = ["timeline"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+# --- Workflow actions ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CaseAction:
+    label: str
+    form: type[forms.Form]
+    allowed: Callable[[Case], bool]
+    run: Callable[..., object]
+    initial: Callable[[Case], dict] = lambda case: {}
+    permission: str = "casework.handle_case"
+
+
+def _released_text(case: Case) -> str:
+    """The complaints of the case as a department may read them: identity removed."""
+    parts = []
+    for link in case.complaint_links.select_related("complaint__identity").order_by("-is_primary", "linked_at"):
+        complaint = link.complaint
+        identity = getattr(complaint, "identity", None) if not complaint.is_anonymous else None
+        parts.append(redact_text(complaint.description, identity))
+        if complaint.desired_outcome:
+            parts.append(_("Outcome wanted: %(outcome)s") % {"outcome": redact_text(complaint.desired_outcome,
+                                                                                    identity)})
+    return "\n\n".join(parts)
+
+
+def _latest_report(case: Case) -> HandlingReport | None:
+    return (HandlingReport.objects.filter(referral__case=case, review__isnull=True)
+            .select_related("referral").order_by("-submitted_at").first())
+
+
+def _run_review(*, case, data, actor):
+    report = _latest_report(case)
+    if report is None:
+        raise InvalidTransition(_("There is no report awaiting review."))
+    return services.report_review(report=report, decision=data["decision"], reason=data["reason"] or "",
+                                  working_days=data.get("working_days"), actor=actor)
+
+
+def _run_recommendation_decision(*, case, data, actor):
+    return services.recommendation_close(recommendation=data["recommendation"], accept=data["accept"],
+                                         note=data["note"], actor=actor)
+
+
+CASE_ACTIONS: dict[str, CaseAction] = {
+    "assign": CaseAction(gettext_lazy("Assign office and handler"), AssignForm, lambda c: c.status != S.CONCLUDED,
+                         lambda *, case, data, actor: services.case_assign(
+                             case=case, actor=actor, office=data["office"], handler=data["handler"],
+                             priority=data["priority"] or None),
+                         lambda c: {"office": c.office_id, "handler": c.handler_id, "priority": c.priority}),
+    "self_handle": CaseAction(gettext_lazy("Handle in the centre (自办)"), NoteForm, lambda c: c.status == S.ACCEPTED,
+                              lambda *, case, data, actor: services.case_self_handle(case=case, actor=actor,
+                                                                                     note=data["note"])),
+    "refer": CaseAction(gettext_lazy("Refer to a department"), ReferForm,
+                        lambda c: c.status in (S.ACCEPTED, S.HANDLING),
+                        lambda *, case, data, actor: services.case_refer(
+                            case=case, department=data["department"], kind=data["kind"],
+                            instructions=data["instructions"], released_text=data["released_text"],
+                            working_days=data["working_days"], actor=actor),
+                        lambda c: {"department": c.department_id, "released_text": _released_text(c)}),
+    "review": CaseAction(gettext_lazy("Review the report"), ReviewForm, lambda c: c.status == S.REVIEWING,
+                         _run_review),
+    "take_over": CaseAction(gettext_lazy("Take over from the department"), ReasonForm,
+                            lambda c: c.status in (S.REFERRED, S.REVIEWING),
+                            lambda *, case, data, actor: services.case_take_over(case=case, reason=data["reason"],
+                                                                                 actor=actor)),
+    "finding": CaseAction(gettext_lazy("Record the finding"), FindingForm, lambda c: c.status == S.HANDLING,
+                          lambda *, case, data, actor: services.case_record_finding(
+                              case=case, finding=data["finding"], note=data["note"],
+                              follow_up_on=data["follow_up_on"], actor=actor),
+                          lambda c: {"finding": c.finding}),
+    "recommend": CaseAction(gettext_lazy("Issue a supervision recommendation"), RecommendationForm,
+                            lambda c: c.status != S.CONCLUDED,
+                            lambda *, case, data, actor: services.recommendation_issue(
+                                case=case, department=data["department"], content=data["content"],
+                                basis=data["basis"], working_days=data["working_days"], actor=actor),
+                            lambda c: {"department": c.department_id}),
+    "decide_recommendation": CaseAction(
+        gettext_lazy("Decide on a rectification report"), RecommendationDecisionForm,
+        lambda c: c.recommendations.filter(status=Recommendation.Status.REPLIED).exists(),
+        _run_recommendation_decision),
+    "close": CaseAction(gettext_lazy("Conclude (办结)"), CloseForm, lambda c: c.status == S.HANDLING,
+                        lambda *, case, data, actor: services.case_close(
+                            case=case, result_summary=data["result_summary"], finding=data["finding"],
+                            actor=actor)),
+    "reopen": CaseAction(gettext_lazy("Reopen"), ReasonForm, lambda c: c.status == S.CONCLUDED,
+                         lambda *, case, data, actor: services.case_reopen(case=case, reason=data["reason"],
+                                                                           actor=actor)),
+    "typical": CaseAction(gettext_lazy("Mark as a typical case"), TypicalForm, lambda c: not c.is_typical,
+                          lambda *, case, data, actor: services.case_mark_typical(case=case, summary=data["summary"],
+                                                                                  actor=actor)),
+}
+
+
+def run_action_view(model_admin, request, *, obj, actions: dict, key: str, extra_context: dict,
+                    change_url: str, prepare_form=None):
+    """The shared body of every workflow button: show the form, call the service, report."""
+    action = actions.get(key)
+    if action is None:
+        raise PermissionDenied
+    if not request.user.has_perm(action.permission):
+        raise PermissionDenied
+    form = action.form(request.POST or None, initial=action.initial(obj))
+    if prepare_form:
+        prepare_form(form)
+    if request.method == "POST" and form.is_valid():
+        try:
+            action.run(case=obj, data=form.cleaned_data, actor=request.user)
+        except (InvalidTransition, ValidationError) as error:
+            form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
+        else:
+            model_admin.message_user(request, _("Done: %(action)s.") % {"action": action.label}, messages.SUCCESS)
+            return redirect(change_url)
+    context = {**model_admin.admin_site.each_context(request), "opts": model_admin.opts, "form": form,
+               "title": action.label, "object": obj, "change_url": change_url, **extra_context}
+    return TemplateResponse(request, "admin/casework/action.html", context)
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["reference", "title", "status", "priority", "department", "office", "handler", "opened_at",
+                    "due_badge", "escalation_level"]
+    list_display_links = ["reference", "title"]
+    list_filter = [MineFilter, "status", OverdueFilter, "priority", "category", "disposition",
+                   ("department", admin.RelatedOnlyFieldListFilter), ("office", admin.RelatedOnlyFieldListFilter),
+                   ("handler", admin.RelatedOnlyFieldListFilter), "channel", "escalation_level",
+                   UnsatisfiedFilter, "is_typical", "opened_at", "closed_at"]
+    search_fields = ["title", "complaint_links__complaint__description"]
+    search_help_text = gettext_lazy("Search by case reference (AJ2026-000123), complaint reference (TS…) or text.")
+    date_hierarchy = "opened_at"
+    ordering = ["-opened_at", "-id"]
+    list_per_page = 50
+    show_full_result_count = False
+    inlines = [ComplaintLinkInline, ReferralInline, RecommendationInline, EventInline]
+    change_form_template = "admin/casework/case/change_form.html"
+    actions = ["bulk_assign", "bulk_refer"]
+    readonly_fields = ["title", "status", "priority", "category", "department", "office", "handler", "disposition",
+                       "channel", "opened_at", "closed_at", "taken_over", "finding", "finding_note", "follow_up_on",
+                       "result_summary", "is_typical", "typical_summary", "reopened_count", "escalation_level"]
+
+    def get_queryset(self, request):
+        return case_list(viewer=request.user)
+
+    def has_add_permission(self, request):
+        return False  # cases open from complaints (accept) or visits
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("casework.view_case")
+
+    @admin.display(description=gettext_lazy("reference"), ordering="id")
+    def reference(self, obj):
+        return obj.reference
+
+    @admin.display(description=gettext_lazy("due"), ordering="due_date")
+    def due_badge(self, obj):
+        if obj.due_date is None:
+            return "—"
+        if obj.overdue:
+            return format_html('<span class="badge overdue" title="{}">⚠ {}</span>', _("Overdue"), obj.due_date)
+        return format_html('<span class="badge">{}</span>', obj.due_date)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip().upper()
+        if term.startswith(("AJ", "TS")) and "-" in term:
+            number = term.rsplit("-", 1)[-1]
+            if number.isdigit():
+                if term.startswith("AJ"):
+                    return queryset.filter(pk=int(number)), False
+                return queryset.filter(complaint_links__complaint_id=int(number)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/act/<str:action>/", self.admin_site.admin_view(self.action_view),
+                 name="casework_case_action"),
+            *super().get_urls(),
+        ]
+
+    def action_view(self, request, pk: int, action: str):
+        case = get_object_or_404(self.get_queryset(request), pk=pk)
+
+        def prepare(form):
+            if "recommendation" in form.fields:
+                form.fields["recommendation"].queryset = case.recommendations.filter(
+                    status=Recommendation.Status.REPLIED)
+
+        report = _latest_report(case) if action == "review" else None
+        return run_action_view(self, request, obj=case, actions=CASE_ACTIONS, key=action,
+                               extra_context={"report": report},
+                               change_url=reverse("admin:casework_case_change", args=[case.pk]),
+                               prepare_form=prepare)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        case = self.get_object(request, object_id)
+        buttons = []
+        if case is not None and request.user.has_perm("casework.handle_case"):
+            buttons = [(key, action.label) for key, action in CASE_ACTIONS.items() if action.allowed(case)]
+        reports = (HandlingReport.objects.filter(referral__case=case).select_related("referral__department", "review")
+                   .order_by("referral__sent_at", "round") if case else [])
+        return super().change_view(request, object_id, form_url,
+                                   {"workflow_buttons": buttons, "reports": reports, **(extra_context or {})})
+
+    @admin.action(description=gettext_lazy("Assign the selected cases to an office or handler"),
+                  permissions=["handle"])
+    def bulk_assign(self, request, queryset):
+        form = AssignForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for case in queryset:
+                services.case_assign(case=case, actor=request.user, office=form.cleaned_data["office"],
+                                     handler=form.cleaned_data["handler"],
+                                     priority=form.cleaned_data["priority"] or None)
+            self.message_user(request, _("%(count)s cases assigned.") % {"count": queryset.count()})
+            return None
+        return TemplateResponse(request, "admin/casework/bulk_action.html", {
+            **self.admin_site.each_context(request), "opts": self.opts, "form": form, "queryset": queryset,
+            "action": "bulk_assign", "title": _("Assign the selected cases")})
+
+    @admin.action(description=gettext_lazy("Refer the selected cases to their departments"), permissions=["handle"])
+    def bulk_refer(self, request, queryset):
+        from casework.models import Referral as R
+
+        class BulkReferForm(forms.Form):
+            kind = forms.ChoiceField(label=_("Kind"), choices=R.Kind.choices)
+            instructions = forms.CharField(label=_("Instructions"), required=False, widget=forms.Textarea)
+
+        form = BulkReferForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done, skipped = 0, []
+            for case in queryset.select_related("department"):
+                if case.department is None or not case.can_move_to(S.REFERRED):
+                    skipped.append(case.reference)
+                    continue
+                services.case_refer(case=case, department=case.department, kind=form.cleaned_data["kind"],
+                                    instructions=form.cleaned_data["instructions"],
+                                    released_text=_released_text(case), actor=request.user)
+                done += 1
+            self.message_user(request, _("%(count)s cases referred.") % {"count": done})
+            if skipped:
+                self.message_user(request, _("Not referred (no department, or not in a state to refer): "
+                                             "%(refs)s") % {"refs": ", ".join(skipped)}, messages.WARNING)
+            return None
+        return TemplateResponse(request, "admin/casework/bulk_action.html", {
+            **self.admin_site.each_context(request), "opts": self.opts, "form": form, "queryset": queryset,
+            "action": "bulk_refer", "title": _("Refer the selected cases")})
+
+    def has_handle_permission(self, request):
+        return request.user.has_perm("casework.handle_case")
+
+
+# --- Triage on the complaint ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ComplaintAction:
+    label: str
+    form: type[forms.Form]
+    run: Callable[..., object]
+    permission: str = "casework.handle_case"
+    initial: Callable[[Complaint], dict] = lambda complaint: {}
+
+
+COMPLAINT_ACTIONS = {
+    "accept": ComplaintAction(gettext_lazy("Accept (open a case)"), AcceptForm,
+                              lambda *, case, data, actor: services.complaint_accept(
+                                  complaint=case, actor=actor, title=data["title"], priority=data["priority"],
+                                  office=data["office"], handler=data["handler"])),
+    "not_accept": ComplaintAction(gettext_lazy("Do not accept"), NotAcceptForm,
+                                  lambda *, case, data, actor: services.complaint_not_accept(
+                                      complaint=case, reason=data["reason"], actor=actor)),
+    "merge": ComplaintAction(gettext_lazy("Merge into an existing case"), MergeForm,
+                             lambda *, case, data, actor: services.complaint_merge(
+                                 complaint=case, case=data["case"], actor=actor)),
+    "identity": ComplaintAction(gettext_lazy("Request to see who complained"), IdentityRequestForm,
+                                lambda *, case, data, actor: services.identity_access_request(
+                                    complaint=case, reason=data["reason"], actor=actor),
+                                permission="complaints.view_complaint"),
+}
+
+
+admin.site.unregister(Complaint)
+
+
+@admin.register(Complaint)
+class TriageComplaintAdmin(ComplaintAdmin):
+    """The intake's complaint admin with triage buttons: accept, do not accept, merge."""
+
+    change_form_template = "admin/casework/complaint_change_form.html"
+
+    def can_see_identity(self, request, complaint) -> bool:
+        return identity_visible_to(request.user, complaint)
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/triage/<str:action>/", self.admin_site.admin_view(self.triage_view),
+                 name="complaints_complaint_triage"),
+            *super().get_urls(),
+        ]
+
+    def triage_view(self, request, pk: int, action: str):
+        complaint = get_object_or_404(Complaint, pk=pk)
+        return run_action_view(self, request, obj=complaint, actions=COMPLAINT_ACTIONS, key=action,
+                               extra_context={},
+                               change_url=reverse("admin:complaints_complaint_change", args=[complaint.pk]))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        complaint = self.get_object(request, object_id)
+        buttons, case = [], None
+        if complaint is not None:
+            link = CaseComplaint.objects.filter(complaint=complaint).select_related("case").first()
+            case = link.case if link else None
+            if complaint.status == PublicStatus.RECEIVED and case is None \
+                    and request.user.has_perm("casework.handle_case"):
+                buttons = [(k, a.label) for k, a in COMPLAINT_ACTIONS.items() if k != "identity"]
+            if not complaint.is_anonymous and not self.can_see_identity(request, complaint):
+                buttons.append(("identity", COMPLAINT_ACTIONS["identity"].label))
+        return super().change_view(request, object_id, form_url,
+                                   {"triage_buttons": buttons, "case": case, **(extra_context or {})})
+
+
+# --- The other records ------------------------------------------------------------------
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "status", "round", "sent_at", "due_date", "acknowledged_at"]
+    list_filter = ["status", "kind", ("department", admin.RelatedOnlyFieldListFilter), "sent_at"]
+    search_fields = ["released_text", "department__name"]
+    list_select_related = ["case", "department"]
+    date_hierarchy = "sent_at"
+    readonly_fields = [f.name for f in Referral._meta.concrete_fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "department", "status", "due_date", "issued_at", "replied_at"]
+    list_filter = ["kind", "status", ("department", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["content", "reply", "department__name"]
+    list_select_related = ["case", "department"]
+    readonly_fields = [f.name for f in Recommendation._meta.concrete_fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccountabilityTalk)
+class AccountabilityTalkAdmin(admin.ModelAdmin):
+    list_display = ["department", "held_on", "place", "follow_up_on"]
+    list_filter = [("department", admin.RelatedOnlyFieldListFilter), "held_on"]
+    search_fields = ["heads", "record", "commitments", "department__name"]
+    autocomplete_fields = ["cases"]
+    date_hierarchy = "held_on"
+    list_select_related = ["department"]
+    exclude = ["recorded_by"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        talk = services.talk_record(
+            department=data["department"], heads=data["heads"], held_on=data["held_on"], place=data["place"],
+            record=data["record"], cases=list(data["cases"]), commitments=data["commitments"],
+            follow_up_on=data["follow_up_on"], action_against_responsible=data["action_against_responsible"],
+            actor=request.user)
+        obj.pk = talk.pk
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+
+
+@admin.register(UnannouncedVisit)
+class UnannouncedVisitAdmin(admin.ModelAdmin):
+    list_display = ["department", "visited_on", "team"]
+    list_filter = [("department", admin.RelatedOnlyFieldListFilter), "visited_on"]
+    search_fields = ["findings", "team", "department__name"]
+    date_hierarchy = "visited_on"
+    list_select_related = ["department"]
+    exclude = ["recorded_by"]
+    change_form_template = "admin/casework/visit_change_form.html"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/open-case/", self.admin_site.admin_view(self.open_case_view),
+                 name="casework_unannouncedvisit_open_case"),
+            *super().get_urls(),
+        ]
+
+    def open_case_view(self, request, pk: int):
+        visit = get_object_or_404(UnannouncedVisit, pk=pk)
+        if not request.user.has_perm("casework.handle_case"):
+            raise PermissionDenied
+        form = VisitCaseForm(request.POST or None, initial={"description": visit.findings})
+        if request.method == "POST" and form.is_valid():
+            case = services.visit_open_case(visit=visit, category=form.cleaned_data["category"],
+                                            description=form.cleaned_data["description"], actor=request.user)
+            self.message_user(request, _("Case %(reference)s opened.") % {"reference": case.reference})
+            return redirect("admin:casework_case_change", case.pk)
+        return TemplateResponse(request, "admin/casework/action.html", {
+            **self.admin_site.each_context(request), "opts": self.opts, "form": form, "object": visit,
+            "title": _("Open a case from this finding"),
+            "change_url": reverse("admin:casework_unannouncedvisit_change", args=[visit.pk])})
+
+
+@admin.register(IdentityAccessRequest)
+class IdentityAccessRequestAdmin(admin.ModelAdmin):
+    list_display = ["complaint", "requested_by", "requested_at", "status", "decided_by", "decided_at"]
+    list_filter = ["status", "requested_at"]
+    list_select_related = ["complaint", "requested_by", "decided_by"]
+    readonly_fields = ["complaint", "requested_by", "reason", "requested_at", "status", "decided_by", "decided_at",
+                       "decision_note"]
+    actions = ["approve", "refuse"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _decide(self, request, queryset, approve: bool):
+        done = 0
+        for item in queryset.filter(status=IdentityAccessRequest.Status.PENDING):
+            try:
+                services.identity_access_decide(request=item, approve=approve, actor=request.user)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+        self.message_user(request, _("%(count)s requests decided.") % {"count": done})
+
+    @admin.action(description=gettext_lazy("Approve the selected requests"), permissions=["approve"])
+    def approve(self, request, queryset):
+        self._decide(request, queryset, True)
+
+    @admin.action(description=gettext_lazy("Refuse the selected requests"), permissions=["approve"])
+    def refuse(self, request, queryset):
+        self._decide(request, queryset, False)
+
+    def has_approve_permission(self, request):
+        return request.user.has_perm("casework.approve_identity_access")
+
+
+@admin.register(ReferralPeriod)
+class ReferralPeriodAdmin(admin.ModelAdmin):
+    list_display = ["kind", "priority", "working_days"]
+    list_editable = ["working_days"]
+    list_filter = ["kind"]
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin):
+    """The timeline across cases, read-only."""
+
+    list_display = ["at", "case", "action", "actor", "note"]
+    list_filter = ["action", "at"]
+    search_fields = ["note"]
+    list_select_related = ["case", "actor"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+

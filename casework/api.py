@@ -1,0 +1,224 @@
+"""The REST API (/api/v1/): parse → selector or service → serialize.
+
+Every queryset starts from casework.selectors, so the API, the staff workplace and the
+department portal agree on who sees what, and a list and its detail can never disagree: what
+is not in a viewer's list answers 404. Writes go through casework.services; InvalidTransition
+(409) and Django's ValidationError (400) propagate to envopt.core.errors.api_exception_handler.
+"""
+
+from django.contrib.auth.views import redirect_to_login
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import exceptions, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from casework import services
+from casework.filters import CaseEventFilter, CaseFilter, ComplaintFilter, DepartmentFilter, ReferralFilter
+from casework.models import CaseEvent, Referral
+from casework.selectors import (
+    case_list,
+    complaint_list,
+    departments_of,
+    identity_visible_to,
+    referral_list,
+)
+from casework.serializers import (
+    CaseEventSerializer,
+    CaseSerializer,
+    ComplaintSerializer,
+    DepartmentSerializer,
+    ErrorSerializer,
+    HandlingReportSerializer,
+    ReferralReportSerializer,
+    ReferralSerializer,
+)
+from complaints.models import IdentityView
+from liaison.models import Department
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class ReadViewSet(viewsets.ReadOnlyModelViewSet):
+    pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    lookup_value_regex = r"\d+"
+
+
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description=_("Not found, or not visible to you."))
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Cases"), description=_("Cases you may see, newest first.")),
+    retrieve=extend_schema(summary=_("A case"), responses={200: CaseSerializer, 404: NOT_FOUND}),
+)
+class CaseViewSet(ReadViewSet):
+    serializer_class = CaseSerializer
+    filterset_class = CaseFilter
+    ordering_fields = ["opened_at", "due_date", "escalation_level", "id"]
+    ordering = ["-opened_at", "-id"]
+
+    def get_queryset(self):
+        return case_list(viewer=self.request.user).prefetch_related("complaint_links")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Complaints"),
+        description=_("Complaints you may see, newest first. Lists never carry who complained."),
+    ),
+    retrieve=extend_schema(
+        summary=_("A complaint"),
+        description=_("With who complained if you may see it; each such look is recorded."),
+        responses={200: ComplaintSerializer, 404: NOT_FOUND},
+    ),
+)
+class ComplaintViewSet(ReadViewSet):
+    serializer_class = ComplaintSerializer
+    filterset_class = ComplaintFilter
+    ordering_fields = ["received_at", "id"]
+    ordering = ["-received_at", "-id"]
+
+    def get_queryset(self):
+        return complaint_list(viewer=self.request.user).select_related("case_link", "identity")
+
+    def retrieve(self, request, *args, **kwargs):
+        complaint = self.get_object()
+        identity = None if complaint.is_anonymous else getattr(complaint, "identity", None)
+        visible = identity is not None and identity_visible_to(request.user, complaint)
+        if visible:
+            # Every look at who complained is on the record, as in the staff workplace.
+            IdentityView.objects.create(complaint=complaint, viewer=request.user)
+        context = {**self.get_serializer_context(), "identity_visible": visible}
+        return Response(self.get_serializer(complaint, context=context).data)
+
+
+class CanActOnReferral(permissions.BasePermission):
+    """The department a referral was sent to acts on it; so may the centre's case handlers."""
+
+    message = _("Only the department the case was referred to can do this.")
+
+    def has_object_permission(self, request, view, obj: Referral) -> bool:
+        user = request.user
+        if user.is_staff and user.has_perm("casework.handle_case"):
+            return True
+        return user.has_perm("liaison.access_department_portal") and obj.department_id in departments_of(user)
+
+
+WRITE_ERRORS = {
+    403: OpenApiResponse(ErrorSerializer, description=_("Not your department's referral.")),
+    404: NOT_FOUND,
+    409: OpenApiResponse(ErrorSerializer, description=_("Not allowed in the referral's current state.")),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Referrals"),
+        description=_("Referrals you may see, newest first: a department sees its own and no other."),
+    ),
+    retrieve=extend_schema(summary=_("A referral"), responses={200: ReferralSerializer, 404: NOT_FOUND}),
+)
+class ReferralViewSet(ReadViewSet):
+    serializer_class = ReferralSerializer
+    filterset_class = ReferralFilter
+    ordering_fields = ["sent_at", "due_date", "id"]
+    ordering = ["-sent_at", "-id"]
+
+    def get_queryset(self):
+        return referral_list(viewer=self.request.user)
+
+    def _referral_for_action(self) -> Referral:
+        # Not visible → 404 (from the selector), visible but not the viewer's to act on → 403.
+        referral = self.get_object()
+        self.check_object_permissions(self.request, referral)
+        return referral
+
+    @extend_schema(
+        summary=_("Acknowledge a referral"),
+        description=_("The department confirms receipt (签收)."),
+        request=None,
+        responses={200: ReferralSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, CanActOnReferral])
+    def acknowledge(self, request, pk=None):
+        referral = services.referral_acknowledge(referral=self._referral_for_action(), actor=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=referral.pk)).data)
+
+    @extend_schema(
+        summary=_("Report on a referral"),
+        description=_("The department's handling report (办理报告): facts found, finding, measures taken."),
+        request=ReferralReportSerializer,
+        responses={
+            201: HandlingReportSerializer,
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description=_("Something is missing or invalid.")),
+            **WRITE_ERRORS,
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, CanActOnReferral])
+    def report(self, request, pk=None):
+        referral = self._referral_for_action()
+        data = ReferralReportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.referral_report(referral=referral, actor=request.user, **data.validated_data)
+        return Response(HandlingReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Case timeline"),
+        description=_("Timeline events of the cases you may see, newest first; filter by case."),
+    ),
+    retrieve=extend_schema(summary=_("A timeline event"), responses={200: CaseEventSerializer, 404: NOT_FOUND}),
+)
+class CaseEventViewSet(ReadViewSet):
+    serializer_class = CaseEventSerializer
+    filterset_class = CaseEventFilter
+    ordering_fields = ["at", "id"]
+    ordering = ["-at", "-id"]
+
+    def get_queryset(self):
+        return CaseEvent.objects.filter(case__in=case_list(viewer=self.request.user)).select_related(
+            "case", "actor"
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Departments"),
+        description=_("Active departments; their contacts only for the commission's staff."),
+    ),
+    retrieve=extend_schema(summary=_("A department"), responses={200: DepartmentSerializer, 404: NOT_FOUND}),
+)
+class DepartmentViewSet(ReadViewSet):
+    serializer_class = DepartmentSerializer
+    filterset_class = DepartmentFilter
+    filter_backends = [DjangoFilterBackend]
+    queryset = Department.objects.filter(is_active=True).order_by("name", "id")
+
+
+# --- Schema and docs: for signed-in users only (any role; the schema holds no data) -----------
+
+
+class SchemaView(SpectacularAPIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+
+class DocsView(SpectacularSwaggerView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    def handle_exception(self, exc):
+        # A person opening the docs in a browser is sent to sign in, not shown a bare 403.
+        if isinstance(exc, exceptions.NotAuthenticated | exceptions.PermissionDenied) and not (
+            self.request.user and self.request.user.is_authenticated
+        ):
+            return redirect_to_login(self.request.get_full_path())
+        return super().handle_exception(exc)

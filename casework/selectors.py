@@ -1,0 +1,104 @@
+"""Shared reads of casework: one visibility rule per role, used by the admin, the department
+portal, the API and the exports alike, so that a list and a detail page never disagree."""
+
+from django.db.models import BooleanField, DateField, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case as When_
+from django.utils import timezone
+
+from casework.models import Case, IdentityAccessRequest, Recommendation, Referral
+from complaints.models import Complaint, Rating
+
+
+def departments_of(viewer) -> list[int]:
+    """The departments a portal user acts for (cached on the user object for one request)."""
+    if not getattr(viewer, "is_authenticated", False):
+        return []
+    cached = getattr(viewer, "_envopt_department_ids", None)
+    if cached is None:
+        cached = list(viewer.departments.values_list("id", flat=True))
+        viewer._envopt_department_ids = cached
+    return cached
+
+
+def is_department_user(viewer) -> bool:
+    return (getattr(viewer, "is_authenticated", False) and not viewer.is_staff
+            and viewer.has_perm("liaison.access_department_portal"))
+
+
+def case_list(*, viewer) -> QuerySet[Case]:
+    """Cases this viewer may see: every case for centre staff with the view permission, none
+    for anybody else (departments see their referrals, never the case file)."""
+    if not (getattr(viewer, "is_authenticated", False) and viewer.has_perm("casework.view_case")):
+        return Case.objects.none()
+    open_referral = Referral.objects.filter(case=OuterRef("pk"), status__in=Referral.OPEN_STATUSES)
+    today = timezone.localdate()
+    unsatisfied = Rating.objects.filter(complaint__case_link__case=OuterRef("pk"),
+                                        level=Rating.Level.UNSATISFIED)
+    return (
+        Case.objects.select_related("department", "office", "handler")
+        .annotate(
+            due_date=Subquery(open_referral.values("due_date")[:1], output_field=DateField()),
+            unsatisfied=Exists(unsatisfied),
+        )
+        .annotate(
+            overdue=When_(When(due_date__lt=today, then=Value(True)), default=Value(False),
+                          output_field=BooleanField()),
+        )
+    )
+
+
+STAFF = "staff"
+DEPARTMENT = "department"
+
+
+def referral_list(*, viewer, scope: str = STAFF) -> QuerySet[Referral]:
+    """Staff see every referral; a department user sees their departments' and no other.
+    ``scope=DEPARTMENT`` (the department portal) means the departments' own, even for staff."""
+    base = Referral.objects.select_related("case", "department", "deadline")
+    if not getattr(viewer, "is_authenticated", False):
+        return base.none()
+    if scope == DEPARTMENT:
+        if not viewer.has_perm("liaison.access_department_portal"):
+            return base.none()
+        return base.filter(department_id__in=departments_of(viewer))
+    if viewer.has_perm("casework.view_referral"):
+        return base
+    if viewer.has_perm("liaison.access_department_portal"):
+        return base.filter(department_id__in=departments_of(viewer))
+    return base.none()
+
+
+def recommendation_list(*, viewer, scope: str = STAFF) -> QuerySet[Recommendation]:
+    base = Recommendation.objects.select_related("case", "department")
+    if not getattr(viewer, "is_authenticated", False):
+        return base.none()
+    if scope == DEPARTMENT:
+        if not viewer.has_perm("liaison.access_department_portal"):
+            return base.none()
+        return base.filter(department_id__in=departments_of(viewer))
+    if viewer.has_perm("casework.view_recommendation"):
+        return base
+    if viewer.has_perm("liaison.access_department_portal"):
+        return base.filter(department_id__in=departments_of(viewer))
+    return base.none()
+
+
+def complaint_list(*, viewer) -> QuerySet[Complaint]:
+    if not (getattr(viewer, "is_authenticated", False) and viewer.has_perm("complaints.view_complaint")):
+        return Complaint.objects.none()
+    return Complaint.objects.select_related("department")
+
+
+def identity_visible_to(viewer, complaint: Complaint) -> bool:
+    """Who may see who complained: the permission, or an approved request for this complaint."""
+    if not getattr(viewer, "is_authenticated", False) or not viewer.is_staff:
+        return False
+    if viewer.has_perm("complaints.view_complainant_identity"):
+        return True
+    return IdentityAccessRequest.objects.filter(complaint=complaint, requested_by=viewer,
+                                                status=IdentityAccessRequest.Status.APPROVED).exists()
+
+
+def case_overdue_filter(today=None) -> Q:
+    today = today or timezone.localdate()
+    return Q(referrals__status__in=Referral.OPEN_STATUSES, referrals__due_date__lt=today)

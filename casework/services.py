@@ -1,0 +1,529 @@
+"""Every write of casework. Each service locks what it changes, checks the move against the
+model's TRANSITIONS, saves with update_fields and writes its timeline event in the same
+transaction; InvalidTransition otherwise, with nothing changed."""
+
+import logging
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework.models import (
+    AccountabilityTalk,
+    Case,
+    CaseComplaint,
+    CaseEvent,
+    HandlingReport,
+    IdentityAccessRequest,
+    InvalidTransition,
+    Recommendation,
+    Referral,
+    ReferralPeriod,
+    ReportAttachment,
+    Review,
+    UnannouncedVisit,
+)
+from complaints.masking import redact_text
+from complaints.models import Channel, Complaint, PublicStatus
+from complaints.services import ComplaintData, complaint_status_publish, complaint_submit
+from complaints.uploads import PreparedUpload
+from envopt.core.deadlines import deadline_cancel, deadline_create, deadline_meet
+from liaison.models import Department, Office
+
+logger = logging.getLogger(__name__)
+
+S = Case.Status
+A = CaseEvent.Action
+
+# What the complainant sees for each case status.
+PUBLIC_STATUS = {
+    S.ACCEPTED: PublicStatus.ACCEPTED,
+    S.HANDLING: PublicStatus.HANDLING,
+    S.REFERRED: PublicStatus.HANDLING,
+    S.REVIEWING: PublicStatus.HANDLING,
+    S.CONCLUDED: PublicStatus.CONCLUDED,
+}
+
+
+def _event(case: Case, action: str, actor, *, note: str = "", from_status: str = "", to_status: str = "") -> CaseEvent:
+    return CaseEvent.objects.create(case=case, action=action, actor=_user(actor), note=note,
+                                    from_status=from_status, to_status=to_status)
+
+
+def _user(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _lock(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def _move(case: Case, to: str, *, actor, action: str, sources: tuple[str, ...], note: str = "",
+          fields: tuple[str, ...] = ()) -> CaseEvent:
+    """Move the case along TRANSITIONS; ``sources`` are the states this action starts from (the
+    table allows handling after review for an accepted report, not for a reopening)."""
+    if case.status not in sources or not case.can_move_to(to):
+        raise InvalidTransition(
+            _("Case %(reference)s cannot go from “%(current)s” to “%(target)s”.")
+            % {"reference": case.reference, "current": case.get_status_display(),
+               "target": Case.Status(to).label}
+        )
+    before = case.status
+    case.status = to
+    case.save(update_fields=["status", "updated_at", *fields])
+    _publish(case, actor=actor)
+    return _event(case, action, actor, note=note, from_status=before, to_status=to)
+
+
+def _publish(case: Case, *, actor, text: str = "") -> None:
+    """Tell the complainants of the case when what they can see changes."""
+    public = PUBLIC_STATUS[case.status]
+    for complaint in Complaint.objects.filter(case_link__case=case).exclude(status=public):
+        complaint_status_publish(complaint=complaint, status=public, text=text, actor=actor)
+
+
+def _referral_move(referral: Referral, to: str) -> None:
+    if to not in Referral.TRANSITIONS[referral.status]:
+        raise InvalidTransition(
+            _("The referral cannot go from “%(current)s” to “%(target)s”.")
+            % {"current": referral.get_status_display(), "target": Referral.Status(to).label}
+        )
+    referral.status = to
+
+
+def referral_period(*, kind: str, priority: str) -> int:
+    """The configured number of working days for a referral of this kind and priority."""
+    period = ReferralPeriod.objects.filter(kind=kind, priority=priority).first()
+    return period.working_days if period else ReferralPeriod.DEFAULTS[kind][priority]
+
+
+# --- Triage -----------------------------------------------------------------------
+
+@transaction.atomic
+def complaint_accept(*, complaint: Complaint, actor, title: str = "", priority: str = Case.Priority.NORMAL,
+                     office: Office | None = None, handler=None) -> Case:
+    """Accept a new complaint: it opens a case of its own."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if complaint.status != PublicStatus.RECEIVED or hasattr(complaint, "case_link"):
+        raise InvalidTransition(_("Complaint %(reference)s has already been triaged.")
+                                % {"reference": complaint.reference})
+    identity = getattr(complaint, "identity", None) if not complaint.is_anonymous else None
+    case = Case.objects.create(
+        # The title is read by every member of staff: no identity in it.
+        title=title or redact_text(complaint.description, identity)[:60], priority=priority, category=complaint.category,
+        department=complaint.department, office=office, handler=handler, channel=complaint.channel,
+        opened_at=timezone.now(),
+    )
+    CaseComplaint.objects.create(case=case, complaint=complaint, is_primary=True)
+    _event(case, A.ACCEPTED, actor, note=complaint.reference, to_status=case.status)
+    _publish(case, actor=actor)
+    return case
+
+
+@transaction.atomic
+def complaint_not_accept(*, complaint: Complaint, reason: str, actor) -> None:
+    """Decline a complaint; the reason is told to the complainant on the tracking page."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if complaint.status != PublicStatus.RECEIVED:
+        raise InvalidTransition(_("Complaint %(reference)s has already been triaged.")
+                                % {"reference": complaint.reference})
+    if not reason.strip():
+        raise ValidationError(_("Give the reason; the complainant will read it."), code="no_reason")
+    complaint_status_publish(complaint=complaint, status=PublicStatus.NOT_ACCEPTED, text=reason.strip(),
+                             actor=actor)
+
+
+@transaction.atomic
+def complaint_merge(*, complaint: Complaint, case: Case, actor) -> None:
+    """Gather a duplicate complaint into an existing case; the link is kept both ways."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    case = _lock(case)
+    if complaint.status != PublicStatus.RECEIVED or hasattr(complaint, "case_link"):
+        raise InvalidTransition(_("Complaint %(reference)s has already been triaged.")
+                                % {"reference": complaint.reference})
+    CaseComplaint.objects.create(case=case, complaint=complaint, is_primary=False)
+    _event(case, A.MERGED, actor, note=complaint.reference)
+    _publish(case, actor=actor)
+
+
+@transaction.atomic
+def case_assign(*, case: Case, actor, office: Office | None = None, handler=None,
+                priority: str | None = None) -> Case:
+    case = _lock(case)
+    changes = []
+    if office is not None and office.pk != case.office_id:
+        case.office = office
+        changes.append(_("office: %(office)s") % {"office": office})
+    if handler is not None and handler.pk != case.handler_id:
+        case.handler = handler
+        changes.append(_("handler: %(handler)s") % {"handler": handler.get_full_name() or handler.username})
+    if priority and priority != case.priority:
+        case.priority = priority
+        changes.append(_("priority: %(priority)s") % {"priority": Case.Priority(priority).label})
+    if changes:
+        case.save(update_fields=["office", "handler", "priority", "updated_at"])
+        _event(case, A.ASSIGNED, actor, note="; ".join(changes))
+    return case
+
+
+@transaction.atomic
+def case_self_handle(*, case: Case, actor, note: str = "") -> Case:
+    """The centre handles the case itself (自办): "handle more, transfer less"."""
+    case = _lock(case)
+    case.disposition = Case.Disposition.SELF
+    _move(case, S.HANDLING, actor=actor, action=A.SELF_HANDLED, note=note, fields=("disposition",),
+          sources=(S.ACCEPTED,))
+    return case
+
+
+# --- Referral, report, review -----------------------------------------------------------
+
+@transaction.atomic
+def case_refer(*, case: Case, department: Department, kind: str, released_text: str, actor,
+               instructions: str = "", working_days: int | None = None) -> Referral:
+    """Send the case to a department with a deadline in working days."""
+    case = _lock(case)
+    if not released_text.strip():
+        raise ValidationError(_("Give the text the department will read."), code="no_text")
+    if kind not in Referral.Kind.values:
+        raise ValidationError(_("Choose transferred or assigned."), code="bad_kind")
+    days = working_days or referral_period(kind=kind, priority=case.priority)
+    if days < 1:
+        raise ValidationError(_("A deadline is at least one working day."), code="bad_days")
+    case.disposition = kind
+    _move(case, S.REFERRED, actor=actor, action=A.REFERRED, fields=("disposition",), sources=(S.ACCEPTED, S.HANDLING),
+          note=_("%(department)s, %(days)s working days") % {"department": department, "days": days})
+    referral = Referral.objects.create(case=case, department=department, kind=kind, instructions=instructions,
+                                       released_text=released_text.strip(), sent_at=timezone.now(),
+                                       sent_by=_user(actor))
+    _referral_deadline(referral, days)
+    return referral
+
+
+def _referral_deadline(referral: Referral, days: int) -> None:
+    deadline = deadline_create(subject=referral, kind="referral", start_date=timezone.localdate(),
+                               working_days=days, round=referral.round)
+    referral.deadline = deadline
+    referral.due_date = deadline.due_date
+    referral.save(update_fields=["deadline", "due_date"])
+
+
+@transaction.atomic
+def referral_acknowledge(*, referral: Referral, actor) -> Referral:
+    """The department confirms receipt (签收)."""
+    referral = Referral.objects.select_for_update().select_related("case").get(pk=referral.pk)
+    _referral_move(referral, Referral.Status.ACKNOWLEDGED)
+    referral.acknowledged_at = timezone.now()
+    referral.acknowledged_by = _user(actor)
+    referral.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    _event(referral.case, A.ACKNOWLEDGED, actor, note=str(referral.department))
+    return referral
+
+
+@transaction.atomic
+def referral_report(*, referral: Referral, facts: str, finding: str, measures: str, actor,
+                    uploads: list[PreparedUpload] = ()) -> HandlingReport:
+    """The department reports what it found and did (办理报告); the case goes to review."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    referral = Referral.objects.select_for_update().select_related("case").get(pk=referral.pk)
+    if not facts.strip() or not measures.strip():
+        raise ValidationError(_("Describe the facts found and the measures taken."), code="incomplete")
+    if finding not in Case.Finding.values:
+        raise ValidationError(_("Choose a finding."), code="bad_finding")
+    _referral_move(referral, Referral.Status.REPORTED)
+    referral.save(update_fields=["status"])
+    report = HandlingReport.objects.create(referral=referral, round=referral.round, facts=facts.strip(),
+                                           finding=finding, measures=measures.strip(),
+                                           submitted_at=timezone.now(), submitted_by=_user(actor))
+    for upload in uploads:
+        name = default_storage.save(upload.storage_name, ContentFile(upload.content))
+        ReportAttachment.objects.create(report=report, file=name, display_name=upload.display_name,
+                                        content_type=upload.content_type, size=upload.size, sha256=upload.sha256)
+    if referral.deadline_id:
+        deadline_meet(deadline=referral.deadline)
+    case = _lock(referral.case)
+    _move(case, S.REVIEWING, actor=actor, action=A.REPORTED, sources=(S.REFERRED,),
+          note=_("Round %(round)s: %(finding)s") % {"round": report.round, "finding": report.get_finding_display()})
+    return report
+
+
+@transaction.atomic
+def report_review(*, report: HandlingReport, decision: str, actor, reason: str = "",
+                  working_days: int | None = None) -> Review:
+    """Accept a report, or return it for re-investigation with a reason and a new deadline."""
+    report = HandlingReport.objects.select_related("referral__case").get(pk=report.pk)
+    referral = Referral.objects.select_for_update().get(pk=report.referral_id)
+    if referral.round != report.round or hasattr(report, "review"):
+        raise InvalidTransition(_("This report has already been reviewed."))
+    case = _lock(referral.case)
+    now = timezone.now()
+    if decision == Review.Decision.ACCEPT:
+        _referral_move(referral, Referral.Status.ACCEPTED)
+        referral.closed_at = now
+        referral.save(update_fields=["status", "closed_at"])
+        case.finding = report.finding
+        _move(case, S.HANDLING, actor=actor, action=A.REPORT_ACCEPTED, note=reason, fields=("finding",),
+              sources=(S.REVIEWING,))
+        return Review.objects.create(report=report, decision=decision, reason=reason, reviewed_at=now,
+                                     reviewed_by=_user(actor))
+    if decision != Review.Decision.RETURN:
+        raise ValidationError(_("Choose accept or return."), code="bad_decision")
+    if not reason.strip():
+        raise ValidationError(_("Say why the report is returned."), code="no_reason")
+    days = working_days or referral_period(kind=referral.kind, priority=case.priority)
+    _referral_move(referral, Referral.Status.RETURNED)
+    referral.round += 1
+    referral.save(update_fields=["status", "round"])
+    _referral_deadline(referral, days)  # a new deadline starts a new ladder
+    _move(case, S.REFERRED, actor=actor, action=A.REPORT_RETURNED, sources=(S.REVIEWING,),
+          note=_("%(reason)s (new due date %(due)s)") % {"reason": reason.strip(), "due": referral.due_date})
+    return Review.objects.create(report=report, decision=decision, reason=reason.strip(), reviewed_at=now,
+                                 new_due_date=referral.due_date, reviewed_by=_user(actor))
+
+
+@transaction.atomic
+def case_take_over(*, case: Case, reason: str, actor) -> Case:
+    """Take a referred case back and handle it in the centre (serious cases: 敢于接手)."""
+    case = _lock(case)
+    if not reason.strip():
+        raise ValidationError(_("Say why the centre takes the case over."), code="no_reason")
+    referral = case.referrals.select_for_update().filter(status__in=Referral.OPEN_STATUSES).first()
+    if case.status not in (S.REFERRED, S.REVIEWING) or referral is None:
+        raise InvalidTransition(_("Only a case with an open referral can be taken over."))
+    _referral_move(referral, Referral.Status.WITHDRAWN)
+    referral.closed_at = timezone.now()
+    referral.save(update_fields=["status", "closed_at"])
+    if referral.deadline_id:
+        deadline_cancel(deadline=referral.deadline)
+    case.taken_over = True
+    case.disposition = Case.Disposition.SELF
+    _move(case, S.HANDLING, actor=actor, action=A.TAKEN_OVER, note=reason.strip(), sources=(S.REFERRED, S.REVIEWING),
+          fields=("taken_over", "disposition"))
+    return case
+
+
+# --- Findings, recommendations, closure --------------------------------------------------
+
+@transaction.atomic
+def case_record_finding(*, case: Case, finding: str, actor, note: str = "", follow_up_on: date | None = None,
+                        explanation_days: int = 10) -> Case:
+    """Record the finding. One that cannot be verified obliges the unit to explain and submit a
+    rectification plan, and the case gets a follow-up check date (seed §三.1)."""
+    case = _lock(case)
+    if case.status != S.HANDLING:
+        raise InvalidTransition(_("A finding is recorded while the centre handles the case."))
+    if finding not in Case.Finding.values:
+        raise ValidationError(_("Choose a finding."), code="bad_finding")
+    if finding == Case.Finding.UNVERIFIABLE:
+        if follow_up_on is None:
+            raise ValidationError(_("A finding that cannot be verified needs a follow-up check date."),
+                                  code="no_follow_up")
+        if case.department_id is None:
+            raise ValidationError(_("Name the unit that must explain itself before recording this finding."),
+                                  code="no_unit")
+    case.finding, case.finding_note, case.follow_up_on = finding, note, follow_up_on
+    case.save(update_fields=["finding", "finding_note", "follow_up_on", "updated_at"])
+    _event(case, A.FINDING, actor, note=f"{case.get_finding_display()}. {note}".strip())
+    if finding == Case.Finding.UNVERIFIABLE:
+        _recommendation_create(
+            case=case, department=case.department, kind=Recommendation.Kind.EXPLANATION, actor=actor,
+            content=_("Explain the matter and submit a rectification plan."), basis=note,
+            working_days=explanation_days)
+    return case
+
+
+def _recommendation_create(*, case, department, kind, content, basis, working_days, actor) -> Recommendation:
+    recommendation = Recommendation.objects.create(case=case, department=department, kind=kind, content=content,
+                                                   basis=basis, issued_at=timezone.now(), issued_by=_user(actor))
+    deadline = deadline_create(subject=recommendation, kind="recommendation", start_date=timezone.localdate(),
+                               working_days=working_days)
+    recommendation.deadline, recommendation.due_date = deadline, deadline.due_date
+    recommendation.save(update_fields=["deadline", "due_date"])
+    _event(case, A.RECOMMENDATION, actor,
+           note=_("%(kind)s to %(department)s, rectify by %(due)s")
+           % {"kind": recommendation.get_kind_display(), "department": department, "due": deadline.due_date})
+    return recommendation
+
+
+@transaction.atomic
+def recommendation_issue(*, case: Case, department: Department, content: str, actor, basis: str = "",
+                         working_days: int = 20) -> Recommendation:
+    """A supervision recommendation (监察建议) with a rectification deadline."""
+    if not content.strip():
+        raise ValidationError(_("Write the recommendation."), code="no_content")
+    return _recommendation_create(case=_lock(case), department=department, kind=Recommendation.Kind.SUPERVISION,
+                                  content=content.strip(), basis=basis, working_days=working_days, actor=actor)
+
+
+@transaction.atomic
+def recommendation_reply(*, recommendation: Recommendation, reply: str, actor) -> Recommendation:
+    """The unit's rectification report."""
+    recommendation = Recommendation.objects.select_for_update().select_related("case").get(pk=recommendation.pk)
+    if not reply.strip():
+        raise ValidationError(_("Describe the rectification."), code="no_reply")
+    if Recommendation.Status.REPLIED not in Recommendation.TRANSITIONS[recommendation.status]:
+        raise InvalidTransition(_("This recommendation does not await a reply."))
+    recommendation.status = Recommendation.Status.REPLIED
+    recommendation.reply, recommendation.replied_at = reply.strip(), timezone.now()
+    recommendation.save(update_fields=["status", "reply", "replied_at"])
+    if recommendation.deadline_id:
+        deadline_meet(deadline=recommendation.deadline)
+    _event(recommendation.case, A.RECOMMENDATION_REPLY, actor, note=str(recommendation.department))
+    return recommendation
+
+
+@transaction.atomic
+def recommendation_close(*, recommendation: Recommendation, accept: bool, actor, note: str = "",
+                         working_days: int = 10) -> Recommendation:
+    """Staff accept the rectification, or return the reply with a new deadline."""
+    recommendation = Recommendation.objects.select_for_update().select_related("case").get(pk=recommendation.pk)
+    target = Recommendation.Status.CLOSED if accept else Recommendation.Status.RETURNED
+    if target not in Recommendation.TRANSITIONS[recommendation.status]:
+        raise InvalidTransition(_("This recommendation has no reply to decide on."))
+    recommendation.status = target
+    fields = ["status"]
+    if accept:
+        recommendation.closed_at = timezone.now()
+        fields.append("closed_at")
+    else:
+        if not note.strip():
+            raise ValidationError(_("Say why the reply is not enough."), code="no_reason")
+        deadline = deadline_create(subject=recommendation, kind="recommendation",
+                                   start_date=timezone.localdate(), working_days=working_days, round=2)
+        recommendation.deadline, recommendation.due_date = deadline, deadline.due_date
+        recommendation.return_reason = note.strip()
+        fields += ["deadline", "due_date", "return_reason"]
+    recommendation.save(update_fields=fields)
+    _event(recommendation.case, A.RECOMMENDATION_CLOSED, actor,
+           note=f"{recommendation.get_status_display()}. {note}".strip())
+    return recommendation
+
+
+@transaction.atomic
+def case_close(*, case: Case, result_summary: str, actor, finding: str = "") -> Case:
+    """Conclude the case (办结); the result goes to every complainant of the case."""
+    case = _lock(case)
+    if case.status != S.HANDLING:
+        raise InvalidTransition(
+            _("Case %(reference)s cannot go from “%(current)s” to “%(target)s”.")
+            % {"reference": case.reference, "current": case.get_status_display(), "target": S.CONCLUDED.label})
+    if not result_summary.strip():
+        raise ValidationError(_("Write the result for the complainant."), code="no_result")
+    if finding:
+        case.finding = finding
+    if not case.finding:
+        raise ValidationError(_("Record a finding before concluding the case."), code="no_finding")
+    case.result_summary = result_summary.strip()
+    case.closed_at = timezone.now()
+    before = case.status
+    case.status = S.CONCLUDED
+    case.save(update_fields=["status", "result_summary", "closed_at", "finding", "updated_at"])
+    _publish(case, actor=actor, text=case.result_summary)
+    _event(case, A.CONCLUDED, actor, note=case.result_summary, from_status=before, to_status=S.CONCLUDED)
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, case: Case, reason: str, actor) -> Case:
+    """Reopen a concluded case, e.g. after an unsatisfied rating."""
+    case = _lock(case)
+    if not reason.strip():
+        raise ValidationError(_("Say why the case is reopened."), code="no_reason")
+    if case.status != S.CONCLUDED:
+        raise InvalidTransition(_("Only a concluded case can be reopened."))
+    case.closed_at = None
+    case.reopened_count += 1
+    _move(case, S.HANDLING, actor=actor, action=A.REOPENED, note=reason.strip(), sources=(S.CONCLUDED,),
+          fields=("closed_at", "reopened_count"))
+    return case
+
+
+@transaction.atomic
+def case_mark_typical(*, case: Case, summary: str, actor) -> Case:
+    """Mark a case as typical (典型案例), with a summary for circulation."""
+    case = _lock(case)
+    if not summary.strip():
+        raise ValidationError(_("Write the summary to circulate."), code="no_summary")
+    case.is_typical, case.typical_summary = True, summary.strip()
+    case.save(update_fields=["is_typical", "typical_summary", "updated_at"])
+    _event(case, A.TYPICAL, actor)
+    return case
+
+
+# --- Talks and visits -------------------------------------------------------------------------
+
+@transaction.atomic
+def talk_record(*, department: Department, heads: str, held_on: date, place: str, record: str, actor,
+                cases: list[Case] = (), commitments: str = "", follow_up_on: date | None = None,
+                action_against_responsible: str = "") -> AccountabilityTalk:
+    """Record an accountability talk (问责谈话) with a unit's head(s)."""
+    if not heads.strip() or not record.strip():
+        raise ValidationError(_("Name the unit heads and record the talk."), code="incomplete")
+    talk = AccountabilityTalk.objects.create(
+        department=department, heads=heads.strip(), held_on=held_on, place=place, record=record.strip(),
+        commitments=commitments, follow_up_on=follow_up_on, action_against_responsible=action_against_responsible,
+        recorded_by=_user(actor))
+    talk.cases.set(cases)
+    for case in cases:
+        _event(case, A.TALK, actor, note=_("%(department)s, %(date)s") % {"department": department, "date": held_on})
+    return talk
+
+
+@transaction.atomic
+def visit_record(*, visited_on: date, department: Department, team: str, findings: str, actor) -> UnannouncedVisit:
+    if not findings.strip():
+        raise ValidationError(_("Record what the visit found."), code="no_findings")
+    return UnannouncedVisit.objects.create(visited_on=visited_on, department=department, team=team,
+                                           findings=findings.strip(), recorded_by=_user(actor))
+
+
+@transaction.atomic
+def visit_open_case(*, visit: UnannouncedVisit, category: str, description: str, actor) -> Case:
+    """A finding of an unannounced visit opens a case (channel: unannounced visit)."""
+    submitted = complaint_submit(
+        data=ComplaintData(complainant_type="individual", category=category, description=description,
+                           department=visit.department, occurred_on=visit.visited_on),
+        identity=None, channel=Channel.UNANNOUNCED_VISIT, actor=actor,
+        source=_("Unannounced visit of %(date)s, team %(team)s") % {"date": visit.visited_on, "team": visit.team},
+    )
+    return complaint_accept(complaint=submitted.complaint, actor=actor)
+
+
+# --- Identity access -------------------------------------------------------------------------
+
+@transaction.atomic
+def identity_access_request(*, complaint: Complaint, reason: str, actor) -> IdentityAccessRequest:
+    """Ask to see who complained; an office head decides."""
+    if not reason.strip():
+        raise ValidationError(_("Say why you need to know who complained."), code="no_reason")
+    if IdentityAccessRequest.objects.filter(complaint=complaint, requested_by=actor,
+                                            status=IdentityAccessRequest.Status.PENDING).exists():
+        raise ValidationError(_("You have already asked; an office head will decide."), code="duplicate")
+    request = IdentityAccessRequest.objects.create(complaint=complaint, requested_by=actor, reason=reason.strip())
+    link = CaseComplaint.objects.filter(complaint=complaint).select_related("case").first()
+    if link:
+        _event(link.case, A.IDENTITY_REQUESTED, actor, note=reason.strip())
+    return request
+
+
+@transaction.atomic
+def identity_access_decide(*, request: IdentityAccessRequest, approve: bool, actor,
+                           note: str = "") -> IdentityAccessRequest:
+    request = IdentityAccessRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != IdentityAccessRequest.Status.PENDING:
+        raise InvalidTransition(_("This request has already been decided."))
+    if not actor.has_perm("casework.approve_identity_access"):
+        raise ValidationError(_("Only an office head can decide on identity access."), code="forbidden")
+    if request.requested_by_id == actor.pk:
+        raise ValidationError(_("Nobody can approve their own request."), code="own_request")
+    request.status = IdentityAccessRequest.Status.APPROVED if approve else IdentityAccessRequest.Status.REFUSED
+    request.decided_by, request.decided_at, request.decision_note = actor, timezone.now(), note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    link = CaseComplaint.objects.filter(complaint_id=request.complaint_id).select_related("case").first()
+    if link:
+        _event(link.case, A.IDENTITY_DECIDED, actor, note=f"{request.get_status_display()}: {request.requested_by}")
+    return request

@@ -1,0 +1,125 @@
+"""The staff workplace: triage and workflow buttons call the services; the list stays cheap."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from casework.models import Case, Referral
+from casework.tests import factories
+from complaints.models import PublicStatus
+from complaints.tests import factories as complaint_factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_triage_buttons_accept_a_complaint_into_a_case(client):
+    handler = factories.user("handler")
+    client.force_login(handler)
+    complaint = complaint_factories.submit().complaint
+    page = client.get(f"/admin/complaints/complaint/{complaint.pk}/change/").content.decode()
+    assert f"/admin/complaints/complaint/{complaint.pk}/triage/accept/" in page
+    response = client.post(f"/admin/complaints/complaint/{complaint.pk}/triage/accept/",
+                           {"title": "重复检查", "priority": "urgent"})
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.title == "重复检查" and case.priority == "urgent"
+    complaint.refresh_from_db()
+    assert complaint.status == PublicStatus.ACCEPTED
+
+
+def test_not_accepting_needs_a_reason_and_keeps_the_form(client):
+    client.force_login(factories.user("handler"))
+    complaint = complaint_factories.submit().complaint
+    url = f"/admin/complaints/complaint/{complaint.pk}/triage/not_accept/"
+    assert client.post(url, {"reason": ""}).status_code == 200
+    assert client.post(url, {"reason": "不属于受理范围"}).status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.status == PublicStatus.NOT_ACCEPTED
+
+
+def test_the_refer_form_is_prefilled_without_identity(client):
+    handler = factories.user("handler")
+    client.force_login(handler)
+    case = factories.accepted_case(actor=handler, description="张三(电话13912345678)反映:华兴机械制造有限公司被重复检查五次。")
+    page = client.get(f"/admin/casework/case/{case.pk}/act/refer/").content.decode()
+    assert "被重复检查五次" in page
+    assert "张三" not in page and "13912345678" not in page and "华兴机械制造有限公司" not in page
+
+
+def test_refer_review_and_close_through_the_buttons(client):
+    handler = factories.user("handler")
+    client.force_login(handler)
+    department = complaint_factories.department()
+    dept_user = factories.user("dept", department=department)
+    case, referral = factories.reported_case(actor=handler, dept_user=dept_user, department=department)
+    url = f"/admin/casework/case/{case.pk}/act/review/"
+    page = client.get(url).content.decode()
+    assert "经核查,确有重复检查。" in page
+    assert client.post(url, {"decision": "return", "reason": ""}).status_code == 200  # a return needs a reason
+    assert client.post(url, {"decision": "return", "reason": "未说明处理结果", "working_days": "5"}).status_code == 302
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.RETURNED and referral.round == 2
+
+
+def test_an_illegal_button_shows_an_error_instead_of_failing(client):
+    handler = factories.user("handler")
+    client.force_login(handler)
+    case = factories.accepted_case(actor=handler)
+    response = client.post(f"/admin/casework/case/{case.pk}/act/reopen/", {"reason": "x"})
+    assert response.status_code == 200
+    assert "errornote" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == Case.Status.ACCEPTED
+
+
+def test_the_leader_reads_but_cannot_act(client):
+    handler = factories.user("handler")
+    case = factories.accepted_case(actor=handler)
+    client.force_login(factories.user("leader"))
+    assert client.get(f"/admin/casework/case/{case.pk}/change/").status_code == 200
+    assert client.post(f"/admin/casework/case/{case.pk}/act/self_handle/", {}).status_code == 403
+
+
+def test_the_case_changelist_costs_the_same_queries_for_10_and_100_rows(client):
+    handler = factories.user("handler")
+    client.force_login(handler)
+
+    def queries(params=None) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/admin/casework/case/", params or {}).status_code == 200
+        return len(ctx.captured_queries)
+
+    for _ in range(10):
+        factories.referred_case(actor=handler)
+    ten = queries()
+    ten_filtered = queries({"status__exact": "referred", "overdue": "no"})
+    for _ in range(90):
+        factories.referred_case(actor=handler)
+    assert queries() == ten
+    assert queries({"status__exact": "referred", "overdue": "no"}) == ten_filtered
+
+
+def test_my_cases_and_the_overdue_filter(client):
+    handler = factories.user("handler")
+    other = factories.user("handler")
+    client.force_login(handler)
+    mine, _referral = factories.referred_case(actor=handler)
+    theirs, late = factories.referred_case(actor=handler)
+    Case.objects.filter(pk=mine.pk).update(handler=handler)
+    Case.objects.filter(pk=theirs.pk).update(handler=other)
+    Referral.objects.filter(pk=late.pk).update(due_date="2020-01-02")
+    page = client.get("/admin/casework/case/", {"mine": "1"}).content.decode()
+    assert mine.reference in page and theirs.reference not in page
+    page = client.get("/admin/casework/case/", {"overdue": "yes"}).content.decode()
+    assert theirs.reference in page and mine.reference not in page
+
+
+def test_search_by_case_and_complaint_reference(client):
+    handler = factories.user("handler")
+    client.force_login(handler)
+    first, second = factories.accepted_case(actor=handler), factories.accepted_case(actor=handler)
+    page = client.get("/admin/casework/case/", {"q": second.reference}).content.decode()
+    assert second.reference in page and first.reference not in page
+    complaint = first.complaint_links.get().complaint
+    page = client.get("/admin/casework/case/", {"q": complaint.reference}).content.decode()
+    assert first.reference in page and second.reference not in page

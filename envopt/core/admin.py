@@ -1,0 +1,171 @@
+"""The staff workplace for the shared mechanisms: the calendar (editable) and deadlines (read-only)."""
+
+from django.contrib import admin
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from envopt.core.calendar import (
+    calendar_day_delete,
+    calendar_day_set,
+    calendar_days_delete,
+    calendar_warnings,
+    calendar_year_set,
+)
+from envopt.core.deadlines import deadline_explain
+from envopt.core.models import CalendarDay, CalendarYear, Deadline, DeadlineChange
+
+CALENDAR_CHANGE_LIST = "admin/core/calendar_change_list.html"
+
+
+class CalendarWarningMixin:
+    """Shows on the changelist which years around today have no complete calendar data."""
+
+    change_list_template = CALENDAR_CHANGE_LIST
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "calendar_warnings": calendar_warnings()}
+        return super().changelist_view(request, extra_context=extra_context)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(CalendarWarningMixin, admin.ModelAdmin):
+    list_display = ["date", "weekday", "is_working_day", "name", "updated_at", "updated_by"]
+    list_filter = ["is_working_day"]
+    date_hierarchy = "date"
+    search_fields = ["name", "note"]
+    ordering = ["date"]
+    fields = ["date", "is_working_day", "name", "note", "updated_by", "created_at", "updated_at"]
+    list_select_related = ["updated_by"]
+
+    @admin.display(description=_("weekday"))
+    def weekday(self, obj: CalendarDay) -> str:
+        return date_format(obj.date, "l")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A day is moved by deleting it and adding another, so each edit has one clear reason.
+        readonly = ["updated_by", "created_at", "updated_at"]
+        return ["date", *readonly] if obj is not None else readonly
+
+    def save_model(self, request, obj, form, change):
+        saved = calendar_day_set(
+            date=obj.date, is_working_day=obj.is_working_day, name=obj.name, note=obj.note, actor=request.user
+        )
+        obj.pk, obj.updated_by, obj.created_at, obj.updated_at = (
+            saved.pk,
+            saved.updated_by,
+            saved.created_at,
+            saved.updated_at,
+        )
+
+    def delete_model(self, request, obj):
+        calendar_day_delete(day=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        calendar_days_delete(days=queryset, actor=request.user)
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(CalendarWarningMixin, admin.ModelAdmin):
+    list_display = ["year", "complete", "source", "loaded_at"]
+    list_filter = ["complete", "source"]
+    ordering = ["-year"]
+    fields = ["year", "complete", "source", "loaded_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["source", "loaded_at"]
+        return ["year", *readonly] if obj is not None else readonly
+
+    def save_model(self, request, obj, form, change):
+        saved = calendar_year_set(year=obj.year, complete=obj.complete, actor=request.user)
+        obj.pk, obj.source, obj.loaded_at = saved.pk, saved.source, saved.loaded_at
+
+    def has_delete_permission(self, request, obj=None):
+        # Untick "complete" instead: deadlines then fall back to weekends and are recomputed.
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DeadlineChangeInline(admin.TabularInline):
+    model = DeadlineChange
+    fields = ["changed_at", "old_due_date", "new_due_date", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(CalendarWarningMixin, ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "kind",
+        "subject_link",
+        "start_date",
+        "working_days",
+        "due_date",
+        "status",
+        "fallback",
+        "round",
+        "ladder_step",
+    ]
+    list_filter = ["kind", "status", "due_date", "fallback"]
+    date_hierarchy = "due_date"
+    search_fields = ["=object_id", "kind"]
+    list_select_related = ["content_type"]
+    fields = [
+        "kind",
+        "content_type",
+        "object_id",
+        "start_date",
+        "working_days",
+        "due_date",
+        "due_at",
+        "explanation",
+        "fallback",
+        "status",
+        "met_at",
+        "round",
+        "ladder_step",
+        "created_at",
+    ]
+    readonly_fields = fields
+    inlines = [DeadlineChangeInline]
+
+    @admin.display(description=_("subject"))
+    def subject_link(self, obj: Deadline) -> str:
+        return format_html("{} #{}", obj.content_type.name, obj.object_id)
+
+    @admin.display(description=_("how it was counted"))
+    def explanation(self, obj: Deadline) -> str:
+        return deadline_explain(obj)
+
+
+@admin.register(DeadlineChange)
+class DeadlineChangeAdmin(ReadOnlyAdmin):
+    list_display = ["changed_at", "deadline", "deadline_kind", "old_due_date", "new_due_date", "reason"]
+    list_filter = ["deadline__kind", "changed_at", "new_due_date"]
+    date_hierarchy = "changed_at"
+    search_fields = ["reason"]
+    list_select_related = ["deadline"]
+    fields = ["deadline", "old_due_date", "new_due_date", "reason", "changed_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("kind"), ordering="deadline__kind")
+    def deadline_kind(self, obj: DeadlineChange) -> str:
+        return obj.deadline.kind
