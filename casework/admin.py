@@ -1,8 +1,8 @@
 """The staff workplace for casework: a case list with the filters staff triage by, and the
 workflow as buttons with small forms that call the services."""
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,8 +22,8 @@ from casework.forms import (
     FindingForm,
     IdentityRequestForm,
     MergeForm,
-    NoteForm,
     NotAcceptForm,
+    NoteForm,
     ReasonForm,
     RecommendationDecisionForm,
     RecommendationForm,
@@ -54,6 +54,7 @@ S = Case.Status
 
 
 # --- Filters -----------------------------------------------------------------------
+
 
 class OverdueFilter(admin.SimpleListFilter):
     title = gettext_lazy("deadline")
@@ -94,6 +95,7 @@ class UnsatisfiedFilter(admin.SimpleListFilter):
 
 # --- Inlines -----------------------------------------------------------------------
 
+
 class ComplaintLinkInline(ReadOnlyInline):
     model = CaseComplaint
     fields = ["complaint_link", "is_primary", "linked_at"]
@@ -111,7 +113,16 @@ class ComplaintLinkInline(ReadOnlyInline):
 
 class ReferralInline(ReadOnlyInline):
     model = Referral
-    fields = ["department", "kind", "status", "round", "sent_at", "due_date", "due_explained", "acknowledged_at"]
+    fields = [
+        "department",
+        "kind",
+        "status",
+        "round",
+        "sent_at",
+        "due_date",
+        "due_explained",
+        "acknowledged_at",
+    ]
     readonly_fields = fields
 
     @admin.display(description=gettext_lazy("how the due date was computed"))
@@ -159,6 +170,7 @@ class EventInline(ReadOnlyInline):
 
 # --- Workflow actions ------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class CaseAction:
     label: str
@@ -172,86 +184,161 @@ class CaseAction:
 def _released_text(case: Case) -> str:
     """The complaints of the case as a department may read them: identity removed."""
     parts = []
-    for link in case.complaint_links.select_related("complaint__identity").order_by("-is_primary", "linked_at"):
+    for link in case.complaint_links.select_related("complaint__identity").order_by(
+        "-is_primary", "linked_at"
+    ):
         complaint = link.complaint
         identity = getattr(complaint, "identity", None) if not complaint.is_anonymous else None
         parts.append(redact_text(complaint.description, identity))
         if complaint.desired_outcome:
-            parts.append(_("Outcome wanted: %(outcome)s") % {"outcome": redact_text(complaint.desired_outcome,
-                                                                                    identity)})
+            parts.append(
+                _("Outcome wanted: %(outcome)s")
+                % {"outcome": redact_text(complaint.desired_outcome, identity)}
+            )
     return "\n\n".join(parts)
 
 
 def _latest_report(case: Case) -> HandlingReport | None:
-    return (HandlingReport.objects.filter(referral__case=case, review__isnull=True)
-            .select_related("referral").order_by("-submitted_at").first())
+    return (
+        HandlingReport.objects.filter(referral__case=case, review__isnull=True)
+        .select_related("referral")
+        .order_by("-submitted_at")
+        .first()
+    )
 
 
 def _run_review(*, case, data, actor):
     report = _latest_report(case)
     if report is None:
         raise InvalidTransition(_("There is no report awaiting review."))
-    return services.report_review(report=report, decision=data["decision"], reason=data["reason"] or "",
-                                  working_days=data.get("working_days"), actor=actor)
+    return services.report_review(
+        report=report,
+        decision=data["decision"],
+        reason=data["reason"] or "",
+        working_days=data.get("working_days"),
+        actor=actor,
+    )
 
 
 def _run_recommendation_decision(*, case, data, actor):
-    return services.recommendation_close(recommendation=data["recommendation"], accept=data["accept"],
-                                         note=data["note"], actor=actor)
+    return services.recommendation_close(
+        recommendation=data["recommendation"], accept=data["accept"], note=data["note"], actor=actor
+    )
 
 
 CASE_ACTIONS: dict[str, CaseAction] = {
-    "assign": CaseAction(gettext_lazy("Assign office and handler"), AssignForm, lambda c: c.status != S.CONCLUDED,
-                         lambda *, case, data, actor: services.case_assign(
-                             case=case, actor=actor, office=data["office"], handler=data["handler"],
-                             priority=data["priority"] or None),
-                         lambda c: {"office": c.office_id, "handler": c.handler_id, "priority": c.priority}),
-    "self_handle": CaseAction(gettext_lazy("Handle in the centre (自办)"), NoteForm, lambda c: c.status == S.ACCEPTED,
-                              lambda *, case, data, actor: services.case_self_handle(case=case, actor=actor,
-                                                                                     note=data["note"])),
-    "refer": CaseAction(gettext_lazy("Refer to a department"), ReferForm,
-                        lambda c: c.status in (S.ACCEPTED, S.HANDLING),
-                        lambda *, case, data, actor: services.case_refer(
-                            case=case, department=data["department"], kind=data["kind"],
-                            instructions=data["instructions"], released_text=data["released_text"],
-                            working_days=data["working_days"], actor=actor),
-                        lambda c: {"department": c.department_id, "released_text": _released_text(c)}),
-    "review": CaseAction(gettext_lazy("Review the report"), ReviewForm, lambda c: c.status == S.REVIEWING,
-                         _run_review),
-    "take_over": CaseAction(gettext_lazy("Take over from the department"), ReasonForm,
-                            lambda c: c.status in (S.REFERRED, S.REVIEWING),
-                            lambda *, case, data, actor: services.case_take_over(case=case, reason=data["reason"],
-                                                                                 actor=actor)),
-    "finding": CaseAction(gettext_lazy("Record the finding"), FindingForm, lambda c: c.status == S.HANDLING,
-                          lambda *, case, data, actor: services.case_record_finding(
-                              case=case, finding=data["finding"], note=data["note"],
-                              follow_up_on=data["follow_up_on"], actor=actor),
-                          lambda c: {"finding": c.finding}),
-    "recommend": CaseAction(gettext_lazy("Issue a supervision recommendation"), RecommendationForm,
-                            lambda c: c.status != S.CONCLUDED,
-                            lambda *, case, data, actor: services.recommendation_issue(
-                                case=case, department=data["department"], content=data["content"],
-                                basis=data["basis"], working_days=data["working_days"], actor=actor),
-                            lambda c: {"department": c.department_id}),
+    "assign": CaseAction(
+        gettext_lazy("Assign office and handler"),
+        AssignForm,
+        lambda c: c.status != S.CONCLUDED,
+        lambda *, case, data, actor: services.case_assign(
+            case=case,
+            actor=actor,
+            office=data["office"],
+            handler=data["handler"],
+            priority=data["priority"] or None,
+        ),
+        lambda c: {"office": c.office_id, "handler": c.handler_id, "priority": c.priority},
+    ),
+    "self_handle": CaseAction(
+        gettext_lazy("Handle in the centre (自办)"),
+        NoteForm,
+        lambda c: c.status == S.ACCEPTED,
+        lambda *, case, data, actor: services.case_self_handle(case=case, actor=actor, note=data["note"]),
+    ),
+    "refer": CaseAction(
+        gettext_lazy("Refer to a department"),
+        ReferForm,
+        lambda c: c.status in (S.ACCEPTED, S.HANDLING),
+        lambda *, case, data, actor: services.case_refer(
+            case=case,
+            department=data["department"],
+            kind=data["kind"],
+            instructions=data["instructions"],
+            released_text=data["released_text"],
+            working_days=data["working_days"],
+            actor=actor,
+        ),
+        lambda c: {"department": c.department_id, "released_text": _released_text(c)},
+    ),
+    "review": CaseAction(
+        gettext_lazy("Review the report"), ReviewForm, lambda c: c.status == S.REVIEWING, _run_review
+    ),
+    "take_over": CaseAction(
+        gettext_lazy("Take over from the department"),
+        ReasonForm,
+        lambda c: c.status in (S.REFERRED, S.REVIEWING),
+        lambda *, case, data, actor: services.case_take_over(case=case, reason=data["reason"], actor=actor),
+    ),
+    "finding": CaseAction(
+        gettext_lazy("Record the finding"),
+        FindingForm,
+        lambda c: c.status == S.HANDLING,
+        lambda *, case, data, actor: services.case_record_finding(
+            case=case,
+            finding=data["finding"],
+            note=data["note"],
+            follow_up_on=data["follow_up_on"],
+            actor=actor,
+        ),
+        lambda c: {"finding": c.finding},
+    ),
+    "recommend": CaseAction(
+        gettext_lazy("Issue a supervision recommendation"),
+        RecommendationForm,
+        lambda c: c.status != S.CONCLUDED,
+        lambda *, case, data, actor: services.recommendation_issue(
+            case=case,
+            department=data["department"],
+            content=data["content"],
+            basis=data["basis"],
+            working_days=data["working_days"],
+            actor=actor,
+        ),
+        lambda c: {"department": c.department_id},
+    ),
     "decide_recommendation": CaseAction(
-        gettext_lazy("Decide on a rectification report"), RecommendationDecisionForm,
+        gettext_lazy("Decide on a rectification report"),
+        RecommendationDecisionForm,
         lambda c: c.recommendations.filter(status=Recommendation.Status.REPLIED).exists(),
-        _run_recommendation_decision),
-    "close": CaseAction(gettext_lazy("Conclude (办结)"), CloseForm, lambda c: c.status == S.HANDLING,
-                        lambda *, case, data, actor: services.case_close(
-                            case=case, result_summary=data["result_summary"], finding=data["finding"],
-                            actor=actor)),
-    "reopen": CaseAction(gettext_lazy("Reopen"), ReasonForm, lambda c: c.status == S.CONCLUDED,
-                         lambda *, case, data, actor: services.case_reopen(case=case, reason=data["reason"],
-                                                                           actor=actor)),
-    "typical": CaseAction(gettext_lazy("Mark as a typical case"), TypicalForm, lambda c: not c.is_typical,
-                          lambda *, case, data, actor: services.case_mark_typical(case=case, summary=data["summary"],
-                                                                                  actor=actor)),
+        _run_recommendation_decision,
+    ),
+    "close": CaseAction(
+        gettext_lazy("Conclude (办结)"),
+        CloseForm,
+        lambda c: c.status == S.HANDLING,
+        lambda *, case, data, actor: services.case_close(
+            case=case, result_summary=data["result_summary"], finding=data["finding"], actor=actor
+        ),
+    ),
+    "reopen": CaseAction(
+        gettext_lazy("Reopen"),
+        ReasonForm,
+        lambda c: c.status == S.CONCLUDED,
+        lambda *, case, data, actor: services.case_reopen(case=case, reason=data["reason"], actor=actor),
+    ),
+    "typical": CaseAction(
+        gettext_lazy("Mark as a typical case"),
+        TypicalForm,
+        lambda c: not c.is_typical,
+        lambda *, case, data, actor: services.case_mark_typical(
+            case=case, summary=data["summary"], actor=actor
+        ),
+    ),
 }
 
 
-def run_action_view(model_admin, request, *, obj, actions: dict, key: str, extra_context: dict,
-                    change_url: str, prepare_form=None):
+def run_action_view(
+    model_admin,
+    request,
+    *,
+    obj,
+    actions: dict,
+    key: str,
+    extra_context: dict,
+    change_url: str,
+    prepare_form=None,
+):
     """The shared body of every workflow button: show the form, call the service, report."""
     action = actions.get(key)
     if action is None:
@@ -267,24 +354,58 @@ def run_action_view(model_admin, request, *, obj, actions: dict, key: str, extra
         except (InvalidTransition, ValidationError) as error:
             form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
         else:
-            model_admin.message_user(request, _("Done: %(action)s.") % {"action": action.label}, messages.SUCCESS)
+            model_admin.message_user(
+                request, _("Done: %(action)s.") % {"action": action.label}, messages.SUCCESS
+            )
             return redirect(change_url)
-    context = {**model_admin.admin_site.each_context(request), "opts": model_admin.opts, "form": form,
-               "title": action.label, "object": obj, "change_url": change_url, **extra_context}
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "form": form,
+        "title": action.label,
+        "object": obj,
+        "change_url": change_url,
+        **extra_context,
+    }
     return TemplateResponse(request, "admin/casework/action.html", context)
 
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    list_display = ["reference", "title", "status", "priority", "department", "office", "handler", "opened_at",
-                    "due_badge", "escalation_level"]
+    list_display = [
+        "reference",
+        "title",
+        "status",
+        "priority",
+        "department",
+        "office",
+        "handler",
+        "opened_at",
+        "due_badge",
+        "escalation_level",
+    ]
     list_display_links = ["reference", "title"]
-    list_filter = [MineFilter, "status", OverdueFilter, "priority", "category", "disposition",
-                   ("department", admin.RelatedOnlyFieldListFilter), ("office", admin.RelatedOnlyFieldListFilter),
-                   ("handler", admin.RelatedOnlyFieldListFilter), "channel", "escalation_level",
-                   UnsatisfiedFilter, "is_typical", "opened_at", "closed_at"]
+    list_filter = [
+        MineFilter,
+        "status",
+        OverdueFilter,
+        "priority",
+        "category",
+        "disposition",
+        ("department", admin.RelatedOnlyFieldListFilter),
+        ("office", admin.RelatedOnlyFieldListFilter),
+        ("handler", admin.RelatedOnlyFieldListFilter),
+        "channel",
+        "escalation_level",
+        UnsatisfiedFilter,
+        "is_typical",
+        "opened_at",
+        "closed_at",
+    ]
     search_fields = ["title", "complaint_links__complaint__description"]
-    search_help_text = gettext_lazy("Search by case reference (AJ2026-000123), complaint reference (TS…) or text.")
+    search_help_text = gettext_lazy(
+        "Search by case reference (AJ2026-000123), complaint reference (TS…) or text."
+    )
     date_hierarchy = "opened_at"
     ordering = ["-opened_at", "-id"]
     list_per_page = 50
@@ -292,9 +413,28 @@ class CaseAdmin(admin.ModelAdmin):
     inlines = [ComplaintLinkInline, ReferralInline, RecommendationInline, EventInline]
     change_form_template = "admin/casework/case/change_form.html"
     actions = ["bulk_assign", "bulk_refer"]
-    readonly_fields = ["title", "status", "priority", "category", "department", "office", "handler", "disposition",
-                       "channel", "opened_at", "closed_at", "taken_over", "finding", "finding_note", "follow_up_on",
-                       "result_summary", "is_typical", "typical_summary", "reopened_count", "escalation_level"]
+    readonly_fields = [
+        "title",
+        "status",
+        "priority",
+        "category",
+        "department",
+        "office",
+        "handler",
+        "disposition",
+        "channel",
+        "opened_at",
+        "closed_at",
+        "taken_over",
+        "finding",
+        "finding_note",
+        "follow_up_on",
+        "result_summary",
+        "is_typical",
+        "typical_summary",
+        "reopened_count",
+        "escalation_level",
+    ]
 
     def get_queryset(self, request):
         return case_list(viewer=request.user)
@@ -317,7 +457,9 @@ class CaseAdmin(admin.ModelAdmin):
         if obj.due_date is None:
             return "—"
         if obj.overdue:
-            return format_html('<span class="badge overdue" title="{}">⚠ {}</span>', _("Overdue"), obj.due_date)
+            return format_html(
+                '<span class="badge overdue" title="{}">⚠ {}</span>', _("Overdue"), obj.due_date
+            )
         return format_html('<span class="badge">{}</span>', obj.due_date)
 
     def get_search_results(self, request, queryset, search_term):
@@ -332,8 +474,11 @@ class CaseAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/act/<str:action>/", self.admin_site.admin_view(self.action_view),
-                 name="casework_case_action"),
+            path(
+                "<int:pk>/act/<str:action>/",
+                self.admin_site.admin_view(self.action_view),
+                name="casework_case_action",
+            ),
             *super().get_urls(),
         ]
 
@@ -343,40 +488,72 @@ class CaseAdmin(admin.ModelAdmin):
         def prepare(form):
             if "recommendation" in form.fields:
                 form.fields["recommendation"].queryset = case.recommendations.filter(
-                    status=Recommendation.Status.REPLIED)
+                    status=Recommendation.Status.REPLIED
+                )
 
         report = _latest_report(case) if action == "review" else None
-        return run_action_view(self, request, obj=case, actions=CASE_ACTIONS, key=action,
-                               extra_context={"report": report},
-                               change_url=reverse("admin:casework_case_change", args=[case.pk]),
-                               prepare_form=prepare)
+        return run_action_view(
+            self,
+            request,
+            obj=case,
+            actions=CASE_ACTIONS,
+            key=action,
+            extra_context={"report": report},
+            change_url=reverse("admin:casework_case_change", args=[case.pk]),
+            prepare_form=prepare,
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         case = self.get_object(request, object_id)
         buttons = []
         if case is not None and request.user.has_perm("casework.handle_case"):
             buttons = [(key, action.label) for key, action in CASE_ACTIONS.items() if action.allowed(case)]
-        reports = (HandlingReport.objects.filter(referral__case=case).select_related("referral__department", "review")
-                   .order_by("referral__sent_at", "round") if case else [])
-        return super().change_view(request, object_id, form_url,
-                                   {"workflow_buttons": buttons, "reports": reports, **(extra_context or {})})
+        reports = (
+            HandlingReport.objects.filter(referral__case=case)
+            .select_related("referral__department", "review")
+            .order_by("referral__sent_at", "round")
+            if case
+            else []
+        )
+        return super().change_view(
+            request,
+            object_id,
+            form_url,
+            {"workflow_buttons": buttons, "reports": reports, **(extra_context or {})},
+        )
 
-    @admin.action(description=gettext_lazy("Assign the selected cases to an office or handler"),
-                  permissions=["handle"])
+    @admin.action(
+        description=gettext_lazy("Assign the selected cases to an office or handler"), permissions=["handle"]
+    )
     def bulk_assign(self, request, queryset):
         form = AssignForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
             for case in queryset:
-                services.case_assign(case=case, actor=request.user, office=form.cleaned_data["office"],
-                                     handler=form.cleaned_data["handler"],
-                                     priority=form.cleaned_data["priority"] or None)
+                services.case_assign(
+                    case=case,
+                    actor=request.user,
+                    office=form.cleaned_data["office"],
+                    handler=form.cleaned_data["handler"],
+                    priority=form.cleaned_data["priority"] or None,
+                )
             self.message_user(request, _("%(count)s cases assigned.") % {"count": queryset.count()})
             return None
-        return TemplateResponse(request, "admin/casework/bulk_action.html", {
-            **self.admin_site.each_context(request), "opts": self.opts, "form": form, "queryset": queryset,
-            "action": "bulk_assign", "title": _("Assign the selected cases")})
+        return TemplateResponse(
+            request,
+            "admin/casework/bulk_action.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "form": form,
+                "queryset": queryset,
+                "action": "bulk_assign",
+                "title": _("Assign the selected cases"),
+            },
+        )
 
-    @admin.action(description=gettext_lazy("Refer the selected cases to their departments"), permissions=["handle"])
+    @admin.action(
+        description=gettext_lazy("Refer the selected cases to their departments"), permissions=["handle"]
+    )
     def bulk_refer(self, request, queryset):
         from casework.models import Referral as R
 
@@ -391,24 +568,43 @@ class CaseAdmin(admin.ModelAdmin):
                 if case.department is None or not case.can_move_to(S.REFERRED):
                     skipped.append(case.reference)
                     continue
-                services.case_refer(case=case, department=case.department, kind=form.cleaned_data["kind"],
-                                    instructions=form.cleaned_data["instructions"],
-                                    released_text=_released_text(case), actor=request.user)
+                services.case_refer(
+                    case=case,
+                    department=case.department,
+                    kind=form.cleaned_data["kind"],
+                    instructions=form.cleaned_data["instructions"],
+                    released_text=_released_text(case),
+                    actor=request.user,
+                )
                 done += 1
             self.message_user(request, _("%(count)s cases referred.") % {"count": done})
             if skipped:
-                self.message_user(request, _("Not referred (no department, or not in a state to refer): "
-                                             "%(refs)s") % {"refs": ", ".join(skipped)}, messages.WARNING)
+                self.message_user(
+                    request,
+                    _("Not referred (no department, or not in a state to refer): %(refs)s")
+                    % {"refs": ", ".join(skipped)},
+                    messages.WARNING,
+                )
             return None
-        return TemplateResponse(request, "admin/casework/bulk_action.html", {
-            **self.admin_site.each_context(request), "opts": self.opts, "form": form, "queryset": queryset,
-            "action": "bulk_refer", "title": _("Refer the selected cases")})
+        return TemplateResponse(
+            request,
+            "admin/casework/bulk_action.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "form": form,
+                "queryset": queryset,
+                "action": "bulk_refer",
+                "title": _("Refer the selected cases"),
+            },
+        )
 
     def has_handle_permission(self, request):
         return request.user.has_perm("casework.handle_case")
 
 
 # --- Triage on the complaint ------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ComplaintAction:
@@ -420,20 +616,38 @@ class ComplaintAction:
 
 
 COMPLAINT_ACTIONS = {
-    "accept": ComplaintAction(gettext_lazy("Accept (open a case)"), AcceptForm,
-                              lambda *, case, data, actor: services.complaint_accept(
-                                  complaint=case, actor=actor, title=data["title"], priority=data["priority"],
-                                  office=data["office"], handler=data["handler"])),
-    "not_accept": ComplaintAction(gettext_lazy("Do not accept"), NotAcceptForm,
-                                  lambda *, case, data, actor: services.complaint_not_accept(
-                                      complaint=case, reason=data["reason"], actor=actor)),
-    "merge": ComplaintAction(gettext_lazy("Merge into an existing case"), MergeForm,
-                             lambda *, case, data, actor: services.complaint_merge(
-                                 complaint=case, case=data["case"], actor=actor)),
-    "identity": ComplaintAction(gettext_lazy("Request to see who complained"), IdentityRequestForm,
-                                lambda *, case, data, actor: services.identity_access_request(
-                                    complaint=case, reason=data["reason"], actor=actor),
-                                permission="complaints.view_complaint"),
+    "accept": ComplaintAction(
+        gettext_lazy("Accept (open a case)"),
+        AcceptForm,
+        lambda *, case, data, actor: services.complaint_accept(
+            complaint=case,
+            actor=actor,
+            title=data["title"],
+            priority=data["priority"],
+            office=data["office"],
+            handler=data["handler"],
+        ),
+    ),
+    "not_accept": ComplaintAction(
+        gettext_lazy("Do not accept"),
+        NotAcceptForm,
+        lambda *, case, data, actor: services.complaint_not_accept(
+            complaint=case, reason=data["reason"], actor=actor
+        ),
+    ),
+    "merge": ComplaintAction(
+        gettext_lazy("Merge into an existing case"),
+        MergeForm,
+        lambda *, case, data, actor: services.complaint_merge(complaint=case, case=data["case"], actor=actor),
+    ),
+    "identity": ComplaintAction(
+        gettext_lazy("Request to see who complained"),
+        IdentityRequestForm,
+        lambda *, case, data, actor: services.identity_access_request(
+            complaint=case, reason=data["reason"], actor=actor
+        ),
+        permission="complaints.view_complaint",
+    ),
 }
 
 
@@ -451,16 +665,25 @@ class TriageComplaintAdmin(ComplaintAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/triage/<str:action>/", self.admin_site.admin_view(self.triage_view),
-                 name="complaints_complaint_triage"),
+            path(
+                "<int:pk>/triage/<str:action>/",
+                self.admin_site.admin_view(self.triage_view),
+                name="complaints_complaint_triage",
+            ),
             *super().get_urls(),
         ]
 
     def triage_view(self, request, pk: int, action: str):
         complaint = get_object_or_404(Complaint, pk=pk)
-        return run_action_view(self, request, obj=complaint, actions=COMPLAINT_ACTIONS, key=action,
-                               extra_context={},
-                               change_url=reverse("admin:complaints_complaint_change", args=[complaint.pk]))
+        return run_action_view(
+            self,
+            request,
+            obj=complaint,
+            actions=COMPLAINT_ACTIONS,
+            key=action,
+            extra_context={},
+            change_url=reverse("admin:complaints_complaint_change", args=[complaint.pk]),
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         complaint = self.get_object(request, object_id)
@@ -468,16 +691,21 @@ class TriageComplaintAdmin(ComplaintAdmin):
         if complaint is not None:
             link = CaseComplaint.objects.filter(complaint=complaint).select_related("case").first()
             case = link.case if link else None
-            if complaint.status == PublicStatus.RECEIVED and case is None \
-                    and request.user.has_perm("casework.handle_case"):
+            if (
+                complaint.status == PublicStatus.RECEIVED
+                and case is None
+                and request.user.has_perm("casework.handle_case")
+            ):
                 buttons = [(k, a.label) for k, a in COMPLAINT_ACTIONS.items() if k != "identity"]
             if not complaint.is_anonymous and not self.can_see_identity(request, complaint):
                 buttons.append(("identity", COMPLAINT_ACTIONS["identity"].label))
-        return super().change_view(request, object_id, form_url,
-                                   {"triage_buttons": buttons, "case": case, **(extra_context or {})})
+        return super().change_view(
+            request, object_id, form_url, {"triage_buttons": buttons, "case": case, **(extra_context or {})}
+        )
 
 
 # --- The other records ------------------------------------------------------------------
+
 
 @admin.register(Referral)
 class ReferralAdmin(admin.ModelAdmin):
@@ -526,10 +754,17 @@ class AccountabilityTalkAdmin(admin.ModelAdmin):
             return
         data = form.cleaned_data
         talk = services.talk_record(
-            department=data["department"], heads=data["heads"], held_on=data["held_on"], place=data["place"],
-            record=data["record"], cases=list(data["cases"]), commitments=data["commitments"],
-            follow_up_on=data["follow_up_on"], action_against_responsible=data["action_against_responsible"],
-            actor=request.user)
+            department=data["department"],
+            heads=data["heads"],
+            held_on=data["held_on"],
+            place=data["place"],
+            record=data["record"],
+            cases=list(data["cases"]),
+            commitments=data["commitments"],
+            follow_up_on=data["follow_up_on"],
+            action_against_responsible=data["action_against_responsible"],
+            actor=request.user,
+        )
         obj.pk = talk.pk
         obj._state.adding = False
 
@@ -555,8 +790,11 @@ class UnannouncedVisitAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/open-case/", self.admin_site.admin_view(self.open_case_view),
-                 name="casework_unannouncedvisit_open_case"),
+            path(
+                "<int:pk>/open-case/",
+                self.admin_site.admin_view(self.open_case_view),
+                name="casework_unannouncedvisit_open_case",
+            ),
             *super().get_urls(),
         ]
 
@@ -566,14 +804,26 @@ class UnannouncedVisitAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = VisitCaseForm(request.POST or None, initial={"description": visit.findings})
         if request.method == "POST" and form.is_valid():
-            case = services.visit_open_case(visit=visit, category=form.cleaned_data["category"],
-                                            description=form.cleaned_data["description"], actor=request.user)
+            case = services.visit_open_case(
+                visit=visit,
+                category=form.cleaned_data["category"],
+                description=form.cleaned_data["description"],
+                actor=request.user,
+            )
             self.message_user(request, _("Case %(reference)s opened.") % {"reference": case.reference})
             return redirect("admin:casework_case_change", case.pk)
-        return TemplateResponse(request, "admin/casework/action.html", {
-            **self.admin_site.each_context(request), "opts": self.opts, "form": form, "object": visit,
-            "title": _("Open a case from this finding"),
-            "change_url": reverse("admin:casework_unannouncedvisit_change", args=[visit.pk])})
+        return TemplateResponse(
+            request,
+            "admin/casework/action.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "form": form,
+                "object": visit,
+                "title": _("Open a case from this finding"),
+                "change_url": reverse("admin:casework_unannouncedvisit_change", args=[visit.pk]),
+            },
+        )
 
 
 @admin.register(IdentityAccessRequest)
@@ -581,8 +831,16 @@ class IdentityAccessRequestAdmin(admin.ModelAdmin):
     list_display = ["complaint", "requested_by", "requested_at", "status", "decided_by", "decided_at"]
     list_filter = ["status", "requested_at"]
     list_select_related = ["complaint", "requested_by", "decided_by"]
-    readonly_fields = ["complaint", "requested_by", "reason", "requested_at", "status", "decided_by", "decided_at",
-                       "decision_note"]
+    readonly_fields = [
+        "complaint",
+        "requested_by",
+        "reason",
+        "requested_at",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
     actions = ["approve", "refuse"]
 
     def has_add_permission(self, request):
@@ -638,4 +896,3 @@ class CaseEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-

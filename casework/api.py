@@ -177,7 +177,9 @@ class ReferralViewSet(ReadViewSet):
         summary=_("Case timeline"),
         description=_("Timeline events of the cases you may see, newest first; filter by case."),
     ),
-    retrieve=extend_schema(summary=_("A timeline event"), responses={200: CaseEventSerializer, 404: NOT_FOUND}),
+    retrieve=extend_schema(
+        summary=_("A timeline event"), responses={200: CaseEventSerializer, 404: NOT_FOUND}
+    ),
 )
 class CaseEventViewSet(ReadViewSet):
     serializer_class = CaseEventSerializer

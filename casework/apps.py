@@ -12,6 +12,8 @@ class CaseworkConfig(AppConfig):
         from envopt.core.deadlines import deadline_listeners
 
         complaint_rated.connect(receivers.on_complaint_rated, dispatch_uid="casework-rated")
-        complaint_supplemented.connect(receivers.on_complaint_supplemented, dispatch_uid="casework-supplemented")
+        complaint_supplemented.connect(
+            receivers.on_complaint_supplemented, dispatch_uid="casework-supplemented"
+        )
         deadline_listeners.register("referral", receivers.on_referral_deadlines_recomputed)
         deadline_listeners.register("recommendation", receivers.on_recommendation_deadlines_recomputed)

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from casework import services
 from casework.forms import RecommendationReplyForm as DepartmentReplyForm
 from casework.forms import ReportForm as DepartmentReportForm
-from casework.models import Case, InvalidTransition, Recommendation, Referral
+from casework.models import InvalidTransition, Recommendation, Referral
 from casework.selectors import DEPARTMENT, departments_of, recommendation_list, referral_list
 from envopt.core.deadlines import deadline_explain
 

@@ -7,37 +7,55 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.models import Case, Recommendation, Referral, Review
 from complaints.forms import MultipleFileField, attachments_help
-from complaints.uploads import prepare_uploads
 from complaints.models import Category
+from complaints.uploads import prepare_uploads
 from liaison.models import Department, Office
 
 REASON = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class AcceptForm(forms.Form):
-    title = forms.CharField(label=_("Case title"), max_length=200, required=False,
-                            help_text=_("Leave empty to use the start of the complaint."))
-    priority = forms.ChoiceField(label=_("Priority"), choices=Case.Priority.choices, initial=Case.Priority.NORMAL)
+    title = forms.CharField(
+        label=_("Case title"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty to use the start of the complaint."),
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Case.Priority.choices, initial=Case.Priority.NORMAL
+    )
     office = forms.ModelChoiceField(label=_("Office"), queryset=Office.objects.all(), required=False)
-    handler = forms.ModelChoiceField(label=_("Handler"), required=False,
-                                     queryset=get_user_model().objects.filter(is_staff=True, is_active=True))
+    handler = forms.ModelChoiceField(
+        label=_("Handler"),
+        required=False,
+        queryset=get_user_model().objects.filter(is_staff=True, is_active=True),
+    )
 
 
 class NotAcceptForm(forms.Form):
-    reason = forms.CharField(label=_("Reason, as the complainant will read it"),
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason, as the complainant will read it"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class MergeForm(forms.Form):
-    case = forms.ModelChoiceField(label=_("Case to merge into"), queryset=Case.objects.exclude(status="concluded"),
-                                  help_text=_("Possibly related complaints are listed below the complaint."))
+    case = forms.ModelChoiceField(
+        label=_("Case to merge into"),
+        queryset=Case.objects.exclude(status="concluded"),
+        help_text=_("Possibly related complaints are listed below the complaint."),
+    )
 
 
 class AssignForm(forms.Form):
     office = forms.ModelChoiceField(label=_("Office"), queryset=Office.objects.all(), required=False)
-    handler = forms.ModelChoiceField(label=_("Handler"), required=False,
-                                     queryset=get_user_model().objects.filter(is_staff=True, is_active=True))
-    priority = forms.ChoiceField(label=_("Priority"), choices=[("", "—"), *Case.Priority.choices], required=False)
+    handler = forms.ModelChoiceField(
+        label=_("Handler"),
+        required=False,
+        queryset=get_user_model().objects.filter(is_staff=True, is_active=True),
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=[("", "—"), *Case.Priority.choices], required=False
+    )
 
 
 class NoteForm(forms.Form):
@@ -45,15 +63,28 @@ class NoteForm(forms.Form):
 
 
 class ReferForm(forms.Form):
-    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.filter(is_active=True))
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.filter(is_active=True)
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=Referral.Kind.choices)
-    working_days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=120, required=False,
-                                      help_text=_("Leave empty for the configured period of this kind and priority."))
-    instructions = forms.CharField(label=_("Instructions"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    working_days = forms.IntegerField(
+        label=_("Working days"),
+        min_value=1,
+        max_value=120,
+        required=False,
+        help_text=_("Leave empty for the configured period of this kind and priority."),
+    )
+    instructions = forms.CharField(
+        label=_("Instructions"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     released_text = forms.CharField(
-        label=_("Complaint as released to the department"), widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_("Prepared from the complaints with the complainant's identity removed. Check it: this is "
-                    "exactly what the department reads."))
+        label=_("Complaint as released to the department"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "Prepared from the complaints with the complainant's identity removed. Check it: this is "
+            "exactly what the department reads."
+        ),
+    )
 
 
 class ReasonForm(forms.Form):
@@ -61,41 +92,60 @@ class ReasonForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=Review.Decision.choices, widget=forms.RadioSelect)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                             help_text=_("Required when returning the report."))
-    working_days = forms.IntegerField(label=_("New deadline, working days"), min_value=1, max_value=120,
-                                      required=False)
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=Review.Decision.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Required when returning the report."),
+    )
+    working_days = forms.IntegerField(
+        label=_("New deadline, working days"), min_value=1, max_value=120, required=False
+    )
 
 
 class FindingForm(forms.Form):
     finding = forms.ChoiceField(label=_("Finding"), choices=Case.Finding.choices)
     note = forms.CharField(label=_("Details"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    follow_up_on = forms.DateField(label=_("Follow-up check on"), required=False,
-                                   widget=forms.DateInput(attrs={"type": "date"}),
-                                   help_text=_("Required when the finding cannot be verified."))
+    follow_up_on = forms.DateField(
+        label=_("Follow-up check on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Required when the finding cannot be verified."),
+    )
 
 
 class RecommendationForm(forms.Form):
     department = forms.ModelChoiceField(label=_("Unit"), queryset=Department.objects.filter(is_active=True))
     content = forms.CharField(label=_("Recommendation"), widget=forms.Textarea(attrs={"rows": 4}))
     basis = forms.CharField(label=_("Basis"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    working_days = forms.IntegerField(label=_("Rectify within, working days"), min_value=1, max_value=250,
-                                      initial=20)
+    working_days = forms.IntegerField(
+        label=_("Rectify within, working days"), min_value=1, max_value=250, initial=20
+    )
 
 
 class RecommendationDecisionForm(forms.Form):
     recommendation = forms.ModelChoiceField(label=_("Recommendation"), queryset=Recommendation.objects.none())
-    accept = forms.TypedChoiceField(label=_("Decision"), coerce=lambda v: v == "1", widget=forms.RadioSelect,
-                                    choices=[("1", _("Rectified: close it")), ("0", _("Not enough: return it"))])
+    accept = forms.TypedChoiceField(
+        label=_("Decision"),
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        choices=[("1", _("Rectified: close it")), ("0", _("Not enough: return it"))],
+    )
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
 class CloseForm(forms.Form):
-    finding = forms.ChoiceField(label=_("Finding"), choices=[("", _("— as recorded —")), *Case.Finding.choices],
-                                required=False)
-    result_summary = forms.CharField(label=_("Result for the complainant"), widget=forms.Textarea(attrs={"rows": 4}),
-                                     help_text=_("The complainant reads this on the tracking page."))
+    finding = forms.ChoiceField(
+        label=_("Finding"), choices=[("", _("— as recorded —")), *Case.Finding.choices], required=False
+    )
+    result_summary = forms.CharField(
+        label=_("Result for the complainant"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The complainant reads this on the tracking page."),
+    )
 
 
 class TypicalForm(forms.Form):
@@ -108,19 +158,25 @@ class VisitCaseForm(forms.Form):
 
 
 class IdentityRequestForm(forms.Form):
-    reason = forms.CharField(label=_("Why you need to know who complained"),
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Why you need to know who complained"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 # --- Department portal ---------------------------------------------------------------
+
 
 class ReportForm(forms.Form):
     """The department's handling report, checked against the referral's state before its files
     are processed (cleaning files is the expensive part)."""
 
-    facts = forms.CharField(label=_("Facts found"), widget=forms.Textarea(attrs={"rows": 5}), max_length=10000)
+    facts = forms.CharField(
+        label=_("Facts found"), widget=forms.Textarea(attrs={"rows": 5}), max_length=10000
+    )
     finding = forms.ChoiceField(label=_("Finding"), choices=[("", _("— choose —")), *Case.Finding.choices])
-    measures = forms.CharField(label=_("Measures taken"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10000)
+    measures = forms.CharField(
+        label=_("Measures taken"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10000
+    )
     attachments = MultipleFileField(label=_("Attachments"), required=False)
 
     def __init__(self, *args, referral: Referral, **kwargs):
@@ -132,11 +188,16 @@ class ReportForm(forms.Form):
         data = super().clean()
         status = self.referral.status
         if status == Referral.Status.SENT:
-            raise ValidationError(_("Acknowledge the referral (签收) before you submit a handling report."),
-                                  code="not_acknowledged")
+            raise ValidationError(
+                _("Acknowledge the referral (签收) before you submit a handling report."),
+                code="not_acknowledged",
+            )
         if status not in Referral.AWAITING_REPORT:
-            raise ValidationError(_("This referral does not await a report now (status: %(status)s).")
-                                  % {"status": self.referral.get_status_display()}, code="not_awaiting_report")
+            raise ValidationError(
+                _("This referral does not await a report now (status: %(status)s).")
+                % {"status": self.referral.get_status_display()},
+                code="not_awaiting_report",
+            )
         if not self.errors:
             files = data.get("attachments") or []
             try:
@@ -152,8 +213,9 @@ class ReportForm(forms.Form):
 
 
 class RecommendationReplyForm(forms.Form):
-    reply = forms.CharField(label=_("Rectification report"), widget=forms.Textarea(attrs={"rows": 5}),
-                            max_length=10000)
+    reply = forms.CharField(
+        label=_("Rectification report"), widget=forms.Textarea(attrs={"rows": 5}), max_length=10000
+    )
 
     def __init__(self, *args, recommendation: Recommendation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,7 +224,9 @@ class RecommendationReplyForm(forms.Form):
     def clean(self):
         data = super().clean()
         if self.recommendation.status not in Recommendation.AWAITING_REPLY:
-            raise ValidationError(_("This recommendation does not await a reply now (status: %(status)s).")
-                                  % {"status": self.recommendation.get_status_display()},
-                                  code="not_awaiting_reply")
+            raise ValidationError(
+                _("This recommendation does not await a reply now (status: %(status)s).")
+                % {"status": self.recommendation.get_status_display()},
+                code="not_awaiting_reply",
+            )
         return data

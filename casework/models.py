@@ -54,14 +54,34 @@ class Case(models.Model):
 
     title = models.CharField(_("title"), max_length=200)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACCEPTED)
-    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="cases", verbose_name=_("unit complained about"))
-    office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases",
-                               verbose_name=_("office"))
-    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="cases_handled", verbose_name=_("handler"))
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("unit complained about"),
+    )
+    office = models.ForeignKey(
+        Office,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+        verbose_name=_("office"),
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases_handled",
+        verbose_name=_("handler"),
+    )
     disposition = models.CharField(_("disposition"), max_length=10, choices=Disposition.choices, blank=True)
     channel = models.CharField(_("channel"), max_length=20, blank=True)
     opened_at = models.DateTimeField(_("opened at"))
@@ -89,8 +109,10 @@ class Case(models.Model):
             models.Index(fields=["-opened_at", "-id"], name="case_opened_id"),
         ]
         constraints = [
-            models.CheckConstraint(condition=~Q(status="concluded") | Q(closed_at__isnull=False),
-                                   name="case_concluded_has_closed_at"),
+            models.CheckConstraint(
+                condition=~Q(status="concluded") | Q(closed_at__isnull=False),
+                name="case_concluded_has_closed_at",
+            ),
         ]
         permissions = [
             ("approve_identity_access", _("Can approve requests to see who complained")),
@@ -120,7 +142,9 @@ class CaseComplaint(models.Model):
         verbose_name = _("complaint of a case")
         verbose_name_plural = _("complaints of a case")
         constraints = [
-            models.UniqueConstraint(fields=["case"], condition=Q(is_primary=True), name="one_primary_complaint"),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(is_primary=True), name="one_primary_complaint"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -154,8 +178,9 @@ class Referral(models.Model):
     AWAITING_REPORT = (Status.ACKNOWLEDGED, Status.RETURNED)
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="referrals",
-                                   verbose_name=_("department"))
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("department")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SENT)
     instructions = models.TextField(_("instructions to the department"), blank=True)
@@ -164,15 +189,32 @@ class Referral(models.Model):
         help_text=_("What the department reads. The complainant's identity is removed from it."),
     )
     round = models.PositiveSmallIntegerField(_("round"), default=1)
-    deadline = models.ForeignKey(Deadline, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+", verbose_name=_("current deadline"))
+    deadline = models.ForeignKey(
+        Deadline,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("current deadline"),
+    )
     due_date = models.DateField(_("due"), null=True, blank=True, db_index=True)
     sent_at = models.DateTimeField(_("sent at"))
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-                                verbose_name=_("sent by"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                        related_name="+", verbose_name=_("acknowledged by"))
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
@@ -184,9 +226,11 @@ class Referral(models.Model):
             models.Index(fields=["status", "due_date"], name="referral_status_due"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["case"], condition=Q(status__in=["sent", "acknowledged", "reported",
-                                                                             "returned"]),
-                                    name="one_open_referral_per_case"),
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(status__in=["sent", "acknowledged", "reported", "returned"]),
+                name="one_open_referral_per_case",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -231,8 +275,13 @@ class HandlingReport(models.Model):
     finding = models.CharField(_("finding"), max_length=16, choices=Case.Finding.choices)
     measures = models.TextField(_("measures taken"))
     submitted_at = models.DateTimeField(_("submitted at"))
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("submitted by"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
 
     class Meta:
         ordering = ["referral", "round"]
@@ -272,14 +321,21 @@ class Review(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     new_due_date = models.DateField(_("new due date"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"))
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+", verbose_name=_("reviewed by"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
 
     class Meta:
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
         constraints = [
-            models.CheckConstraint(condition=~Q(decision="return") | ~Q(reason=""), name="a_return_gives_a_reason"),
+            models.CheckConstraint(
+                condition=~Q(decision="return") | ~Q(reason=""), name="a_return_gives_a_reason"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -309,8 +365,9 @@ class Recommendation(models.Model):
     AWAITING_REPLY = (Status.ISSUED, Status.RETURNED)
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="recommendations")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="recommendations",
-                                   verbose_name=_("unit"))
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="recommendations", verbose_name=_("unit")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     content = models.TextField(_("content"))
     basis = models.TextField(_("basis"), blank=True)
@@ -318,8 +375,13 @@ class Recommendation(models.Model):
     deadline = models.ForeignKey(Deadline, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     due_date = models.DateField(_("rectify by"), null=True, blank=True, db_index=True)
     issued_at = models.DateTimeField(_("issued at"))
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-                                  verbose_name=_("issued by"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
     reply = models.TextField(_("rectification report"), blank=True)
     return_reason = models.TextField(_("why the reply was returned"), blank=True)
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
@@ -339,8 +401,9 @@ class AccountabilityTalk(models.Model):
     """An accountability talk (问责谈话) with the head(s) of a unit whose inaction or misconduct
     harmed an enterprise, besides action against the person responsible."""
 
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="talks",
-                                   verbose_name=_("unit"))
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="talks", verbose_name=_("unit")
+    )
     heads = models.TextField(_("unit heads and positions"), help_text=_("One per line: name, position."))
     held_on = models.DateField(_("held on"))
     place = models.CharField(_("place"), max_length=200)
@@ -349,8 +412,13 @@ class AccountabilityTalk(models.Model):
     commitments = models.TextField(_("commitments"), blank=True)
     follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
     action_against_responsible = models.TextField(_("action against the person responsible"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+", verbose_name=_("recorded by"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -366,12 +434,18 @@ class UnannouncedVisit(models.Model):
     """An unannounced visit (暗访); a finding can open a case."""
 
     visited_on = models.DateField(_("visited on"))
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="visits",
-                                   verbose_name=_("unit visited"))
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="visits", verbose_name=_("unit visited")
+    )
     team = models.CharField(_("team"), max_length=200)
     findings = models.TextField(_("findings"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+", verbose_name=_("recorded by"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -393,13 +467,20 @@ class IdentityAccessRequest(models.Model):
         REFUSED = "refused", _("Refused")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="identity_requests")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
-                                     verbose_name=_("requested by"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("requested by")
+    )
     reason = models.TextField(_("reason"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("decided by"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
 
@@ -408,8 +489,11 @@ class IdentityAccessRequest(models.Model):
         verbose_name = _("identity access request")
         verbose_name_plural = _("identity access requests")
         constraints = [
-            models.UniqueConstraint(fields=["complaint", "requested_by"], condition=Q(status="pending"),
-                                    name="one_pending_identity_request"),
+            models.UniqueConstraint(
+                fields=["complaint", "requested_by"],
+                condition=Q(status="pending"),
+                name="one_pending_identity_request",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -455,8 +539,14 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", verbose_name=_("by"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
     action = models.CharField(_("action"), max_length=24, choices=Action.choices)
     from_status = models.CharField(_("from"), max_length=12, blank=True)
     to_status = models.CharField(_("to"), max_length=12, blank=True)

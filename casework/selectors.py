@@ -21,8 +21,11 @@ def departments_of(viewer) -> list[int]:
 
 
 def is_department_user(viewer) -> bool:
-    return (getattr(viewer, "is_authenticated", False) and not viewer.is_staff
-            and viewer.has_perm("liaison.access_department_portal"))
+    return (
+        getattr(viewer, "is_authenticated", False)
+        and not viewer.is_staff
+        and viewer.has_perm("liaison.access_department_portal")
+    )
 
 
 def case_list(*, viewer) -> QuerySet[Case]:
@@ -32,8 +35,9 @@ def case_list(*, viewer) -> QuerySet[Case]:
         return Case.objects.none()
     open_referral = Referral.objects.filter(case=OuterRef("pk"), status__in=Referral.OPEN_STATUSES)
     today = timezone.localdate()
-    unsatisfied = Rating.objects.filter(complaint__case_link__case=OuterRef("pk"),
-                                        level=Rating.Level.UNSATISFIED)
+    unsatisfied = Rating.objects.filter(
+        complaint__case_link__case=OuterRef("pk"), level=Rating.Level.UNSATISFIED
+    )
     return (
         Case.objects.select_related("department", "office", "handler")
         .annotate(
@@ -41,8 +45,9 @@ def case_list(*, viewer) -> QuerySet[Case]:
             unsatisfied=Exists(unsatisfied),
         )
         .annotate(
-            overdue=When_(When(due_date__lt=today, then=Value(True)), default=Value(False),
-                          output_field=BooleanField()),
+            overdue=When_(
+                When(due_date__lt=today, then=Value(True)), default=Value(False), output_field=BooleanField()
+            ),
         )
     )
 
@@ -95,8 +100,9 @@ def identity_visible_to(viewer, complaint: Complaint) -> bool:
         return False
     if viewer.has_perm("complaints.view_complainant_identity"):
         return True
-    return IdentityAccessRequest.objects.filter(complaint=complaint, requested_by=viewer,
-                                                status=IdentityAccessRequest.Status.APPROVED).exists()
+    return IdentityAccessRequest.objects.filter(
+        complaint=complaint, requested_by=viewer, status=IdentityAccessRequest.Status.APPROVED
+    ).exists()
 
 
 def case_overdue_filter(today=None) -> Q:

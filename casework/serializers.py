@@ -37,7 +37,14 @@ class UserBriefSerializer(serializers.Serializer):
 class DepartmentContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Department
-        fields = ["email", "phone", "head_name", "head_email", "supervising_leader", "supervising_leader_email"]
+        fields = [
+            "email",
+            "phone",
+            "head_name",
+            "head_email",
+            "supervising_leader",
+            "supervising_leader_email",
+        ]
 
 
 def department_contacts_visible_to(viewer) -> bool:
@@ -48,7 +55,9 @@ def department_contacts_visible_to(viewer) -> bool:
 class DepartmentSerializer(serializers.ModelSerializer):
     system_display = serializers.CharField(source="get_system_display", read_only=True)
     contact = serializers.SerializerMethodField(
-        help_text=_("E-mail, phone and heads of the department: for the commission's staff only, null otherwise.")
+        help_text=_(
+            "E-mail, phone and heads of the department: for the commission's staff only, null otherwise."
+        )
     )
 
     class Meta:
@@ -76,9 +85,14 @@ class CaseSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text=_("Due date of the open referral, if any.")
     )
     overdue = serializers.BooleanField(read_only=True, help_text=_("The open referral is past its due date."))
-    unsatisfied = serializers.BooleanField(read_only=True, help_text=_("A complainant rated the outcome unsatisfied."))
+    unsatisfied = serializers.BooleanField(
+        read_only=True, help_text=_("A complainant rated the outcome unsatisfied.")
+    )
     complaints = serializers.SlugRelatedField(
-        source="complaint_links", slug_field="complaint_id", many=True, read_only=True,
+        source="complaint_links",
+        slug_field="complaint_id",
+        many=True,
+        read_only=True,
         help_text=_("Ids of the complaints gathered in the case."),
     )
 
@@ -123,8 +137,18 @@ class CaseEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CaseEvent
-        fields = ["id", "case", "case_reference", "at", "actor", "action", "action_display", "from_status",
-                  "to_status", "note"]
+        fields = [
+            "id",
+            "case",
+            "case_reference",
+            "at",
+            "actor",
+            "action",
+            "action_display",
+            "from_status",
+            "to_status",
+            "note",
+        ]
         read_only_fields = fields
 
 
@@ -145,7 +169,10 @@ class ComplaintSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     department = DepartmentBriefSerializer(read_only=True, allow_null=True)
     case = serializers.IntegerField(
-        source="case_link.case_id", read_only=True, allow_null=True, help_text=_("Id of the case, once accepted.")
+        source="case_link.case_id",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Id of the case, once accepted."),
     )
     identity = serializers.SerializerMethodField(
         help_text=_(
@@ -214,7 +241,9 @@ class ReferralSerializer(serializers.ModelSerializer):
 
     case_reference = serializers.CharField(source="case.reference", read_only=True)
     case = serializers.SerializerMethodField(
-        help_text=_("The case, for viewers who may see it; null for the department, which sees its reference only.")
+        help_text=_(
+            "The case, for viewers who may see it; null for the department, which sees its reference only."
+        )
     )
     department = DepartmentBriefSerializer(read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
@@ -262,7 +291,16 @@ class HandlingReportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = HandlingReport
-        fields = ["id", "referral", "round", "facts", "finding", "finding_display", "measures", "submitted_at"]
+        fields = [
+            "id",
+            "referral",
+            "round",
+            "facts",
+            "finding",
+            "finding_display",
+            "measures",
+            "submitted_at",
+        ]
         read_only_fields = fields
 
 

@@ -47,9 +47,12 @@ PUBLIC_STATUS = {
 }
 
 
-def _event(case: Case, action: str, actor, *, note: str = "", from_status: str = "", to_status: str = "") -> CaseEvent:
-    return CaseEvent.objects.create(case=case, action=action, actor=_user(actor), note=note,
-                                    from_status=from_status, to_status=to_status)
+def _event(
+    case: Case, action: str, actor, *, note: str = "", from_status: str = "", to_status: str = ""
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, action=action, actor=_user(actor), note=note, from_status=from_status, to_status=to_status
+    )
 
 
 def _user(actor):
@@ -60,15 +63,26 @@ def _lock(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
-def _move(case: Case, to: str, *, actor, action: str, sources: tuple[str, ...], note: str = "",
-          fields: tuple[str, ...] = ()) -> CaseEvent:
+def _move(
+    case: Case,
+    to: str,
+    *,
+    actor,
+    action: str,
+    sources: tuple[str, ...],
+    note: str = "",
+    fields: tuple[str, ...] = (),
+) -> CaseEvent:
     """Move the case along TRANSITIONS; ``sources`` are the states this action starts from (the
     table allows handling after review for an accepted report, not for a reopening)."""
     if case.status not in sources or not case.can_move_to(to):
         raise InvalidTransition(
             _("Case %(reference)s cannot go from “%(current)s” to “%(target)s”.")
-            % {"reference": case.reference, "current": case.get_status_display(),
-               "target": Case.Status(to).label}
+            % {
+                "reference": case.reference,
+                "current": case.get_status_display(),
+                "target": Case.Status(to).label,
+            }
         )
     before = case.status
     case.status = to
@@ -101,19 +115,33 @@ def referral_period(*, kind: str, priority: str) -> int:
 
 # --- Triage -----------------------------------------------------------------------
 
+
 @transaction.atomic
-def complaint_accept(*, complaint: Complaint, actor, title: str = "", priority: str = Case.Priority.NORMAL,
-                     office: Office | None = None, handler=None) -> Case:
+def complaint_accept(
+    *,
+    complaint: Complaint,
+    actor,
+    title: str = "",
+    priority: str = Case.Priority.NORMAL,
+    office: Office | None = None,
+    handler=None,
+) -> Case:
     """Accept a new complaint: it opens a case of its own."""
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if complaint.status != PublicStatus.RECEIVED or hasattr(complaint, "case_link"):
-        raise InvalidTransition(_("Complaint %(reference)s has already been triaged.")
-                                % {"reference": complaint.reference})
+        raise InvalidTransition(
+            _("Complaint %(reference)s has already been triaged.") % {"reference": complaint.reference}
+        )
     identity = getattr(complaint, "identity", None) if not complaint.is_anonymous else None
     case = Case.objects.create(
         # The title is read by every member of staff: no identity in it.
-        title=title or redact_text(complaint.description, identity)[:60], priority=priority, category=complaint.category,
-        department=complaint.department, office=office, handler=handler, channel=complaint.channel,
+        title=title or redact_text(complaint.description, identity)[:60],
+        priority=priority,
+        category=complaint.category,
+        department=complaint.department,
+        office=office,
+        handler=handler,
+        channel=complaint.channel,
         opened_at=timezone.now(),
     )
     CaseComplaint.objects.create(case=case, complaint=complaint, is_primary=True)
@@ -127,12 +155,14 @@ def complaint_not_accept(*, complaint: Complaint, reason: str, actor) -> None:
     """Decline a complaint; the reason is told to the complainant on the tracking page."""
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if complaint.status != PublicStatus.RECEIVED:
-        raise InvalidTransition(_("Complaint %(reference)s has already been triaged.")
-                                % {"reference": complaint.reference})
+        raise InvalidTransition(
+            _("Complaint %(reference)s has already been triaged.") % {"reference": complaint.reference}
+        )
     if not reason.strip():
         raise ValidationError(_("Give the reason; the complainant will read it."), code="no_reason")
-    complaint_status_publish(complaint=complaint, status=PublicStatus.NOT_ACCEPTED, text=reason.strip(),
-                             actor=actor)
+    complaint_status_publish(
+        complaint=complaint, status=PublicStatus.NOT_ACCEPTED, text=reason.strip(), actor=actor
+    )
 
 
 @transaction.atomic
@@ -141,16 +171,18 @@ def complaint_merge(*, complaint: Complaint, case: Case, actor) -> None:
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     case = _lock(case)
     if complaint.status != PublicStatus.RECEIVED or hasattr(complaint, "case_link"):
-        raise InvalidTransition(_("Complaint %(reference)s has already been triaged.")
-                                % {"reference": complaint.reference})
+        raise InvalidTransition(
+            _("Complaint %(reference)s has already been triaged.") % {"reference": complaint.reference}
+        )
     CaseComplaint.objects.create(case=case, complaint=complaint, is_primary=False)
     _event(case, A.MERGED, actor, note=complaint.reference)
     _publish(case, actor=actor)
 
 
 @transaction.atomic
-def case_assign(*, case: Case, actor, office: Office | None = None, handler=None,
-                priority: str | None = None) -> Case:
+def case_assign(
+    *, case: Case, actor, office: Office | None = None, handler=None, priority: str | None = None
+) -> Case:
     case = _lock(case)
     changes = []
     if office is not None and office.pk != case.office_id:
@@ -173,16 +205,32 @@ def case_self_handle(*, case: Case, actor, note: str = "") -> Case:
     """The centre handles the case itself (自办): "handle more, transfer less"."""
     case = _lock(case)
     case.disposition = Case.Disposition.SELF
-    _move(case, S.HANDLING, actor=actor, action=A.SELF_HANDLED, note=note, fields=("disposition",),
-          sources=(S.ACCEPTED,))
+    _move(
+        case,
+        S.HANDLING,
+        actor=actor,
+        action=A.SELF_HANDLED,
+        note=note,
+        fields=("disposition",),
+        sources=(S.ACCEPTED,),
+    )
     return case
 
 
 # --- Referral, report, review -----------------------------------------------------------
 
+
 @transaction.atomic
-def case_refer(*, case: Case, department: Department, kind: str, released_text: str, actor,
-               instructions: str = "", working_days: int | None = None) -> Referral:
+def case_refer(
+    *,
+    case: Case,
+    department: Department,
+    kind: str,
+    released_text: str,
+    actor,
+    instructions: str = "",
+    working_days: int | None = None,
+) -> Referral:
     """Send the case to a department with a deadline in working days."""
     case = _lock(case)
     if not released_text.strip():
@@ -193,18 +241,36 @@ def case_refer(*, case: Case, department: Department, kind: str, released_text: 
     if days < 1:
         raise ValidationError(_("A deadline is at least one working day."), code="bad_days")
     case.disposition = kind
-    _move(case, S.REFERRED, actor=actor, action=A.REFERRED, fields=("disposition",), sources=(S.ACCEPTED, S.HANDLING),
-          note=_("%(department)s, %(days)s working days") % {"department": department, "days": days})
-    referral = Referral.objects.create(case=case, department=department, kind=kind, instructions=instructions,
-                                       released_text=released_text.strip(), sent_at=timezone.now(),
-                                       sent_by=_user(actor))
+    _move(
+        case,
+        S.REFERRED,
+        actor=actor,
+        action=A.REFERRED,
+        fields=("disposition",),
+        sources=(S.ACCEPTED, S.HANDLING),
+        note=_("%(department)s, %(days)s working days") % {"department": department, "days": days},
+    )
+    referral = Referral.objects.create(
+        case=case,
+        department=department,
+        kind=kind,
+        instructions=instructions,
+        released_text=released_text.strip(),
+        sent_at=timezone.now(),
+        sent_by=_user(actor),
+    )
     _referral_deadline(referral, days)
     return referral
 
 
 def _referral_deadline(referral: Referral, days: int) -> None:
-    deadline = deadline_create(subject=referral, kind="referral", start_date=timezone.localdate(),
-                               working_days=days, round=referral.round)
+    deadline = deadline_create(
+        subject=referral,
+        kind="referral",
+        start_date=timezone.localdate(),
+        working_days=days,
+        round=referral.round,
+    )
     referral.deadline = deadline
     referral.due_date = deadline.due_date
     referral.save(update_fields=["deadline", "due_date"])
@@ -223,8 +289,9 @@ def referral_acknowledge(*, referral: Referral, actor) -> Referral:
 
 
 @transaction.atomic
-def referral_report(*, referral: Referral, facts: str, finding: str, measures: str, actor,
-                    uploads: list[PreparedUpload] = ()) -> HandlingReport:
+def referral_report(
+    *, referral: Referral, facts: str, finding: str, measures: str, actor, uploads: list[PreparedUpload] = ()
+) -> HandlingReport:
     """The department reports what it found and did (办理报告); the case goes to review."""
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
@@ -236,24 +303,44 @@ def referral_report(*, referral: Referral, facts: str, finding: str, measures: s
         raise ValidationError(_("Choose a finding."), code="bad_finding")
     _referral_move(referral, Referral.Status.REPORTED)
     referral.save(update_fields=["status"])
-    report = HandlingReport.objects.create(referral=referral, round=referral.round, facts=facts.strip(),
-                                           finding=finding, measures=measures.strip(),
-                                           submitted_at=timezone.now(), submitted_by=_user(actor))
+    report = HandlingReport.objects.create(
+        referral=referral,
+        round=referral.round,
+        facts=facts.strip(),
+        finding=finding,
+        measures=measures.strip(),
+        submitted_at=timezone.now(),
+        submitted_by=_user(actor),
+    )
     for upload in uploads:
         name = default_storage.save(upload.storage_name, ContentFile(upload.content))
-        ReportAttachment.objects.create(report=report, file=name, display_name=upload.display_name,
-                                        content_type=upload.content_type, size=upload.size, sha256=upload.sha256)
+        ReportAttachment.objects.create(
+            report=report,
+            file=name,
+            display_name=upload.display_name,
+            content_type=upload.content_type,
+            size=upload.size,
+            sha256=upload.sha256,
+        )
     if referral.deadline_id:
         deadline_meet(deadline=referral.deadline)
     case = _lock(referral.case)
-    _move(case, S.REVIEWING, actor=actor, action=A.REPORTED, sources=(S.REFERRED,),
-          note=_("Round %(round)s: %(finding)s") % {"round": report.round, "finding": report.get_finding_display()})
+    _move(
+        case,
+        S.REVIEWING,
+        actor=actor,
+        action=A.REPORTED,
+        sources=(S.REFERRED,),
+        note=_("Round %(round)s: %(finding)s")
+        % {"round": report.round, "finding": report.get_finding_display()},
+    )
     return report
 
 
 @transaction.atomic
-def report_review(*, report: HandlingReport, decision: str, actor, reason: str = "",
-                  working_days: int | None = None) -> Review:
+def report_review(
+    *, report: HandlingReport, decision: str, actor, reason: str = "", working_days: int | None = None
+) -> Review:
     """Accept a report, or return it for re-investigation with a reason and a new deadline."""
     report = HandlingReport.objects.select_related("referral__case").get(pk=report.pk)
     referral = Referral.objects.select_for_update().get(pk=report.referral_id)
@@ -266,10 +353,18 @@ def report_review(*, report: HandlingReport, decision: str, actor, reason: str =
         referral.closed_at = now
         referral.save(update_fields=["status", "closed_at"])
         case.finding = report.finding
-        _move(case, S.HANDLING, actor=actor, action=A.REPORT_ACCEPTED, note=reason, fields=("finding",),
-              sources=(S.REVIEWING,))
-        return Review.objects.create(report=report, decision=decision, reason=reason, reviewed_at=now,
-                                     reviewed_by=_user(actor))
+        _move(
+            case,
+            S.HANDLING,
+            actor=actor,
+            action=A.REPORT_ACCEPTED,
+            note=reason,
+            fields=("finding",),
+            sources=(S.REVIEWING,),
+        )
+        return Review.objects.create(
+            report=report, decision=decision, reason=reason, reviewed_at=now, reviewed_by=_user(actor)
+        )
     if decision != Review.Decision.RETURN:
         raise ValidationError(_("Choose accept or return."), code="bad_decision")
     if not reason.strip():
@@ -279,10 +374,22 @@ def report_review(*, report: HandlingReport, decision: str, actor, reason: str =
     referral.round += 1
     referral.save(update_fields=["status", "round"])
     _referral_deadline(referral, days)  # a new deadline starts a new ladder
-    _move(case, S.REFERRED, actor=actor, action=A.REPORT_RETURNED, sources=(S.REVIEWING,),
-          note=_("%(reason)s (new due date %(due)s)") % {"reason": reason.strip(), "due": referral.due_date})
-    return Review.objects.create(report=report, decision=decision, reason=reason.strip(), reviewed_at=now,
-                                 new_due_date=referral.due_date, reviewed_by=_user(actor))
+    _move(
+        case,
+        S.REFERRED,
+        actor=actor,
+        action=A.REPORT_RETURNED,
+        sources=(S.REVIEWING,),
+        note=_("%(reason)s (new due date %(due)s)") % {"reason": reason.strip(), "due": referral.due_date},
+    )
+    return Review.objects.create(
+        report=report,
+        decision=decision,
+        reason=reason.strip(),
+        reviewed_at=now,
+        new_due_date=referral.due_date,
+        reviewed_by=_user(actor),
+    )
 
 
 @transaction.atomic
@@ -301,16 +408,31 @@ def case_take_over(*, case: Case, reason: str, actor) -> Case:
         deadline_cancel(deadline=referral.deadline)
     case.taken_over = True
     case.disposition = Case.Disposition.SELF
-    _move(case, S.HANDLING, actor=actor, action=A.TAKEN_OVER, note=reason.strip(), sources=(S.REFERRED, S.REVIEWING),
-          fields=("taken_over", "disposition"))
+    _move(
+        case,
+        S.HANDLING,
+        actor=actor,
+        action=A.TAKEN_OVER,
+        note=reason.strip(),
+        sources=(S.REFERRED, S.REVIEWING),
+        fields=("taken_over", "disposition"),
+    )
     return case
 
 
 # --- Findings, recommendations, closure --------------------------------------------------
 
+
 @transaction.atomic
-def case_record_finding(*, case: Case, finding: str, actor, note: str = "", follow_up_on: date | None = None,
-                        explanation_days: int = 10) -> Case:
+def case_record_finding(
+    *,
+    case: Case,
+    finding: str,
+    actor,
+    note: str = "",
+    follow_up_on: date | None = None,
+    explanation_days: int = 10,
+) -> Case:
     """Record the finding. One that cannot be verified obliges the unit to explain and submit a
     rectification plan, and the case gets a follow-up check date (seed §三.1)."""
     case = _lock(case)
@@ -320,49 +442,81 @@ def case_record_finding(*, case: Case, finding: str, actor, note: str = "", foll
         raise ValidationError(_("Choose a finding."), code="bad_finding")
     if finding == Case.Finding.UNVERIFIABLE:
         if follow_up_on is None:
-            raise ValidationError(_("A finding that cannot be verified needs a follow-up check date."),
-                                  code="no_follow_up")
+            raise ValidationError(
+                _("A finding that cannot be verified needs a follow-up check date."), code="no_follow_up"
+            )
         if case.department_id is None:
-            raise ValidationError(_("Name the unit that must explain itself before recording this finding."),
-                                  code="no_unit")
+            raise ValidationError(
+                _("Name the unit that must explain itself before recording this finding."), code="no_unit"
+            )
     case.finding, case.finding_note, case.follow_up_on = finding, note, follow_up_on
     case.save(update_fields=["finding", "finding_note", "follow_up_on", "updated_at"])
     _event(case, A.FINDING, actor, note=f"{case.get_finding_display()}. {note}".strip())
     if finding == Case.Finding.UNVERIFIABLE:
         _recommendation_create(
-            case=case, department=case.department, kind=Recommendation.Kind.EXPLANATION, actor=actor,
-            content=_("Explain the matter and submit a rectification plan."), basis=note,
-            working_days=explanation_days)
+            case=case,
+            department=case.department,
+            kind=Recommendation.Kind.EXPLANATION,
+            actor=actor,
+            content=_("Explain the matter and submit a rectification plan."),
+            basis=note,
+            working_days=explanation_days,
+        )
     return case
 
 
 def _recommendation_create(*, case, department, kind, content, basis, working_days, actor) -> Recommendation:
-    recommendation = Recommendation.objects.create(case=case, department=department, kind=kind, content=content,
-                                                   basis=basis, issued_at=timezone.now(), issued_by=_user(actor))
-    deadline = deadline_create(subject=recommendation, kind="recommendation", start_date=timezone.localdate(),
-                               working_days=working_days)
+    recommendation = Recommendation.objects.create(
+        case=case,
+        department=department,
+        kind=kind,
+        content=content,
+        basis=basis,
+        issued_at=timezone.now(),
+        issued_by=_user(actor),
+    )
+    deadline = deadline_create(
+        subject=recommendation,
+        kind="recommendation",
+        start_date=timezone.localdate(),
+        working_days=working_days,
+    )
     recommendation.deadline, recommendation.due_date = deadline, deadline.due_date
     recommendation.save(update_fields=["deadline", "due_date"])
-    _event(case, A.RECOMMENDATION, actor,
-           note=_("%(kind)s to %(department)s, rectify by %(due)s")
-           % {"kind": recommendation.get_kind_display(), "department": department, "due": deadline.due_date})
+    _event(
+        case,
+        A.RECOMMENDATION,
+        actor,
+        note=_("%(kind)s to %(department)s, rectify by %(due)s")
+        % {"kind": recommendation.get_kind_display(), "department": department, "due": deadline.due_date},
+    )
     return recommendation
 
 
 @transaction.atomic
-def recommendation_issue(*, case: Case, department: Department, content: str, actor, basis: str = "",
-                         working_days: int = 20) -> Recommendation:
+def recommendation_issue(
+    *, case: Case, department: Department, content: str, actor, basis: str = "", working_days: int = 20
+) -> Recommendation:
     """A supervision recommendation (监察建议) with a rectification deadline."""
     if not content.strip():
         raise ValidationError(_("Write the recommendation."), code="no_content")
-    return _recommendation_create(case=_lock(case), department=department, kind=Recommendation.Kind.SUPERVISION,
-                                  content=content.strip(), basis=basis, working_days=working_days, actor=actor)
+    return _recommendation_create(
+        case=_lock(case),
+        department=department,
+        kind=Recommendation.Kind.SUPERVISION,
+        content=content.strip(),
+        basis=basis,
+        working_days=working_days,
+        actor=actor,
+    )
 
 
 @transaction.atomic
 def recommendation_reply(*, recommendation: Recommendation, reply: str, actor) -> Recommendation:
     """The unit's rectification report."""
-    recommendation = Recommendation.objects.select_for_update().select_related("case").get(pk=recommendation.pk)
+    recommendation = (
+        Recommendation.objects.select_for_update().select_related("case").get(pk=recommendation.pk)
+    )
     if not reply.strip():
         raise ValidationError(_("Describe the rectification."), code="no_reply")
     if Recommendation.Status.REPLIED not in Recommendation.TRANSITIONS[recommendation.status]:
@@ -377,10 +531,13 @@ def recommendation_reply(*, recommendation: Recommendation, reply: str, actor) -
 
 
 @transaction.atomic
-def recommendation_close(*, recommendation: Recommendation, accept: bool, actor, note: str = "",
-                         working_days: int = 10) -> Recommendation:
+def recommendation_close(
+    *, recommendation: Recommendation, accept: bool, actor, note: str = "", working_days: int = 10
+) -> Recommendation:
     """Staff accept the rectification, or return the reply with a new deadline."""
-    recommendation = Recommendation.objects.select_for_update().select_related("case").get(pk=recommendation.pk)
+    recommendation = (
+        Recommendation.objects.select_for_update().select_related("case").get(pk=recommendation.pk)
+    )
     target = Recommendation.Status.CLOSED if accept else Recommendation.Status.RETURNED
     if target not in Recommendation.TRANSITIONS[recommendation.status]:
         raise InvalidTransition(_("This recommendation has no reply to decide on."))
@@ -392,14 +549,23 @@ def recommendation_close(*, recommendation: Recommendation, accept: bool, actor,
     else:
         if not note.strip():
             raise ValidationError(_("Say why the reply is not enough."), code="no_reason")
-        deadline = deadline_create(subject=recommendation, kind="recommendation",
-                                   start_date=timezone.localdate(), working_days=working_days, round=2)
+        deadline = deadline_create(
+            subject=recommendation,
+            kind="recommendation",
+            start_date=timezone.localdate(),
+            working_days=working_days,
+            round=2,
+        )
         recommendation.deadline, recommendation.due_date = deadline, deadline.due_date
         recommendation.return_reason = note.strip()
         fields += ["deadline", "due_date", "return_reason"]
     recommendation.save(update_fields=fields)
-    _event(recommendation.case, A.RECOMMENDATION_CLOSED, actor,
-           note=f"{recommendation.get_status_display()}. {note}".strip())
+    _event(
+        recommendation.case,
+        A.RECOMMENDATION_CLOSED,
+        actor,
+        note=f"{recommendation.get_status_display()}. {note}".strip(),
+    )
     return recommendation
 
 
@@ -410,7 +576,8 @@ def case_close(*, case: Case, result_summary: str, actor, finding: str = "") -> 
     if case.status != S.HANDLING:
         raise InvalidTransition(
             _("Case %(reference)s cannot go from “%(current)s” to “%(target)s”.")
-            % {"reference": case.reference, "current": case.get_status_display(), "target": S.CONCLUDED.label})
+            % {"reference": case.reference, "current": case.get_status_display(), "target": S.CONCLUDED.label}
+        )
     if not result_summary.strip():
         raise ValidationError(_("Write the result for the complainant."), code="no_result")
     if finding:
@@ -437,8 +604,15 @@ def case_reopen(*, case: Case, reason: str, actor) -> Case:
         raise InvalidTransition(_("Only a concluded case can be reopened."))
     case.closed_at = None
     case.reopened_count += 1
-    _move(case, S.HANDLING, actor=actor, action=A.REOPENED, note=reason.strip(), sources=(S.CONCLUDED,),
-          fields=("closed_at", "reopened_count"))
+    _move(
+        case,
+        S.HANDLING,
+        actor=actor,
+        action=A.REOPENED,
+        note=reason.strip(),
+        sources=(S.CONCLUDED,),
+        fields=("closed_at", "reopened_count"),
+    )
     return case
 
 
@@ -456,54 +630,96 @@ def case_mark_typical(*, case: Case, summary: str, actor) -> Case:
 
 # --- Talks and visits -------------------------------------------------------------------------
 
+
 @transaction.atomic
-def talk_record(*, department: Department, heads: str, held_on: date, place: str, record: str, actor,
-                cases: list[Case] = (), commitments: str = "", follow_up_on: date | None = None,
-                action_against_responsible: str = "") -> AccountabilityTalk:
+def talk_record(
+    *,
+    department: Department,
+    heads: str,
+    held_on: date,
+    place: str,
+    record: str,
+    actor,
+    cases: list[Case] = (),
+    commitments: str = "",
+    follow_up_on: date | None = None,
+    action_against_responsible: str = "",
+) -> AccountabilityTalk:
     """Record an accountability talk (问责谈话) with a unit's head(s)."""
     if not heads.strip() or not record.strip():
         raise ValidationError(_("Name the unit heads and record the talk."), code="incomplete")
     talk = AccountabilityTalk.objects.create(
-        department=department, heads=heads.strip(), held_on=held_on, place=place, record=record.strip(),
-        commitments=commitments, follow_up_on=follow_up_on, action_against_responsible=action_against_responsible,
-        recorded_by=_user(actor))
+        department=department,
+        heads=heads.strip(),
+        held_on=held_on,
+        place=place,
+        record=record.strip(),
+        commitments=commitments,
+        follow_up_on=follow_up_on,
+        action_against_responsible=action_against_responsible,
+        recorded_by=_user(actor),
+    )
     talk.cases.set(cases)
     for case in cases:
-        _event(case, A.TALK, actor, note=_("%(department)s, %(date)s") % {"department": department, "date": held_on})
+        _event(
+            case,
+            A.TALK,
+            actor,
+            note=_("%(department)s, %(date)s") % {"department": department, "date": held_on},
+        )
     return talk
 
 
 @transaction.atomic
-def visit_record(*, visited_on: date, department: Department, team: str, findings: str, actor) -> UnannouncedVisit:
+def visit_record(
+    *, visited_on: date, department: Department, team: str, findings: str, actor
+) -> UnannouncedVisit:
     if not findings.strip():
         raise ValidationError(_("Record what the visit found."), code="no_findings")
-    return UnannouncedVisit.objects.create(visited_on=visited_on, department=department, team=team,
-                                           findings=findings.strip(), recorded_by=_user(actor))
+    return UnannouncedVisit.objects.create(
+        visited_on=visited_on,
+        department=department,
+        team=team,
+        findings=findings.strip(),
+        recorded_by=_user(actor),
+    )
 
 
 @transaction.atomic
 def visit_open_case(*, visit: UnannouncedVisit, category: str, description: str, actor) -> Case:
     """A finding of an unannounced visit opens a case (channel: unannounced visit)."""
     submitted = complaint_submit(
-        data=ComplaintData(complainant_type="individual", category=category, description=description,
-                           department=visit.department, occurred_on=visit.visited_on),
-        identity=None, channel=Channel.UNANNOUNCED_VISIT, actor=actor,
-        source=_("Unannounced visit of %(date)s, team %(team)s") % {"date": visit.visited_on, "team": visit.team},
+        data=ComplaintData(
+            complainant_type="individual",
+            category=category,
+            description=description,
+            department=visit.department,
+            occurred_on=visit.visited_on,
+        ),
+        identity=None,
+        channel=Channel.UNANNOUNCED_VISIT,
+        actor=actor,
+        source=_("Unannounced visit of %(date)s, team %(team)s")
+        % {"date": visit.visited_on, "team": visit.team},
     )
     return complaint_accept(complaint=submitted.complaint, actor=actor)
 
 
 # --- Identity access -------------------------------------------------------------------------
 
+
 @transaction.atomic
 def identity_access_request(*, complaint: Complaint, reason: str, actor) -> IdentityAccessRequest:
     """Ask to see who complained; an office head decides."""
     if not reason.strip():
         raise ValidationError(_("Say why you need to know who complained."), code="no_reason")
-    if IdentityAccessRequest.objects.filter(complaint=complaint, requested_by=actor,
-                                            status=IdentityAccessRequest.Status.PENDING).exists():
+    if IdentityAccessRequest.objects.filter(
+        complaint=complaint, requested_by=actor, status=IdentityAccessRequest.Status.PENDING
+    ).exists():
         raise ValidationError(_("You have already asked; an office head will decide."), code="duplicate")
-    request = IdentityAccessRequest.objects.create(complaint=complaint, requested_by=actor, reason=reason.strip())
+    request = IdentityAccessRequest.objects.create(
+        complaint=complaint, requested_by=actor, reason=reason.strip()
+    )
     link = CaseComplaint.objects.filter(complaint=complaint).select_related("case").first()
     if link:
         _event(link.case, A.IDENTITY_REQUESTED, actor, note=reason.strip())
@@ -511,8 +727,9 @@ def identity_access_request(*, complaint: Complaint, reason: str, actor) -> Iden
 
 
 @transaction.atomic
-def identity_access_decide(*, request: IdentityAccessRequest, approve: bool, actor,
-                           note: str = "") -> IdentityAccessRequest:
+def identity_access_decide(
+    *, request: IdentityAccessRequest, approve: bool, actor, note: str = ""
+) -> IdentityAccessRequest:
     request = IdentityAccessRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != IdentityAccessRequest.Status.PENDING:
         raise InvalidTransition(_("This request has already been decided."))
@@ -520,10 +737,17 @@ def identity_access_decide(*, request: IdentityAccessRequest, approve: bool, act
         raise ValidationError(_("Only an office head can decide on identity access."), code="forbidden")
     if request.requested_by_id == actor.pk:
         raise ValidationError(_("Nobody can approve their own request."), code="own_request")
-    request.status = IdentityAccessRequest.Status.APPROVED if approve else IdentityAccessRequest.Status.REFUSED
+    request.status = (
+        IdentityAccessRequest.Status.APPROVED if approve else IdentityAccessRequest.Status.REFUSED
+    )
     request.decided_by, request.decided_at, request.decision_note = actor, timezone.now(), note
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     link = CaseComplaint.objects.filter(complaint_id=request.complaint_id).select_related("case").first()
     if link:
-        _event(link.case, A.IDENTITY_DECIDED, actor, note=f"{request.get_status_display()}: {request.requested_by}")
+        _event(
+            link.case,
+            A.IDENTITY_DECIDED,
+            actor,
+            note=f"{request.get_status_display()}: {request.requested_by}",
+        )
     return request

@@ -37,17 +37,30 @@ def accepted_case(*, actor, department: Department | None = None, **complaint_ov
     return services.complaint_accept(complaint=complaint, actor=actor)
 
 
-def referred_case(*, actor, department: Department | None = None, working_days: int = 5) -> tuple[Case, Referral]:
+def referred_case(
+    *, actor, department: Department | None = None, working_days: int = 5
+) -> tuple[Case, Referral]:
     case = accepted_case(actor=actor, department=department)
-    referral = services.case_refer(case=case, department=case.department, kind=Referral.Kind.ASSIGN,
-                                   released_text="企业反映重复检查问题。", instructions="请核实并报告。",
-                                   working_days=working_days, actor=actor)
+    referral = services.case_refer(
+        case=case,
+        department=case.department,
+        kind=Referral.Kind.ASSIGN,
+        released_text="企业反映重复检查问题。",
+        instructions="请核实并报告。",
+        working_days=working_days,
+        actor=actor,
+    )
     return case, referral
 
 
 def reported_case(*, actor, dept_user, department: Department) -> tuple[Case, Referral]:
     case, referral = referred_case(actor=actor, department=department)
     services.referral_acknowledge(referral=referral, actor=dept_user)
-    services.referral_report(referral=referral, facts="经核查,确有重复检查。", finding=Case.Finding.SUBSTANTIATED,
-                             measures="已约谈执法大队,合并检查事项。", actor=dept_user)
+    services.referral_report(
+        referral=referral,
+        facts="经核查,确有重复检查。",
+        finding=Case.Finding.SUBSTANTIATED,
+        measures="已约谈执法大队,合并检查事项。",
+        actor=dept_user,
+    )
     return case, referral

@@ -18,8 +18,10 @@ def test_triage_buttons_accept_a_complaint_into_a_case(client):
     complaint = complaint_factories.submit().complaint
     page = client.get(f"/admin/complaints/complaint/{complaint.pk}/change/").content.decode()
     assert f"/admin/complaints/complaint/{complaint.pk}/triage/accept/" in page
-    response = client.post(f"/admin/complaints/complaint/{complaint.pk}/triage/accept/",
-                           {"title": "重复检查", "priority": "urgent"})
+    response = client.post(
+        f"/admin/complaints/complaint/{complaint.pk}/triage/accept/",
+        {"title": "重复检查", "priority": "urgent"},
+    )
     assert response.status_code == 302
     case = Case.objects.get()
     assert case.title == "重复检查" and case.priority == "urgent"
@@ -40,7 +42,9 @@ def test_not_accepting_needs_a_reason_and_keeps_the_form(client):
 def test_the_refer_form_is_prefilled_without_identity(client):
     handler = factories.user("handler")
     client.force_login(handler)
-    case = factories.accepted_case(actor=handler, description="张三(电话13912345678)反映:华兴机械制造有限公司被重复检查五次。")
+    case = factories.accepted_case(
+        actor=handler, description="张三(电话13912345678)反映:华兴机械制造有限公司被重复检查五次。"
+    )
     page = client.get(f"/admin/casework/case/{case.pk}/act/refer/").content.decode()
     assert "被重复检查五次" in page
     assert "张三" not in page and "13912345678" not in page and "华兴机械制造有限公司" not in page
@@ -55,8 +59,13 @@ def test_refer_review_and_close_through_the_buttons(client):
     url = f"/admin/casework/case/{case.pk}/act/review/"
     page = client.get(url).content.decode()
     assert "经核查,确有重复检查。" in page
-    assert client.post(url, {"decision": "return", "reason": ""}).status_code == 200  # a return needs a reason
-    assert client.post(url, {"decision": "return", "reason": "未说明处理结果", "working_days": "5"}).status_code == 302
+    assert (
+        client.post(url, {"decision": "return", "reason": ""}).status_code == 200
+    )  # a return needs a reason
+    assert (
+        client.post(url, {"decision": "return", "reason": "未说明处理结果", "working_days": "5"}).status_code
+        == 302
+    )
     referral.refresh_from_db()
     assert referral.status == Referral.Status.RETURNED and referral.round == 2
 

@@ -61,9 +61,18 @@ def world():
         "dept_b": b_user,
         "liaison": factories.user("liaison"),
     }
-    return SimpleNamespace(users=users, dept_a=dept_a, dept_b=dept_b, case_a=case_a, case_b=case_b,
-                           referral_a=referral_a, referral_b=referral_b, accepted=accepted, untriaged=untriaged,
-                           anonymous=anonymous)
+    return SimpleNamespace(
+        users=users,
+        dept_a=dept_a,
+        dept_b=dept_b,
+        case_a=case_a,
+        case_b=case_b,
+        referral_a=referral_a,
+        referral_b=referral_b,
+        accepted=accepted,
+        untriaged=untriaged,
+        anonymous=anonymous,
+    )
 
 
 # --- Visibility ---------------------------------------------------------------------------
@@ -150,9 +159,14 @@ def secret_referral(*, handler, department):
         identity=complaint_factories.identity(**SECRETS),
     ).complaint
     case = services.complaint_accept(complaint=complaint, actor=handler)
-    referral = services.case_refer(case=case, department=department, kind=Referral.Kind.TRANSFER,
-                                   released_text="企业反映执法人员频繁上门检查并收费。", instructions="请核实。",
-                                   actor=handler)
+    referral = services.case_refer(
+        case=case,
+        department=department,
+        kind=Referral.Kind.TRANSFER,
+        released_text="企业反映执法人员频繁上门检查并收费。",
+        instructions="请核实。",
+        actor=handler,
+    )
     return complaint, case, referral
 
 
@@ -172,8 +186,12 @@ def test_nothing_a_department_user_can_reach_carries_the_complainant_or_the_comp
         return response
 
     fetch("post", f"{API}referrals/{referral.pk}/acknowledge/")
-    fetch("post", f"{API}referrals/{referral.pk}/report/",
-          data={"facts": "已核查。", "finding": "partly", "measures": "已整改。"}, format="json")
+    fetch(
+        "post",
+        f"{API}referrals/{referral.pk}/report/",
+        data={"facts": "已核查。", "finding": "partly", "measures": "已整改。"},
+        format="json",
+    )
     for endpoint in ("cases", "complaints", "referrals", "departments", "events"):
         rows = fetch("get", f"{API}{endpoint}/", data={"page_size": 100}).json()["results"]
         for row in rows:
@@ -233,7 +251,11 @@ def test_a_department_sees_the_case_reference_but_not_the_case(world):
 
 # --- The department workflow ---------------------------------------------------------------------
 
-REPORT = {"facts": "经核查,确有重复检查。", "finding": "substantiated", "measures": "已约谈执法大队,合并检查事项。"}
+REPORT = {
+    "facts": "经核查,确有重复检查。",
+    "finding": "substantiated",
+    "measures": "已约谈执法大队,合并检查事项。",
+}
 
 
 def snapshot(referral: Referral) -> dict:
@@ -241,8 +263,12 @@ def snapshot(referral: Referral) -> dict:
     case = Case.objects.get(pk=referral.case_id)
     report = referral.reports.get()
     return {
-        "referral": (referral.status, referral.round, referral.acknowledged_by_id is not None,
-                     referral.acknowledged_at is not None),
+        "referral": (
+            referral.status,
+            referral.round,
+            referral.acknowledged_by_id is not None,
+            referral.acknowledged_at is not None,
+        ),
         "case": case.status,
         "events": list(case.events.values_list("action", "from_status", "to_status")),
         "report": (report.round, report.facts, report.finding, report.measures),
@@ -321,7 +347,9 @@ def test_only_the_referrals_department_or_a_case_handler_may_act_on_it(world):
 
 def test_cases_filter_by_status_department_and_overdue(world):
     client = client_for(world.users["handler"])
-    Referral.objects.filter(pk=world.referral_a.pk).update(due_date=timezone.localdate() - timezone.timedelta(1))
+    Referral.objects.filter(pk=world.referral_a.pk).update(
+        due_date=timezone.localdate() - timezone.timedelta(1)
+    )
     assert listed_ids(client.get(f"{API}cases/", {"overdue": "true"})) == {world.case_a.pk}
     assert world.case_a.pk not in listed_ids(client.get(f"{API}cases/", {"overdue": "false"}))
     assert listed_ids(client.get(f"{API}cases/", {"status": "reviewing"})) == {world.case_b.pk}
@@ -342,7 +370,7 @@ def test_lists_are_newest_first(world):
 
 def test_token_authentication_works(world):
     token = Token.objects.create(user=world.users["handler"])
-    client = APIClient()
+    client = client_for()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert world.case_a.pk in listed_ids(client.get(f"{API}cases/"))
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")

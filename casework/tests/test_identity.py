@@ -50,6 +50,6 @@ def test_the_request_button_files_a_request(client):
     client.force_login(handler)
     complaint = complaint_factories.submit().complaint
     page = client.get(f"/admin/complaints/complaint/{complaint.pk}/change/").content.decode()
-    assert f"/triage/identity/" in page
+    assert "/triage/identity/" in page
     client.post(f"/admin/complaints/complaint/{complaint.pk}/triage/identity/", {"reason": "需要电话回访"})
     assert IdentityAccessRequest.objects.get().requested_by == handler

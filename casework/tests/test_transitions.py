@@ -12,11 +12,15 @@ pytestmark = pytest.mark.django_db
 
 def snapshot(case: Case) -> tuple:
     case.refresh_from_db()
-    return (case.status, case.disposition, case.events.count(),
-            list(case.referrals.values_list("status", "round")))
+    return (
+        case.status,
+        case.disposition,
+        case.events.count(),
+        list(case.referrals.values_list("status", "round")),
+    )
 
 
-@pytest.mark.parametrize("status", [s for s in Case.Status.values])
+@pytest.mark.parametrize("status", list(Case.Status.values))
 def test_the_transition_table_allows_only_listed_moves(status):
     case = Case(status=status)
     for target in Case.Status.values:
@@ -42,13 +46,17 @@ def test_illegal_moves_raise_and_change_nothing():
     case, referral = factories.referred_case(actor=handler, department=department)
     before = snapshot(case)
     with pytest.raises(InvalidTransition):  # reporting before acknowledging
-        services.referral_report(referral=referral, facts="f", finding="partly", measures="m", actor=dept_user)
+        services.referral_report(
+            referral=referral, facts="f", finding="partly", measures="m", actor=dept_user
+        )
     assert snapshot(case) == before
     services.referral_acknowledge(referral=referral, actor=dept_user)
     with pytest.raises(InvalidTransition):  # acknowledging twice
         services.referral_acknowledge(referral=referral, actor=dept_user)
     with pytest.raises(InvalidTransition):  # a second referral while one is open
-        services.case_refer(case=case, department=department, kind="transfer", released_text="t", actor=handler)
+        services.case_refer(
+            case=case, department=department, kind="transfer", released_text="t", actor=handler
+        )
     services.referral_report(referral=referral, facts="f", finding="partly", measures="m", actor=dept_user)
     report = referral.reports.get()
     services.report_review(report=report, decision="accept", actor=handler)
@@ -70,8 +78,10 @@ def test_a_complaint_is_triaged_once():
     handler = factories.user("handler")
     complaint = complaint_factories.submit().complaint
     services.complaint_accept(complaint=complaint, actor=handler)
-    for call in (lambda: services.complaint_accept(complaint=complaint, actor=handler),
-                 lambda: services.complaint_not_accept(complaint=complaint, reason="r", actor=handler)):
+    for call in (
+        lambda: services.complaint_accept(complaint=complaint, actor=handler),
+        lambda: services.complaint_not_accept(complaint=complaint, reason="r", actor=handler),
+    ):
         with pytest.raises(InvalidTransition):
             call()
 
@@ -81,11 +91,19 @@ def test_timeline_events_cannot_be_changed_or_deleted():
     case = factories.accepted_case(actor=handler)
     event = case.events.get()
     event.note = "rewritten"
-    for attempt in (event.save, event.delete, lambda: CaseEvent.objects.filter(pk=event.pk).update(note="x"),
-                    lambda: CaseEvent.objects.filter(pk=event.pk).delete()):
+    for attempt in (
+        event.save,
+        event.delete,
+        lambda: CaseEvent.objects.filter(pk=event.pk).update(note="x"),
+        lambda: CaseEvent.objects.filter(pk=event.pk).delete(),
+    ):
         with pytest.raises(PermissionError):
             attempt()
-    assert CaseEvent.objects.get(pk=event.pk).note == event.__class__.objects.get(pk=event.pk).note != "rewritten"
+    assert (
+        CaseEvent.objects.get(pk=event.pk).note
+        == event.__class__.objects.get(pk=event.pk).note
+        != "rewritten"
+    )
 
 
 def test_referral_transition_table_is_closed_after_acceptance():

@@ -132,7 +132,9 @@ def test_the_changelist_costs_the_same_queries_for_10_and_30_rows(client):
 
 
 def test_the_description_is_redacted_for_staff_who_may_not_know_who_complained(client):
-    complaint = factories.submit(description="我是张三,电话13912345678,华兴机械制造有限公司被重复检查了五次。").complaint
+    complaint = factories.submit(
+        description="我是张三,电话13912345678,华兴机械制造有限公司被重复检查了五次。"
+    ).complaint
     url = f"/admin/complaints/complaint/{complaint.pk}/change/"
     client.force_login(staff("Case handler"))
     page = client.get(url).content.decode()

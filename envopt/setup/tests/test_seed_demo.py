@@ -77,8 +77,9 @@ def test_seed_demo_refuses_production(settings):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("username", "lands_on"), [("intake", "/admin/"), ("liaison", "/liaison/"),
-                                                    ("supervisor", "/liaison/")])
+@pytest.mark.parametrize(
+    ("username", "lands_on"), [("intake", "/admin/"), ("liaison", "/liaison/"), ("supervisor", "/liaison/")]
+)
 def test_each_role_lands_on_its_own_workplace_after_login(client, username, lands_on):
     call_command("seed_demo", "--quiet-logins")
     response = client.post("/accounts/login/", {"username": username, "password": demo_password(username)})
