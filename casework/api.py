@@ -38,7 +38,7 @@ from casework.serializers import (
     ReferralReportSerializer,
     ReferralSerializer,
 )
-from complaints.models import IdentityView
+from complaints.services import complaint_identity_view_record
 from liaison.models import Department
 
 
@@ -96,7 +96,7 @@ class ComplaintViewSet(ReadViewSet):
         visible = identity is not None and identity_visible_to(request.user, complaint)
         if visible:
             # Every look at who complained is on the record, as in the staff workplace.
-            IdentityView.objects.create(complaint=complaint, viewer=request.user)
+            complaint_identity_view_record(complaint=complaint, viewer=request.user)
         context = {**self.get_serializer_context(), "identity_visible": visible}
         return Response(self.get_serializer(complaint, context=context).data)
 

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy
 
 from complaints.forms import StaffComplaintForm
 from complaints.masking import identity_for_viewer, redact_text
-from complaints.models import Complaint, IdentityView, PublicUpdate, Rating, Supplement, reference_to_pk
+from complaints.models import Complaint, PublicUpdate, Rating, Supplement, reference_to_pk
 from complaints.selectors import complaint_similar
-from complaints.services import complaint_submit
+from complaints.services import complaint_identity_view_record, complaint_submit
 from complaints.views import receipt_keep, receipt_take
 
 
@@ -151,7 +151,7 @@ class ComplaintAdmin(admin.ModelAdmin):
             can_see = identity is not None and self.can_see_identity(request, complaint)
             if can_see:
                 # Every look at who complained is on the record (the privacy notice promises it).
-                IdentityView.objects.create(complaint=complaint, viewer=request.user)
+                complaint_identity_view_record(complaint=complaint, viewer=request.user)
             extra = {
                 "identity": identity_for_viewer(identity, can_see=can_see),
                 "identity_views": list(complaint.identity_views.select_related("viewer")[:50]),

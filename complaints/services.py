@@ -21,6 +21,7 @@ from complaints.models import (
     ComplainantIdentity,
     ComplainantType,
     Complaint,
+    IdentityView,
     PublicStatus,
     PublicUpdate,
     Rating,
@@ -273,3 +274,8 @@ def complaint_rate(*, complaint: Complaint, level: str, comment: str = "") -> Ra
     # Sent inside the transaction: a listener's timeline entry commits or rolls back with the rating.
     complaint_rated.send(sender=Complaint, complaint=complaint, rating=rating)
     return rating
+
+
+def complaint_identity_view_record(*, complaint: Complaint, viewer) -> None:
+    """Put on the record that this staff member has just seen who complained (unmasked)."""
+    IdentityView.objects.create(complaint=complaint, viewer=viewer)

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from complaints.selectors import bigrams, complaint_similar, similarity
+from complaints.services import complaint_submit
 from complaints.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +26,12 @@ def test_similar_complaints_about_the_same_unit_within_90_days_are_found():
     near = factories.submit(department=unit, description=NEAR).complaint
     factories.submit(department=unit, description=OTHER)
     factories.submit(department=factories.department(), description=NEAR)  # another unit
-    old = factories.submit(department=unit, description=NEAR).complaint
-    type(old).objects.filter(pk=old.pk).update(received_at=now - datetime.timedelta(days=120))
+    # Filed 120 days ago (received_at is content: it is given at filing, never changed after).
+    complaint_submit(
+        data=factories.complaint_data(department=unit, description=NEAR),
+        identity=None,
+        received_at=now - datetime.timedelta(days=120),
+    )
     found = complaint_similar(mine)
     assert [c.pk for c, _score in found] == [near.pk]
     assert 0.5 < found[0][1] <= 1
