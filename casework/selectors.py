@@ -2,7 +2,7 @@
 portal, the API and the exports alike, so that a list and a detail page never disagree."""
 
 from django.db.models import BooleanField, DateField, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models import Case as When_
+from django.db.models import Case as SqlCase
 from django.utils import timezone
 
 from casework.models import Case, IdentityAccessRequest, Recommendation, Referral
@@ -45,7 +45,7 @@ def case_list(*, viewer) -> QuerySet[Case]:
             unsatisfied=Exists(unsatisfied),
         )
         .annotate(
-            overdue=When_(
+            overdue=SqlCase(
                 When(due_date__lt=today, then=Value(True)), default=Value(False), output_field=BooleanField()
             ),
         )
@@ -56,36 +56,29 @@ STAFF = "staff"
 DEPARTMENT = "department"
 
 
-def referral_list(*, viewer, scope: str = STAFF) -> QuerySet[Referral]:
-    """Staff see every referral; a department user sees their departments' and no other.
-    ``scope=DEPARTMENT`` (the department portal) means the departments' own, even for staff."""
-    base = Referral.objects.select_related("case", "department", "deadline")
+def _department_scoped(base: QuerySet, *, viewer, scope: str, staff_permission: str) -> QuerySet:
+    """Staff with the permission see everything; a department user sees their departments' rows
+    and no other; ``scope=DEPARTMENT`` (the department portal) means the departments' own, even
+    for staff."""
     if not getattr(viewer, "is_authenticated", False):
         return base.none()
-    if scope == DEPARTMENT:
-        if not viewer.has_perm("liaison.access_department_portal"):
-            return base.none()
-        return base.filter(department_id__in=departments_of(viewer))
-    if viewer.has_perm("casework.view_referral"):
+    if scope == STAFF and viewer.has_perm(staff_permission):
         return base
     if viewer.has_perm("liaison.access_department_portal"):
         return base.filter(department_id__in=departments_of(viewer))
     return base.none()
+
+
+def referral_list(*, viewer, scope: str = STAFF) -> QuerySet[Referral]:
+    base = Referral.objects.select_related("case", "department", "deadline")
+    return _department_scoped(base, viewer=viewer, scope=scope, staff_permission="casework.view_referral")
 
 
 def recommendation_list(*, viewer, scope: str = STAFF) -> QuerySet[Recommendation]:
     base = Recommendation.objects.select_related("case", "department")
-    if not getattr(viewer, "is_authenticated", False):
-        return base.none()
-    if scope == DEPARTMENT:
-        if not viewer.has_perm("liaison.access_department_portal"):
-            return base.none()
-        return base.filter(department_id__in=departments_of(viewer))
-    if viewer.has_perm("casework.view_recommendation"):
-        return base
-    if viewer.has_perm("liaison.access_department_portal"):
-        return base.filter(department_id__in=departments_of(viewer))
-    return base.none()
+    return _department_scoped(
+        base, viewer=viewer, scope=scope, staff_permission="casework.view_recommendation"
+    )
 
 
 def complaint_list(*, viewer) -> QuerySet[Complaint]:
