@@ -5,9 +5,11 @@ transaction; InvalidTransition otherwise, with nothing changed."""
 import logging
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from casework.models import (
@@ -30,6 +32,7 @@ from complaints.models import Channel, Complaint, PublicStatus
 from complaints.services import ComplaintData, complaint_status_publish, complaint_submit
 from complaints.uploads import PreparedUpload
 from envopt.core.deadlines import deadline_cancel, deadline_create, deadline_meet
+from envopt.core.outbox import outbox_enqueue, render_email
 from liaison.models import Department, Office
 
 logger = logging.getLogger(__name__)
@@ -260,7 +263,35 @@ def case_refer(
         sent_by=_user(actor),
     )
     _referral_deadline(referral, days)
+    _referral_notice_queue(referral)
     return referral
+
+
+def _referral_notice_queue(referral: Referral, *, return_reason: str = "") -> None:
+    """One e-mail to the department: what to do, by when (and why it came back)."""
+    from envopt.core.deadlines import deadline_explain
+
+    department = referral.department
+    language = department.language
+    with translation.override(language):
+        due_explained = deadline_explain(referral.deadline) if referral.deadline_id else ""
+    context = {
+        "referral": referral,
+        "return_reason": return_reason,
+        "due_explained": due_explained,
+        "portal_url": settings.SITE_URL + reverse("department_portal:referral", args=[referral.pk]),
+    }
+    subject, text, html = render_email("email/referral_notice", context, language=language)
+    outbox_enqueue(
+        key=f"referral-notice:{referral.pk}:{referral.round}",
+        kind="referral_notice",
+        to=[department.email],
+        subject=subject,
+        text=text,
+        html=html,
+        language=language,
+        related=referral.case.reference,
+    )
 
 
 def _referral_deadline(referral: Referral, days: int) -> None:
@@ -374,6 +405,7 @@ def report_review(
     referral.round += 1
     referral.save(update_fields=["status", "round"])
     _referral_deadline(referral, days)  # a new deadline starts a new ladder
+    _referral_notice_queue(referral, return_reason=reason.strip())
     _move(
         case,
         S.REFERRED,

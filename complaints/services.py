@@ -9,9 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -30,6 +28,7 @@ from complaints.models import (
 from complaints.signals import complaint_rated, complaint_supplemented
 from complaints.tracking import tracking_code_generate, tracking_code_hash
 from complaints.uploads import PreparedUpload
+from envopt.core.outbox import outbox_enqueue, render_email
 from liaison.models import Department, LiaisonPoint, Supervisor
 
 logger = logging.getLogger(__name__)
@@ -152,14 +151,11 @@ def complaint_submit(
     logger.info("complaint %s received via %s", complaint.reference, channel)
 
     if identity is not None and identity.email:
-        # Until the outbox exists, the acknowledgement is sent right after commit.
-        transaction.on_commit(
-            lambda: complaint_acknowledgement_send(
-                complaint=complaint,
-                tracking_code=code,
-                email=identity.email,
-                language=language or translation.get_language() or settings.LANGUAGE_CODE,
-            )
+        complaint_acknowledgement_queue(
+            complaint=complaint,
+            tracking_code=code,
+            email=identity.email,
+            language=language or translation.get_language() or settings.LANGUAGE_CODE,
         )
     return SubmittedComplaint(complaint=complaint, tracking_code=code)
 
@@ -193,27 +189,28 @@ def _complaint_create(
     return complaint
 
 
-def complaint_acknowledgement_send(
+def complaint_acknowledgement_queue(
     *, complaint: Complaint, tracking_code: str, email: str, language: str
 ) -> None:
-    """E-mail the tracking code to the complainant, in the language they used."""
-    with translation.override(language):
-        context = {
-            "complaint": complaint,
-            "tracking_code": tracking_code,
-            "track_url": f"{settings.SITE_URL}/complaints/track/",
-        }
-        subject = _("Your complaint %(reference)s has been received") % {"reference": complaint.reference}
-        body = render_to_string("complaints/email/acknowledgement.txt", context)
-        html = render_to_string("complaints/email/acknowledgement.html", context)
-    try:
-        send_mail(subject, body, None, [email], html_message=html)
-    except OSError as error:
-        # No traceback and no address: an SMTP refusal quotes the recipient, and logs must not
-        # identify complainants. The outbox (Celery release) will retry.
-        logger.warning(
-            "acknowledgement for complaint %s not sent: %s", complaint.reference, type(error).__name__
-        )
+    """Queue the tracking code to the complainant, in the language they used. The body carries a
+    secret, so the outbox replaces it once sent."""
+    context = {
+        "complaint": complaint,
+        "tracking_code": tracking_code,
+        "track_url": f"{settings.SITE_URL}/complaints/track/",
+    }
+    subject, text, html = render_email("email/acknowledgement", context, language=language)
+    outbox_enqueue(
+        key=f"complaint-acknowledgement:{complaint.pk}",
+        kind="acknowledgement",
+        to=[email],
+        subject=subject,
+        text=text,
+        html=html,
+        language=language,
+        related=complaint.reference,
+        scrub_after_sending=True,
+    )
 
 
 @transaction.atomic

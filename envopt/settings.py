@@ -165,6 +165,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Mail and sweeps get their own queues, so a backlog of one never delays the other.
+CELERY_TASK_ROUTES = {
+    "envopt.core.tasks.outbox_send": {"queue": "mail"},
+    "envopt.core.tasks.outbox_sweep": {"queue": "sweeps"},
+    "envopt.core.tasks.escalation_sweep": {"queue": "sweeps"},
+    "reports.tasks.*": {"queue": "sweeps"},
+}
+# Never let a web request hang on a broker that is down: the outbox sweep sends later.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 3)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 # --- E-mail --------------------------------------------------------------------
@@ -235,6 +244,17 @@ RATE_LIMIT_TRUSTED_PROXIES = env_int("RATE_LIMIT_TRUSTED_PROXIES", 0)
 # Tracking codes are stored as HMAC-SHA256 under this key; rotating SECRET_KEY must not
 # orphan every code already handed out, so it can be set on its own.
 TRACKING_CODE_KEY = env_str("TRACKING_CODE_KEY", "") or f"tracking:{SECRET_KEY}"
+
+# --- Outbox, escalation ladder, notification reports -------------------------------
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)
+OUTBOX_MESSAGE_ID_DOMAIN = env_str("OUTBOX_MESSAGE_ID_DOMAIN", "envopt.local")
+# Seconds to wait before attempt n+1 (the last value repeats).
+OUTBOX_BACKOFF_SECONDS = [
+    int(v) for v in env_list("OUTBOX_BACKOFF_SECONDS", ["60", "300", "1800", "7200", "21600"])
+]
+LADDER_REMIND_DAYS_BEFORE = env_int("LADDER_REMIND_DAYS_BEFORE", 2)
+LADDER_ESCALATE_DAYS_AFTER = env_int("LADDER_ESCALATE_DAYS_AFTER", 3)
+NOTIFICATION_REPLY_DAYS = env_int("NOTIFICATION_REPLY_DAYS", 10)
 
 # --- Authentication ------------------------------------------------------------
 LOGIN_URL = "accounts:login"

@@ -13,7 +13,8 @@ from envopt.core.calendar import (
     calendar_year_set,
 )
 from envopt.core.deadlines import deadline_explain
-from envopt.core.models import CalendarDay, CalendarYear, Deadline, DeadlineChange
+from envopt.core.models import CalendarDay, CalendarYear, Deadline, DeadlineChange, OutboundEmail
+from envopt.core.outbox import outbox_retry
 
 CALENDAR_CHANGE_LIST = "admin/core/calendar_change_list.html"
 
@@ -169,3 +170,53 @@ class DeadlineChangeAdmin(ReadOnlyAdmin):
     @admin.display(description=_("kind"), ordering="deadline__kind")
     def deadline_kind(self, obj: DeadlineChange) -> str:
         return obj.deadline.kind
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    """Every e-mail the portal sends, traceable: status, attempts, last error, "send again"."""
+
+    list_display = ["created_at", "kind", "subject", "recipients", "status", "attempts", "sent_at", "related"]
+    list_filter = ["status", "kind", "created_at"]
+    search_fields = ["subject", "related", "key"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "key",
+        "kind",
+        "to",
+        "subject",
+        "body_text",
+        "body_html",
+        "language",
+        "related",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "sent_at",
+        "created_at",
+        "attachment_names",
+    ]
+    exclude = ["scrub_after_sending"]
+    actions = ["send_again"]
+    show_full_result_count = False
+
+    @admin.display(description=_("to"))
+    def recipients(self, obj):
+        return ", ".join(obj.to) or _("— no address —")
+
+    @admin.display(description=_("attachments"))
+    def attachment_names(self, obj):
+        return ", ".join(obj.attachments.values_list("filename", flat=True)) or "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send again"), permissions=["change"])
+    def send_again(self, request, queryset):
+        for email in queryset:
+            outbox_retry(email=email, actor=request.user)
+        self.message_user(request, _("%(count)s e-mails queued again.") % {"count": queryset.count()})

@@ -205,3 +205,60 @@ class DeadlineChange(models.Model):
         if not self._state.adding:
             raise ValueError("DeadlineChange rows are append-only")
         super().save(*args, **kwargs)
+
+
+class OutboundEmail(models.Model):
+    """One e-mail, written in the same transaction as the change that causes it and sent after
+    commit by a Celery task; a periodic sweep sends what a lost task or a down broker left.
+    ``key`` makes the same notice impossible to queue twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=40, db_index=True)
+    to = models.JSONField(_("to"), default=list)
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    related = models.CharField(
+        _("about"),
+        max_length=100,
+        blank=True,
+        db_index=True,
+        help_text=_("A reference such as a case or complaint number; never a person."),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Bodies that carried a secret (a tracking code) are replaced once sent.
+    scrub_after_sending = models.BooleanField(default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.subject}"
+
+
+class OutboundAttachment(models.Model):
+    email = models.ForeignKey(OutboundEmail, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    content = models.BinaryField(_("content"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,3 +1,5 @@
+"""Celery tasks: thin wrappers that take ids, call one service and are safe to run twice."""
+
 from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
@@ -9,3 +11,25 @@ WORKER_HEARTBEAT_KEY = "core:worker-heartbeat"
 def worker_heartbeat(token: str = "") -> None:
     """Record that a worker took a task from the broker; /healthz reports when it last did."""
     cache.set(WORKER_HEARTBEAT_KEY, {"at": timezone.now().isoformat(), "token": token}, timeout=None)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def outbox_send(email_id: int) -> str:
+    from envopt.core.outbox import outbox_deliver
+
+    return outbox_deliver(email_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def outbox_sweep() -> dict:
+    from envopt.core.outbox import outbox_sweep as sweep
+
+    return sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def escalation_sweep() -> dict:
+    from envopt.core.ladder import escalation_sweep as sweep
+
+    result = sweep()
+    return {"steps": result.steps, "emails": result.emails} if hasattr(result, "steps") else {}

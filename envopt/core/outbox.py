@@ -1,0 +1,185 @@
+"""The e-mail outbox: every e-mail is a row written in the transaction of the change that causes
+it; a task sends it after commit; a sweep sends what is still pending, with backoff. A row is
+sent at most once: the sender locks it (skip-locked), sends, and marks it in that transaction."""
+
+import datetime as dt
+import logging
+import smtplib
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from kombu.exceptions import OperationalError
+
+from envopt.core.models import OutboundAttachment, OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+SCRUBBED = "[removed after sending: it carried a secret]"
+
+
+def render_email(template_base: str, context: dict, *, language: str) -> tuple[str, str, str]:
+    """Subject, text and HTML of an e-mail, in the recipient's language."""
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"{template_base}_subject.txt", context).split())
+        text = render_to_string(f"{template_base}.txt", context)
+        html = render_to_string(f"{template_base}.html", context)
+    return subject, text, html
+
+
+def outbox_enqueue(
+    *,
+    key: str,
+    kind: str,
+    to: Iterable[str],
+    subject: str,
+    text: str,
+    html: str = "",
+    attachments: Iterable[tuple[str, bytes, str]] = (),
+    language: str = "zh-hans",
+    related: str = "",
+    scrub_after_sending: bool = False,
+) -> OutboundEmail | None:
+    """Queue an e-mail in the caller's transaction; None if this key was queued before.
+
+    No recipient is not a reason to skip: the row is recorded as failed, so that the admin
+    shows it (a department without an e-mail address must be noticed).
+    """
+    recipients = [address for address in to if address]
+    email = OutboundEmail(
+        key=key,
+        kind=kind,
+        to=recipients,
+        subject=subject[:300],
+        body_text=text,
+        body_html=html,
+        language=language,
+        related=related[:100],
+        scrub_after_sending=scrub_after_sending,
+        next_attempt_at=timezone.now(),
+    )
+    if not recipients:
+        email.status = OutboundEmail.Status.FAILED
+        email.last_error = "no recipient address"
+        email.next_attempt_at = None
+    try:
+        with transaction.atomic():  # a savepoint: a duplicate key must not break the caller's transaction
+            email.save()
+    except IntegrityError:
+        if OutboundEmail.objects.filter(key=key).exists():
+            return None
+        raise
+    OutboundAttachment.objects.bulk_create(
+        OutboundAttachment(email=email, filename=name, content=content, content_type=content_type)
+        for name, content, content_type in attachments
+    )
+    if recipients:
+        transaction.on_commit(lambda: outbox_dispatch(email.pk))
+    return email
+
+
+def outbox_dispatch(email_id: int) -> None:
+    """Hand the row to a worker. If the broker is down, the sweep sends it later: never fail
+    or hang the request that caused the e-mail."""
+    from envopt.core.tasks import outbox_send
+
+    try:
+        outbox_send.apply_async((email_id,), retry=False)
+    except (OperationalError, OSError) as error:
+        logger.warning(
+            "outbox %s left for the sweep: broker unavailable (%s)", email_id, type(error).__name__
+        )
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    steps = settings.OUTBOX_BACKOFF_SECONDS or [60]
+    return dt.timedelta(seconds=steps[min(attempts, len(steps)) - 1])
+
+
+def outbox_deliver(email_id: int) -> str:
+    """Send one row if it is still due; return what happened ("sent", "retry", "failed", "skipped")."""
+    with transaction.atomic():
+        email = (
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=email_id, status=OutboundEmail.Status.PENDING)
+            .first()
+        )
+        if email is None:
+            return "skipped"  # sent already, failed for good, or another worker holds it
+        message = EmailMultiAlternatives(
+            subject=email.subject,
+            body=email.body_text,
+            to=email.to,
+            headers={
+                "Message-ID": f"<outbox-{email.pk}@{settings.OUTBOX_MESSAGE_ID_DOMAIN}>",
+                "Content-Language": email.language,
+            },
+        )
+        if email.body_html:
+            message.attach_alternative(email.body_html, "text/html")
+        for attachment in email.attachments.all():
+            message.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
+        email.attempts += 1
+        try:
+            message.send()
+        except (smtplib.SMTPException, OSError) as error:
+            email.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                email.status, email.next_attempt_at = OutboundEmail.Status.FAILED, None
+                if email.scrub_after_sending:
+                    email.body_text = email.body_html = SCRUBBED
+                outcome = "failed"
+            else:
+                email.next_attempt_at = timezone.now() + _backoff(email.attempts)
+                outcome = "retry"
+            # The error can quote the address; the log line names only the row.
+            logger.warning("outbox %s attempt %s: %s", email.pk, email.attempts, type(error).__name__)
+        else:
+            email.status, email.sent_at, email.last_error = OutboundEmail.Status.SENT, timezone.now(), ""
+            if email.scrub_after_sending:
+                email.body_text = email.body_html = SCRUBBED
+            outcome = "sent"
+        email.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "last_error",
+                "next_attempt_at",
+                "sent_at",
+                "body_text",
+                "body_html",
+            ]
+        )
+        return outcome
+
+
+def outbox_due_ids(*, limit: int = 500) -> list[int]:
+    return list(
+        OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def outbox_sweep(*, limit: int = 500) -> dict[str, int]:
+    """Send every pending row whose time has come (a lost task, a broker that was down, a retry)."""
+    counts: dict[str, int] = {}
+    for email_id in outbox_due_ids(limit=limit):
+        outcome = outbox_deliver(email_id)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+@transaction.atomic
+def outbox_retry(*, email: OutboundEmail, actor=None) -> OutboundEmail:
+    """Staff's "send again": a failed or sent row goes back to pending, due now."""
+    email = OutboundEmail.objects.select_for_update().get(pk=email.pk)
+    if not email.to:
+        return email  # nothing to send to; fix the address and queue a new notice
+    email.status, email.next_attempt_at, email.attempts = OutboundEmail.Status.PENDING, timezone.now(), 0
+    email.save(update_fields=["status", "next_attempt_at", "attempts"])
+    transaction.on_commit(lambda: outbox_dispatch(email.pk))
+    return email
