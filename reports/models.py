@@ -38,7 +38,10 @@ class NotificationRun(TimeStampedModel):
     }
 
     period = models.CharField(
-        _("period"), max_length=7, unique=True, help_text=_("A month such as 2026-10 or a quarter such as 2026Q3.")
+        _("period"),
+        max_length=7,
+        unique=True,
+        help_text=_("A month such as 2026-10 or a quarter such as 2026Q3."),
     )
     period_start = models.DateField(_("first day"))
     period_end = models.DateField(_("last day"))
@@ -112,7 +115,10 @@ class NotificationReport(models.Model):
         NotificationRun, on_delete=models.CASCADE, related_name="reports", verbose_name=_("run")
     )
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="notification_reports", verbose_name=_("department")
+        Department,
+        on_delete=models.PROTECT,
+        related_name="notification_reports",
+        verbose_name=_("department"),
     )
     complaint_count = models.PositiveIntegerField(_("complaints"))
     counts_by_category = models.JSONField(_("complaints by category"), default=dict, blank=True)
@@ -143,9 +149,12 @@ class NotificationReport(models.Model):
         verbose_name = _("complaint notification report")
         verbose_name_plural = _("complaint notification reports")
         constraints = [
-            models.UniqueConstraint(fields=["run", "department"], name="notificationreport_one_per_department"),
+            models.UniqueConstraint(
+                fields=["run", "department"], name="notificationreport_one_per_department"
+            ),
             models.CheckConstraint(
-                condition=~Q(status="replied") | Q(replied_at__isnull=False), name="notificationreport_replied_at"
+                condition=~Q(status="replied") | Q(replied_at__isnull=False),
+                name="notificationreport_replied_at",
             ),
         ]
         indexes = [

@@ -68,7 +68,7 @@ def _quarter(year: int, quarter: int) -> Period:
 
 
 def period_parse(text: str) -> Period:
-    """"2026-10" -> October 2026, "2026Q3" -> July-September 2026; ValidationError otherwise."""
+    """ "2026-10" -> October 2026, "2026Q3" -> July-September 2026; ValidationError otherwise."""
     value = unicodedata.normalize("NFKC", text or "").strip()
     month_match, quarter_match = _MONTH_RE.match(value), _QUARTER_RE.match(value)
     if not (month_match or quarter_match):

@@ -2,7 +2,7 @@
 
 Sheet 1 sums up the complaints by category, sheet 2 lists them one per row. The same
 ``sheets()`` feed the staff preview and the file, so what staff approve is what is sent.
-Build it inside ``translation.override(<the department's language>)``.
+Its texts are in the ``language`` given (the department's), whenever it is built.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -60,7 +61,9 @@ class NotificationWorkbook:
         last_day: dt.date,
         counts_by_category: dict[str, int],
         items: Iterable,
+        language: str,
     ) -> None:
+        self.language = language
         self.department_name = department_name
         self.period = period
         self.first_day, self.last_day = first_day, last_day
@@ -73,6 +76,10 @@ class NotificationWorkbook:
         return f"complaint-notification-{self.period}.xlsx"
 
     def sheets(self) -> list[Sheet]:
+        with translation.override(self.language):
+            return self._sheets()
+
+    def _sheets(self) -> list[Sheet]:
         counts = counts_in_order(self.counts_by_category)
         summary = Sheet(
             title=_("Summary"),

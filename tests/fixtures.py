@@ -5,9 +5,14 @@ runs on PostgreSQL with a Redis broker and Chromium is installed: CI never passe
 quietly skipping the parts that need them.
 """
 
+import asyncio
+import email
+import email.policy
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -88,13 +93,23 @@ def database_url_for_subprocess() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
-    """A real Celery worker, in its own process, on the configured broker and the test database."""
-    env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(), "PYTHONUNBUFFERED": "1"}
-    log_path = tmp_path / "worker.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
+class WorkerProcess:
+    """A real Celery worker in its own process, on the configured broker and the test database."""
+
+    def __init__(self, log_path: Path, extra_env: dict[str, str]):
+        self.log_path = log_path
+        self.extra_env = extra_env
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "WorkerProcess":
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url_for_subprocess(),
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
+        self.proc = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -115,16 +130,93 @@ def celery_worker_process(transactional_db, tmp_path):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    proc.log_path = log_path
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no acknowledgement, the open database transaction dies with it."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@pytest.fixture
+def worker_factory(transactional_db, tmp_path):
+    """Start real workers (extra environment per worker); all are stopped at the end of the test."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        # The test database is in this process's memory: a worker process cannot reach it.
+        if REQUIRE_SERVICES:
+            pytest.fail("worker tests need PostgreSQL")
+        pytest.skip("a worker in another process needs PostgreSQL (DATABASE_URL); CI runs these")
+    workers: list[WorkerProcess] = []
+
+    def start(**extra_env: str) -> WorkerProcess:
+        worker = WorkerProcess(tmp_path / f"worker-{len(workers)}.log", extra_env).start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture
+def celery_worker_process(worker_factory):
+    return worker_factory()
+
+
+class RecordingHandler:
+    """An aiosmtpd handler that keeps what it receives; it can stall or refuse on demand."""
+
+    def __init__(self):
+        self.messages: list = []
+        self.stall_rcpt_seconds = 0.0
+        self.rcpt_started = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpt_started.set()
+        if self.stall_rcpt_seconds:
+            stall, self.stall_rcpt_seconds = self.stall_rcpt_seconds, 0.0  # only the first conversation
+            await asyncio.sleep(stall)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server in the test process; the portal (and workers given smtp_env) send to it."""
+    from aiosmtpd.controller import Controller
+
+    handler = RecordingHandler()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 20
+    handler.port = port
+    handler.env = {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port)}
     try:
-        yield proc
+        yield handler
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        controller.stop()
 
 
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2, what: str = "condition"):

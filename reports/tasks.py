@@ -1,0 +1,16 @@
+"""Celery wrappers of the notification services: thin, and safe to run twice."""
+
+from celery import shared_task
+
+from reports.periods import previous_month
+
+
+@shared_task(acks_late=True)
+def notification_reports_prepare_previous_month() -> int:
+    """Prepare the draft notification of last month (Shanghai calendar) for staff to preview.
+
+    A second run finds the period's run and returns it unchanged; nothing is sent here.
+    """
+    from reports.services import notification_run_prepare
+
+    return notification_run_prepare(period=previous_month().label, actor=None).pk

@@ -1,0 +1,136 @@
+"""The identity promise: nothing that identifies the complainant reaches a department — not in
+the e-mail, the workbook or the department pages — and a run is not approved while a text
+still names its complainant."""
+
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from casework.tests.factories import user
+from envopt.core.models import OutboundEmail
+from reports import services
+from reports.models import InvalidTransition, NotificationItem, NotificationRun
+from reports.tests.factories import IDENTITY_VALUES, PLANTED, complaint, department, shanghai
+from reports.workbooks import XLSX_CONTENT_TYPE
+
+pytestmark = pytest.mark.django_db
+
+
+def _assert_no_identity(text: str) -> None:
+    for name, value in IDENTITY_VALUES.items():
+        assert value.casefold() not in text.casefold(), f"{name} leaked"
+
+
+def _sent_run(unit):
+    run = services.notification_run_prepare(period="2026-10", actor=None)
+    services.notification_run_approve(run=run, actor=None)
+    return services.notification_run_send(run=run, actor=None)
+
+
+def test_a_planted_identity_is_masked_in_the_email_and_the_workbook():
+    unit = department(language="en")
+    filed = complaint(department=unit, category="inspections", description=PLANTED, at=shanghai(2026, 10, 9))
+
+    run = _sent_run(unit)
+
+    email = OutboundEmail.objects.get(key=f"notification:{run.pk}:{unit.pk}")
+    for text in (email.subject, email.body_text, email.body_html):
+        _assert_no_identity(text)
+    assert "〔投诉人〕" in email.body_text and "〔信用代码〕" in email.body_text
+    assert "执法大队一个月内上门检查四次" in email.body_html
+
+    attachment = email.attachments.get()
+    assert attachment.content_type == XLSX_CONTENT_TYPE
+    assert attachment.filename == "complaint-notification-2026-10.xlsx"
+    workbook = load_workbook(io.BytesIO(bytes(attachment.content)), read_only=True)
+    assert workbook.sheetnames == ["Summary", "Complaints"]
+    summary = [list(row) for row in workbook["Summary"].iter_rows(values_only=True)]
+    assert summary[-2:] == [
+        ["Arbitrary, repeated or cross inspections", 1],
+        ["Total", 1],
+    ]
+    assert ["Category", "Number of complaints"] in summary
+    rows = [list(row) for row in workbook["Complaints"].iter_rows(values_only=True)]
+    assert rows[0] == ["Reference", "Received", "Category", "What the complaint says"]
+    assert len(rows) == 2
+    reference, received, category, text = rows[1]
+    assert (reference, received.date().isoformat(), category) == (
+        filed.reference,
+        "2026-10-09",
+        "Arbitrary, repeated or cross inspections",
+    )
+    _assert_no_identity(text)
+    assert text == NotificationItem.objects.get(complaint=filed).text
+    for row in summary + rows:
+        _assert_no_identity(" ".join(str(cell) for cell in row if cell is not None))
+
+
+def test_a_planted_identity_never_appears_on_the_department_pages(client):
+    unit = department()
+    complaint(department=unit, description=PLANTED)
+    run = _sent_run(unit)
+    report = run.reports.get()
+    client.force_login(user("dept", department=unit))
+
+    for url in (reverse("notifications:list"), reverse("notifications:report", args=[report.pk])):
+        response = client.get(url)
+        assert response.status_code == 200
+        _assert_no_identity(response.content.decode())
+    assert "执法大队一个月内上门检查四次" in response.content.decode()
+
+
+def test_approval_is_refused_while_an_edited_text_names_the_complainant():
+    unit = department()
+    complaint(department=unit, description=PLANTED)
+    run = services.notification_run_prepare(period="2026-10", actor=None)
+    item = run.items.get()
+
+    for reintroduced in (
+        "张三反映检查过多。",
+        "请回电 139-1234-5678。",
+        "来自 ZhangSan@Example.com 的投诉。",
+        "华兴机械制造 有限公司反映检查过多。",
+        "信用代码 91110000802100433b。",
+    ):
+        services.notification_item_edit(item=item, text=reintroduced, actor=None)
+        with pytest.raises(ValidationError) as error:
+            services.notification_run_approve(run=run, actor=None)
+        assert {e.code for e in error.value.error_list} == {"identity_in_text"}
+        assert item.reference in error.value.messages[0]
+        run.refresh_from_db()
+        assert run.status == NotificationRun.Status.DRAFT
+
+    services.notification_item_edit(item=item, text="〔企业〕反映执法大队一个月内上门检查四次。", actor=None)
+    services.notification_run_approve(run=run, actor=None)
+    run.refresh_from_db()
+    assert run.status == NotificationRun.Status.APPROVED
+    assert set(run.reports.values_list("status", flat=True)) == {"approved"}
+
+
+def test_texts_can_be_edited_only_while_the_run_is_a_draft():
+    complaint(department=department())
+    run = services.notification_run_prepare(period="2026-10", actor=None)
+    item = run.items.get()
+    with pytest.raises(ValidationError):
+        services.notification_item_edit(item=item, text="   ", actor=None)
+    services.notification_run_approve(run=run, actor=None)
+
+    with pytest.raises(InvalidTransition):
+        services.notification_item_edit(item=item, text="改过的文本", actor=None)
+    item.refresh_from_db()
+    assert item.text != "改过的文本"
+
+
+def test_a_complaint_that_looks_like_a_formula_stays_text_in_the_workbook():
+    unit = department()
+    complaint(department=unit, description='=HYPERLINK("http://evil.example","点击")\x0b 多收费。')
+    run = _sent_run(unit)
+
+    email = OutboundEmail.objects.get(key=f"notification:{run.pk}:{unit.pk}")
+    workbook = load_workbook(io.BytesIO(bytes(email.attachments.get().content)))
+    cell = workbook.worksheets[1]["D2"]
+    assert cell.data_type == "s"
+    assert cell.value.startswith("=HYPERLINK(")

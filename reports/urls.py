@@ -1,0 +1,10 @@
+from django.urls import path
+
+from reports import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("", views.report_list, name="list"),
+    path("<int:pk>/", views.report_detail, name="report"),
+]

@@ -1,0 +1,121 @@
+"""The outbox against the real parts: a Celery worker on the configured broker (Redis in CI),
+an SMTP server in this process, PostgreSQL in CI."""
+
+import time
+
+import pytest
+
+from casework.tests import factories
+from envopt.celery import app as celery_app
+from envopt.core.models import OutboundEmail
+from envopt.core.outbox import outbox_deliver, outbox_retry, outbox_sweep
+from envopt.core.tasks import outbox_sweep as outbox_sweep_task
+from tests.fixtures import wait_for
+
+pytestmark = pytest.mark.services
+
+
+def refer_a_case(department_email: str = "scjg@dept.example"):
+    from complaints.tests import factories as complaint_factories
+
+    handler = factories.user("handler")
+    department = complaint_factories.department(email=department_email)
+    return factories.referred_case(actor=handler, department=department)
+
+
+def test_the_referral_notice_reaches_the_smtp_server_through_a_real_worker(smtp_server, worker_factory):
+    worker = worker_factory(**smtp_server.env)
+    case, referral = refer_a_case()
+    notices = lambda: [m for m in smtp_server.messages if m["To"] == "scjg@dept.example"]  # noqa: E731
+    wait_for(notices, timeout=60, what="the notice (worker log in the test's tmp_path)")
+    message = notices()[0]
+    assert case.reference in message["Subject"]
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert "企业反映重复检查问题。" in body and str(referral.due_date) in body
+    row = OutboundEmail.objects.get(kind="referral_notice")
+    wait_for(lambda: OutboundEmail.objects.get(pk=row.pk).status == "sent", what="the row to be marked sent")
+
+
+def test_a_worker_killed_mid_send_delivers_exactly_once_after_restart(smtp_server, worker_factory):
+    smtp_server.stall_rcpt_seconds = 30  # the first SMTP conversation hangs after MAIL FROM
+    first = worker_factory(**smtp_server.env)
+    refer_a_case()
+    assert smtp_server.rcpt_started.wait(60), first.log()
+    first.kill()
+    assert smtp_server.messages == []
+    row = OutboundEmail.objects.get(kind="referral_notice")
+    wait_for(
+        lambda: OutboundEmail.objects.get(pk=row.pk).status == "pending", what="the killed send to roll back"
+    )
+    worker_factory(**smtp_server.env)
+    outbox_sweep_task.delay()  # what beat does every minute
+    notices = lambda: [m for m in smtp_server.messages if m["To"] == "scjg@dept.example"]  # noqa: E731
+    wait_for(notices, timeout=60, what="delivery after the restart")
+    time.sleep(3)  # any duplicate would have arrived by now
+    assert len(notices()) == 1
+    assert OutboundEmail.objects.get(pk=row.pk).status == "sent"
+
+
+def test_with_the_broker_down_the_notice_goes_out_via_the_sweep(smtp_server, worker_factory):
+    real_url, real_pool = celery_app.conf.broker_url, celery_app._pool
+    celery_app.conf.broker_url, celery_app._pool = "redis://127.0.0.1:1/0", None  # nothing listens there
+    try:
+        started = time.monotonic()
+        refer_a_case()  # the referral itself must succeed, and quickly
+        assert time.monotonic() - started < 10
+    finally:
+        celery_app.conf.broker_url, celery_app._pool = real_url, real_pool
+    row = OutboundEmail.objects.get(kind="referral_notice")
+    assert row.status == "pending" and smtp_server.messages == []
+    worker_factory(**smtp_server.env)
+    outbox_sweep_task.delay()
+    notices = lambda: [m for m in smtp_server.messages if m["To"] == "scjg@dept.example"]  # noqa: E731
+    wait_for(notices, timeout=60, what="the sweep to send the notice")
+    assert len(notices()) == 1
+
+
+@pytest.mark.django_db
+def test_smtp_refusing_connections_retries_with_backoff_then_fails_visibly(
+    settings, smtp_server, admin_client
+):
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    settings.OUTBOX_BACKOFF_SECONDS = [0]
+    working_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = 1  # refused
+    refer_a_case()
+    row = OutboundEmail.objects.get(kind="referral_notice")
+    assert outbox_deliver(row.pk) == "retry"
+    row.refresh_from_db()
+    assert row.attempts == 1 and "ConnectionRefused" in row.last_error and row.status == "pending"
+    outbox_sweep()
+    outbox_sweep()
+    row.refresh_from_db()
+    assert row.status == "failed" and row.attempts == 3
+    page = admin_client.get("/admin/core/outboundemail/", {"status__exact": "failed"}).content.decode()
+    assert row.subject in page
+    assert (
+        "ConnectionRefused"
+        in admin_client.get(f"/admin/core/outboundemail/{row.pk}/change/").content.decode()
+    )
+    # Nothing lost: once SMTP is back, "send again" delivers it.
+    settings.EMAIL_PORT = working_port
+    outbox_retry(email=row)
+    assert outbox_deliver(row.pk) == "sent"
+    assert [m["To"] for m in smtp_server.messages] == ["scjg@dept.example"]
+
+
+@pytest.mark.django_db
+def test_the_same_notice_cannot_be_queued_twice():
+    from envopt.core.outbox import outbox_enqueue
+
+    first = outbox_enqueue(key="k-1", kind="test", to=["a@example.com"], subject="s", text="t")
+    assert first is not None
+    assert outbox_enqueue(key="k-1", kind="test", to=["a@example.com"], subject="s", text="t") is None
+    assert OutboundEmail.objects.filter(key="k-1").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_department_without_an_address_is_recorded_as_failed_not_skipped():
+    refer_a_case(department_email="")
+    row = OutboundEmail.objects.get(kind="referral_notice")
+    assert row.status == "failed" and row.last_error == "no recipient address"
