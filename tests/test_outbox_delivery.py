@@ -24,7 +24,7 @@ def refer_a_case(department_email: str = "scjg@dept.example"):
 
 
 def test_the_referral_notice_reaches_the_smtp_server_through_a_real_worker(smtp_server, worker_factory):
-    worker = worker_factory(**smtp_server.env)
+    worker_factory(**smtp_server.env)
     case, referral = refer_a_case()
     notices = lambda: [m for m in smtp_server.messages if m["To"] == "scjg@dept.example"]  # noqa: E731
     wait_for(notices, timeout=60, what="the notice (worker log in the test's tmp_path)")

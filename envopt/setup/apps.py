@@ -12,6 +12,9 @@ class SetupConfig(AppConfig):
 
     def ready(self) -> None:
         from envopt.setup.roles import roles_install_after_migrate
+        from envopt.setup.schedules import schedules_install_after_migrate
 
         # Roles are data: every migrate brings the groups and their permissions up to date.
         post_migrate.connect(roles_install_after_migrate, sender=self)
+        # Periodic jobs: installed once, then staff's to edit.
+        post_migrate.connect(schedules_install_after_migrate, sender=self)
