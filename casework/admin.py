@@ -72,7 +72,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 class MineFilter(admin.SimpleListFilter):
-    title = gettext_lazy("handler")
+    title = gettext_lazy("my cases")
     parameter_name = "mine"
 
     def lookups(self, request, model_admin):
@@ -519,7 +519,15 @@ class CaseAdmin(admin.ModelAdmin):
             request,
             object_id,
             form_url,
-            {"workflow_buttons": buttons, "reports": reports, **(extra_context or {})},
+            # Nothing on the case page is edited directly: every change is a workflow button.
+            {
+                "workflow_buttons": buttons,
+                "reports": reports,
+                "show_save": False,
+                "show_save_and_continue": False,
+                "show_save_and_add_another": False,
+                **(extra_context or {}),
+            },
         )
 
     @admin.action(

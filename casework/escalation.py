@@ -79,6 +79,18 @@ def ladder_recipient(department: Department, step: int) -> Recipient:
         )
 
 
+_DEPARTMENT_FIELDS = (
+    "id",
+    "name",
+    "email",
+    "head_name",
+    "head_email",
+    "supervising_leader",
+    "supervising_leader_email",
+    "language",
+)
+
+
 def _addresses(address: str) -> tuple[str, ...]:
     return (address,) if address else ()
 
@@ -103,8 +115,17 @@ class _DepartmentItemLadder:
         raise NotImplementedError
 
     def notices(self, items: Sequence[LadderItem], step: int) -> list[Notice]:
-        subjects = self.model.objects.select_related("case", "department").in_bulk(
-            {item.object_id for item in items}
+        # Only what a digest line needs: released texts and replies can be long.
+        subjects = (
+            self.model.objects.select_related("case", "department")
+            .only(
+                "id",
+                "kind",
+                "case__id",
+                "case__opened_at",
+                *(f"department__{name}" for name in _DEPARTMENT_FIELDS),
+            )
+            .in_bulk({item.object_id for item in items})
         )
         recipients: dict[int, Recipient] = {}
         notices = []
@@ -134,7 +155,9 @@ class _DepartmentItemLadder:
         self, items: Sequence[LadderItem], step: int, *, notices: Sequence[Notice], now: dt.datetime
     ) -> None:
         """One timeline event per item and the case's escalation level, in two statements."""
-        subjects = self.model.objects.in_bulk({item.object_id for item in items})
+        subjects = self.model.objects.only("id", "kind", "case_id").in_bulk(
+            {item.object_id for item in items}
+        )
         to: dict[int, list[str]] = {}
         for notice in notices:
             to.setdefault(notice.deadline_id, []).extend(notice.recipient.to)

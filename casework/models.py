@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import Category, Complaint
+from complaints.models import Category, Channel, Complaint
 from envopt.core.errors import ApplicationError
 from envopt.core.models import Deadline
 from liaison.models import Department, Office
@@ -83,7 +83,7 @@ class Case(models.Model):
         verbose_name=_("handler"),
     )
     disposition = models.CharField(_("disposition"), max_length=10, choices=Disposition.choices, blank=True)
-    channel = models.CharField(_("channel"), max_length=20, blank=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, blank=True)
     opened_at = models.DateTimeField(_("opened at"))
     closed_at = models.DateTimeField(_("concluded at"), null=True, blank=True)
     taken_over = models.BooleanField(_("taken over from a department"), default=False)

@@ -254,9 +254,12 @@ def test_the_command_prints_what_it_did(handler, on):
     unit = department()
     on(D(2026, 9, 28))
     case, referral = factories.referred_case(actor=handler, department=unit, working_days=3)
+    silent = department(email="", head_email="")
+    factories.referred_case(actor=handler, department=silent, working_days=3)
     out = io.StringIO()
     call_command("escalate_overdue", "--dry-run", "--now", "2026-10-09", stdout=out)
     assert case.reference in out.getvalue() and unit.head_email in out.getvalue()
+    assert f"No address for {silent.name} (for the head of the unit)" in out.getvalue()
     assert Deadline.objects.get(pk=referral.deadline_id).ladder_step == 0
     out = io.StringIO()
     call_command("escalate_overdue", stdout=out)  # today, long after 8 October 2026
