@@ -17,3 +17,7 @@ class CaseworkConfig(AppConfig):
         )
         deadline_listeners.register("referral", receivers.on_referral_deadlines_recomputed)
         deadline_listeners.register("recommendation", receivers.on_recommendation_deadlines_recomputed)
+
+        from casework.escalation import ladder_handlers_register
+
+        ladder_handlers_register()

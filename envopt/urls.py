@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/", include(accounts_patterns)),
     path("complaints/", include("complaints.urls")),
     path("liaison/", include("complaints.portal_urls")),
+    path("dept/notifications/", include("reports.urls")),
     path("dept/", include("casework.department_urls")),
     path("api/", include("casework.api_urls")),
     path("admin/", admin.site.urls),

@@ -154,6 +154,8 @@ class NotificationRunAdmin(admin.ModelAdmin):
     def _preview_context(self, request, run: NotificationRun) -> dict:
         draft = run.status == NotificationRun.Status.DRAFT
         grouped = services.items_by_report(run, with_identity=True)
+        # One calendar read for the whole page: every unsent report would be due the same day.
+        unsent_deadline = services.reply_deadline_preview(timezone.localdate())
         blocked = False
         sections = []
         for report in run.reports.select_related("department", "run", "deadline", "replied_by").order_by(
@@ -165,7 +167,9 @@ class NotificationRunAdmin(admin.ModelAdmin):
                 item.identity_fields = services.identity_field_labels(found)
                 blocked = blocked or bool(found)
             rendered = services.notification_report_render(
-                report=report, items=items, deadline=report.deadline if report.deadline_id else None
+                report=report,
+                items=items,
+                deadline=report.deadline if report.deadline_id else unsent_deadline,
             )
             sections.append({"report": report, "items": items, "rendered": rendered})
         unassigned = NotificationItem.objects.filter(run=run, report__isnull=True).order_by(
@@ -279,6 +283,11 @@ class NotificationRunAdmin(admin.ModelAdmin):
                 messages.SUCCESS,
             )
         return self._back(run)
+
+    def get_deleted_objects(self, objs, request):
+        # A draft's reports and items go with it; they have no delete permission of their own.
+        to_delete, model_count, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return to_delete, model_count, set(), protected
 
     def delete_model(self, request, obj):
         services.notification_run_discard(run=obj, actor=request.user)

@@ -13,3 +13,8 @@ class ReportsConfig(AppConfig):
 
         # A calendar edit moves open reply deadlines; the reports' stored due dates follow.
         deadline_listeners.register(REPLY_DEADLINE_KIND, notification_reply_deadlines_recomputed)
+
+        from reports.escalation import ladder_handlers_register
+
+        # A late reply climbs the escalation ladder like any other deadline.
+        ladder_handlers_register()

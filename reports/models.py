@@ -29,7 +29,7 @@ class NotificationRun(TimeStampedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft: being previewed")
         APPROVED = "approved", _("Approved, not yet sent")
-        SENT = "sent", _("Sent")
+        SENT = "sent", _("Sent to the departments")
 
     TRANSITIONS = {
         Status.DRAFT: {Status.APPROVED},
@@ -71,9 +71,9 @@ class NotificationRun(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        verbose_name=_("sent by"),
+        verbose_name=_("sent out by"),
     )
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent out at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-period_start", "-id"]
@@ -123,7 +123,7 @@ class NotificationReport(models.Model):
     complaint_count = models.PositiveIntegerField(_("complaints"))
     counts_by_category = models.JSONField(_("complaints by category"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent out at"), null=True, blank=True)
     reply = models.TextField(_("improvement measures"), blank=True)
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     replied_by = models.ForeignKey(

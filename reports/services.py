@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from casework.selectors import departments_of
 from complaints.masking import redact_text
-from complaints.models import Complaint
+from complaints.models import ComplainantIdentity, Complaint
 from envopt.core.calendar import add_working_days, end_of_day
 from envopt.core.deadlines import deadline_create, deadline_explain, deadline_meet
 from envopt.core.models import Deadline
@@ -81,6 +81,7 @@ def identity_of(complaint: Complaint):
 IDENTITY_FIELDS = ("contact_name", "phone", "email", "enterprise_name", "credit_code")
 _SEPARATORS_BETWEEN_DIGITS = re.compile(r"(?<=\d)[\s\-.()（）]+(?=\d)")
 _WHITESPACE = re.compile(r"\s+")
+_NOT_DIGITS = re.compile(r"\D")
 
 
 def identity_values_found(text: str, identity) -> list[str]:
@@ -100,8 +101,9 @@ def identity_values_found(text: str, identity) -> list[str]:
         if len(value) < 2:
             continue
         if name == "phone":
-            number = _SEPARATORS_BETWEEN_DIGITS.sub("", getattr(identity, name).strip())
-            if value in squeezed or (len(number) >= 5 and number in digits):
+            number = _NOT_DIGITS.sub("", value)
+            numbers = {number, number[2:] if number.startswith("86") and len(number) == 13 else number}
+            if value in squeezed or any(len(n) >= 5 and n in digits for n in numbers):
                 found.append(name)
         elif value in squeezed:
             found.append(name)
@@ -109,8 +111,6 @@ def identity_values_found(text: str, identity) -> list[str]:
 
 
 def identity_field_labels(names: Iterable[str]) -> str:
-    from complaints.models import ComplainantIdentity
-
     return ", ".join(str(ComplainantIdentity._meta.get_field(name).verbose_name) for name in names)
 
 
@@ -329,7 +329,7 @@ class RenderedNotification:
     portal_url: str
 
 
-def _preview_deadline(start: dt.date) -> Deadline:
+def reply_deadline_preview(start: dt.date) -> Deadline:
     """The reply deadline a report would get if it were sent on ``start`` (not saved)."""
     days = settings.NOTIFICATION_REPLY_DAYS
     result = add_working_days(start, days)
@@ -352,7 +352,7 @@ def notification_report_render(
     With no ``deadline`` (the preview), the reply deadline is counted as if sent today. Only
     the items' released texts are read: never the complaint, nor who made it.
     """
-    deadline = deadline or _preview_deadline(timezone.localdate())
+    deadline = deadline or reply_deadline_preview(timezone.localdate())
     department, run = report.department, report.run
     language = department.language or settings.LANGUAGE_CODE
     portal_url = settings.SITE_URL + reverse("notifications:report", args=[report.pk])
@@ -466,7 +466,9 @@ def notification_report_reply(*, report: NotificationReport, measures: str, acto
         and report.department_id in departments_of(actor)
     ):
         raise PermissionDenied(_("Only the department's own portal users can reply to its notification."))
-    report = NotificationReport.objects.select_for_update().select_related("run").get(pk=report.pk)
+    report = (
+        NotificationReport.objects.select_for_update(of=("self",)).select_related("run").get(pk=report.pk)
+    )
     if report.status == NotificationReport.Status.REPLIED:
         raise InvalidTransition(_("Your department has already replied to this notification."))
     if report.status != NotificationReport.Status.SENT:
@@ -506,4 +508,5 @@ __all__ = [
     "notification_run_prepare",
     "notification_run_send",
     "released_items",
+    "reply_deadline_preview",
 ]

@@ -43,7 +43,7 @@ def report_list(request):
     today = timezone.localdate()
     for report in page:
         report.overdue = _overdue(report, today)
-    context = {"page": page, "status": "", "several_departments": len(departments_of(request.user)) > 1}
+    context = {"page": page, "several_departments": len(departments_of(request.user)) > 1}
     return render(request, "reports/department/list.html", context)
 
 

@@ -96,7 +96,7 @@ class NotificationWorkbook:
         )
         complaints = Sheet(
             title=_("Complaints"),
-            header=[_("Reference"), _("Received"), _("Category"), _("What the complaint says")],
+            header=[_("Reference"), _("Received on"), _("Category"), _("What the complaint says")],
             rows=[
                 [
                     item.reference,

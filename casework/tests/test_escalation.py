@@ -265,3 +265,13 @@ def test_the_command_prints_what_it_did(handler, on):
     call_command("escalate_overdue", stdout=out)  # today, long after 8 October 2026
     assert case.reference in out.getvalue() and unit.supervising_leader_email in out.getvalue()
     assert Referral.objects.get(pk=referral.pk).deadline.ladder_step == Step.ESCALATE
+
+
+def test_the_digest_is_written_in_the_department_language(handler, on):
+    unit = department(language="zh-hans")
+    on(D(2026, 9, 28))
+    factories.referred_case(actor=handler, department=unit, working_days=3)
+    escalation_sweep(now=at(D(2026, 10, 9)))
+    email = ladder_emails().get()
+    assert email.language == "zh-hans"
+    assert "2026年10月8日" in email.body_text and "2026年10月8日" in email.body_html

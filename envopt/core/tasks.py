@@ -31,5 +31,4 @@ def outbox_sweep() -> dict:
 def escalation_sweep() -> dict:
     from envopt.core.ladder import escalation_sweep as sweep
 
-    result = sweep()
-    return {"steps": result.steps, "emails": result.emails} if hasattr(result, "steps") else {}
+    return sweep().as_dict()

@@ -50,6 +50,13 @@ CASE_WORK = [
     "casework.change_unannouncedvisit",
 ]
 
+NOTIFICATION_WORK = [
+    "reports.add_notificationrun",
+    "reports.change_notificationrun",
+    "reports.view_notificationrun",
+    "reports.view_notificationreport",
+]
+
 ALL_PERMISSIONS = "__all__"
 
 # key: (group name, description, permissions, is_staff)
@@ -76,7 +83,13 @@ ROLES: dict[str, dict] = {
     "case_handler": {
         "group": "Case handler",
         "label": _("Case handler"),
-        "permissions": [*DIRECTORY_VIEW, *COMPLAINT_VIEW, *CASE_WORK, "complaints.add_complaint"],
+        "permissions": [
+            *DIRECTORY_VIEW,
+            *COMPLAINT_VIEW,
+            *CASE_WORK,
+            *NOTIFICATION_WORK,
+            "complaints.add_complaint",
+        ],
         "staff": True,
     },
     "office_head": {
@@ -93,13 +106,22 @@ ROLES: dict[str, dict] = {
             "casework.approve_identity_access",
             "casework.view_identityaccessrequest",
             "casework.change_referralperiod",
+            *NOTIFICATION_WORK,
+            "reports.delete_notificationrun",
+            "reports.approve_notificationrun",
         ],
         "staff": True,
     },
     "leader": {
         "group": "Leader",
         "label": _("Leader"),
-        "permissions": [*DIRECTORY_VIEW, "complaints.view_complaint", *CASE_VIEW],
+        "permissions": [
+            *DIRECTORY_VIEW,
+            "complaints.view_complaint",
+            *CASE_VIEW,
+            "reports.view_notificationrun",
+            "reports.view_notificationreport",
+        ],
         "staff": True,
     },
     "department_user": {

@@ -13,12 +13,25 @@ SCHEDULES = [
     {
         "name": gettext_noop("Escalation ladder: reminders, warnings, escalations"),
         "task": "envopt.core.tasks.escalation_sweep",
-        "every_minutes": 30,
+        # Once a working morning, so that warnings do not arrive just after midnight.
+        "crontab": {
+            "minute": "30",
+            "hour": "8",
+            "day_of_month": "*",
+            "month_of_year": "*",
+            "day_of_week": "*",
+        },
     },
     {
         "name": gettext_noop("Prepare last month's complaint notification reports for review"),
         "task": "reports.tasks.notification_reports_prepare_previous_month",
-        "crontab": {"minute": "0", "hour": "7", "day_of_month": "1", "month_of_year": "*", "day_of_week": "*"},
+        "crontab": {
+            "minute": "0",
+            "hour": "7",
+            "day_of_month": "1",
+            "month_of_year": "*",
+            "day_of_week": "*",
+        },
     },
 ]
 
@@ -33,8 +46,9 @@ def schedules_install() -> list[str]:
         if PeriodicTask.objects.filter(task=entry["task"]).exists():
             continue
         if "every_minutes" in entry:
-            interval, _ = IntervalSchedule.objects.get_or_create(every=entry["every_minutes"],
-                                                                 period=IntervalSchedule.MINUTES)
+            interval, _ = IntervalSchedule.objects.get_or_create(
+                every=entry["every_minutes"], period=IntervalSchedule.MINUTES
+            )
             PeriodicTask.objects.create(name=entry["name"], task=entry["task"], interval=interval)
         else:
             crontab, _ = CrontabSchedule.objects.get_or_create(timezone="Asia/Shanghai", **entry["crontab"])

@@ -3,6 +3,7 @@ the e-mail, the workbook or the department pages — and a run is not approved w
 still names its complainant."""
 
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -54,7 +55,7 @@ def test_a_planted_identity_is_masked_in_the_email_and_the_workbook():
     ]
     assert ["Category", "Number of complaints"] in summary
     rows = [list(row) for row in workbook["Complaints"].iter_rows(values_only=True)]
-    assert rows[0] == ["Reference", "Received", "Category", "What the complaint says"]
+    assert rows[0] == ["Reference", "Received on", "Category", "What the complaint says"]
     assert len(rows) == 2
     reference, received, category, text = rows[1]
     assert (reference, received.date().isoformat(), category) == (
@@ -134,3 +135,17 @@ def test_a_complaint_that_looks_like_a_formula_stays_text_in_the_workbook():
     cell = workbook.worksheets[1]["D2"]
     assert cell.data_type == "s"
     assert cell.value.startswith("=HYPERLINK(")
+
+
+@pytest.mark.parametrize(
+    ("phone", "text"),
+    [
+        ("13912345678", "请回电 139 1234 5678"),
+        ("+86 139-1234-5678", "电话13912345678"),
+        ("0571-88886666", "座机(0571)8888 6666"),
+    ],
+)
+def test_the_check_finds_the_complainants_phone_however_it_is_written(phone, text):
+    identity = SimpleNamespace(contact_name="张三", phone=phone, email="", enterprise_name="", credit_code="")
+    assert services.identity_values_found(text, identity) == ["phone"]
+    assert services.identity_values_found("电话〔电话〕,另一号码13800001111", identity) == []

@@ -3,7 +3,6 @@ the preview, the buttons, and the reply. Assertions read data attributes and the
 not sentences in one language."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,6 +14,7 @@ from reports.models import NotificationReport, NotificationRun
 from reports.tests.factories import IDENTITY_VALUES, PLANTED, complaint, department, staff
 
 pytestmark = pytest.mark.django_db
+
 
 def list_url() -> str:
     return reverse("notifications:list")
@@ -154,7 +154,9 @@ def test_the_preview_shows_what_each_department_receives_and_buttons_approve_and
         assert value not in page
 
     item = run.items.get(report__department=a)
-    client.post(reverse("admin:reports_notificationrun_texts", args=[run.pk]), {f"text-{item.pk}": "张三来电。"})
+    client.post(
+        reverse("admin:reports_notificationrun_texts", args=[run.pk]), {f"text-{item.pk}": "张三来电。"}
+    )
     item.refresh_from_db()
     assert item.text == "张三来电。"
     assert "data-identity-warning" in client.get(preview_url(run)).content.decode()
@@ -162,7 +164,9 @@ def test_the_preview_shows_what_each_department_receives_and_buttons_approve_and
     run.refresh_from_db()
     assert run.status == NotificationRun.Status.DRAFT
 
-    client.post(reverse("admin:reports_notificationrun_texts", args=[run.pk]), {f"text-{item.pk}": "企业来电反映。"})
+    client.post(
+        reverse("admin:reports_notificationrun_texts", args=[run.pk]), {f"text-{item.pk}": "企业来电反映。"}
+    )
     client.post(reverse("admin:reports_notificationrun_approve", args=[run.pk]))
     run.refresh_from_db()
     assert run.status == NotificationRun.Status.APPROVED
@@ -188,10 +192,12 @@ def test_approving_and_sending_need_the_approve_permission(client):
 def test_staff_without_run_permissions_cannot_open_the_preview(client):
     complaint(department=department())
     run = services.notification_run_prepare(period="2026-10", actor=None)
-    outsider = user("handler")
-    outsider.user_permissions.remove(*Permission.objects.filter(content_type__app_label="reports"))
-    client.force_login(outsider)
-    assert client.get(preview_url(run)).status_code in (302, 403, 404)
+    client.force_login(staff(permissions=()))
+
+    response = client.get(preview_url(run))
+
+    assert response.status_code == 302 and response["Location"] != preview_url(run)
+    assert client.post(reverse("admin:reports_notificationrun_approve", args=[run.pk])).status_code == 404
 
 
 def test_the_changelist_filters_by_status_and_searches_by_department(client):
@@ -205,3 +211,24 @@ def test_the_changelist_filters_by_status_and_searches_by_department(client):
     assert client.get(changelist, {"q": "生态环境"}).context["cl"].result_count == 1
     assert client.get(changelist, {"q": "不存在的局"}).context["cl"].result_count == 0
     assert client.get(changelist, {"kind": "quarter"}).context["cl"].result_count == 0
+
+
+def test_a_draft_can_be_discarded_and_prepared_again_but_an_approved_run_cannot(client):
+    complaint(department=department())
+    run = services.notification_run_prepare(period="2026-10", actor=None)
+    client.force_login(staff())
+    delete = reverse("admin:reports_notificationrun_delete", args=[run.pk])
+
+    assert client.get(delete).status_code == 200
+    client.post(delete, {"post": "yes"})
+    assert not NotificationRun.objects.exists()
+
+    run = services.notification_run_prepare(period="2026-10", actor=None)
+    services.notification_run_approve(run=run, actor=None)
+    assert (
+        client.post(
+            reverse("admin:reports_notificationrun_delete", args=[run.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert NotificationRun.objects.filter(pk=run.pk).exists()

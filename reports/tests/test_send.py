@@ -86,7 +86,11 @@ def test_replying_meets_the_deadline_once():
     services.notification_report_reply(report=report, measures="已合并检查事项,建立检查备案。", actor=member)
 
     report.refresh_from_db()
-    assert (report.status, report.replied_by, report.reply) == ("replied", member, "已合并检查事项,建立检查备案。")
+    assert (report.status, report.replied_by, report.reply) == (
+        "replied",
+        member,
+        "已合并检查事项,建立检查备案。",
+    )
     assert report.deadline.status == Deadline.Status.MET
     with pytest.raises(InvalidTransition):
         services.notification_report_reply(report=report, measures="再次回复", actor=member)

@@ -67,19 +67,25 @@ class Command(BaseCommand):
                 write("  " + self._line(item))
         for digest in result.digests:
             if not digest.to:
-                write(
-                    self.style.ERROR(
-                        _(
-                            "No address for %(recipient)s (%(step)s, %(count)s items): recorded as a failed "
-                            "e-mail."
-                        )
-                        % {
-                            "recipient": digest.recipient,
-                            "step": step_label(digest.step),
-                            "count": len(digest.deadline_ids),
-                        }
+                count = len(digest.deadline_ids)
+                if dry_run:
+                    message = ngettext(
+                        "No address for %(recipient)s (%(step)s, %(count)s item): it would be recorded as "
+                        "a failed e-mail.",
+                        "No address for %(recipient)s (%(step)s, %(count)s items): it would be recorded as "
+                        "a failed e-mail.",
+                        count,
                     )
-                )
+                else:
+                    message = ngettext(
+                        "No address for %(recipient)s (%(step)s, %(count)s item): recorded as a failed "
+                        "e-mail.",
+                        "No address for %(recipient)s (%(step)s, %(count)s items): recorded as a failed "
+                        "e-mail.",
+                        count,
+                    )
+                values = {"recipient": digest.recipient, "step": step_label(digest.step), "count": count}
+                write(self.style.ERROR(message % values))
         label = _("E-mails that would be queued: %(count)s") if dry_run else _("E-mails queued: %(count)s")
         write(self.style.SUCCESS(label % {"count": result.emails}))
 
