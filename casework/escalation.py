@@ -26,12 +26,13 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from casework.models import Case, CaseEvent, Recommendation, Referral
+from casework.models import Case, CaseEvent, HandlingReport, Recommendation, Referral
 from envopt.core.ladder import LadderItem, Notice, Recipient, Step, ladder_registry, step_label
 from liaison.models import Department
 
 REFERRAL_KIND = "referral"
 RECOMMENDATION_KIND = "recommendation"
+REPORT_REVIEW_KIND = "report_review"
 
 
 def ladder_recipient(department: Department, step: int) -> Recipient:
@@ -246,9 +247,108 @@ class RecommendationLadder(_DepartmentItemLadder):
         return label
 
 
+class ReportReviewLadder:
+    """The centre's own deadline to review a report: the handler is reminded, the office head
+    warned, the commission's leader told (LADDER_CENTRE_LEADER_EMAIL)."""
+
+    kind = REPORT_REVIEW_KIND
+
+    def _recipient(self, case: Case, step: int) -> Recipient:
+        office = case.office
+        language = settings.LANGUAGE_CODE
+        with translation.override(language):
+            if step == Step.REMIND and case.handler and case.handler.email:
+                return Recipient(
+                    to=(case.handler.email,),
+                    name=case.handler.get_full_name() or case.handler.username,
+                    language=language,
+                )
+            if step in (Step.REMIND, Step.WARN):
+                head = office.head if office else None
+                if head is not None and head.email:
+                    return Recipient(
+                        to=(head.email,), name=head.get_full_name() or head.username, language=language
+                    )
+                return Recipient(
+                    to=_addresses(office.email if office else ""),
+                    name=str(office) if office else _("the complaint centre"),
+                    language=language,
+                    note="" if office and office.email else _("No office or office e-mail on the case."),
+                )
+            return Recipient(
+                to=_addresses(settings.LADDER_CENTRE_LEADER_EMAIL),
+                name=_("the supervising leader"),
+                language=language,
+                note=""
+                if settings.LADDER_CENTRE_LEADER_EMAIL
+                else _("LADDER_CENTRE_LEADER_EMAIL is not set."),
+            )
+
+    def _reports(self, items: Sequence[LadderItem]):
+        return HandlingReport.objects.select_related(
+            "referral__case__office__head", "referral__case__handler", "referral__department"
+        ).in_bulk({item.object_id for item in items})
+
+    def notices(self, items: Sequence[LadderItem], step: int) -> list[Notice]:
+        reports = self._reports(items)
+        notices = []
+        for item in items:
+            report = reports.get(item.object_id)
+            if report is None:
+                continue
+            case = report.referral.case
+            recipient = self._recipient(case, step)
+            with translation.override(recipient.language):
+                what = _("review of the report of %(department)s, round %(round)s") % {
+                    "department": report.referral.department,
+                    "round": report.round,
+                }
+            notices.append(
+                Notice(
+                    deadline_id=item.deadline_id,
+                    recipient=recipient,
+                    reference=case.reference,
+                    what=what,
+                    unit=str(case.office or ""),
+                    link=settings.SITE_URL + reverse("admin:casework_case_change", args=[case.pk]),
+                )
+            )
+        return notices
+
+    def record(
+        self, items: Sequence[LadderItem], step: int, *, notices: Sequence[Notice], now: dt.datetime
+    ) -> None:
+        reports = self._reports(items)
+        to: dict[int, list[str]] = {}
+        for notice in notices:
+            to.setdefault(notice.deadline_id, []).extend(notice.recipient.to)
+        events = [
+            CaseEvent(
+                case_id=report.referral.case_id,
+                action=CaseEvent.Action.NOTE,
+                note=_event_note(
+                    step,
+                    what=_("review of the report, round %(round)s") % {"round": report.round},
+                    item=item,
+                    to=to.get(item.deadline_id),
+                ),
+            )
+            for item in items
+            if (report := reports.get(item.object_id)) is not None
+        ]
+        Case.objects.filter(pk__in={e.case_id for e in events}, escalation_level__lt=step).update(
+            escalation_level=step, updated_at=timezone.now()
+        )
+        CaseEvent.objects.bulk_create(events)
+
+
 referral_ladder = ReferralLadder()
 recommendation_ladder = RecommendationLadder()
-LADDER_HANDLERS = {REFERRAL_KIND: referral_ladder, RECOMMENDATION_KIND: recommendation_ladder}
+LADDER_HANDLERS = {
+    REFERRAL_KIND: referral_ladder,
+    RECOMMENDATION_KIND: recommendation_ladder,
+    REPORT_REVIEW_KIND: ReportReviewLadder(),
+}
 
 
 def ladder_handlers_register() -> None:

@@ -283,6 +283,16 @@ class HandlingReport(models.Model):
         verbose_name=_("submitted by"),
     )
 
+    # The centre's own deadline to review it: late reviews climb the ladder too.
+    review_deadline = models.ForeignKey(
+        Deadline,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("review due"),
+    )
+
     class Meta:
         ordering = ["referral", "round"]
         verbose_name = _("handling report")

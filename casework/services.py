@@ -355,6 +355,13 @@ def referral_report(
         )
     if referral.deadline_id:
         deadline_meet(deadline=referral.deadline)
+    report.review_deadline = deadline_create(
+        subject=report,
+        kind="report_review",
+        start_date=timezone.localdate(),
+        working_days=settings.REPORT_REVIEW_DAYS,
+    )
+    report.save(update_fields=["review_deadline"])
     case = _lock(referral.case)
     _move(
         case,
@@ -379,6 +386,8 @@ def report_review(
         raise InvalidTransition(_("This report has already been reviewed."))
     case = _lock(referral.case)
     now = timezone.now()
+    if report.review_deadline_id:
+        deadline_meet(deadline=report.review_deadline)
     if decision == Review.Decision.ACCEPT:
         _referral_move(referral, Referral.Status.ACCEPTED)
         referral.closed_at = now

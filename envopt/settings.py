@@ -255,6 +255,10 @@ OUTBOX_BACKOFF_SECONDS = [
 LADDER_REMIND_DAYS_BEFORE = env_int("LADDER_REMIND_DAYS_BEFORE", 2)
 LADDER_ESCALATE_DAYS_AFTER = env_int("LADDER_ESCALATE_DAYS_AFTER", 3)
 NOTIFICATION_REPLY_DAYS = env_int("NOTIFICATION_REPLY_DAYS", 10)
+# The centre reviews a department's report within this many working days (its own ladder).
+REPORT_REVIEW_DAYS = env_int("REPORT_REVIEW_DAYS", 5)
+# Who hears of reviews the centre itself has let run late (督办 of the centre's own work).
+LADDER_CENTRE_LEADER_EMAIL = env_str("LADDER_CENTRE_LEADER_EMAIL", "")
 
 # --- Authentication ------------------------------------------------------------
 LOGIN_URL = "accounts:login"

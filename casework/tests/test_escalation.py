@@ -275,3 +275,37 @@ def test_the_digest_is_written_in_the_department_language(handler, on):
     email = ladder_emails().get()
     assert email.language == "zh-hans"
     assert "2026年10月8日" in email.body_text and "2026年10月8日" in email.body_html
+
+
+def test_a_report_the_centre_leaves_unreviewed_climbs_its_own_ladder(handler, on, settings):
+    from django.contrib.auth.models import User
+
+    from liaison.models import Office
+
+    settings.LADDER_CENTRE_LEADER_EMAIL = "leader@jw.example"
+    head = User.objects.create_user("office-head-x", email="head@jw.example")
+    office = Office.objects.create(name="测试厅室", head=head, email="office@jw.example")
+    handler.email = "handler@jw.example"
+    handler.save()
+    unit = department()
+    dept_user = factories.user("dept", department=unit)
+    on(D(2026, 11, 2))
+    case, referral = factories.reported_case(actor=handler, dept_user=dept_user, department=unit)
+    Case.objects.filter(pk=case.pk).update(office=office, handler=handler)
+    report = referral.reports.get()
+    assert report.review_deadline.kind == "report_review" and report.review_deadline.due_date == D(
+        2026, 11, 9
+    )
+    escalation_sweep(now=at(D(2026, 11, 5)))
+    escalation_sweep(now=at(D(2026, 11, 10)))
+    escalation_sweep(now=at(D(2026, 11, 13)))
+    review_emails = [e for e in ladder_emails() if "review" in e.body_text]
+    assert [e.to for e in review_emails] == [
+        ["handler@jw.example"],
+        ["head@jw.example"],
+        ["leader@jw.example"],
+    ]
+    # Reviewing meets the deadline: nothing more climbs.
+    services.report_review(report=report, decision=Review.Decision.ACCEPT, actor=handler)
+    report.review_deadline.refresh_from_db()
+    assert report.review_deadline.status == Deadline.Status.MET
