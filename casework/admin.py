@@ -792,9 +792,20 @@ class UnannouncedVisitAdmin(admin.ModelAdmin):
     change_form_template = "admin/casework/visit_change_form.html"
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A new visit goes through the service, like every other record of the workplace.
+        data = form.cleaned_data
+        visit = services.visit_record(
+            visited_on=data["visited_on"],
+            department=data["department"],
+            team=data["team"],
+            findings=data["findings"],
+            actor=request.user,
+        )
+        obj.pk = visit.pk
+        obj._state.adding = False
 
     def get_urls(self):
         return [

@@ -132,3 +132,40 @@ def test_search_by_case_and_complaint_reference(client):
     complaint = first.complaint_links.get().complaint
     page = client.get("/admin/casework/case/", {"q": complaint.reference}).content.decode()
     assert first.reference in page and second.reference not in page
+
+
+def test_visits_and_talks_added_in_the_admin_go_through_the_services(client):
+    from casework.models import AccountabilityTalk, UnannouncedVisit
+
+    handler = factories.user("handler")
+    client.force_login(handler)
+    department = complaint_factories.department()
+    response = client.post(
+        "/admin/casework/unannouncedvisit/add/",
+        {
+            "visited_on": "2026-11-18",
+            "department": department.pk,
+            "team": "第一暗访组",
+            "findings": "窗口无人值守",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    assert UnannouncedVisit.objects.get().recorded_by == handler
+    case = factories.accepted_case(actor=handler, department=department)
+    response = client.post(
+        "/admin/casework/accountabilitytalk/add/",
+        {
+            "department": department.pk,
+            "heads": "王局长,局长",
+            "held_on": "2026-11-20",
+            "place": "谈话室",
+            "record": "谈话记录",
+            "commitments": "",
+            "action_against_responsible": "",
+            "cases": [case.pk],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    talk = AccountabilityTalk.objects.get()
+    assert talk.recorded_by == handler and list(talk.cases.all()) == [case]
+    assert case.events.filter(action="talk").exists()
