@@ -2,8 +2,10 @@
 and enterprise supervisors, with the user accounts that act for each of them."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from envopt.core.models import TimeStampedModel
@@ -158,3 +160,76 @@ class Supervisor(Appointment):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.enterprise_name})"
+
+
+class LiaisonVisit(models.Model):
+    """One entry of the liaison log (联系走访记录): a visit to, feedback from or a meeting with
+    a liaison point or a supervisor. Exactly one of the two is named."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", _("Visit")
+        FEEDBACK = "feedback", _("Feedback")
+        MEETING = "meeting", _("Discussion meeting")
+
+    # PROTECT: the log is the record of the commission's contacts; an appointment that ends is
+    # marked ended, not deleted, so its history stays.
+    point = models.ForeignKey(
+        LiaisonPoint,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+        verbose_name=_("liaison point"),
+    )
+    supervisor = models.ForeignKey(
+        Supervisor,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+        verbose_name=_("supervisor"),
+    )
+    visited_on = models.DateField(_("date"), db_index=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.VISIT)
+    summary = models.TextField(_("summary"))
+    issues_raised = models.TextField(
+        _("issues raised"), blank=True, help_text=_("Problems the enterprise raised, in its own words.")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-visited_on", "-id"]
+        verbose_name = _("liaison log entry")
+        verbose_name_plural = _("liaison log")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(point__isnull=False, supervisor__isnull=True)
+                | Q(point__isnull=True, supervisor__isnull=False),
+                name="liaisonvisit_point_xor_supervisor",
+                violation_error_message=_("Name either a liaison point or a supervisor, not both."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visited_on} {self.get_kind_display()} · {self.point or self.supervisor}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.point_id is None and self.supervisor_id is None:
+            errors["point"] = _("Choose the liaison point or the supervisor this entry is about.")
+        elif self.point_id is not None and self.supervisor_id is not None:
+            errors["supervisor"] = _("Name either a liaison point or a supervisor, not both.")
+        # The commission's calendar day, not the server's: Asia/Shanghai by default.
+        if self.visited_on and self.visited_on > timezone.localdate():
+            errors["visited_on"] = _("The date cannot be in the future.")
+        if errors:
+            raise ValidationError(errors)

@@ -20,7 +20,10 @@ DIRECTORY_VIEW = [
     "liaison.view_office",
     "liaison.view_liaisonpoint",
     "liaison.view_supervisor",
+    "liaison.view_liaisonvisit",
 ]
+# Keeping the liaison log is everyday work of the centre's staff.
+LIAISON_LOG = ["liaison.add_liaisonvisit", "liaison.change_liaisonvisit"]
 
 COMPLAINT_VIEW = [
     "complaints.view_complaint",
@@ -43,6 +46,7 @@ CASE_VIEW = [
 ]
 CASE_WORK = [
     *CASE_VIEW,
+    *LIAISON_LOG,
     "casework.handle_case",
     "casework.add_accountabilitytalk",
     "casework.change_accountabilitytalk",

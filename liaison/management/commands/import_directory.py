@@ -1,0 +1,39 @@
+"""Import departments or liaison points from an xlsx file: the admin's "Import from Excel" for
+scripts and first installs."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from liaison.imports import DEPARTMENTS, LIAISON_POINTS, MAX_FILE_SIZE, directory_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update departments or SME liaison points from the first worksheet of an xlsx "
+        "file (the admin's template). All or nothing: with any error nothing is saved and every "
+        "error is printed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=[DEPARTMENTS, LIAISON_POINTS])
+        parser.add_argument("file", metavar="FILE.xlsx")
+        parser.add_argument("--dry-run", action="store_true", help="Check and count; save nothing.")
+
+    def handle(self, *args, kind, file, dry_run=False, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(_("No such file: %(path)s") % {"path": file})
+        if path.stat().st_size > MAX_FILE_SIZE:
+            raise CommandError(_("The file is larger than %(size)s MB.") % {"size": MAX_FILE_SIZE // 2**20})
+        result = directory_import(kind=kind, content=path.read_bytes(), actor=None, dry_run=dry_run)
+        for error in result.errors:
+            where = _("row %(row)s") % {"row": error.row} if error.row else _("file")
+            if error.column:
+                where = f"{where}, {error.column}"
+            value = f" “{error.value}”" if error.value else ""
+            self.stderr.write(f"{where}{value}: {error.message}")
+        if result.errors:
+            raise CommandError(result.summary())
+        self.stdout.write(self.style.SUCCESS(result.summary()))
