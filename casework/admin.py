@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import services
+from casework.figures import ComplaintFigureFilter, FigureFilter
 from casework.forms import (
     AcceptForm,
     AssignForm,
@@ -386,6 +387,7 @@ class CaseAdmin(admin.ModelAdmin):
     ]
     list_display_links = ["reference", "title"]
     list_filter = [
+        FigureFilter,  # the dashboard's drill-down: exactly the cases a figure counts
         MineFilter,
         "status",
         OverdueFilter,
@@ -667,6 +669,7 @@ class TriageComplaintAdmin(ComplaintAdmin):
     """The intake's complaint admin with triage buttons: accept, do not accept, merge."""
 
     change_form_template = "admin/casework/complaint_change_form.html"
+    list_filter = [ComplaintFigureFilter, *ComplaintAdmin.list_filter]
 
     def can_see_identity(self, request, complaint) -> bool:
         return identity_visible_to(request.user, complaint)

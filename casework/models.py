@@ -117,6 +117,7 @@ class Case(models.Model):
         permissions = [
             ("approve_identity_access", _("Can approve requests to see who complained")),
             ("handle_case", _("Can triage, refer, review and close cases")),
+            ("view_dashboard", _("Can see the leaders' dashboard")),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from envopt.core.views import healthz, landing
+from reports.dashboard_urls import public_patterns as figures_patterns
 
 admin.site.site_header = _("envopt staff workplace")
 admin.site.site_title = _("envopt")
@@ -26,6 +27,8 @@ urlpatterns = [
     path("accounts/", include(accounts_patterns)),
     path("complaints/", include("complaints.urls")),
     path("liaison/", include("complaints.portal_urls")),
+    path("dashboard/", include("reports.dashboard_urls")),
+    path("figures/", include(figures_patterns)),
     path("dept/notifications/", include("reports.urls")),
     path("dept/", include("casework.department_urls")),
     path("api/", include("casework.api_urls")),

@@ -18,6 +18,12 @@ def healthz(request):
 def landing(request):
     """Where a login leads: each role to its own workplace."""
     user = request.user
+    if (
+        user.has_perm("casework.view_dashboard")
+        and not user.has_perm("casework.handle_case")
+        and _url_exists("dashboard:index")
+    ):
+        return redirect("dashboard:index")  # leaders read the quarter first
     if user.is_staff:
         return redirect("admin:index")
     if user.has_perm("liaison.access_department_portal") and _url_exists("department_portal:home"):

@@ -1,0 +1,24 @@
+"""URLs of the leaders' dashboard and of the public figures.
+
+Mounted by the project as::
+
+    path("dashboard/", include("reports.dashboard_urls")),                  # namespace "dashboard"
+    path("figures/", include(reports.dashboard_urls.public_patterns)),     # namespace "figures"
+"""
+
+from django.urls import path
+
+from reports import dashboard_views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", dashboard_views.dashboard, name="index"),
+    path("dashboard.xlsx", dashboard_views.dashboard_xlsx, name="xlsx"),
+    path("league-table.xlsx", dashboard_views.league_xlsx, name="league_xlsx"),
+]
+
+public_patterns = (
+    [path("", dashboard_views.public_figures, name="index")],
+    "figures",
+)

@@ -1,0 +1,185 @@
+"""The leaders' dashboard (/dashboard/, staff) and the public figures (/figures/, no login).
+
+Both read ``reports.dashboard``; the dashboard links every number to the admin list of exactly
+the rows it counts, the public page shows aggregates only: no drill-down, no person's name, no
+complaint text.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from casework.figures import Quarter
+from reports import charts
+from reports.dashboard import (
+    CATEGORY_COLUMNS,
+    CHANNEL_COLUMNS,
+    LEAGUE_COLUMNS,
+    ON_TIME_RATE,
+    PUBLIC_LEAGUE_COLUMNS,
+    SATISFACTION_RATE,
+    Dashboard,
+    DashboardReport,
+    Row,
+    category_rows,
+    channel_rows,
+    column_labels,
+    drilldown_url,
+    league_rows,
+    line,
+    public_lines,
+    sections,
+    trend_series,
+)
+from reports.dashboard_workbooks import XLSX_CONTENT_TYPE, DashboardWorkbook, LeagueTableWorkbook
+
+# Until a dedicated permission exists (e.g. casework.view_dashboard, given to leaders and office
+# heads), whoever may see the case list may see its figures.
+DASHBOARD_PERMISSION = "casework.view_dashboard"
+QUARTERS_OFFERED = 12
+KPI_KEYS = ["received", "accepted", "concluded", ON_TIME_RATE, "open_late", SATISFACTION_RATE]
+
+
+def quarter_from_request(request) -> tuple[Quarter, str]:
+    """The quarter asked for (``?quarter=2026Q3``), or the current one with the reason why not."""
+    current = Quarter.current()
+    text = request.GET.get("quarter", "").strip()
+    if not text:
+        return current, ""
+    try:
+        quarter = Quarter.parse(text)
+    except ValidationError as error:
+        return current, " ".join(error.messages)
+    if quarter > current:
+        return current, _("%(quarter)s has not begun yet; the current quarter is shown.") % {
+            "quarter": quarter.display
+        }
+    return quarter, ""
+
+
+def quarter_choices(selected: Quarter) -> list[Quarter]:
+    current = Quarter.current()
+    choices = [current.shifted(-n) for n in range(QUARTERS_OFFERED)]
+    if selected not in choices:
+        choices.append(selected)
+    return choices
+
+
+def _bars(rows: list[Row], key: str, *, keep_key_departments: bool = False) -> list[charts.Bar]:
+    bars = [
+        charts.Bar(row.label, row.cells[key].value or 0, row.cells[key].text, row.is_key)
+        for row in rows
+        if row.cells[key].value or (keep_key_departments and row.is_key)
+    ]
+    return sorted(bars, key=lambda bar: (-bar.value, bar.label))
+
+
+def _charts(report: DashboardReport, categories: list[Row], departments: list[Row], channels: list[Row]):
+    quarter = report.quarter.display
+    periods, series = trend_series(report)
+    return {
+        "trend": charts.trend_chart(
+            chart_id="chart-trend",
+            title=_("Complaints and cases over three quarters"),
+            periods=periods,
+            series=series,
+        ),
+        "categories": charts.bar_chart(
+            chart_id="chart-categories",
+            title=_("Complaints received by category, %(quarter)s") % {"quarter": quarter},
+            bars=_bars(categories, "received"),
+        ),
+        "departments": charts.bar_chart(
+            chart_id="chart-departments",
+            title=_("Complaints received by unit complained about, %(quarter)s") % {"quarter": quarter},
+            bars=_bars(departments, "received", keep_key_departments=True),
+            note=_("★ marks a key department."),
+        ),
+        "channels": charts.bar_chart(
+            chart_id="chart-channels",
+            title=_("Complaints received by channel, %(quarter)s") % {"quarter": quarter},
+            bars=_bars(channels, "received"),
+        ),
+    }
+
+
+@login_required
+@permission_required(DASHBOARD_PERMISSION, raise_exception=True)
+@never_cache
+@require_GET
+def dashboard(request):
+    quarter, problem = quarter_from_request(request)
+    report = Dashboard(quarter=quarter).generate()
+    categories = category_rows(report, link=drilldown_url)
+    departments = league_rows(report, link=drilldown_url)
+    channels = channel_rows(report, link=drilldown_url)
+    context = {
+        "report": report,
+        "problem": problem,
+        "quarters": quarter_choices(quarter),
+        "kpis": [line(report, key, link=drilldown_url) for key in KPI_KEYS],
+        "sections": sections(report, link=drilldown_url),
+        "categories": categories,
+        "category_columns": list(zip(CATEGORY_COLUMNS, column_labels(CATEGORY_COLUMNS), strict=True)),
+        "departments": departments,
+        "league_columns": list(zip(LEAGUE_COLUMNS, column_labels(LEAGUE_COLUMNS), strict=True)),
+        "channels": channels,
+        "channel_columns": list(zip(CHANNEL_COLUMNS, column_labels(CHANNEL_COLUMNS), strict=True)),
+        "charts": _charts(report, categories, departments, channels),
+    }
+    return render(request, "reports/dashboard/dashboard.html", context)
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@permission_required(DASHBOARD_PERMISSION, raise_exception=True)
+@never_cache
+@require_GET
+def dashboard_xlsx(request):
+    quarter, _problem = quarter_from_request(request)
+    workbook = DashboardWorkbook(Dashboard(quarter=quarter).generate())
+    return _xlsx(workbook.generate(), workbook.filename)
+
+
+@login_required
+@permission_required(DASHBOARD_PERMISSION, raise_exception=True)
+@never_cache
+@require_GET
+def league_xlsx(request):
+    quarter, _problem = quarter_from_request(request)
+    workbook = LeagueTableWorkbook(Dashboard(quarter=quarter).generate())
+    return _xlsx(workbook.generate(), workbook.filename)
+
+
+@require_GET
+def public_figures(request):
+    """Aggregates only (政务公开): counts by category, channel and department, on-time and
+    satisfaction rates. Built from the same figures, without drill-down links."""
+    quarter, problem = quarter_from_request(request)
+    report = Dashboard(quarter=quarter).generate()
+    categories = category_rows(report, columns=["received"])
+    departments = league_rows(report, columns=PUBLIC_LEAGUE_COLUMNS)
+    channels = channel_rows(report, columns=["received"])
+    context = {
+        "report": report,
+        "problem": problem,
+        "quarters": quarter_choices(quarter),
+        "lines": public_lines(report),
+        "categories": categories,
+        "departments": departments,
+        "league_columns": list(zip(PUBLIC_LEAGUE_COLUMNS, column_labels(PUBLIC_LEAGUE_COLUMNS), strict=True)),
+        "channels": channels,
+        "charts": _charts(report, categories, departments, channels),
+    }
+    return render(request, "reports/figures/figures.html", context)
