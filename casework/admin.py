@@ -7,14 +7,17 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import services
+from casework.exports import case_list_workbook
 from casework.figures import ComplaintFigureFilter, FigureFilter
 from casework.forms import (
     AcceptForm,
@@ -414,6 +417,7 @@ class CaseAdmin(admin.ModelAdmin):
     show_full_result_count = False
     inlines = [ComplaintLinkInline, ReferralInline, RecommendationInline, EventInline]
     change_form_template = "admin/casework/case/change_form.html"
+    change_list_template = "admin/casework/case/change_list.html"
     actions = ["bulk_assign", "bulk_refer"]
     readonly_fields = [
         "title",
@@ -476,6 +480,7 @@ class CaseAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
+            path("export/", self.admin_site.admin_view(self.export_view), name="casework_case_export"),
             path(
                 "<int:pk>/act/<str:action>/",
                 self.admin_site.admin_view(self.action_view),
@@ -483,6 +488,20 @@ class CaseAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def export_view(self, request):
+        """The case list as xlsx, with exactly the filters and search of the changelist it came from."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        handle = case_list_workbook(changelist.get_queryset(request))
+        filename = f"cases-{timezone.localdate():%Y%m%d}.xlsx"
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=filename,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
 
     def action_view(self, request, pk: int, action: str):
         case = get_object_or_404(self.get_queryset(request), pk=pk)

@@ -169,3 +169,33 @@ def test_visits_and_talks_added_in_the_admin_go_through_the_services(client):
     talk = AccountabilityTalk.objects.get()
     assert talk.recorded_by == handler and list(talk.cases.all()) == [case]
     assert case.events.filter(action="talk").exists()
+
+
+def test_the_case_list_exports_with_its_filters_applied(client):
+    import io
+
+    from openpyxl import load_workbook
+
+    handler = factories.user("handler")
+    client.force_login(handler)
+    for _ in range(3):
+        factories.referred_case(actor=handler)
+    factories.accepted_case(actor=handler)
+    page = client.get("/admin/casework/case/", {"status__exact": "referred"}).content.decode()
+    assert "/admin/casework/case/export/?status__exact=referred" in page
+
+    def export(params) -> list[tuple]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/admin/casework/case/export/", params)
+            body = b"".join(response.streaming_content)
+        export.queries = len(ctx.captured_queries)
+        return list(load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True))
+
+    rows = export({"status__exact": "referred"})
+    assert len(rows) == 1 + 3 and rows[0][0] == "编号"
+    assert {r[2] for r in rows[1:]} == {"已转部门办理"}
+    few = export.queries
+    for _ in range(10):
+        factories.referred_case(actor=handler)
+    assert len(export({})) == 1 + 14
+    assert export.queries == few
