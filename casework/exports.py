@@ -95,7 +95,7 @@ def case_list_workbook(queryset) -> tempfile.SpooledTemporaryFile:
                 level,
             ]
         )
-    handle = tempfile.SpooledTemporaryFile(max_size=8 * 2**20)
+    handle = tempfile.SpooledTemporaryFile(max_size=8 * 2**20)  # noqa: SIM115 - closed by FileResponse
     workbook.save(handle)
     handle.seek(0)
     return handle
