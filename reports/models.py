@@ -4,6 +4,10 @@ it, and replies with its improvement measures.
 
 A run holds one report per department and one item per complaint; the items' texts are what
 the departments read, previewed and edited by staff before the run is approved and sent.
+
+The work ledger (工作台帐) and the quarterly dispatch meeting (调度会) of seed §四 live here too:
+each office's tasks with a goal, a responsible person, a deadline and appended progress; each
+quarter's meeting with its minutes and action items, every action item becoming a ledger task.
 """
 
 from django.conf import settings
@@ -14,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import Category, Complaint
 from envopt.core.errors import ApplicationError
 from envopt.core.models import Deadline, TimeStampedModel
-from liaison.models import Department
+from liaison.models import Department, Office
 
 REPLY_DEADLINE_KIND = "notification_reply"
 
@@ -219,3 +223,281 @@ class NotificationItem(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+# --- The work ledger (工作台帐) and the quarterly dispatch meeting (调度会) -------------------
+
+LEDGER_DEADLINE_KIND = "ledger_task"
+LEDGER_PREFIX = "TZ"
+MEASURE_NUMBERS = range(1, 9)  # the eight measures of seed §三
+
+
+class LedgerTask(models.Model):
+    """One task of the work ledger: a goal, the office and person responsible, a due date with
+    its deadline on the escalation ladder, and a status moved only by the ledger services."""
+
+    class Source(models.TextChoices):
+        MEASURE = "measure", _("One of the eight measures")
+        DISPATCH = "dispatch", _("Action item of a dispatch meeting")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    # The allowed moves, as data. Done and cancelled are final: a task that needs more work
+    # is a new task with its own deadline, so the ledger keeps what was promised and when.
+    TRANSITIONS = {
+        Status.PLANNED: {Status.IN_PROGRESS, Status.DONE, Status.CANCELLED},
+        Status.IN_PROGRESS: {Status.DONE, Status.CANCELLED},
+        Status.DONE: set(),
+        Status.CANCELLED: set(),
+    }
+    OPEN_STATUSES = (Status.PLANNED, Status.IN_PROGRESS)
+
+    title = models.CharField(_("title"), max_length=200)
+    goal = models.TextField(_("goal"), blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.OTHER)
+    measure_number = models.PositiveSmallIntegerField(
+        _("measure"),
+        null=True,
+        blank=True,
+        choices=[(number, number) for number in MEASURE_NUMBERS],
+        help_text=_("Which of the eight measures of the programme (1–8); only for measures."),
+    )
+    office = models.ForeignKey(
+        Office,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_tasks",
+        verbose_name=_("responsible office"),
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ledger_tasks",
+        verbose_name=_("responsible person"),
+    )
+    due_date = models.DateField(
+        _("due date"),
+        help_text=_(
+            "Due at the end of this working day, Asia/Shanghai time; "
+            "a rest day moves to the next working day."
+        ),
+    )
+    deadline = models.ForeignKey(
+        Deadline,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("deadline"),
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PLANNED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = _("ledger task")
+        verbose_name_plural = _("work ledger")
+        indexes = [
+            # The ledger and the meeting pack read open tasks by due date, and per office.
+            models.Index(fields=["status", "due_date"], name="ledgertask_status_due"),
+            models.Index(fields=["office", "status"], name="ledgertask_office_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(source="measure") & Q(measure_number__gte=1) & Q(measure_number__lte=8))
+                | (~Q(source="measure") & Q(measure_number__isnull=True)),
+                name="ledgertask_measure_number_iff_measure",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="done") & Q(done_at__isnull=False))
+                | (~Q(status="done") & Q(done_at__isnull=True)),
+                name="ledgertask_done_at_iff_done",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def reference(self) -> str:
+        year = self.created_at.year if self.created_at else 0
+        return f"{LEDGER_PREFIX}{year:04d}-{self.pk or 0:06d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, set())
+
+    def is_overdue(self, today) -> bool:
+        return self.is_open and self.due_date < today
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Ledger progress notes are append-only.")
+
+    def delete(self):
+        raise PermissionError("Ledger progress notes are append-only.")
+
+
+class LedgerProgress(models.Model):
+    """A progress note on a ledger task. Append-only: a correction is a new note."""
+
+    task = models.ForeignKey(
+        LedgerTask, on_delete=models.CASCADE, related_name="progress", verbose_name=_("task")
+    )
+    noted_on = models.DateField(_("as of"))
+    note = models.TextField(_("progress"))
+    percent = models.PositiveSmallIntegerField(_("percent done"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("noted by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["noted_on", "id"]
+        verbose_name = _("progress note")
+        verbose_name_plural = _("progress notes")
+        indexes = [
+            # "The latest note of each task" is one index range per task.
+            models.Index(fields=["task", "-noted_on", "-id"], name="ledgerprogress_latest"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(percent__lte=100), name="ledgerprogress_percent_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.noted_on.isoformat()} {self.percent}%"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Ledger progress notes are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Ledger progress notes are append-only.")
+
+
+class DispatchMeeting(TimeStampedModel):
+    """The quarterly dispatch meeting (调度会): each office reports progress, problems and
+    corrective measures; the minutes and the action items are recorded here."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        HELD = "held", _("Held")
+
+    # Held stays held: its minutes may still be corrected.
+    TRANSITIONS = {
+        Status.PLANNED: {Status.HELD},
+        Status.HELD: set(),
+    }
+
+    quarter = models.CharField(
+        _("quarter"), max_length=6, unique=True, help_text=_("A quarter such as 2026Q4.")
+    )
+    scheduled_on = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    minutes = models.TextField(_("minutes"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("scheduled by"),
+    )
+    minutes_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("minutes recorded by"),
+    )
+    minutes_recorded_at = models.DateTimeField(_("minutes recorded at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-quarter"]
+        verbose_name = _("dispatch meeting")
+        verbose_name_plural = _("dispatch meetings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="planned") | Q(minutes_recorded_at__isnull=False),
+                name="dispatchmeeting_held_has_minutes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Dispatch meeting %(quarter)s") % {"quarter": self.quarter})
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, set())
+
+
+class ActionItem(models.Model):
+    """An action item decided at a dispatch meeting; it becomes a ledger task (source dispatch)."""
+
+    meeting = models.ForeignKey(
+        DispatchMeeting, on_delete=models.PROTECT, related_name="action_items", verbose_name=_("meeting")
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="action_items", verbose_name=_("office")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    description = models.TextField(_("action"))
+    due_date = models.DateField(_("due date"))
+    ledger_task = models.OneToOneField(
+        LedgerTask, on_delete=models.PROTECT, related_name="action_item", verbose_name=_("ledger task")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["meeting", "id"]
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+
+    def __str__(self) -> str:
+        return f"{self.meeting.quarter} · {self.office}"

@@ -11,6 +11,8 @@ from envopt.setup.demo_cases import demo_cases_install
 from envopt.setup.demo_complaints import demo_complaints_install
 from envopt.setup.roles import ROLES, roles_install
 from liaison.models import Department, LiaisonPoint, Office, Supervisor
+from reports.ledger import ledger_task_edit
+from reports.models import LedgerTask
 
 S = Department.System
 
@@ -159,6 +161,17 @@ def demo_install() -> dict[str, int]:
             },
         )
 
+    # The eight measures of the programme belong to the complaint centre in the demo.
+    for measure in LedgerTask.objects.filter(source=LedgerTask.Source.MEASURE, office__isnull=True):
+        ledger_task_edit(
+            task=measure,
+            title=measure.title,
+            goal=measure.goal,
+            office=offices["监察投诉中心"],
+            responsible=users["officehead"],
+            due_date=measure.due_date,
+            actor=None,
+        )
     complaints = demo_complaints_install()
     cases = demo_cases_install()
     return {

@@ -61,6 +61,28 @@ NOTIFICATION_WORK = [
     "reports.view_notificationreport",
 ]
 
+LEDGER_WORK = [
+    "reports.add_ledgertask",
+    "reports.change_ledgertask",
+    "reports.view_ledgertask",
+    "reports.add_ledgerprogress",
+    "reports.view_ledgerprogress",
+]
+DISPATCH_WORK = [
+    "reports.add_dispatchmeeting",
+    "reports.change_dispatchmeeting",
+    "reports.view_dispatchmeeting",
+    "reports.delete_dispatchmeeting",
+    "reports.add_actionitem",
+    "reports.view_actionitem",
+]
+LEDGER_VIEW = [
+    "reports.view_ledgertask",
+    "reports.view_ledgerprogress",
+    "reports.view_dispatchmeeting",
+    "reports.view_actionitem",
+]
+
 ALL_PERMISSIONS = "__all__"
 
 # key: (group name, description, permissions, is_staff)
@@ -92,6 +114,10 @@ ROLES: dict[str, dict] = {
             *COMPLAINT_VIEW,
             *CASE_WORK,
             *NOTIFICATION_WORK,
+            # Handlers responsible for ledger tasks note their own progress.
+            "reports.view_ledgertask",
+            "reports.add_ledgerprogress",
+            "reports.view_ledgerprogress",
             "complaints.add_complaint",
         ],
         "staff": True,
@@ -112,6 +138,8 @@ ROLES: dict[str, dict] = {
             "casework.change_referralperiod",
             "casework.view_dashboard",
             *NOTIFICATION_WORK,
+            *LEDGER_WORK,
+            *DISPATCH_WORK,
             "reports.delete_notificationrun",
             "reports.approve_notificationrun",
         ],
@@ -127,6 +155,7 @@ ROLES: dict[str, dict] = {
             "reports.view_notificationrun",
             "reports.view_notificationreport",
             "casework.view_dashboard",
+            *LEDGER_VIEW,
         ],
         "staff": True,
     },
