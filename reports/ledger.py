@@ -41,7 +41,7 @@ from casework.models import Case
 from casework.selectors import case_list
 from envopt.core.deadlines import deadline_cancel, deadline_create, deadline_meet
 from envopt.core.models import Deadline
-from liaison.models import Office
+from liaison.models import Department, Office
 from reports.models import (
     LEDGER_DEADLINE_KIND,
     MEASURE_NUMBERS,
@@ -573,6 +573,8 @@ class Pack:
     ledger_visible: bool
     cases_visible: bool
     stale_after_days: int = STALE_AFTER_DAYS
+    # The key departments (工商、税务、质监、环保、城建、交通 …), supervised more closely.
+    key_departments: list[tuple[str, CaseFigures]] = field(default_factory=list)
 
     @property
     def totals(self) -> CaseFigures:
@@ -655,6 +657,29 @@ class DispatchPack:
         names = ("opened", "concluded", "open_now", "overdue_now")
         return {row["office_id"]: CaseFigures(*(row[name] for name in names)) for row in rows}
 
+    def _key_department_figures(self) -> list[tuple[str, CaseFigures]]:
+        """The quarter's figures for each key department (cases about it), two queries."""
+        start, end = self.period.start_at, self.period.end_at
+        concluded = Case.Status.CONCLUDED
+        rows = (
+            self._cases()
+            .filter(department__is_key=True)
+            .order_by()
+            .values("department_id")
+            .annotate(
+                opened=Count("pk", filter=Q(opened_at__gte=start, opened_at__lt=end)),
+                concluded=Count("pk", filter=Q(status=concluded, closed_at__gte=start, closed_at__lt=end)),
+                open_now=Count("pk", filter=~Q(status=concluded)),
+                overdue_now=Count("pk", filter=Q(overdue=True) & ~Q(status=concluded)),
+            )
+        )
+        names = ("opened", "concluded", "open_now", "overdue_now")
+        by_department = {row["department_id"]: CaseFigures(*(row[n] for n in names)) for row in rows}
+        return [
+            (department.name, by_department.get(department.pk, CaseFigures()))
+            for department in Department.objects.filter(is_key=True, is_active=True).order_by("name")
+        ]
+
     def _overdue_cases(self) -> dict[int | None, list[PackCase]]:
         grouped: dict[int | None, list[PackCase]] = defaultdict(list)
         cases = (
@@ -699,6 +724,7 @@ class DispatchPack:
             sections=sections,
             ledger_visible=ledger_visible,
             cases_visible=cases_visible,
+            key_departments=self._key_department_figures() if cases_visible else [],
         )
 
 

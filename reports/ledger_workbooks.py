@@ -152,6 +152,10 @@ class PackWorkbook:
             figures = section.figures
             yield [section.name, figures.opened, figures.concluded, figures.open_now, figures.overdue_now]
 
+    def _key_department_rows(self) -> Iterator[list[Cell]]:
+        for name, figures in self.pack.key_departments:
+            yield [name, figures.opened, figures.concluded, figures.open_now, figures.overdue_now]
+
     def _issue_rows(self) -> Iterator[list[Cell]]:
         for section in self.pack.sections:
             for item in section.overdue_tasks:
@@ -225,6 +229,19 @@ class PackWorkbook:
                 ],
                 rows=self._figure_rows(),
                 footer=[_("Total"), totals.opened, totals.concluded, totals.open_now, totals.overdue_now],
+                widths=(24, 18, 18, 12, 12),
+            ),
+            StreamSheet(
+                title=_("Key departments"),
+                heading=self._heading(_("Key departments"), hidden=no_cases),
+                header=[
+                    _("Department"),
+                    _("Opened in the quarter"),
+                    _("Concluded in the quarter"),
+                    _("Open now"),
+                    _("Overdue now"),
+                ],
+                rows=self._key_department_rows(),
                 widths=(24, 18, 18, 12, 12),
             ),
             StreamSheet(

@@ -246,8 +246,11 @@ def figures(section) -> tuple[int, int, int, int]:
 
 
 def test_the_pack_counts_each_offices_cases_and_tasks_by_the_shanghai_quarter(known):
+    from django.utils import translation
+
     viewer = staff(*PACK_PERMISSIONS)
-    pack = ledger.DispatchPack(meeting=meeting("2026Q4"), viewer=viewer).generate()
+    with translation.override("en"):
+        pack = ledger.DispatchPack(meeting=meeting("2026Q4"), viewer=viewer).generate()
     assert pack.today == D(2026, 11, 20)
     assert [section.name for section in pack.sections] == ["第一室", "第二室", "No office assigned"]
     a, b, none = pack.sections
@@ -322,8 +325,8 @@ def test_the_pack_costs_the_same_number_of_queries_for_2_and_6_offices(on, offic
         pack = ledger.DispatchPack(meeting=held, viewer=viewer).generate()
     assert len(pack.sections) == offices and pack.task_count == 2 * offices
     assert sum(section.figures.overdue_now for section in pack.sections) == offices
-    # Offices, tasks (with their latest notes), case figures, overdue cases.
-    assert len(queries) == 4, [q["sql"] for q in queries.captured_queries]
+    # Offices, tasks (with their latest notes), case figures, overdue cases, key departments (2).
+    assert len(queries) == 6, [q["sql"] for q in queries.captured_queries]
 
 
 # --- The pack as a workbook and as a printable page ------------------------------------------------------
@@ -336,7 +339,12 @@ def test_the_pack_xlsx_has_a_sheet_per_section_with_the_figures(client, known, e
     assert response.status_code == 200
     assert 'filename="dispatch-meeting-pack-2026Q4.xlsx"' in response["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
-    assert workbook.sheetnames == ["Ledger progress", "Case figures", "Overdue and problems"]
+    assert workbook.sheetnames == [
+        "Ledger progress",
+        "Case figures",
+        "Key departments",
+        "Overdue and problems",
+    ]
 
     progress = list(workbook["Ledger progress"].iter_rows(values_only=True))
     assert progress[0] == ("Dispatch meeting 2026Q4: Ledger progress",)
@@ -455,3 +463,21 @@ def test_the_admin_records_the_minutes(client, on, english):
     assert client.post(url, {"minutes": "各厅室汇报了进度、问题和整改措施。"}).status_code == 302
     held.refresh_from_db()
     assert held.status == "held" and held.minutes.startswith("各厅室")
+
+
+def test_the_pack_gives_the_key_departments_their_own_figures(on):
+    from liaison.models import Department
+
+    on(D(2026, 11, 2))
+    unit = Office.objects.create(name="科室K")
+    case(office_=unit, opened=shanghai(2026, 10, 8))
+    key = Department.objects.filter(is_key=True).first() or Department.objects.create(
+        name="市税务局K", is_key=True
+    )
+    from casework.models import Case
+
+    Case.objects.update(department=key)
+    held = meeting()
+    pack = ledger.DispatchPack(meeting=held, viewer=staff(*PACK_PERMISSIONS)).generate()
+    figures = dict(pack.key_departments)[key.name]
+    assert (figures.opened, figures.open_now) == (1, 1)
