@@ -334,7 +334,8 @@ def test_breakdowns_by_category_channel_and_department(scenario):
 
 def test_the_league_table_ranks_by_on_time_rate_and_lists_key_departments(scenario):
     idle_key = Department.objects.create(name="市环保局", email="hb@dept.example", is_key=True)
-    rows = league_rows(Dashboard(quarter=scenario.current).generate())
+    with translation.override("en"):
+        rows = league_rows(Dashboard(quarter=scenario.current).generate())
     assert [(row.label, row.rank, row.is_key) for row in rows] == [
         (scenario.key.name, 1, True),
         (scenario.other.name, 2, False),
@@ -565,6 +566,7 @@ def test_a_bad_or_future_quarter_falls_back_to_the_current_one(client):
 
 def test_the_exports_download_as_xlsx(client, scenario):
     client.force_login(factories.user("leader"))
+    client.cookies["django_language"] = "en"  # the sheet names are read in English below
     response = client.get(f"/dashboard/dashboard.xlsx?quarter={scenario.previous.label}")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert f"dashboard-{scenario.previous.label}.xlsx" in response["Content-Disposition"]
