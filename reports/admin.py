@@ -27,6 +27,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from casework.admin import OverdueFilter
 from envopt.core.ladder import step_label
 from envopt.core.models import Deadline
 from liaison.models import Office
@@ -519,21 +520,6 @@ class LedgerProgressInline(admin.TabularInline):
         return obj is not None and obj.is_open and super().has_add_permission(request, obj)
 
 
-class OverdueFilter(admin.SimpleListFilter):
-    title = gettext_lazy("overdue")
-    parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return [("yes", gettext_lazy("Overdue")), ("no", gettext_lazy("Not overdue"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(overdue=True)
-        if self.value() == "no":
-            return queryset.filter(overdue=False)
-        return queryset
-
-
 class DueFilter(admin.SimpleListFilter):
     title = gettext_lazy("due")
     parameter_name = "due"
@@ -572,8 +558,26 @@ def _xlsx_response(file, filename: str) -> FileResponse:
     return FileResponse(file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
 
 
+class SmallFormPageMixin:
+    """The small forms behind the ledger's and the meetings' buttons share one page."""
+
+    form_template = "admin/reports/ledger_form.html"
+
+    def _form_page(self, request, *, form, title: str, back: str, obj=None, help_text: str = ""):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "form": form,
+            "title": title,
+            "object": obj,
+            "back_url": back,
+            "help_text": help_text,
+        }
+        return TemplateResponse(request, self.form_template, context)
+
+
 @admin.register(LedgerTask)
-class LedgerTaskAdmin(admin.ModelAdmin):
+class LedgerTaskAdmin(SmallFormPageMixin, admin.ModelAdmin):
     form = LedgerTaskForm
     list_display = [
         "reference",
@@ -603,7 +607,6 @@ class LedgerTaskAdmin(admin.ModelAdmin):
     actions = ["mark_in_progress", "mark_done", "export_selected"]
     change_list_template = "admin/reports/ledgertask/change_list.html"
     change_form_template = "admin/reports/ledgertask/change_form.html"
-    form_template = "admin/reports/ledger_form.html"
 
     def get_queryset(self, request):
         return ledger_task_list(viewer=request.user)
@@ -716,18 +719,6 @@ class LedgerTaskAdmin(admin.ModelAdmin):
         return " ".join(parts)
 
     # --- Add: the service creates the task and its deadline ------------------------------------
-
-    def _form_page(self, request, *, form, title: str, back: str, obj=None, help_text: str = ""):
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "form": form,
-            "title": title,
-            "object": obj,
-            "back_url": back,
-            "help_text": help_text,
-        }
-        return TemplateResponse(request, self.form_template, context)
 
     def _report_due_date(self, request, asked: dt.date, task: LedgerTask) -> None:
         if task.due_date != asked:
@@ -998,7 +989,7 @@ class ActionItemInline(admin.TabularInline):
 
 
 @admin.register(DispatchMeeting)
-class DispatchMeetingAdmin(admin.ModelAdmin):
+class DispatchMeetingAdmin(SmallFormPageMixin, admin.ModelAdmin):
     list_display = ["quarter", "scheduled_on", "place", "status", "action_items", "pack_links"]
     list_filter = ["status"]
     search_fields = ["quarter", "place", "minutes"]
@@ -1019,7 +1010,6 @@ class DispatchMeetingAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
     change_form_template = "admin/reports/dispatchmeeting/change_form.html"
-    form_template = "admin/reports/ledger_form.html"
     pack_template = "reports/ledger/pack.html"
 
     def get_queryset(self, request):
@@ -1044,18 +1034,6 @@ class DispatchMeetingAdmin(admin.ModelAdmin):
             reverse("admin:reports_dispatchmeeting_pack_xlsx", args=[obj.pk]),
             _("xlsx"),
         )
-
-    def _form_page(self, request, *, form, title: str, back: str, obj=None, help_text: str = ""):
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "form": form,
-            "title": title,
-            "object": obj,
-            "back_url": back,
-            "help_text": help_text,
-        }
-        return TemplateResponse(request, self.form_template, context)
 
     def _change_url(self, meeting) -> str:
         return reverse("admin:reports_dispatchmeeting_change", args=[meeting.pk])

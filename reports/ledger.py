@@ -640,13 +640,13 @@ class DispatchPack:
     def _cases(self) -> QuerySet[Case]:
         return case_list(viewer=self.viewer)
 
-    def _figures(self) -> dict[int | None, CaseFigures]:
+    def _figure_rows(self, cases: QuerySet[Case], group_by: str) -> dict[int | None, CaseFigures]:
+        """The quarter's case figures grouped by ``group_by``, in one aggregate query."""
         start, end = self.period.start_at, self.period.end_at
         concluded = Case.Status.CONCLUDED
         rows = (
-            self._cases()
-            .order_by()
-            .values("office_id")
+            cases.order_by()
+            .values(group_by)
             .annotate(
                 opened=Count("pk", filter=Q(opened_at__gte=start, opened_at__lt=end)),
                 concluded=Count("pk", filter=Q(status=concluded, closed_at__gte=start, closed_at__lt=end)),
@@ -655,26 +655,14 @@ class DispatchPack:
             )
         )
         names = ("opened", "concluded", "open_now", "overdue_now")
-        return {row["office_id"]: CaseFigures(*(row[name] for name in names)) for row in rows}
+        return {row[group_by]: CaseFigures(*(row[name] for name in names)) for row in rows}
+
+    def _figures(self) -> dict[int | None, CaseFigures]:
+        return self._figure_rows(self._cases(), "office_id")
 
     def _key_department_figures(self) -> list[tuple[str, CaseFigures]]:
         """The quarter's figures for each key department (cases about it), two queries."""
-        start, end = self.period.start_at, self.period.end_at
-        concluded = Case.Status.CONCLUDED
-        rows = (
-            self._cases()
-            .filter(department__is_key=True)
-            .order_by()
-            .values("department_id")
-            .annotate(
-                opened=Count("pk", filter=Q(opened_at__gte=start, opened_at__lt=end)),
-                concluded=Count("pk", filter=Q(status=concluded, closed_at__gte=start, closed_at__lt=end)),
-                open_now=Count("pk", filter=~Q(status=concluded)),
-                overdue_now=Count("pk", filter=Q(overdue=True) & ~Q(status=concluded)),
-            )
-        )
-        names = ("opened", "concluded", "open_now", "overdue_now")
-        by_department = {row["department_id"]: CaseFigures(*(row[n] for n in names)) for row in rows}
+        by_department = self._figure_rows(self._cases().filter(department__is_key=True), "department_id")
         return [
             (department.name, by_department.get(department.pk, CaseFigures()))
             for department in Department.objects.filter(is_key=True, is_active=True).order_by("name")
