@@ -10,71 +10,23 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import IO
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
 from reports.ledger import Pack
 from reports.models import LedgerProgress, LedgerTask
 from reports.periods import PERIOD_TIMEZONE
-from reports.workbooks import XLSX_CONTENT_TYPE, Cell, _cell, _sheet_title
+from reports.workbooks import XLSX_CONTENT_TYPE, Cell, Sheet, write_workbook
 
 __all__ = ["XLSX_CONTENT_TYPE", "LedgerWorkbook", "PackWorkbook"]
 
 CHUNK = 2000
 
 
-@dataclass
-class StreamSheet:
-    title: str
-    header: list[str]
-    rows: Iterable[list[Cell]]
-    heading: list[str] = field(default_factory=list)
-    footer: list[Cell] | None = None
-    widths: tuple[int, ...] = ()
-    wrap_columns: tuple[int, ...] = ()
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
-
-
-def write_workbook(sheets: Iterable[StreamSheet], target: IO[bytes]) -> None:
-    """Write the sheets to ``target`` in write-only mode, consuming each sheet's rows once."""
-    workbook = Workbook(write_only=True)
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    for sheet in sheets:
-        worksheet = workbook.create_sheet(title=_sheet_title(sheet.title))
-        for index, width in enumerate(sheet.widths):
-            worksheet.column_dimensions[_column_letter(index)].width = width
-        for line in sheet.heading:
-            worksheet.append([_cell(worksheet, line, font=bold)])
-        if sheet.heading:
-            worksheet.append([])
-        worksheet.append([_cell(worksheet, value, font=bold) for value in sheet.header])
-        for row in sheet.rows:
-            worksheet.append(
-                [
-                    _cell(worksheet, value, alignment=wrap if index in sheet.wrap_columns else None)
-                    for index, value in enumerate(row)
-                ]
-            )
-        if sheet.footer:
-            worksheet.append([_cell(worksheet, value, font=bold) for value in sheet.footer])
-    workbook.save(target)
-
-
-def _spooled(sheets: Iterable[StreamSheet]) -> IO[bytes]:
+def _spooled(sheets: Iterable[Sheet]) -> IO[bytes]:
     # In memory up to 8 MB, on disk beyond: a large ledger never sits in the process as one blob.
     target = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - returned open
     write_workbook(sheets, target)
@@ -189,7 +141,7 @@ class PackWorkbook:
                     _("No progress noted since %(date)s") % {"date": item.last_progress_on.isoformat()},
                 ]
 
-    def sheets(self) -> list[StreamSheet]:
+    def sheets(self) -> list[Sheet]:
         pack = self.pack
         no_ledger = (
             "" if pack.ledger_visible else _("Ledger tasks are not shown: you may not see the ledger.")
@@ -197,7 +149,7 @@ class PackWorkbook:
         no_cases = "" if pack.cases_visible else _("Cases are not shown: you may not see cases.")
         totals = pack.totals
         return [
-            StreamSheet(
+            Sheet(
                 title=_("Ledger progress"),
                 heading=self._heading(_("Ledger progress"), hidden=no_ledger),
                 header=[
@@ -217,7 +169,7 @@ class PackWorkbook:
                 widths=(18, 16, 40, 18, 14, 12, 12, 8, 60, 10, 12),
                 wrap_columns=(2, 8),
             ),
-            StreamSheet(
+            Sheet(
                 title=_("Case figures"),
                 heading=self._heading(_("Case figures"), hidden=no_cases),
                 header=[
@@ -231,7 +183,7 @@ class PackWorkbook:
                 footer=[_("Total"), totals.opened, totals.concluded, totals.open_now, totals.overdue_now],
                 widths=(24, 18, 18, 12, 12),
             ),
-            StreamSheet(
+            Sheet(
                 title=_("Key departments"),
                 heading=self._heading(_("Key departments"), hidden=no_cases),
                 header=[
@@ -244,7 +196,7 @@ class PackWorkbook:
                 rows=self._key_department_rows(),
                 widths=(24, 18, 18, 12, 12),
             ),
-            StreamSheet(
+            Sheet(
                 title=_("Overdue and problems"),
                 heading=self._heading(
                     _("Overdue and problems"), hidden=" ".join(filter(None, [no_ledger, no_cases]))
@@ -323,10 +275,10 @@ class LedgerWorkbook:
                 _person(note.author),
             ]
 
-    def sheets(self) -> list[StreamSheet]:
+    def sheets(self) -> list[Sheet]:
         heading = [_("Work ledger as of %(today)s") % {"today": self.today.isoformat()}]
         return [
-            StreamSheet(
+            Sheet(
                 title=_("Work ledger"),
                 heading=heading,
                 header=[
@@ -349,7 +301,7 @@ class LedgerWorkbook:
                 widths=(16, 40, 60, 18, 8, 18, 14, 12, 12, 8, 60, 10, 12, 12),
                 wrap_columns=(1, 2, 10),
             ),
-            StreamSheet(
+            Sheet(
                 title=_("Progress notes"),
                 header=[
                     _("Reference"),

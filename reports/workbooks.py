@@ -11,6 +11,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import IO
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -29,13 +30,15 @@ Cell = str | int | dt.date | None
 
 @dataclass
 class Sheet:
+    """One worksheet: heading lines, a header row, the rows (any iterable, read once), a footer."""
+
     title: str
     header: list[str]
-    rows: list[list[Cell]] = field(default_factory=list)
+    rows: Iterable[list[Cell]] = field(default_factory=list)
     footer: list[Cell] | None = None
     heading: list[str] = field(default_factory=list)  # lines above the table
     widths: Sequence[int] = ()
-    wrap_column: int | None = None  # the free-text column, wrapped
+    wrap_columns: Sequence[int] = ()  # free-text columns, wrapped
 
 
 def category_label(value: str) -> str:
@@ -107,35 +110,49 @@ class NotificationWorkbook:
                 for item in self.items
             ],
             widths=(16, 12, 36, 100),
-            wrap_column=3,
+            wrap_columns=(3,),
         )
         return [summary, complaints]
 
     def generate(self) -> bytes:
         """The xlsx file, written in openpyxl's write-only (streaming) mode."""
-        workbook = Workbook(write_only=True)
-        for sheet in self.sheets():
-            worksheet = workbook.create_sheet(title=_sheet_title(sheet.title))
-            for index, width in enumerate(sheet.widths):
-                worksheet.column_dimensions[chr(ord("A") + index)].width = width
-            bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-            for line in sheet.heading:
-                worksheet.append([_cell(worksheet, line, font=bold)])
-            if sheet.heading:
-                worksheet.append([])
-            worksheet.append([_cell(worksheet, value, font=bold) for value in sheet.header])
-            for row in sheet.rows:
-                worksheet.append(
-                    [
-                        _cell(worksheet, value, alignment=wrap if index == sheet.wrap_column else None)
-                        for index, value in enumerate(row)
-                    ]
-                )
-            if sheet.footer:
-                worksheet.append([_cell(worksheet, value, font=bold) for value in sheet.footer])
         buffer = io.BytesIO()
-        workbook.save(buffer)
+        write_workbook(self.sheets(), buffer)
         return buffer.getvalue()
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def write_workbook(sheets: Iterable[Sheet], target: IO[bytes]) -> None:
+    """Write the sheets to ``target`` in write-only mode, consuming each sheet's rows once."""
+    workbook = Workbook(write_only=True)
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    for sheet in sheets:
+        worksheet = workbook.create_sheet(title=_sheet_title(sheet.title))
+        for index, width in enumerate(sheet.widths):
+            worksheet.column_dimensions[_column_letter(index)].width = width
+        for line in sheet.heading:
+            worksheet.append([_cell(worksheet, line, font=bold)])
+        if sheet.heading:
+            worksheet.append([])
+        worksheet.append([_cell(worksheet, value, font=bold) for value in sheet.header])
+        for row in sheet.rows:
+            worksheet.append(
+                [
+                    _cell(worksheet, value, alignment=wrap if index in sheet.wrap_columns else None)
+                    for index, value in enumerate(row)
+                ]
+            )
+        if sheet.footer:
+            worksheet.append([_cell(worksheet, value, font=bold) for value in sheet.footer])
+    workbook.save(target)
 
 
 def _sheet_title(title: str) -> str:
