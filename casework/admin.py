@@ -779,10 +779,16 @@ class AccountabilityTalkAdmin(admin.ModelAdmin):
     exclude = ["recorded_by"]
 
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
         data = form.cleaned_data
+        if change:
+            # Corrections go through the service too, and leave a trace on each case.
+            services.talk_update(
+                talk=obj,
+                changes={name: data[name] for name in form.changed_data if name != "cases"},
+                cases=list(data["cases"]),
+                actor=request.user,
+            )
+            return
         talk = services.talk_record(
             department=data["department"],
             heads=data["heads"],
@@ -799,8 +805,8 @@ class AccountabilityTalkAdmin(admin.ModelAdmin):
         obj._state.adding = False
 
     def save_related(self, request, form, formsets, change):
-        if change:
-            super().save_related(request, form, formsets, change)
+        # The services set the cases; the admin saves no relations of its own.
+        return None
 
 
 @admin.register(UnannouncedVisit)

@@ -712,6 +712,23 @@ def talk_record(
 
 
 @transaction.atomic
+def talk_update(*, talk: AccountabilityTalk, changes: dict, cases: list[Case], actor) -> AccountabilityTalk:
+    """Correct a recorded talk; every case it concerns, before or after, gets a timeline entry."""
+    talk = AccountabilityTalk.objects.select_for_update().get(pk=talk.pk)
+    before = set(talk.cases.values_list("pk", flat=True))
+    for name, value in changes.items():
+        setattr(talk, name, value)
+    if not talk.heads.strip() or not talk.record.strip():
+        raise ValidationError(_("Name the unit heads and record the talk."), code="incomplete")
+    talk.save(update_fields=list(changes))
+    talk.cases.set(cases)
+    note = _("Accountability talk of %(date)s corrected.") % {"date": talk.held_on}
+    for case in Case.objects.filter(pk__in=before | {case.pk for case in cases}):
+        _event(case, A.TALK, actor, note=note)
+    return talk
+
+
+@transaction.atomic
 def visit_record(
     *, visited_on: date, department: Department, team: str, findings: str, actor
 ) -> UnannouncedVisit:

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from casework import services
 from casework.models import Case, Referral
 from casework.tests import factories
 from complaints.models import PublicStatus
@@ -199,3 +200,41 @@ def test_the_case_list_exports_with_its_filters_applied(client):
         factories.referred_case(actor=handler)
     assert len(export({})) == 1 + 14
     assert export.queries == few
+
+
+def test_correcting_a_talk_goes_through_the_service_and_marks_the_cases(client):
+    from casework.models import AccountabilityTalk
+
+    handler = factories.user("handler")
+    client.force_login(handler)
+    department = complaint_factories.department()
+    first = factories.accepted_case(actor=handler, department=department)
+    second = factories.accepted_case(actor=handler, department=department)
+    talk = services.talk_record(
+        department=department,
+        heads="王局长,局长",
+        held_on="2026-11-20",
+        place="谈话室",
+        record="谈话记录",
+        cases=[first],
+        actor=handler,
+    )
+    response = client.post(
+        f"/admin/casework/accountabilitytalk/{talk.pk}/change/",
+        {
+            "department": department.pk,
+            "heads": "王局长,局长",
+            "held_on": "2026-11-20",
+            "place": "谈话室",
+            "record": "谈话记录(更正)",
+            "commitments": "",
+            "action_against_responsible": "",
+            "cases": [second.pk],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    talk = AccountabilityTalk.objects.get()
+    assert talk.record == "谈话记录(更正)" and list(talk.cases.all()) == [second]
+    assert (
+        first.events.filter(action="talk").count() == 2 and second.events.filter(action="talk").count() == 1
+    )
