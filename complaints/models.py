@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from complaints.validators import CreditCodeValidator
 from envopt.core.models import TimeStampedModel
 from liaison.models import Department, LiaisonPoint, Supervisor
 
@@ -210,7 +211,9 @@ class ComplainantIdentity(models.Model):
         Complaint, on_delete=models.CASCADE, related_name="identity", primary_key=True
     )
     enterprise_name = models.CharField(_("enterprise name"), max_length=200, blank=True)
-    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True, validators=[CreditCodeValidator()]
+    )
     contact_name = models.CharField(_("contact person"), max_length=60)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
