@@ -22,11 +22,12 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.db.models import Model
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from casework.models import Case, CaseEvent, HandlingReport, Recommendation, Referral
+from casework.models import Case, CaseEvent, HandlingReport, Recommendation, Referral, case_reference
+from casework.services import case_events_add_many
 from envopt.core.ladder import LadderItem, Notice, Recipient, Step, ladder_registry, step_label
 from liaison.models import Department
 
@@ -105,49 +106,124 @@ def _no_address(department: Department) -> str:
     }
 
 
+_PLACEHOLDER = 4611686018427387904  # 2**62, no real id: replaced in each link
+
+
+class _EventNotes:
+    """The timeline line of each item, in the site's language (staff read it), with what is the
+    same for many items (the sentence, the formatted due date, the recipients) made once."""
+
+    def __init__(self, step: int) -> None:
+        self.dates: dict[dt.date, str] = {}
+        self.recipients: dict[tuple[str, ...], str] = {}
+        self.passed: dict[tuple[int, ...], str] = {}
+        if step == Step.REMIND:
+            self.sentence = _("Escalation: reminder sent (催办) for %(what)s due %(due)s, to %(to)s.")
+        elif step == Step.WARN:
+            self.sentence = _(
+                "Escalation: overdue warning sent to the unit head (预警) for %(what)s due %(due)s, to %(to)s."  # noqa: E501
+            )
+        else:
+            self.sentence = _(
+                "Escalation: escalated to the supervising leader and listed as supervised (督办) for "
+                "%(what)s due %(due)s, to %(to)s."
+            )
+
+    def note(self, what: str, item: LadderItem, to: list[str] | None) -> str:
+        if item.due_date not in self.dates:
+            self.dates[item.due_date] = formats.date_format(item.due_date, "DATE_FORMAT")
+        addresses = tuple(to or ())
+        if addresses not in self.recipients:
+            self.recipients[addresses] = (
+                pgettext("list separator", ", ").join(addresses)
+                if addresses
+                else _("no e-mail address on file, see the outgoing e-mails")
+            )
+        note = self.sentence % {
+            "what": what,
+            "due": self.dates[item.due_date],
+            "to": self.recipients[addresses],
+        }
+        passed = item.passed_steps
+        if passed:
+            if passed not in self.passed:
+                steps = pgettext("list separator", ", ").join(step_label(step) for step in passed)
+                self.passed[passed] = " " + _(
+                    "Not sent, as the item was already this late when first swept: %(steps)s."
+                ) % {"steps": steps}
+            note += self.passed[passed]
+        return note
+
+
+def _record_step(events: list[tuple[int, str]], step: int, now: dt.datetime) -> None:
+    """The timeline events, and each case's escalation level raised to at least ``step`` (a later,
+    lower step of another item never lowers it)."""
+    case_ids = {case_id for case_id, _note in events}
+    Case.objects.filter(pk__in=case_ids, escalation_level__lt=step).update(
+        escalation_level=step, updated_at=now
+    )
+    case_events_add_many(events, action=CaseEvent.Action.NOTE, at=now)
+
+
 class _DepartmentItemLadder:
-    """Shared by referrals and recommendations: both belong to a case and a department."""
+    """Shared by referrals and recommendations: both belong to a case and a department.
+
+    A first sweep of a large commission moves tens of thousands of items: both methods read
+    plain values in one query, build each line from parts computed once per department, kind
+    and due date, and write the timeline in one statement.
+    """
 
     model: type[Model]
     kind: str
     portal_view: str
 
-    def what(self, subject: Model, item: LadderItem) -> str:
+    def label(self, kind: str) -> str:
         raise NotImplementedError
 
-    def notices(self, items: Sequence[LadderItem], step: int) -> list[Notice]:
-        # Only what a digest line needs: released texts and replies can be long.
-        subjects = (
-            self.model.objects.select_related("case", "department")
-            .only(
-                "id",
-                "kind",
-                "case__id",
-                "case__opened_at",
-                *(f"department__{name}" for name in _DEPARTMENT_FIELDS),
-            )
-            .in_bulk({item.object_id for item in items})
+    def what(self, kind: str, round_: int) -> str:
+        # The deadline's round, not the subject's: a late round-1 item is not the new round.
+        label = self.label(kind)
+        if round_ > 1:
+            return _("%(label)s, round %(round)s") % {"label": label, "round": round_}
+        return label
+
+    def _subjects(self, items: Sequence[LadderItem]) -> dict[int, tuple]:
+        rows = self.model.objects.filter(pk__in={item.object_id for item in items}).values_list(
+            "id", "kind", "case_id", "case__opened_at", "department_id"
         )
+        return {row[0]: row for row in rows}
+
+    def notices(self, items: Sequence[LadderItem], step: int) -> list[Notice]:
+        subjects = self._subjects(items)
+        departments = Department.objects.only(*_DEPARTMENT_FIELDS).in_bulk(
+            {row[4] for row in subjects.values()}
+        )
+        # One reverse per sweep: the link differs only by the subject's id.
+        link = settings.SITE_URL + reverse(self.portal_view, args=[_PLACEHOLDER])
         recipients: dict[int, Recipient] = {}
+        whats: dict[tuple[str, str, int], str] = {}
         notices = []
         for item in items:
             subject = subjects.get(item.object_id)
             if subject is None:
                 continue  # the sweep logs an item nobody was told about
-            department = subject.department
-            if department.pk not in recipients:
-                recipients[department.pk] = ladder_recipient(department, step)
-            recipient = recipients[department.pk]
-            with translation.override(recipient.language):
-                what = self.what(subject, item)
+            pk, kind, case_id, opened_at, department_id = subject
+            department = departments[department_id]
+            if department_id not in recipients:
+                recipients[department_id] = ladder_recipient(department, step)
+            recipient = recipients[department_id]
+            key = (recipient.language, kind, item.round)
+            if key not in whats:
+                with translation.override(recipient.language):
+                    whats[key] = self.what(kind, item.round)
             notices.append(
                 Notice(
                     deadline_id=item.deadline_id,
                     recipient=recipient,
-                    reference=subject.case.reference,
-                    what=what,
-                    unit=str(department),
-                    link=settings.SITE_URL + reverse(self.portal_view, args=[subject.pk]),
+                    reference=case_reference(case_id, opened_at),
+                    what=whats[key],
+                    unit=department.name,
+                    link=link.replace(str(_PLACEHOLDER), str(pk), 1),
                 )
             )
         return notices
@@ -156,63 +232,21 @@ class _DepartmentItemLadder:
         self, items: Sequence[LadderItem], step: int, *, notices: Sequence[Notice], now: dt.datetime
     ) -> None:
         """One timeline event per item and the case's escalation level, in two statements."""
-        subjects = self.model.objects.only("id", "kind", "case_id").in_bulk(
-            {item.object_id for item in items}
-        )
+        subjects = self._subjects(items)
         to: dict[int, list[str]] = {}
         for notice in notices:
             to.setdefault(notice.deadline_id, []).extend(notice.recipient.to)
+        notes, whats = _EventNotes(step), {}
         events = []
         for item in items:
             subject = subjects.get(item.object_id)
             if subject is None:
                 continue
-            events.append(
-                CaseEvent(
-                    case_id=subject.case_id,
-                    action=CaseEvent.Action.NOTE,
-                    note=_event_note(
-                        step, what=self.what(subject, item), item=item, to=to.get(item.deadline_id)
-                    ),
-                )
-            )
-        case_ids = {event.case_id for event in events}
-        # max(level, step): a later, lower step of another item never lowers the level.
-        Case.objects.filter(pk__in=case_ids, escalation_level__lt=step).update(
-            escalation_level=step, updated_at=timezone.now()
-        )
-        CaseEvent.objects.bulk_create(events)
-
-
-def _event_note(step: int, *, what: str, item: LadderItem, to: list[str] | None) -> str:
-    """The timeline line, in the site's language (staff read it)."""
-    values = {
-        "what": what,
-        "due": formats.date_format(item.due_date, "DATE_FORMAT"),
-        "to": pgettext("list separator", ", ").join(to)
-        if to
-        else _("no e-mail address on file, see the outgoing e-mails"),
-    }
-    if step == Step.REMIND:
-        note = _("Escalation: reminder sent (催办) for %(what)s due %(due)s, to %(to)s.") % values
-    elif step == Step.WARN:
-        note = (
-            _("Escalation: overdue warning sent to the unit head (预警) for %(what)s due %(due)s, to %(to)s.")
-            % values
-        )
-    else:
-        note = (
-            _(
-                "Escalation: escalated to the supervising leader and listed as supervised (督办) for "
-                "%(what)s due %(due)s, to %(to)s."
-            )
-            % values
-        )
-    if item.passed_steps:
-        note += " " + _("Not sent, as the item was already this late when first swept: %(steps)s.") % {
-            "steps": pgettext("list separator", ", ").join(step_label(passed) for passed in item.passed_steps)
-        }
-    return note
+            key = (subject[1], item.round)
+            if key not in whats:
+                whats[key] = self.what(*key)
+            events.append((subject[2], notes.note(whats[key], item, to.get(item.deadline_id))))
+        _record_step(events, step, now)
 
 
 class ReferralLadder(_DepartmentItemLadder):
@@ -220,16 +254,12 @@ class ReferralLadder(_DepartmentItemLadder):
     kind = REFERRAL_KIND
     portal_view = "department_portal:referral"
 
-    def what(self, subject: Referral, item: LadderItem) -> str:
-        # The deadline's round, not the referral's: a late round-1 item is not the new round.
-        label = (
+    def label(self, kind: str) -> str:
+        return (
             _("assigned referral (交办)")
-            if subject.kind == Referral.Kind.ASSIGN
+            if kind == Referral.Kind.ASSIGN
             else _("transferred referral (转办)")
         )
-        if item.round > 1:
-            return _("%(label)s, round %(round)s") % {"label": label, "round": item.round}
-        return label
 
 
 class RecommendationLadder(_DepartmentItemLadder):
@@ -237,14 +267,10 @@ class RecommendationLadder(_DepartmentItemLadder):
     kind = RECOMMENDATION_KIND
     portal_view = "department_portal:recommendation"
 
-    def what(self, subject: Recommendation, item: LadderItem) -> str:
-        if subject.kind == Recommendation.Kind.SUPERVISION:
-            label = _("supervision recommendation (监察建议)")
-        else:
-            label = _("explanation and rectification plan (讲清问题、制定整改措施)")
-        if item.round > 1:
-            return _("%(label)s, round %(round)s") % {"label": label, "round": item.round}
-        return label
+    def label(self, kind: str) -> str:
+        if kind == Recommendation.Kind.SUPERVISION:
+            return _("supervision recommendation (监察建议)")
+        return _("explanation and rectification plan (讲清问题、制定整改措施)")
 
 
 class ReportReviewLadder:
@@ -322,24 +348,20 @@ class ReportReviewLadder:
         to: dict[int, list[str]] = {}
         for notice in notices:
             to.setdefault(notice.deadline_id, []).extend(notice.recipient.to)
+        notes = _EventNotes(step)
         events = [
-            CaseEvent(
-                case_id=report.referral.case_id,
-                action=CaseEvent.Action.NOTE,
-                note=_event_note(
-                    step,
-                    what=_("review of the report, round %(round)s") % {"round": report.round},
-                    item=item,
-                    to=to.get(item.deadline_id),
+            (
+                report.referral.case_id,
+                notes.note(
+                    _("review of the report, round %(round)s") % {"round": report.round},
+                    item,
+                    to.get(item.deadline_id),
                 ),
             )
             for item in items
             if (report := reports.get(item.object_id)) is not None
         ]
-        Case.objects.filter(pk__in={e.case_id for e in events}, escalation_level__lt=step).update(
-            escalation_level=step, updated_at=timezone.now()
-        )
-        CaseEvent.objects.bulk_create(events)
+        _record_step(events, step, now)
 
 
 referral_ladder = ReferralLadder()

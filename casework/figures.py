@@ -204,10 +204,12 @@ def _overdue_referral_at(moment: dt.datetime) -> Q:
     due before the Shanghai day of ``moment``. For the quarter in progress this is exactly the
     case list's "overdue" (an open referral due before today)."""
     day = moment.astimezone(SHANGHAI).date()
-    referrals = Referral.objects.filter(case=OuterRef("pk"), sent_at__lt=moment, due_date__lt=day).filter(
+    referrals = Referral.objects.filter(sent_at__lt=moment, due_date__lt=day).filter(
         Q(closed_at__isnull=True) | Q(closed_at__gte=moment)
     )
-    return Q(Exists(referrals))
+    # IN over an uncorrelated subquery, not EXISTS: PostgreSQL hashes the late referrals' cases
+    # once instead of probing per open case (tens of thousands of them in a big commission).
+    return Q(pk__in=referrals.values("case_id"))
 
 
 def case_open_late(quarter: Quarter, now: dt.datetime | None = None) -> Q:
@@ -230,12 +232,8 @@ def _disposition(*values: str) -> Callable[[Quarter, dt.datetime | None], Q]:
 def case_returned(quarter: Quarter, now: dt.datetime | None = None) -> Q:
     """A handling report of the case was returned for re-investigation (退回重新调查处理) in the
     quarter. Counted per case: a case with two returns in the quarter counts once."""
-    returns = Review.objects.filter(
-        report__referral__case=OuterRef("pk"),
-        decision=Review.Decision.RETURN,
-        **_range("reviewed_at", quarter),
-    )
-    return Q(Exists(returns))
+    returns = Review.objects.filter(decision=Review.Decision.RETURN, **_range("reviewed_at", quarter))
+    return Q(pk__in=returns.values("report__referral__case_id"))
 
 
 def _escalated(level: int) -> Callable[[Quarter, dt.datetime | None], Q]:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from casework.models import Case, CaseEvent, Referral
+from casework.selectors import with_unsatisfied
 from complaints.models import Complaint
 from liaison.models import Department
 
@@ -14,8 +15,8 @@ from liaison.models import Department
 class CaseFilter(filters.FilterSet):
     # An annotation of casework.selectors.case_list: an open referral is past its due date.
     overdue = filters.BooleanFilter(label=_("overdue"))
-    # Also an annotation of case_list: a complainant of the case was unsatisfied.
-    unsatisfied = filters.BooleanFilter(label=_("a complainant is unsatisfied"))
+    # A complainant of the case was unsatisfied: a semi-join (case_list also annotates it for display).
+    unsatisfied = filters.BooleanFilter(label=_("a complainant is unsatisfied"), method="filter_unsatisfied")
     opened_at = filters.DateFromToRangeFilter(label=_("opened between"))
     closed_at = filters.DateFromToRangeFilter(label=_("concluded between"))
 
@@ -37,6 +38,9 @@ class CaseFilter(filters.FilterSet):
             "opened_at",
             "closed_at",
         ]
+
+    def filter_unsatisfied(self, queryset, name, value):
+        return with_unsatisfied(queryset, value)
 
 
 class ReferralFilter(filters.FilterSet):

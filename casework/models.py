@@ -15,6 +15,11 @@ from liaison.models import Department, Office
 CASE_PREFIX = "AJ"
 
 
+def case_reference(pk: int | None, opened_at) -> str:
+    """AJ2026-000123: for lists that read plain values rather than Case instances."""
+    return f"{CASE_PREFIX}{opened_at.year if opened_at else 0:04d}-{pk or 0:06d}"
+
+
 class InvalidTransition(ApplicationError):
     """A workflow step that is not allowed from the object's current state."""
 
@@ -103,7 +108,8 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         indexes = [
             models.Index(fields=["status", "-opened_at"], name="case_status_opened"),
-            models.Index(fields=["department", "status"], name="case_department_status"),
+            # The department + status filter, newest first: one index range, no sort.
+            models.Index(fields=["department", "status", "-opened_at"], name="case_department_status"),
             models.Index(fields=["office", "status"], name="case_office_status"),
             models.Index(fields=["handler", "status"], name="case_handler_status"),
             models.Index(fields=["-opened_at", "-id"], name="case_opened_id"),
@@ -125,7 +131,7 @@ class Case(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"{CASE_PREFIX}{self.opened_at.year if self.opened_at else 0:04d}-{self.pk or 0:06d}"
+        return case_reference(self.pk, self.opened_at)
 
     def can_move_to(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, set())

@@ -1,9 +1,12 @@
 """What casework does when the intake or the shared deadline mechanism reports something."""
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from casework.models import CaseComplaint, CaseEvent, Recommendation, Referral
+from casework.services import case_events_add_many
+from envopt.core.models import Deadline
 
 
 def on_complaint_rated(sender, *, complaint, rating, **kwargs) -> None:
@@ -28,29 +31,31 @@ def on_complaint_supplemented(sender, *, complaint, supplement, **kwargs) -> Non
 
 
 def _deadlines_recomputed(model, changes, reason: str) -> None:
-    """Keep the subjects' stored due dates in step and put the change on each case's timeline."""
-    ids = {deadline.object_id: new for deadline, _old, new in changes}
-    subjects = list(model.objects.filter(pk__in=ids, deadline__in=[d for d, _o, _n in changes]))
-    for subject in subjects:
-        subject.due_date = ids[subject.pk]
+    """Keep the subjects' stored due dates in step and put the change on each case's timeline:
+    three statements however many due dates a calendar edit moved."""
+    moved = {deadline.pk: (old, new) for deadline, old, new in changes}
+    what = str(model._meta.verbose_name)
     with transaction.atomic():
-        model.objects.bulk_update(subjects, ["due_date"])
-        old_by_id = {deadline.object_id: old for deadline, old, _new in changes}
-        CaseEvent.objects.bulk_create(
+        subjects = model.objects.filter(deadline_id__in=list(moved))
+        rows = list(subjects.values_list("case_id", "deadline_id"))
+        subjects.update(
+            due_date=Subquery(Deadline.objects.filter(pk=OuterRef("deadline_id")).values("due_date")[:1])
+        )
+        case_events_add_many(
             [
-                CaseEvent(
-                    case_id=subject.case_id,
-                    action=CaseEvent.Action.DEADLINE_CHANGED,
-                    note=_("%(what)s due date %(old)s → %(new)s: %(reason)s")
+                (
+                    case_id,
+                    _("%(what)s due date %(old)s → %(new)s: %(reason)s")
                     % {
-                        "what": model._meta.verbose_name,
-                        "old": old_by_id[subject.pk],
-                        "new": subject.due_date,
+                        "what": what,
+                        "old": moved[deadline_id][0],
+                        "new": moved[deadline_id][1],
                         "reason": reason,
                     },
                 )
-                for subject in subjects
-            ]
+                for case_id, deadline_id in rows
+            ],
+            action=CaseEvent.Action.DEADLINE_CHANGED,
         )
 
 

@@ -3,6 +3,7 @@ portal, the API and the exports alike, so that a list and a detail page never di
 
 from django.db.models import BooleanField, DateField, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models import Case as SqlCase
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from casework.models import Case, IdentityAccessRequest, Recommendation, Referral
@@ -28,6 +29,17 @@ def is_department_user(viewer) -> bool:
     )
 
 
+def unsatisfied_ratings(case) -> QuerySet[Rating]:
+    """Unsatisfied ratings of the complaints of ``case`` (a case or an OuterRef to one)."""
+    return Rating.objects.filter(complaint__case_link__case=case, level=Rating.Level.UNSATISFIED)
+
+
+def with_unsatisfied(queryset: QuerySet[Case], wanted: bool) -> QuerySet[Case]:
+    """Cases whose complainant was (or was not) unsatisfied: a semi-join, not the annotation."""
+    condition = Exists(unsatisfied_ratings(OuterRef("pk")))
+    return queryset.filter(condition if wanted else ~condition)
+
+
 def case_list(*, viewer) -> QuerySet[Case]:
     """Cases this viewer may see: every case for centre staff with the view permission, none
     for anybody else (departments see their referrals, never the case file)."""
@@ -35,14 +47,14 @@ def case_list(*, viewer) -> QuerySet[Case]:
         return Case.objects.none()
     open_referral = Referral.objects.filter(case=OuterRef("pk"), status__in=Referral.OPEN_STATUSES)
     today = timezone.localdate()
-    unsatisfied = Rating.objects.filter(
-        complaint__case_link__case=OuterRef("pk"), level=Rating.Level.UNSATISFIED
-    )
+    # A scalar subquery, not EXISTS: PostgreSQL hashes an EXISTS in the select list over every
+    # rating of every case (30 ms at 100k cases) where a page needs 50 index probes.
+    unsatisfied = unsatisfied_ratings(OuterRef("pk")).order_by().values(flag=Value(True))[:1]
     return (
         Case.objects.select_related("department", "office", "handler")
         .annotate(
-            due_date=Subquery(open_referral.values("due_date")[:1], output_field=DateField()),
-            unsatisfied=Exists(unsatisfied),
+            due_date=Subquery(open_referral.order_by().values("due_date")[:1], output_field=DateField()),
+            unsatisfied=Coalesce(Subquery(unsatisfied, output_field=BooleanField()), Value(False)),
         )
         .annotate(
             overdue=SqlCase(

@@ -2,12 +2,14 @@
 model's TRANSITIONS, saves with update_fields and writes its timeline event in the same
 transaction; InvalidTransition otherwise, with nothing changed."""
 
+import datetime as dt
 import logging
+from collections.abc import Sequence
 from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -56,6 +58,32 @@ def _event(
     return CaseEvent.objects.create(
         case=case, action=action, actor=_user(actor), note=note, from_status=from_status, to_status=to_status
     )
+
+
+def case_events_add_many(
+    events: Sequence[tuple[int, str]], *, action: str, at: dt.datetime | None = None
+) -> int:
+    """Append one timeline event per (case id, note), in one statement on PostgreSQL: a sweep or a
+    recompute writes tens of thousands at once, and model instances would cost more than the
+    insert."""
+    if not events:
+        return 0
+    at = at or timezone.now()
+    if connection.vendor == "postgresql":
+        qn = connection.ops.quote_name
+        columns = ", ".join(qn(c) for c in ("case_id", "at", "action", "from_status", "to_status", "note"))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {qn(CaseEvent._meta.db_table)} ({columns}) "  # noqa: S608 - quoted names only
+                "SELECT t.case_id, %s, %s, '', '', t.note "
+                "FROM unnest(%s::bigint[], %s::text[]) AS t(case_id, note)",
+                [at, action, [case_id for case_id, _note in events], [note for _case_id, note in events]],
+            )
+    else:
+        CaseEvent.objects.bulk_create(
+            CaseEvent(case_id=case_id, action=action, note=note) for case_id, note in events
+        )
+    return len(events)
 
 
 def _user(actor):

@@ -15,6 +15,7 @@ from complaints.models import Complaint, PublicUpdate, Rating, Supplement, refer
 from complaints.selectors import complaint_similar
 from complaints.services import complaint_identity_view_record, complaint_submit
 from complaints.views import receipt_keep, receipt_take
+from envopt.core.admin_lists import BigTableAdminMixin, ChoicesOfSmallTableFilter
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -49,24 +50,23 @@ class RatingInline(ReadOnlyInline):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_display = ["reference", "received_at", "channel", "category", "unit", "status", "is_anonymous"]
+    list_link_field = "reference"
     list_display_links = ["reference"]
     list_filter = [
         "status",
         "channel",
         "category",
         "is_anonymous",
-        ("department", admin.RelatedOnlyFieldListFilter),
+        ("department", ChoicesOfSmallTableFilter),
         "received_at",
     ]
     search_fields = ["description", "department_text", "department__name", "occurred_place"]
     search_help_text = gettext_lazy("Search by reference (TS2026-000123), text or unit.")
-    date_hierarchy = "received_at"
     list_select_related = ["department"]
     ordering = ["-received_at", "-id"]
     list_per_page = 50
-    show_full_result_count = False
     inlines = [PublicUpdateInline, SupplementInline, RatingInline]
     change_form_template = "admin/complaints/complaint/change_form.html"
     fieldsets = [

@@ -63,9 +63,22 @@ def test_the_catalogue_covers_every_string_in_the_code(tmp_path):
     shutil.copy(PO_FILE, target / "django.po")
     before = PO_FILE.read_bytes()
     result = subprocess.run(
-        [sys.executable, str(BASE_DIR / "manage.py"), "makemessages", "--locale", "zh_Hans", "--symlinks",
-         "--no-obsolete", "--no-location", "--verbosity", "0"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            str(BASE_DIR / "manage.py"),
+            "makemessages",
+            "--locale",
+            "zh_Hans",
+            "--symlinks",
+            "--no-obsolete",
+            "--no-location",
+            "--verbosity",
+            "0",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert PO_FILE.read_bytes() == before, "makemessages wrote to the real catalogue"

@@ -19,6 +19,7 @@ from casework.tests import factories
 from complaints.tests import factories as complaint_factories
 from envopt.core.ladder import Step, escalation_sweep, ladder_registry
 from envopt.core.models import Deadline, OutboundEmail
+from envopt.core.outbox import outbox_render
 
 pytestmark = pytest.mark.django_db
 
@@ -75,8 +76,12 @@ def department(**overrides):
     return complaint_factories.department(**values)
 
 
-def ladder_emails():
-    return OutboundEmail.objects.filter(kind__startswith="ladder_").order_by("id")
+def ladder_emails(**filters) -> list[OutboundEmail]:
+    """The ladder's e-mails, written out as the mail worker writes them when it sends them."""
+    emails = list(OutboundEmail.objects.filter(kind__startswith="ladder_", **filters).order_by("id"))
+    for email in emails:
+        outbox_render(email)
+    return emails
 
 
 def escalation_notes(case: Case) -> list[str]:
@@ -125,7 +130,7 @@ def test_forty_late_referrals_of_one_department_make_one_email(handler, on):
     cases = [factories.referred_case(actor=handler, department=unit, working_days=3)[0] for _ in range(40)]
     result = escalation_sweep(now=at(D(2026, 10, 9)))
     assert result.steps == {"reminder": 0, "warning": 40, "escalation": 0}
-    email = ladder_emails().get()
+    (email,) = ladder_emails()
     assert email.to == [unit.head_email]
     assert email.subject == f"Overdue warning (预警): 40 overdue items, {cases[0].reference} and others"
     assert all(case.reference in email.body_text and case.reference in email.body_html for case in cases)
@@ -141,7 +146,7 @@ def test_a_warning_goes_to_the_department_when_no_head_address_is_on_file_and_sa
     on(D(2026, 9, 28))
     factories.referred_case(actor=handler, department=unit, working_days=3)
     escalation_sweep(now=at(D(2026, 10, 9)))
-    email = ladder_emails().get()
+    (email,) = ladder_emails()
     assert email.to == [unit.email]
     assert f"No e-mail address of the head of {unit.name} is on file" in email.body_text
     assert "No e-mail address of the head" in email.body_html
@@ -188,7 +193,7 @@ def test_a_returned_report_restarts_the_ladder(handler, on):
     assert [(item.deadline_id, item.step, item.round) for item in result.items] == [
         (second_deadline.pk, 1, 2)
     ]
-    reminder = ladder_emails().get(kind="ladder_reminder")
+    (reminder,) = ladder_emails(kind="ladder_reminder")
     assert "assigned referral (交办), round 2" in reminder.body_text
     first_deadline.refresh_from_db()
     assert (first_deadline.status, first_deadline.ladder_step) == (Deadline.Status.MET, Step.WARN)
@@ -206,7 +211,7 @@ def test_a_late_recommendation_is_escalated_to_the_supervising_leader(handler, o
     result = escalation_sweep(now=at(D(2026, 10, 12)))
     (item,) = result.items
     assert (item.kind, item.step, item.from_step) == ("recommendation", 3, 0)
-    email = ladder_emails().get()
+    (email,) = ladder_emails()
     assert email.to == [unit.supervising_leader_email]
     assert "supervision recommendation (监察建议)" in email.body_text
     assert f"/dept/recommendations/{recommendation.pk}/" in email.body_text
@@ -226,7 +231,7 @@ def test_a_dry_run_writes_nothing(handler, on):
         (case.reference, 3, (unit.supervising_leader_email,))
     ]
     assert preview.emails == 1
-    assert not ladder_emails().exists()
+    assert not ladder_emails()
     assert CaseEvent.objects.count() == events
     assert Deadline.objects.get(pk=referral.deadline_id).ladder_step == 0
     assert Case.objects.get(pk=case.pk).escalation_level == 0
@@ -272,7 +277,7 @@ def test_the_digest_is_written_in_the_department_language(handler, on):
     on(D(2026, 9, 28))
     factories.referred_case(actor=handler, department=unit, working_days=3)
     escalation_sweep(now=at(D(2026, 10, 9)))
-    email = ladder_emails().get()
+    (email,) = ladder_emails()
     assert email.language == "zh-hans"
     assert "2026年10月8日" in email.body_text and "2026年10月8日" in email.body_html
 

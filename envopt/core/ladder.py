@@ -27,7 +27,7 @@ import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any, Protocol
 
@@ -39,7 +39,7 @@ from django.utils.translation import override
 
 from envopt.core.calendar import WorkingCalendar, add_working_days
 from envopt.core.models import Deadline
-from envopt.core.outbox import outbox_enqueue, render_email
+from envopt.core.outbox import outbox_enqueue_many
 
 logger = logging.getLogger(__name__)
 
@@ -431,13 +431,33 @@ def _line(notice: Notice, item: LadderItem, today: dt.date) -> dict[str, Any]:
     }
 
 
+def digest_subject(step: int, count: int, first_reference: str) -> str:
+    """The digest's subject in the active language (the same messages as its old template)."""
+    values = {"reference": first_reference, "count": count}
+    if step == Step.REMIND:
+        if count == 1:
+            return _("Reminder (催办): %(reference)s is due soon") % values
+        return _("Reminder (催办): %(count)s items due soon, %(reference)s and others") % values
+    if step == Step.WARN:
+        if count == 1:
+            return _("Overdue warning (预警): %(reference)s is overdue") % values
+        return _("Overdue warning (预警): %(count)s overdue items, %(reference)s and others") % values
+    if count == 1:
+        return _("Escalated for supervision (督办): %(reference)s") % values
+    return _("Escalated for supervision (督办): %(count)s items, %(reference)s and others") % values
+
+
 def _send_digests(
     step: Step, notices: list[Notice], items: dict[int, LadderItem], thresholds: Thresholds, *, dry_run: bool
 ) -> list[SweepDigest]:
+    """One digest per recipient, queued together. The text is written by the mail worker from
+    the template and this context when it sends (outbox_render): rendering a thousand digests
+    here would make the sweep wait on the templates."""
     groups: dict[tuple[Any, ...], list[Notice]] = defaultdict(list)
     for notice in notices:
         groups[notice.recipient.group_key].append(notice)
-    digests = []
+    labels: dict[str, str] = {}
+    digests, emails = [], []
     for group in groups.values():
         group.sort(
             key=lambda notice: (items[notice.deadline_id].due_date, notice.reference, notice.deadline_id)
@@ -447,9 +467,13 @@ def _send_digests(
         notes = list(dict.fromkeys(notice.recipient.note for notice in group if notice.recipient.note))
         ids = sorted({notice.deadline_id for notice in group})
         lines = [_line(notice, items[notice.deadline_id], thresholds.today) for notice in group]
+        if first.language not in labels:
+            with override(first.language):
+                labels[first.language] = step_label(step)
         context = {
             "step": int(step),
             "step_name": STEP_NAMES[step],
+            "step_label": labels[first.language],
             "recipient": "、".join(names) if first.language.startswith("zh") else ", ".join(names),
             "notes": notes,
             "lines": lines,
@@ -461,26 +485,23 @@ def _send_digests(
             "has_address": bool(first.to),
         }
         with override(first.language):
-            context["step_label"] = step_label(step)
-        subject, text, html = render_email(DIGEST_TEMPLATE, context, language=first.language)
+            subject = digest_subject(step, len(lines), lines[0]["reference"])
         key = _digest_key(step, first, ids)
-        queued = False
-        if not dry_run:
-            references = list(dict.fromkeys(line["reference"] for line in lines))
-            related = references[0] if len(references) == 1 else f"{references[0]} +{len(references) - 1}"
-            queued = (
-                outbox_enqueue(
-                    key=key,
-                    kind=f"ladder_{STEP_NAMES[step]}",
-                    to=list(first.to),
-                    subject=subject,
-                    text=text,
-                    html=html,
-                    language=first.language,
-                    related=related,
-                )
-                is not None
-            )
+        references = list(dict.fromkeys(line["reference"] for line in lines))
+        emails.append(
+            {
+                "key": key,
+                "kind": f"ladder_{STEP_NAMES[step]}",
+                "to": list(first.to),
+                "subject": subject,
+                "template": DIGEST_TEMPLATE,
+                "context": context,
+                "language": first.language,
+                "related": references[0]
+                if len(references) == 1
+                else f"{references[0]} +{len(references) - 1}",
+            }
+        )
         digests.append(
             SweepDigest(
                 step=int(step),
@@ -490,10 +511,13 @@ def _send_digests(
                 deadline_ids=tuple(ids),
                 key=key,
                 subject=subject,
-                queued=queued,
+                queued=False,
             )
         )
-    return digests
+    if dry_run or not emails:
+        return digests
+    queued = outbox_enqueue_many(emails)
+    return [replace(digest, queued=digest.key in queued) for digest in digests]
 
 
 def escalation_sweep(*, now: dt.datetime | None = None, dry_run: bool = False) -> SweepResult:

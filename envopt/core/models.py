@@ -221,8 +221,12 @@ class OutboundEmail(models.Model):
     kind = models.CharField(_("kind"), max_length=40, db_index=True)
     to = models.JSONField(_("to"), default=list)
     subject = models.CharField(_("subject"), max_length=300)
-    body_text = models.TextField(_("text"))
+    body_text = models.TextField(_("text"), blank=True)
     body_html = models.TextField(_("HTML"), blank=True)
+    # A digest queued by a sweep is written by the mail worker, from this template and context,
+    # when it is sent: the sweep decides what to say and stays fast.
+    template = models.CharField(_("template"), max_length=100, blank=True)
+    context = models.JSONField(_("context"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     related = models.CharField(
         _("about"),

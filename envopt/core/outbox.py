@@ -5,7 +5,8 @@ sent at most once: the sender locks it (skip-locked), sends, and marks it in tha
 import datetime as dt
 import logging
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -81,6 +82,107 @@ def outbox_enqueue(
     return email
 
 
+def outbox_enqueue_many(emails: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Queue many e-mails in the caller's transaction, in a few statements whatever their number;
+    return {key: id} of those queued now (a key queued before is skipped, as by outbox_enqueue).
+
+    Each dict takes the arguments of ``outbox_enqueue`` but attachments, plus ``template`` and
+    ``context``: such an e-mail is written by the mail worker when it is sent (outbox_render).
+    """
+    rows, now = {}, timezone.now()
+    for email in emails:
+        recipients = [address for address in email["to"] if address]
+        row = OutboundEmail(
+            key=email["key"],
+            kind=email["kind"],
+            to=recipients,
+            subject=email["subject"][:300],
+            body_text=email.get("text", ""),
+            body_html=email.get("html", ""),
+            template=email.get("template", ""),
+            context=_to_json(email["context"]) if email.get("context") is not None else None,
+            language=email.get("language", "zh-hans"),
+            related=email.get("related", "")[:100],
+            next_attempt_at=now,
+        )
+        if not recipients:
+            row.status, row.last_error, row.next_attempt_at = (
+                OutboundEmail.Status.FAILED,
+                "no recipient address",
+                None,
+            )
+        rows.setdefault(row.key, row)
+    if not rows:
+        return {}
+    queued_before = set(OutboundEmail.objects.filter(key__in=list(rows)).values_list("key", flat=True))
+    new = [row for key, row in rows.items() if key not in queued_before]
+    if not new:
+        return {}
+    # ignore_conflicts: a key another transaction committed meanwhile is skipped, not an error.
+    OutboundEmail.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+    queued = dict(OutboundEmail.objects.filter(key__in=[row.key for row in new]).values_list("key", "pk"))
+    ids = [queued[row.key] for row in new if row.to and row.key in queued]
+    if ids:
+        transaction.on_commit(lambda: outbox_dispatch_many(ids))
+    return queued
+
+
+DISPATCH_CHUNK = 50
+
+
+def outbox_dispatch_many(email_ids: list[int]) -> None:
+    """Hand rows to the workers a few dozen per task: one broker message per e-mail would make a
+    sweep that queues a thousand digests wait on a thousand publishes."""
+    from envopt.core.tasks import outbox_send_batch
+
+    for start in range(0, len(email_ids), DISPATCH_CHUNK):
+        chunk = email_ids[start : start + DISPATCH_CHUNK]
+        try:
+            outbox_send_batch.apply_async((chunk,), retry=False)
+        except (OperationalError, OSError) as error:
+            logger.warning(
+                "outbox: %s e-mails left for the sweep: broker unavailable (%s)",
+                len(email_ids) - start,
+                type(error).__name__,
+            )
+            return
+
+
+def outbox_render(email: OutboundEmail) -> None:
+    """Write the text and HTML of an e-mail queued with a template (not saved here)."""
+    if not email.template or email.body_text:
+        return
+    context = _from_json(email.context or {})
+    with translation.override(email.language):
+        email.body_text = render_to_string(f"{email.template}.txt", context)
+        email.body_html = render_to_string(f"{email.template}.html", context)
+
+
+# Dates survive the JSON column tagged, so that templates format them as dates.
+def _to_json(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, dict):
+        return {key: _to_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(item) for item in value]
+    return value
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and "$date" in value:
+            return dt.date.fromisoformat(value["$date"])
+        if len(value) == 1 and "$datetime" in value:
+            return dt.datetime.fromisoformat(value["$datetime"])
+        return {key: _from_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_from_json(item) for item in value]
+    return value
+
+
 def outbox_dispatch(email_id: int) -> None:
     """Hand the row to a worker. If the broker is down, the sweep sends it later: never fail
     or hang the request that caused the e-mail."""
@@ -109,6 +211,18 @@ def outbox_deliver(email_id: int) -> str:
         )
         if email is None:
             return "skipped"  # sent already, failed for good, or another worker holds it
+        try:
+            outbox_render(email)
+        except Exception as error:  # a broken template does not mend itself: fail now, visibly
+            email.status, email.next_attempt_at, email.attempts = (
+                OutboundEmail.Status.FAILED,
+                None,
+                email.attempts + 1,
+            )
+            email.last_error = f"rendering failed: {type(error).__name__}: {error}"[:2000]
+            email.save(update_fields=["status", "next_attempt_at", "attempts", "last_error"])
+            logger.exception("outbox %s: rendering failed", email.pk)
+            return "failed"
         message = EmailMultiAlternatives(
             subject=email.subject,
             body=email.body_text,

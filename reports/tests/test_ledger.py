@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from envopt.core.calendar import calendar_day_set, is_working_day
 from envopt.core.ladder import escalation_sweep
 from envopt.core.models import Deadline, OutboundEmail
+from envopt.core.outbox import outbox_render
 from liaison.models import Office
 from reports import ledger
 from reports.escalation import ladder_handlers_register
@@ -301,8 +302,12 @@ def test_a_calendar_edit_that_makes_the_due_date_a_holiday_moves_the_task(
 # --- The escalation ladder ----------------------------------------------------------------------
 
 
-def ladder_emails():
-    return OutboundEmail.objects.filter(kind__startswith="ladder_").order_by("id")
+def ladder_emails(**filters) -> list[OutboundEmail]:
+    """The ladder's e-mails, written out as the mail worker writes them when it sends them."""
+    emails = list(OutboundEmail.objects.filter(kind__startswith="ladder_", **filters).order_by("id"))
+    for email in emails:
+        outbox_render(email)
+    return emails
 
 
 def test_an_overdue_ledger_task_climbs_the_ladder_to_the_right_people(on, ladder, settings):

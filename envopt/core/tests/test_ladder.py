@@ -22,6 +22,7 @@ from envopt.core.ladder import (
     ladder_thresholds,
 )
 from envopt.core.models import Deadline, OutboundEmail
+from envopt.core.outbox import outbox_render
 
 D = dt.date
 KIND = "ladder_test"
@@ -195,9 +196,11 @@ def test_one_sweep_sends_one_digest_per_recipient_and_step(handler, django_captu
         result = escalation_sweep(now=at(D(2026, 10, 9)))
     assert result.steps["warning"] == 42
     assert result.emails == 2
-    assert len(callbacks) == 2  # each row is handed to a worker after commit
+    assert len(callbacks) == 1  # the sweep's digests are handed to the workers together, after commit
     a, b = (_ladder_emails().get(to=[address]) for address in ("a@unit.example", "b@unit.example"))
     assert a.kind == "ladder_warning" and a.subject.startswith("Overdue warning (预警): 40 overdue items")
+    assert a.body_text == "" and a.template == "email/ladder_digest"  # written when sent
+    outbox_render(a)
     assert all(f"G{group.pk}-1" in a.body_text for group in Group.objects.filter(name__startswith="unit-a"))
     assert a.body_text.count("https://envopt.example/items/") == 40
     assert "1 working day overdue" in a.body_text and "<table" in a.body_html

@@ -1,0 +1,97 @@
+"""The subprocess of the export figure: one process, one export, its own peak RSS.
+
+``python -m bench.figures.export_child export <username> <password> <target>`` sets up Django
+(the environment names ``bench.settings`` and the bench database), logs in with the test
+client (outside the clock), GETs the admin's case-list xlsx export with no filter, writes the
+streamed content to ``target`` and prints one JSON line: ``seconds`` (the request and the
+streaming, the clock's whole span), ``statements`` (SQL sent meanwhile), ``rss_mb`` (peak RSS
+of the process, VmHWM), ``rss_before_mb`` (peak RSS before the request), ``bytes``, ``status``.
+
+``python -m bench.figures.export_child baseline`` only sets up Django (and loads the URLconf,
+as any request would) and prints ``{"rss_mb": …}``: the floor the export's figure sits on.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident set (VmHWM), in MB; ru_maxrss where /proc is missing."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _setup() -> None:
+    import django
+
+    django.setup()
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - import every view module, as the first request would
+
+
+def baseline() -> dict:
+    _setup()
+    return {"rss_mb": round(peak_rss_mb(), 1)}
+
+
+def export(username: str, password: str, target: Path) -> dict:
+    _setup()
+    from django.test import Client
+    from django.urls import reverse
+
+    from bench.measure import StatementCounter
+
+    client = Client()
+    if not client.login(username=username, password=password):
+        raise SystemExit(f"cannot log in as {username}")
+    url = reverse("admin:casework_case_export")
+    before = peak_rss_mb()
+    written = 0
+    with StatementCounter() as counter, target.open("wb") as out:
+        started = time.perf_counter()
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url}: HTTP {response.status_code}")
+        chunks = response.streaming_content if response.streaming else [response.content]
+        for chunk in chunks:
+            out.write(chunk)
+            written += len(chunk)
+        response.close()
+        seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "statements": counter.count,
+        "rss_mb": round(peak_rss_mb(), 1),
+        "rss_before_mb": round(before, 1),
+        "bytes": written,
+        "status": response.status_code,
+        "content_type": response.get("Content-Type", ""),
+        "streaming": response.streaming,
+    }
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["baseline"]:
+        result = baseline()
+    elif argv[:1] == ["export"] and len(argv) == 4:
+        result = export(argv[1], argv[2], Path(argv[3]))
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,137 @@
+"""Pages staff and leaders open all day, timed in-process through Django's test client.
+
+Every request runs the whole stack but the socket: URL routing, middleware, the session, the
+view, the template. The SQL statements of each request are counted; "constant" is checked by
+asking for a late page (or a second department) and comparing the count with the first page's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.test import Client
+
+from bench.measure import Goal, Result, timed
+from casework.figures import Quarter
+from casework.models import Case
+
+OPEN_STATUSES = ",".join(
+    [Case.Status.ACCEPTED, Case.Status.HANDLING, Case.Status.REFERRED, Case.Status.REVIEWING]
+)
+
+
+def late(rows: int, per_page: int) -> int:
+    """A page well into the list (the admin counts pages from 0): the 21st, or the last."""
+    return max(0, min(20, (rows - 1) // per_page))
+
+
+def _client(username: str) -> Client:
+    from django.contrib.auth.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def _get(client: Client, url: str):
+    def fetch():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {url} answered {response.status_code}")
+        return response
+
+    return fetch
+
+
+def _page(context, key, label, client, url, *, goal, anchor="", compare_url: str = "") -> Result:
+    samples, statements = timed(_get(client, url), repeat=context.repeat, warmup=2)
+    result = Result(
+        key=key,
+        label=label,
+        unit="ms",
+        samples=samples,
+        statements=statements,
+        goal=goal,
+        anchor=anchor,
+        extra={"url": url},
+    )
+    if compare_url:
+        _, other = timed(_get(client, compare_url), repeat=1, warmup=1)
+        result.extra["compared_with"] = {"url": compare_url, "sql_statements": other[0]}
+        result.checks["constant query count"] = other[0] == statements[0]
+    return result
+
+
+def run(context) -> list[Result]:
+    dataset = context.dataset
+    staff = _client(dataset.admin_username)
+    leader = _client(dataset.leader_username)
+    # A few department ids: the busiest unit, and a quieter one for the constant-count check.
+    busiest = dataset.busiest_department_id
+    quieter = next(pk for pk in reversed(dataset.department_ids) if pk != busiest)
+    # The last complete quarter: the one leaders discuss at the dispatch meeting.
+    today = dt.date.fromisoformat(dataset.today)
+    quarter = Quarter.containing(dt.datetime(today.year, today.month, today.day, 12, tzinfo=dt.UTC))
+    open_count = Case.objects.exclude(status=Case.Status.CONCLUDED).count()
+    referred_count = Case.objects.filter(status=Case.Status.REFERRED).count()
+    results = [
+        _page(
+            context,
+            "changelist_default",
+            "admin case list, default view (newest first)",
+            staff,
+            "/admin/casework/case/",
+            goal=Goal("<=", 50, "ms"),
+            compare_url=f"/admin/casework/case/?p={late(Case.objects.count(), 50)}",
+        ),
+        _page(
+            context,
+            "changelist_open",
+            "admin case list, open, newest first",
+            staff,
+            f"/admin/casework/case/?status__in={OPEN_STATUSES}",
+            goal=Goal("<=", 50, "ms"),
+            anchor="1,340 ms, 66 queries",
+            compare_url=f"/admin/casework/case/?status__in={OPEN_STATUSES}&p={late(open_count, 50)}",
+        ),
+        _page(
+            context,
+            "changelist_filtered",
+            "admin case list, department + status",
+            staff,
+            f"/admin/casework/case/?department__id__exact={busiest}&status__exact=referred",
+            goal=Goal("<=", 25, "ms"),
+            anchor="79 ms, 67 queries",
+            compare_url=f"/admin/casework/case/?department__id__exact={quieter}&status__exact=referred",
+        ),
+        _page(
+            context,
+            "api_cases",
+            "API /api/v1/cases/, first page, one filter",
+            staff,
+            "/api/v1/cases/?status=referred",
+            goal=Goal("<=", 40, "ms"),
+            compare_url=f"/api/v1/cases/?status=referred&page={late(referred_count, 25) + 1}",
+        ),
+        _page(
+            context,
+            "dashboard",
+            "leaders' dashboard, one quarter, all figures",
+            leader,
+            f"/dashboard/?quarter={quarter.previous()}",
+            goal=Goal("<=", 500 if dataset.cases >= 1_000_000 else 150, "ms"),
+        ),
+    ]
+    if dataset.cases >= 1_000_000:
+        results.append(
+            _page(
+                context,
+                "changelist_1m",
+                "admin case list at 1m, default view",
+                staff,
+                "/admin/casework/case/",
+                goal=Goal("<=", 150, "ms"),
+                compare_url=f"/admin/casework/case/?p={late(Case.objects.count(), 50)}",
+            )
+        )
+    return results
