@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ADDR   ?= 127.0.0.1:8000
 
-.PHONY: run test install lint format messages migrations clean
+.PHONY: run test bench install lint format messages migrations clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ run: install
 test: install
 	$(PY) manage.py compile_translations
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Needs PostgreSQL (DATABASE_URL names the server; the bench makes its own database on it)
+# and Debian's wrk for the HTTP figures. BENCH_ARGS="--scale 1m", "--only sweep,pages", …
+bench: install
+	$(PY) manage.py compile_translations
+	$(PY) -m bench $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -52,11 +52,20 @@ class Context:
         return self.scale.name == "tiny"
 
 
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
+# Redis databases of the bench's own, emptied when it ends: the broker's tasks (no worker runs
+# them) and the cache never mix with a developer's or CI's.
+BENCH_CACHE_URL, BENCH_BROKER_URL = f"{REDIS}/13", f"{REDIS}/14"
+
+
 def bench_environment(database_url: str) -> dict[str, str]:
-    """Settings the bench runs under; the README names the two intake switches."""
+    """Settings the bench runs under, as in production (PostgreSQL, Redis for the cache and the
+    broker); the README names the two intake switches."""
     return {
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DATABASE_URL": database_url,
+        "CACHE_URL": BENCH_CACHE_URL,
+        "CELERY_BROKER_URL": BENCH_BROKER_URL,
         "INTAKE_POW_ENABLED": "0",
         "INTAKE_RATE_LIMITS_ENABLED": "0",
         "DEBUG": "0",
@@ -159,6 +168,13 @@ def _git_commit() -> str:
     return done.stdout.strip()
 
 
+def _redis_clear() -> None:
+    import redis
+
+    for url in (BENCH_CACHE_URL, BENCH_BROKER_URL):
+        redis.Redis.from_url(url).flushdb()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     only = [name for name in args.only.split(",") if name]
@@ -256,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connections
 
     connections.close_all()
+    _redis_clear()
     if not args.keep:
         database_drop(url)
         marker.unlink(missing_ok=True)

@@ -213,7 +213,10 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
                 received_at=data["received_at"],
             )
             self.log_addition(request, submitted.complaint, [{"added": {}}])
-            # The code goes to the next page through a short-lived cache entry: not in a URL or cookie.
-            receipt_keep(request, submitted, emailed=False)
-            return redirect("admin:complaints_complaint_recorded", submitted.complaint.pk)
+            # The code goes to the next page through a short-lived cache entry: never in a URL.
+            return receipt_keep(
+                redirect("admin:complaints_complaint_recorded", submitted.complaint.pk),
+                submitted,
+                emailed=False,
+            )
         return TemplateResponse(request, "admin/complaints/complaint/record.html", context)

@@ -3,12 +3,13 @@
 import secrets
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,15 +27,19 @@ from complaints.services import SubmittedComplaint, complaint_rate, complaint_su
 from envopt.core.ratelimit import rate_limited
 from liaison.models import Appointment, LiaisonPoint, Supervisor
 
-SUBMITTED_KEY = "complaints:submitted"
 TRACKED_KEY = "complaints:tracked"
 RECEIPT_SECONDS = 600
 TRACKED_SECONDS = 1800
 
 
-def receipt_keep(request, submitted: SubmittedComplaint, *, emailed: bool) -> None:
-    """Keep the code for the confirmation page for ten minutes, in the cache only: the session
-    table lives on disk for weeks, and the code must never be stored in the clear."""
+RECEIPT_COOKIE = "envopt_receipt"
+RECEIPT_SALT = "complaints.receipt"
+
+
+def receipt_keep(response: HttpResponse, submitted: SubmittedComplaint, *, emailed: bool) -> HttpResponse:
+    """Keep the code for the confirmation page for ten minutes, in the cache only, under a random
+    token the browser holds in a signed cookie: never in a URL, never stored in the clear, and
+    no session row written for every complaint filed (the public form is the busiest write)."""
     token = secrets.token_urlsafe(24)
     receipt = {
         "code": submitted.tracking_code,
@@ -42,12 +47,24 @@ def receipt_keep(request, submitted: SubmittedComplaint, *, emailed: bool) -> No
         "emailed": emailed,
     }
     cache.set(f"complaints:receipt:{token}", receipt, timeout=RECEIPT_SECONDS)
-    request.session[SUBMITTED_KEY] = token
+    response.set_signed_cookie(
+        RECEIPT_COOKIE,
+        token,
+        salt=RECEIPT_SALT,
+        max_age=RECEIPT_SECONDS,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
 
 
 def receipt_take(request) -> dict | None:
-    token = request.session.pop(SUBMITTED_KEY, None)
-    if not isinstance(token, str):
+    """The receipt, once: the cache entry is gone after this (the page deletes the cookie)."""
+    token = request.get_signed_cookie(
+        RECEIPT_COOKIE, default=None, salt=RECEIPT_SALT, max_age=RECEIPT_SECONDS
+    )
+    if not token:
         return None
     key = f"complaints:receipt:{token}"
     receipt = cache.get(key)
@@ -77,8 +94,9 @@ def complaint_new(request):
                 uploads=form.cleaned_data["uploads"],
                 channel=Channel.WEB,
             )
-            receipt_keep(request, submitted, emailed=bool(form.cleaned_data.get("email")))
-            return redirect("complaints:submitted")
+            return receipt_keep(
+                redirect("complaints:submitted"), submitted, emailed=bool(form.cleaned_data.get("email"))
+            )
     else:
         form = PublicComplaintForm()
     return render(request, "complaints/new.html", {"form": form})
@@ -90,7 +108,9 @@ def complaint_submitted(request):
     submitted = receipt_take(request)
     if submitted is None:
         return redirect("complaints:track")
-    return render(request, "complaints/submitted.html", submitted)
+    response = render(request, "complaints/submitted.html", submitted)
+    response.delete_cookie(RECEIPT_COOKIE, samesite="Lax")
+    return response
 
 
 @never_cache
@@ -229,8 +249,9 @@ def portal_new(request):
                 liaison_point=point,
                 supervisor=supervisor,
             )
-            receipt_keep(request, submitted, emailed=bool(form.cleaned_data.get("email")))
-            return redirect("complaints:submitted")
+            return receipt_keep(
+                redirect("complaints:submitted"), submitted, emailed=bool(form.cleaned_data.get("email"))
+            )
     else:
         form = LiaisonComplaintForm()
     return render(

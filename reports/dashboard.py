@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from operator import add
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Func, IntegerField, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -153,6 +154,16 @@ class QuarterFigures:
     by_category: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     by_channel: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
 
+    def add_sums(self, rows: Iterable[tuple], keys: tuple[str, ...]) -> None:
+        """Rows of (department_id, category, channel, *counts, grouping) already summed per
+        dimension by the database (see _counted_rows)."""
+        tallies = (self.by_department, self.by_category, self.by_channel)
+        for row in rows:
+            *values, grouping = row
+            dimension = _SETS[grouping]
+            tally = self.total if dimension is None else tallies[dimension][values[dimension]]
+            tally.counts.update(dict(zip(keys, values[3:], strict=True)))
+
     def add_rows(self, rows: Iterable[tuple], keys: tuple[str, ...]) -> None:
         """Rows of (department_id, category, channel, *counts in the order of ``keys``). A big
         commission has tens of thousands of such groups per quarter: the counts are summed as
@@ -164,7 +175,7 @@ class QuarterFigures:
             for table, value in zip(sums, (department_id, category, channel), strict=True):
                 current = table.get(value)
                 if current is None:
-                    table[value] = counts
+                    table[value] = list(counts)
                 else:
                     current[:] = map(add, current, counts)
         tallies = (self.by_department, self.by_category, self.by_channel)
@@ -233,13 +244,41 @@ class WorkingDayCounter:
         return self._running[(b - self.first).days] - self._running[(a - self.first).days]
 
 
-def _plain_rows(queryset) -> list[tuple]:
-    """The rows as the database driver returns them: Django's converters would be called for each
-    of the million counts of a big commission's quarter, costing more than the query itself."""
-    sql, params = queryset.query.sql_with_params()
+class _Grouping(Func):
+    """GROUPING(department_id, category, channel): which grouping set a row sums. An aggregate
+    for Django's purposes, so that it stays out of the GROUP BY."""
+
+    function = "GROUPING"
+    contains_aggregate = True
+    output_field = IntegerField()
+
+
+# GROUPING() of each set: a bit is set for each dimension summed over.
+_SETS = {0b011: 0, 0b101: 1, 0b110: 2, 0b111: None}  # department, category, channel, total
+_GROUP_BY = re.compile(r" GROUP BY 1, 2, 3$")
+
+
+def _counted_rows(queryset, keys: tuple[str, ...]) -> tuple[bool, list[tuple]]:
+    """Counts of ``keys`` per (department, category, channel). On PostgreSQL the database sums
+    them per dimension (GROUPING SETS): a big commission's quarter has tens of thousands of
+    (department, category, channel) triples, and a few hundred departments, categories and
+    channels. Rows come as the driver returns them: Django's converters would be called for
+    every count. Returns (summed per dimension, rows)."""
+    counts = {f"n_{key}": Count("pk", filter=condition) for key, condition in keys}
+    names = [f"n_{key}" for key, _condition in keys]
+    grouped = queryset.order_by().values(*GROUPS).annotate(**counts)
+    if connection.vendor == "postgresql":
+        query = grouped.annotate(grouping=_Grouping(*GROUPS)).values_list(*GROUPS, *names, "grouping")
+        sql, params = query.query.sql_with_params()
+        if _GROUP_BY.search(sql):
+            sql = _GROUP_BY.sub(" GROUP BY GROUPING SETS ((1), (2), (3), ())", sql)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return True, cursor.fetchall()
+    sql, params = grouped.values_list(*GROUPS, *names).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return False, cursor.fetchall()
 
 
 class Dashboard:
@@ -273,31 +312,22 @@ class Dashboard:
             | conditions["concluded"]
             | conditions["returned"]
         )
-        rows = (
-            Case.objects.filter(scope)
-            .order_by()
-            .values(*GROUPS)
-            .annotate(**{f"n_{key}": Count("pk", filter=condition) for key, condition in conditions.items()})
-            .values_list(*GROUPS, *(f"n_{key}" for key in conditions))
-        )
-        item.add_rows(_plain_rows(rows), tuple(conditions))
+        self._add(item, Case.objects.filter(scope), conditions)
 
     def _count_complaints(self, item: QuarterFigures) -> None:
         for scope, keys in (
             (complaint_received(item.quarter), RECEIVED_KEYS),
             (complaint_rated(item.quarter), RATED_KEYS),
         ):
-            conditions = self._conditions(keys, item.quarter)
-            rows = (
-                Complaint.objects.filter(scope)
-                .order_by()
-                .values(*GROUPS)
-                .annotate(
-                    **{f"n_{key}": Count("pk", filter=condition) for key, condition in conditions.items()}
-                )
-                .values_list(*GROUPS, *(f"n_{key}" for key in conditions))
-            )
-            item.add_rows(_plain_rows(rows), tuple(conditions))
+            self._add(item, Complaint.objects.filter(scope), self._conditions(keys, item.quarter))
+
+    @staticmethod
+    def _add(item: QuarterFigures, queryset, conditions: dict[str, Q]) -> None:
+        summed, rows = _counted_rows(queryset, tuple(conditions.items()))
+        if summed:
+            item.add_sums(rows, tuple(conditions))
+        else:
+            item.add_rows(rows, tuple(conditions))
 
     def _count_handling_time(self, figures: list[QuarterFigures]) -> None:
         """Average handling time: the dates of every case concluded in the three quarters in one
@@ -313,10 +343,11 @@ class Dashboard:
         first = min([item.quarter.first_day for item in figures] + [opened for opened, *_rest in pairs])
         last = max([item.quarter.last_day for item in figures] + [closed for _o, closed, *_rest in pairs])
         counter = WorkingDayCounter(first, last)
+        bounds = [(item.quarter.start, item.quarter.end, item) for item in figures]
         for opened, closed_day, closed_at, (department_id, category, channel) in pairs:
             days = max(0, counter.between(opened, closed_day))
-            for item in figures:
-                if item.quarter.start <= closed_at < item.quarter.end:
+            for start, end, item in bounds:
+                if start <= closed_at < end:
                     item.add_handling(
                         days=days, department_id=department_id, category=category, channel=channel
                     )
