@@ -362,6 +362,9 @@ def load(scale: Scale, *, quiet: bool = False, today: dt.date | None = None) -> 
         received = now - dt.timedelta(seconds=age)
         department = departments[rng.choices(range(len(departments)), cum_weights=unit_cum)[0]]
         open_ = rng.random() < 0.70  # the peer's share of open tickets
+        if not open_:
+            # A concluded case went through its whole workflow (up to ~40 days) before today.
+            received = min(received, now - dt.timedelta(days=60, seconds=age % 86400))
         referred = rng.random() < 0.70
         plan.append(
             {
@@ -454,7 +457,7 @@ def load(scale: Scale, *, quiet: bool = False, today: dt.date | None = None) -> 
     referral_id = 0
     for p in plan:
         received: dt.datetime = p["received"]
-        opened_at = received + dt.timedelta(hours=rng.randint(2, 30))
+        opened_at = min(received + dt.timedelta(hours=rng.randint(2, 30)), now - dt.timedelta(minutes=1))
         handler = handlers[p["id"] % len(handlers)]
         office = offices[p["department"].pk % len(offices)]
         status, closed_at, case_finding = Case.Status.ACCEPTED, None, ""

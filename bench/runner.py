@@ -94,6 +94,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     parser.add_argument("--output", default=str(RESULTS / "latest.json"), help="where to write the results")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown (README)")
     return parser.parse_args(argv)
 
 
@@ -218,10 +219,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.figures import run_groups
     from bench.load import Dataset, load
-    from bench.report import print_table, write_results
+    from bench.report import markdown_table, print_table, write_results
 
     if reuse:
         dataset = Dataset(**json.loads(marker.read_text()))
+        # The code may have gained migrations since the data was loaded.
+        call_command("migrate", verbosity=0, interactive=False)
         print(f"reusing the data loaded at {dataset.scale}", flush=True)
     else:
         started = time.perf_counter()
@@ -262,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
             "notes": context.notes,
         }
         print_table(document, results)
+        if args.markdown:
+            print()
+            print(markdown_table(results))
         output = Path(args.output)
         write_results(document, output)
         print(f"\nwritten: {output}")

@@ -202,6 +202,23 @@ def test_the_case_list_exports_with_its_filters_applied(client):
     assert export.queries == few
 
 
+def test_a_complaint_that_reads_like_a_formula_is_exported_as_text(client):
+    import io
+
+    from openpyxl import load_workbook
+
+    handler = factories.user("handler")
+    client.force_login(handler)
+    # A case is titled from the complaint's own words: what the public typed reaches the export.
+    text = '=HYPERLINK("http://evil.example","点击查看")\x07 反复检查，影响生产。'
+    factories.accepted_case(actor=handler, description=text)
+    response = client.get("/admin/casework/case/export/")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    cell = sheet.cell(row=2, column=2)
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK(")
+    assert "\x07" not in cell.value  # a control character would make Excel refuse the file
+
+
 def test_correcting_a_talk_goes_through_the_service_and_marks_the_cases(client):
     from casework.models import AccountabilityTalk
 
