@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Model
 from django.urls import reverse
 from django.utils import formats, translation
@@ -29,6 +30,7 @@ from django.utils.translation import pgettext
 from casework.models import Case, CaseEvent, HandlingReport, Recommendation, Referral, case_reference
 from casework.services import case_events_add_many
 from envopt.core.ladder import LadderItem, Notice, Recipient, Step, ladder_registry, step_label
+from envopt.core.sql import in_ids
 from liaison.models import Department
 
 REFERRAL_KIND = "referral"
@@ -158,10 +160,15 @@ class _EventNotes:
 def _record_step(events: list[tuple[int, str]], step: int, now: dt.datetime) -> None:
     """The timeline events, and each case's escalation level raised to at least ``step`` (a later,
     lower step of another item never lowers it)."""
-    case_ids = {case_id for case_id, _note in events}
-    Case.objects.filter(pk__in=case_ids, escalation_level__lt=step).update(
-        escalation_level=step, updated_at=now
-    )
+    qn = connection.ops.quote_name
+    condition, params = in_ids("id", {case_id for case_id, _note in events})
+    updated_at = Case._meta.get_field("updated_at").get_db_prep_save(now, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(Case._meta.db_table)} SET escalation_level = %s, updated_at = %s "  # noqa: S608
+            f"WHERE {condition} AND escalation_level < %s",
+            [step, updated_at, *params, step],
+        )
     case_events_add_many(events, action=CaseEvent.Action.NOTE, at=now)
 
 
@@ -188,10 +195,18 @@ class _DepartmentItemLadder:
         return label
 
     def _subjects(self, items: Sequence[LadderItem]) -> dict[int, tuple]:
-        rows = self.model.objects.filter(pk__in={item.object_id for item in items}).values_list(
-            "id", "kind", "case_id", "case__opened_at", "department_id"
-        )
-        return {row[0]: row for row in rows}
+        """(id, kind, case id, case opened at, department id) of each item's subject, in one
+        statement with one array parameter however many items a first sweep moves."""
+        qn = connection.ops.quote_name
+        subject, case = qn(self.model._meta.db_table), qn(Case._meta.db_table)
+        condition, params = in_ids("s.id", {item.object_id for item in items})
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT s.id, s.kind, s.case_id, c.opened_at, s.department_id FROM {subject} AS s "  # noqa: S608
+                f"JOIN {case} AS c ON c.id = s.case_id WHERE {condition}",
+                params,
+            )
+            return {row[0]: row for row in cursor.fetchall()}
 
     def notices(self, items: Sequence[LadderItem], step: int) -> list[Notice]:
         subjects = self._subjects(items)
@@ -224,6 +239,7 @@ class _DepartmentItemLadder:
                     what=whats[key],
                     unit=department.name,
                     link=link.replace(str(_PLACEHOLDER), str(pk), 1),
+                    payload=(case_id, kind),
                 )
             )
         return notices
@@ -231,21 +247,24 @@ class _DepartmentItemLadder:
     def record(
         self, items: Sequence[LadderItem], step: int, *, notices: Sequence[Notice], now: dt.datetime
     ) -> None:
-        """One timeline event per item and the case's escalation level, in two statements."""
-        subjects = self._subjects(items)
+        """One timeline event per item and the case's escalation level, in two statements. The
+        subjects are those notices() read (its payload): an item whose subject is gone has none."""
+        by_deadline: dict[int, tuple[int, str]] = {}
         to: dict[int, list[str]] = {}
         for notice in notices:
+            by_deadline[notice.deadline_id] = notice.payload
             to.setdefault(notice.deadline_id, []).extend(notice.recipient.to)
         notes, whats = _EventNotes(step), {}
         events = []
         for item in items:
-            subject = subjects.get(item.object_id)
+            subject = by_deadline.get(item.deadline_id)
             if subject is None:
                 continue
-            key = (subject[1], item.round)
+            case_id, kind = subject
+            key = (kind, item.round)
             if key not in whats:
                 whats[key] = self.what(*key)
-            events.append((subject[2], notes.note(whats[key], item, to.get(item.deadline_id))))
+            events.append((case_id, notes.note(whats[key], item, to.get(item.deadline_id))))
         _record_step(events, step, now)
 
 

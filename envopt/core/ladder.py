@@ -116,6 +116,8 @@ class Notice:
     what: str  # e.g. "Referral, round 2"
     unit: str  # the unit responsible
     link: str  # absolute URL
+    # The handler's own data about the item, from notices() to its record(): read once, not twice.
+    payload: Any = field(default=None, compare=False)
 
 
 class LadderHandler(Protocol):

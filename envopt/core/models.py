@@ -1,3 +1,6 @@
+import datetime as dt
+import json
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -207,6 +210,33 @@ class DeadlineChange(models.Model):
         super().save(*args, **kwargs)
 
 
+class TaggedJSONEncoder(json.JSONEncoder):
+    """Dates and times survive a JSON column tagged, so that a template formats them as dates
+    when the e-mail is written; the C encoder calls this only for them."""
+
+    def default(self, o):
+        if isinstance(o, dt.datetime):
+            return {"$datetime": o.isoformat()}
+        if isinstance(o, dt.date):
+            return {"$date": o.isoformat()}
+        return super().default(o)
+
+
+class TaggedJSONDecoder(json.JSONDecoder):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("object_hook", self._untag)
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def _untag(value: dict):
+        if len(value) == 1:
+            if "$date" in value:
+                return dt.date.fromisoformat(value["$date"])
+            if "$datetime" in value:
+                return dt.datetime.fromisoformat(value["$datetime"])
+        return value
+
+
 class OutboundEmail(models.Model):
     """One e-mail, written in the same transaction as the change that causes it and sent after
     commit by a Celery task; a periodic sweep sends what a lost task or a down broker left.
@@ -226,7 +256,9 @@ class OutboundEmail(models.Model):
     # A digest queued by a sweep is written by the mail worker, from this template and context,
     # when it is sent: the sweep decides what to say and stays fast.
     template = models.CharField(_("template"), max_length=100, blank=True)
-    context = models.JSONField(_("context"), null=True, blank=True)
+    context = models.JSONField(
+        _("context"), null=True, blank=True, encoder=TaggedJSONEncoder, decoder=TaggedJSONDecoder
+    )
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     related = models.CharField(
         _("about"),

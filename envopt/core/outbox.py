@@ -100,7 +100,7 @@ def outbox_enqueue_many(emails: Sequence[dict[str, Any]]) -> dict[str, int]:
             body_text=email.get("text", ""),
             body_html=email.get("html", ""),
             template=email.get("template", ""),
-            context=_to_json(email["context"]) if email.get("context") is not None else None,
+            context=email.get("context"),
             language=email.get("language", "zh-hans"),
             related=email.get("related", "")[:100],
             next_attempt_at=now,
@@ -152,35 +152,10 @@ def outbox_render(email: OutboundEmail) -> None:
     """Write the text and HTML of an e-mail queued with a template (not saved here)."""
     if not email.template or email.body_text:
         return
-    context = _from_json(email.context or {})
+    context = email.context or {}
     with translation.override(email.language):
         email.body_text = render_to_string(f"{email.template}.txt", context)
         email.body_html = render_to_string(f"{email.template}.html", context)
-
-
-# Dates survive the JSON column tagged, so that templates format them as dates.
-def _to_json(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, dt.date):
-        return {"$date": value.isoformat()}
-    if isinstance(value, dict):
-        return {key: _to_json(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_json(item) for item in value]
-    return value
-
-
-def _from_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        if len(value) == 1 and "$date" in value:
-            return dt.date.fromisoformat(value["$date"])
-        if len(value) == 1 and "$datetime" in value:
-            return dt.datetime.fromisoformat(value["$datetime"])
-        return {key: _from_json(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_from_json(item) for item in value]
-    return value
 
 
 def outbox_dispatch(email_id: int) -> None:
