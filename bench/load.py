@@ -470,7 +470,7 @@ def load(scale: Scale, *, quiet: bool = False, today: dt.date | None = None) -> 
             days = periods[(kind, p["priority"])]
             if p["open"]:
                 # Sent over the last weeks: about one open item in five is past its due date.
-                sent_at = now - dt.timedelta(days=rng.random() ** 1.5 * (days * 7 / 5 + 6), hours=2)
+                sent_at = now - dt.timedelta(days=rng.random() ** 1.8 * (days * 7 / 5 + 6), hours=2)
                 sent_at = max(sent_at, opened_at)
             else:
                 sent_at = opened_at + dt.timedelta(days=rng.randint(0, 3))
