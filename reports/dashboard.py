@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from operator import add
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Func, IntegerField, Q
 from django.urls import reverse
@@ -279,6 +281,23 @@ def _counted_rows(queryset, keys: tuple[str, ...]) -> tuple[bool, list[tuple]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return False, cursor.fetchall()
+
+
+def dashboard_report(quarter: Quarter, *, refresh: bool = False) -> DashboardReport:
+    """The quarter's figures as every page, workbook and the public figures read them: computed
+    at most ``DASHBOARD_FIGURES_SECONDS`` ago and kept in the cache. Counting every case of a
+    big commission takes seconds (a million cases: many seconds), which no leader should wait
+    for on each page, and which an anonymous visitor of /figures/ must not be able to cause at
+    will. The beat task ``dashboard_figures_refresh`` recomputes the current and the previous
+    quarter before their figures expire; the pages say when the figures were computed."""
+    key = f"reports:dashboard:{quarter.label}"
+    if not refresh:
+        report = cache.get(key)
+        if report is not None:
+            return report
+    report = Dashboard(quarter=quarter).generate()
+    cache.set(key, report, timeout=settings.DASHBOARD_FIGURES_SECONDS)
+    return report
 
 
 class Dashboard:

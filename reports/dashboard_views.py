@@ -24,12 +24,12 @@ from reports.dashboard import (
     ON_TIME_RATE,
     PUBLIC_LEAGUE_COLUMNS,
     SATISFACTION_RATE,
-    Dashboard,
     DashboardReport,
     Row,
     category_rows,
     channel_rows,
     column_labels,
+    dashboard_report,
     drilldown_url,
     league_rows,
     line,
@@ -115,7 +115,7 @@ def _charts(report: DashboardReport, categories: list[Row], departments: list[Ro
 @require_GET
 def dashboard(request):
     quarter, problem = quarter_from_request(request)
-    report = Dashboard(quarter=quarter).generate()
+    report = dashboard_report(quarter)
     categories = category_rows(report, link=drilldown_url)
     departments = league_rows(report, link=drilldown_url)
     channels = channel_rows(report, link=drilldown_url)
@@ -148,7 +148,7 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 @require_GET
 def dashboard_xlsx(request):
     quarter, _problem = quarter_from_request(request)
-    workbook = DashboardWorkbook(Dashboard(quarter=quarter).generate())
+    workbook = DashboardWorkbook(dashboard_report(quarter))
     return _xlsx(workbook.generate(), workbook.filename)
 
 
@@ -158,7 +158,7 @@ def dashboard_xlsx(request):
 @require_GET
 def league_xlsx(request):
     quarter, _problem = quarter_from_request(request)
-    workbook = LeagueTableWorkbook(Dashboard(quarter=quarter).generate())
+    workbook = LeagueTableWorkbook(dashboard_report(quarter))
     return _xlsx(workbook.generate(), workbook.filename)
 
 
@@ -167,7 +167,7 @@ def public_figures(request):
     """Aggregates only (政务公开): counts by category, channel and department, on-time and
     satisfaction rates. Built from the same figures, without drill-down links."""
     quarter, problem = quarter_from_request(request)
-    report = Dashboard(quarter=quarter).generate()
+    report = dashboard_report(quarter)
     categories = category_rows(report, columns=["received"])
     departments = league_rows(report, columns=PUBLIC_LEAGUE_COLUMNS)
     channels = channel_rows(report, columns=["received"])

@@ -22,6 +22,7 @@ FIGURES = {
     "changelist_filtered",
     "api_cases",
     "dashboard",
+    "dashboard_compute",
     "export_xlsx",
     "export_rss",
     "sweep_first",

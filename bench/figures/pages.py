@@ -14,6 +14,7 @@ from django.test import Client
 from bench.measure import Goal, Result, timed
 from casework.figures import Quarter
 from casework.models import Case
+from reports.dashboard import dashboard_report
 
 OPEN_STATUSES = ",".join(
     [Case.Status.ACCEPTED, Case.Status.HANDLING, Case.Status.REFERRED, Case.Status.REVIEWING]
@@ -62,6 +63,20 @@ def _page(context, key, label, client, url, *, goal, anchor="", compare_url: str
     return result
 
 
+def _dashboard_compute(context, quarter: Quarter, goal: Goal) -> Result:
+    """What the page no longer waits for: counting every figure of the quarter (and of the two
+    quarters it is compared with), as the refresh task does every five minutes."""
+    samples, statements = timed(lambda: dashboard_report(quarter, refresh=True), repeat=context.repeat)
+    return Result(
+        key="dashboard_compute",
+        label="dashboard figures computed (the refresh task)",
+        unit="ms",
+        samples=samples,
+        statements=statements,
+        goal=goal,
+    )
+
+
 def run(context) -> list[Result]:
     dataset = context.dataset
     staff = _client(dataset.admin_username)
@@ -72,6 +87,7 @@ def run(context) -> list[Result]:
     # The last complete quarter: the one leaders discuss at the dispatch meeting.
     today = dt.date.fromisoformat(dataset.today)
     quarter = Quarter.containing(dt.datetime(today.year, today.month, today.day, 12, tzinfo=dt.UTC))
+    dashboard_goal = 500 if dataset.cases >= 1_000_000 else 150
     open_count = Case.objects.exclude(status=Case.Status.CONCLUDED).count()
     referred_count = Case.objects.filter(status=Case.Status.REFERRED).count()
     results = [
@@ -116,11 +132,12 @@ def run(context) -> list[Result]:
         _page(
             context,
             "dashboard",
-            "leaders' dashboard, one quarter, all figures",
+            "leaders' dashboard page, one quarter (figures computed ≤ 10 min ago)",
             leader,
             f"/dashboard/?quarter={quarter.previous()}",
-            goal=Goal("<=", 500 if dataset.cases >= 1_000_000 else 150, "ms"),
+            goal=Goal("<=", dashboard_goal, "ms"),
         ),
+        _dashboard_compute(context, quarter.previous(), Goal("<=", dashboard_goal, "ms")),
     ]
     if dataset.cases >= 1_000_000:
         results.append(

@@ -23,6 +23,11 @@ SCHEDULES = [
         },
     },
     {
+        "name": gettext_noop("Dashboard figures of the current and previous quarter"),
+        "task": "reports.tasks.dashboard_figures_refresh",
+        "every_minutes": 5,
+    },
+    {
         "name": gettext_noop("Prepare last month's complaint notification reports for review"),
         "task": "reports.tasks.notification_reports_prepare_previous_month",
         "crontab": {
