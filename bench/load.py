@@ -272,7 +272,8 @@ def load(scale: Scale, *, quiet: bool = False, today: dt.date | None = None) -> 
                 name=f"{'市区县'[i % 3]}{_SYSTEM_NAMES[systems[i % len(systems)]]}第{i + 1:03d}单位",
                 short_name=f"单位{i + 1}",
                 system=systems[i % len(systems)],
-                is_key=systems[i % len(systems)] in key_systems,
+                # The city-level units of the six key systems (seed §二): a few dozen, not half the list.
+                is_key=i < 36 and systems[i % len(systems)] in key_systems,
                 email=f"unit{i + 1}@example.org",
                 head_name=f"{_SURNAMES[i % len(_SURNAMES)]}主任",
                 head_email=f"head{i + 1}@example.org",

@@ -674,32 +674,28 @@ def channel_rows(
     return rows
 
 
-def league_rows(report: DashboardReport, *, columns=LEAGUE_COLUMNS, link: Linker | None = None) -> list[Row]:
+def league_rows(
+    report: DashboardReport, *, columns=LEAGUE_COLUMNS, link: Linker | None = None, ends: int | None = None
+) -> list[Row]:
     """The department league table for the chosen quarter: every key department and every
     department with a figure in it; ranked by on-time rate, then satisfaction rate, then fewer
     returned reports. Departments with nothing concluded are listed after the ranked ones,
-    unranked; complaints naming a unit not in the directory come last."""
+    unranked; complaints naming a unit not in the directory come last.
+
+    With ``ends``, only the first and the last ``ends`` ranked departments and every key
+    department are listed (a city has hundreds of units: the page shows the ends of the table,
+    the workbook and "show all" the whole of it). Ranks stay those of the whole table; the cells
+    are built only for the rows listed."""
     current = report.current.by_department
     ids = {pk for pk, info in report.departments.items() if info.is_key}
     ids |= {pk for pk, tally in current.items() if pk is not None and sum(tally.counts.values())}
-    rows = []
+    entries = []
     for pk in ids:
         info = report.departments.get(pk) or DepartmentInfo(pk, str(pk), False)
-        tally = current.get(pk) or Tally()
-        rows.append(
-            (
-                tally,
-                Row(
-                    info.name,
-                    _cells(tally, columns, report.quarter, link, department=pk),
-                    str(pk),
-                    info.is_key,
-                ),
-            )
-        )
+        entries.append((current.get(pk) or Tally(), info))
 
     def order(entry):
-        tally, row = entry
+        tally, info = entry
         on_time, satisfaction = tally.on_time_rate, tally.satisfaction_rate
         return (
             on_time is None,
@@ -707,24 +703,66 @@ def league_rows(report: DashboardReport, *, columns=LEAGUE_COLUMNS, link: Linker
             satisfaction is None,
             -(satisfaction or 0),
             tally["returned"],
-            row.label,
+            info.name,
         )
 
-    rows.sort(key=order)
-    ranked = []
-    for position, (tally, row) in enumerate(rows, start=1):
-        row.rank = position if tally.on_time_rate is not None else None
-        ranked.append(row)
+    entries.sort(key=order)
+    ranked_count = sum(1 for tally, _info in entries if tally.on_time_rate is not None)
+    rows = []
+    for position, (tally, info) in enumerate(entries, start=1):
+        rank = position if tally.on_time_rate is not None else None
+        shown = (
+            ends is None or info.is_key or (rank is not None and (rank <= ends or rank > ranked_count - ends))
+        )
+        if shown:
+            cells = _cells(tally, columns, report.quarter, link, department=info.id)
+            rows.append(Row(info.name, cells, str(info.id), info.is_key, rank))
     outside = current.get(None)
     if outside is not None and sum(outside.counts.values()):
-        ranked.append(
+        rows.append(
             Row(
                 _("Units not in the directory"),
                 _cells(outside, columns, report.quarter, link, department=NONE),
                 NONE,
             )
         )
-    return ranked
+    return rows
+
+
+def league_size(report: DashboardReport) -> int:
+    """How many departments the whole league table lists."""
+    ids = {pk for pk, info in report.departments.items() if info.is_key}
+    ids |= {
+        pk
+        for pk, tally in report.current.by_department.items()
+        if pk is not None and sum(tally.counts.values())
+    }
+    return len(ids)
+
+
+def busiest_departments(report: DashboardReport, *, limit: int, link: Linker | None = None) -> list[Row]:
+    """The departments with the most complaints received in the quarter, and every key
+    department: the chart's bars (a bar per unit of a whole city would be unreadable)."""
+    current = report.current.by_department
+    received = sorted(
+        ((tally["received"], pk) for pk, tally in current.items() if pk is not None and tally["received"]),
+        key=lambda entry: (-entry[0], entry[1]),
+    )
+    ids = [pk for _count, pk in received[:limit]]
+    ids += [pk for pk, info in report.departments.items() if info.is_key and pk not in ids]
+    rows = []
+    for pk in ids:
+        info = report.departments.get(pk) or DepartmentInfo(pk, str(pk), False)
+        tally = current.get(pk) or Tally()
+        rows.append(
+            Row(
+                info.name,
+                _cells(tally, ["received"], report.quarter, link, department=pk),
+                str(pk),
+                info.is_key,
+            )
+        )
+    return rows
 
 
 # --- Charts' data ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from casework.figures import Quarter
+from casework.figures import NONE, Quarter
 from reports import charts
 from reports.dashboard import (
     CATEGORY_COLUMNS,
@@ -26,12 +26,14 @@ from reports.dashboard import (
     SATISFACTION_RATE,
     DashboardReport,
     Row,
+    busiest_departments,
     category_rows,
     channel_rows,
     column_labels,
     dashboard_report,
     drilldown_url,
     league_rows,
+    league_size,
     line,
     public_lines,
     sections,
@@ -44,6 +46,12 @@ from reports.dashboard_workbooks import XLSX_CONTENT_TYPE, DashboardWorkbook, Le
 DASHBOARD_PERMISSION = "casework.view_dashboard"
 QUARTERS_OFFERED = 12
 KPI_KEYS = ["received", "accepted", "concluded", ON_TIME_RATE, "open_late", SATISFACTION_RATE]
+
+
+# The page lists the first and the last ranked departments (and every key department); the
+# workbook and ?league=all list them all. The chart shows the busiest units.
+LEAGUE_ENDS = 20
+CHART_DEPARTMENTS = 15
 
 
 def quarter_from_request(request) -> tuple[Quarter, str]:
@@ -117,7 +125,8 @@ def dashboard(request):
     quarter, problem = quarter_from_request(request)
     report = dashboard_report(quarter)
     categories = category_rows(report, link=drilldown_url)
-    departments = league_rows(report, link=drilldown_url)
+    whole_league = request.GET.get("league") == "all"
+    departments = league_rows(report, link=drilldown_url, ends=None if whole_league else LEAGUE_ENDS)
     channels = channel_rows(report, link=drilldown_url)
     context = {
         "report": report,
@@ -131,7 +140,10 @@ def dashboard(request):
         "league_columns": list(zip(LEAGUE_COLUMNS, column_labels(LEAGUE_COLUMNS), strict=True)),
         "channels": channels,
         "channel_columns": list(zip(CHANNEL_COLUMNS, column_labels(CHANNEL_COLUMNS), strict=True)),
-        "charts": _charts(report, categories, departments, channels),
+        "charts": _charts(report, categories, busiest_departments(report, limit=CHART_DEPARTMENTS), channels),
+        "league_size": league_size(report),
+        "league_listed": sum(1 for row in departments if row.value != NONE),
+        "whole_league": whole_league,
     }
     return render(request, "reports/dashboard/dashboard.html", context)
 

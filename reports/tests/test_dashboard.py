@@ -500,6 +500,30 @@ def test_pages_read_the_figures_computed_minutes_ago_and_the_refresh_task_recomp
     assert refreshed.current.total["received"] > received
 
 
+def test_the_page_lists_the_ends_of_a_long_league_table_with_the_whole_ranks():
+    for suffix in ("-a", "-b", "-c", "-d"):
+        build_scenario(suffix)
+    report = Dashboard(quarter=Quarter.current()).generate()
+    whole = league_rows(report)
+    ends = league_rows(report, ends=1)
+    ranked = [row.rank for row in whole if row.rank is not None]
+    assert len(ranked) > 2  # there is a middle to leave out
+    listed = {row.value: row for row in ends}
+    assert {row.rank for row in ends if row.rank is not None} == (
+        {1, max(ranked)} | {row.rank for row in whole if row.is_key and row.rank is not None}
+    )
+    for row in whole:
+        if row.is_key or row.rank in (1, max(ranked)) or row.value == "none":
+            shown = listed[row.value]
+            assert (shown.rank, {k: c.text for k, c in shown.cells.items()}) == (
+                row.rank,
+                {k: c.text for k, c in row.cells.items()},
+            )
+        else:
+            assert row.value not in listed
+    assert len(ends) < len(whole)
+
+
 # --- Workbooks -----------------------------------------------------------------------------------
 
 
