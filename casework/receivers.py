@@ -1,12 +1,12 @@
 """What casework does when the intake or the shared deadline mechanism reports something."""
 
-from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from casework.models import CaseComplaint, CaseEvent, Recommendation, Referral
 from casework.services import case_events_add_many
 from envopt.core.models import Deadline
+from envopt.core.sql import in_ids
 
 
 def on_complaint_rated(sender, *, complaint, rating, **kwargs) -> None:
@@ -32,15 +32,21 @@ def on_complaint_supplemented(sender, *, complaint, supplement, **kwargs) -> Non
 
 def _deadlines_recomputed(model, changes, reason: str) -> None:
     """Keep the subjects' stored due dates in step and put the change on each case's timeline:
-    three statements however many due dates a calendar edit moved."""
+    two statements however many due dates a calendar edit moved (a join, not a subquery per
+    row, and the cases come back from the UPDATE itself)."""
     moved = {deadline.pk: (old, new) for deadline, old, new in changes}
     what = str(model._meta.verbose_name)
+    qn = connection.ops.quote_name
+    condition, params = in_ids("d.id", moved)
     with transaction.atomic():
-        subjects = model.objects.filter(deadline_id__in=list(moved))
-        rows = list(subjects.values_list("case_id", "deadline_id"))
-        subjects.update(
-            due_date=Subquery(Deadline.objects.filter(pk=OuterRef("deadline_id")).values("due_date")[:1])
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {qn(model._meta.db_table)} AS s SET due_date = d.due_date "  # noqa: S608
+                f"FROM {qn(Deadline._meta.db_table)} AS d WHERE s.deadline_id = d.id AND {condition} "
+                "RETURNING case_id, deadline_id",  # unqualified: SQLite names only its own columns
+                params,
+            )
+            rows = cursor.fetchall()
         case_events_add_many(
             [
                 (
