@@ -4,6 +4,7 @@ an SMTP server in this process, PostgreSQL in CI."""
 import time
 
 import pytest
+from django.utils import timezone
 
 from casework.tests import factories
 from envopt.celery import app as celery_app
@@ -119,3 +120,27 @@ def test_a_department_without_an_address_is_recorded_as_failed_not_skipped():
     refer_a_case(department_email="")
     row = OutboundEmail.objects.get(kind="referral_notice")
     assert row.status == "failed" and row.last_error == "no recipient address"
+
+
+def test_a_sweeps_digest_is_written_and_delivered_by_a_real_worker(smtp_server, worker_factory):
+    """The sweep queues its digests with a template and a context and hands them to the workers a
+    batch per task; the worker writes each from its template when it sends it."""
+    import datetime as dt
+
+    from complaints.tests import factories as complaint_factories
+    from envopt.core.ladder import escalation_sweep
+
+    worker_factory(**smtp_server.env)
+    handler = factories.user("handler")
+    department = complaint_factories.department(supervising_leader_email="leader@dept.example")
+    case, _referral = factories.referred_case(actor=handler, department=department)
+    result = escalation_sweep(now=timezone.now() + dt.timedelta(days=40))  # long overdue: escalated
+    assert result.steps["escalation"] == 1
+    row = OutboundEmail.objects.get(kind="ladder_escalation")
+    assert row.template == "email/ladder_digest" and row.body_text == ""  # written when sent
+    received = lambda: [m for m in smtp_server.messages if m["To"] == "leader@dept.example"]  # noqa: E731
+    wait_for(received, timeout=60, what="the digest (worker log in the test's tmp_path)")
+    body = received()[0].get_body(preferencelist=("plain",)).get_content()
+    assert case.reference in body and department.name in body
+    wait_for(lambda: OutboundEmail.objects.get(pk=row.pk).status == "sent", what="the row to be marked sent")
+    assert case.reference in OutboundEmail.objects.get(pk=row.pk).body_text  # what was sent, kept
