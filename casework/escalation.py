@@ -356,6 +356,7 @@ class ReportReviewLadder:
                     what=what,
                     unit=str(case.office or ""),
                     link=settings.SITE_URL + reverse("admin:casework_case_change", args=[case.pk]),
+                    payload=(case.pk, report.round),
                 )
             )
         return notices
@@ -363,22 +364,23 @@ class ReportReviewLadder:
     def record(
         self, items: Sequence[LadderItem], step: int, *, notices: Sequence[Notice], now: dt.datetime
     ) -> None:
-        reports = self._reports(items)
+        """As the departments' ladders: the reports are those notices() read (its payload)."""
+        by_deadline: dict[int, tuple[int, int]] = {}
         to: dict[int, list[str]] = {}
         for notice in notices:
+            by_deadline[notice.deadline_id] = notice.payload
             to.setdefault(notice.deadline_id, []).extend(notice.recipient.to)
         notes = _EventNotes(step)
         events = [
             (
-                report.referral.case_id,
+                case_id,
                 notes.note(
-                    _("review of the report, round %(round)s") % {"round": report.round},
-                    item,
-                    to.get(item.deadline_id),
+                    _("review of the report, round %(round)s") % {"round": round_}, item, to[item.deadline_id]
                 ),
             )
             for item in items
-            if (report := reports.get(item.object_id)) is not None
+            if item.deadline_id in by_deadline
+            for case_id, round_ in [by_deadline[item.deadline_id]]
         ]
         _record_step(events, step, now)
 

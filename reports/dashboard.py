@@ -687,10 +687,8 @@ def league_rows(
     the workbook and "show all" the whole of it). Ranks stay those of the whole table; the cells
     are built only for the rows listed."""
     current = report.current.by_department
-    ids = {pk for pk, info in report.departments.items() if info.is_key}
-    ids |= {pk for pk, tally in current.items() if pk is not None and sum(tally.counts.values())}
     entries = []
-    for pk in ids:
+    for pk in _league_ids(report):
         info = report.departments.get(pk) or DepartmentInfo(pk, str(pk), False)
         entries.append((current.get(pk) or Tally(), info))
 
@@ -729,15 +727,20 @@ def league_rows(
     return rows
 
 
-def league_size(report: DashboardReport) -> int:
-    """How many departments the whole league table lists."""
+def _league_ids(report: DashboardReport) -> set[int]:
+    """The departments of the whole league table: every key department, every one with a figure."""
     ids = {pk for pk, info in report.departments.items() if info.is_key}
     ids |= {
         pk
         for pk, tally in report.current.by_department.items()
         if pk is not None and sum(tally.counts.values())
     }
-    return len(ids)
+    return ids
+
+
+def league_size(report: DashboardReport) -> int:
+    """How many departments the whole league table lists."""
+    return len(_league_ids(report))
 
 
 def busiest_departments(report: DashboardReport, *, limit: int, link: Linker | None = None) -> list[Row]:

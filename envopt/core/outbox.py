@@ -31,6 +31,46 @@ def render_email(template_base: str, context: dict, *, language: str) -> tuple[s
     return subject, text, html
 
 
+def _row(
+    *,
+    key: str,
+    kind: str,
+    to: Iterable[str],
+    subject: str,
+    text: str = "",
+    html: str = "",
+    language: str = "zh-hans",
+    related: str = "",
+    scrub_after_sending: bool = False,
+    template: str = "",
+    context: dict | None = None,
+    now: dt.datetime | None = None,
+) -> OutboundEmail:
+    """An unsaved outbox row; without a recipient it is failed from the start."""
+    recipients = [address for address in to if address]
+    email = OutboundEmail(
+        key=key,
+        kind=kind,
+        to=recipients,
+        subject=subject[:300],
+        body_text=text,
+        body_html=html,
+        template=template,
+        context=context,
+        language=language,
+        related=related[:100],
+        scrub_after_sending=scrub_after_sending,
+        next_attempt_at=now or timezone.now(),
+    )
+    if not recipients:
+        email.status, email.last_error, email.next_attempt_at = (
+            OutboundEmail.Status.FAILED,
+            "no recipient address",
+            None,
+        )
+    return email
+
+
 def outbox_enqueue(
     *,
     key: str,
@@ -49,23 +89,18 @@ def outbox_enqueue(
     No recipient is not a reason to skip: the row is recorded as failed, so that the admin
     shows it (a department without an e-mail address must be noticed).
     """
-    recipients = [address for address in to if address]
-    email = OutboundEmail(
+    email = _row(
         key=key,
         kind=kind,
-        to=recipients,
-        subject=subject[:300],
-        body_text=text,
-        body_html=html,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
         language=language,
-        related=related[:100],
+        related=related,
         scrub_after_sending=scrub_after_sending,
-        next_attempt_at=timezone.now(),
     )
-    if not recipients:
-        email.status = OutboundEmail.Status.FAILED
-        email.last_error = "no recipient address"
-        email.next_attempt_at = None
+    recipients = email.to
     try:
         with transaction.atomic():  # a savepoint: a duplicate key must not break the caller's transaction
             email.save()
@@ -91,26 +126,7 @@ def outbox_enqueue_many(emails: Sequence[dict[str, Any]]) -> dict[str, int]:
     """
     rows, now = {}, timezone.now()
     for email in emails:
-        recipients = [address for address in email["to"] if address]
-        row = OutboundEmail(
-            key=email["key"],
-            kind=email["kind"],
-            to=recipients,
-            subject=email["subject"][:300],
-            body_text=email.get("text", ""),
-            body_html=email.get("html", ""),
-            template=email.get("template", ""),
-            context=email.get("context"),
-            language=email.get("language", "zh-hans"),
-            related=email.get("related", "")[:100],
-            next_attempt_at=now,
-        )
-        if not recipients:
-            row.status, row.last_error, row.next_attempt_at = (
-                OutboundEmail.Status.FAILED,
-                "no recipient address",
-                None,
-            )
+        row = _row(**email, now=now)
         rows.setdefault(row.key, row)
     if not rows:
         return {}
@@ -255,8 +271,13 @@ def outbox_due_ids(*, limit: int = 500) -> list[int]:
 
 def outbox_sweep(*, limit: int = 500) -> dict[str, int]:
     """Send every pending row whose time has come (a lost task, a broker that was down, a retry)."""
+    return outbox_deliver_many(outbox_due_ids(limit=limit))
+
+
+def outbox_deliver_many(email_ids: Iterable[int]) -> dict[str, int]:
+    """Send each row in turn; how many were sent, retried, failed or skipped."""
     counts: dict[str, int] = {}
-    for email_id in outbox_due_ids(limit=limit):
+    for email_id in email_ids:
         outcome = outbox_deliver(email_id)
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts

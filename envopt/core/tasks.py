@@ -22,13 +22,9 @@ def outbox_send(email_id: int) -> str:
 
 @shared_task(acks_late=True, ignore_result=True)
 def outbox_send_batch(email_ids: list[int]) -> dict:
-    from envopt.core.outbox import outbox_deliver
+    from envopt.core.outbox import outbox_deliver_many
 
-    counts: dict[str, int] = {}
-    for email_id in email_ids:
-        outcome = outbox_deliver(email_id)
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
+    return outbox_deliver_many(email_ids)
 
 
 @shared_task(acks_late=True, ignore_result=True)
