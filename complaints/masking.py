@@ -2,6 +2,9 @@
 
 import re
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
 MASK = "＊＊"
 
 
@@ -80,3 +83,50 @@ def redact_text(text: str, identity=None) -> str:
     for pattern, placeholder in _PATTERNS:
         text = pattern.sub(placeholder, text)
     return text
+
+
+# --- The identity check on department-bound and public texts ---------------------------------
+# API used by casework, reports and the API; the recognition behind it lives above.
+# (Interim implementation: exact values only; being replaced by the full recogniser.)
+
+IDENTITY_FIELDS = ("contact_name", "phone", "email", "enterprise_name", "credit_code")
+
+
+def _as_identities(identity) -> list:
+    if identity is None:
+        return []
+    if isinstance(identity, (list, tuple, set, frozenset)):
+        return [one for one in identity if one is not None]
+    return [identity]
+
+
+def identity_findings(text: str, identity=None) -> list[str]:
+    """What in ``text`` still identifies a complainant: translated labels, each once, in a fixed
+    order (e.g. "the complainant's phone number", "an ID card number"). ``identity`` is one
+    ComplainantIdentity, an iterable of them (a case with merged complaints) or None
+    (anonymous: only the patterns any identity has are looked for). Empty means clean."""
+    if not text:
+        return []
+    found = []
+    for one in _as_identities(identity):
+        for name in IDENTITY_FIELDS:
+            value = (getattr(one, name, "") or "").strip()
+            if len(value) >= 2 and value.casefold() in text.casefold():
+                label = str(one._meta.get_field(name).verbose_name)
+                if label not in found:
+                    found.append(label)
+    return found
+
+
+def identity_validate(text: str, identity=None, *, field: str | None = None) -> None:
+    """Raise ValidationError (code ``identity_in_text``) when ``text`` still identifies a
+    complainant; ``field`` names the form field the error belongs to."""
+    found = identity_findings(text, identity)
+    if not found:
+        return
+    error = ValidationError(
+        _("This text still identifies the complainant (%(found)s). Remove it before it is sent.")
+        % {"found": "、".join(found)},
+        code="identity_in_text",
+    )
+    raise ValidationError({field: [error]}) if field else error
