@@ -13,6 +13,8 @@ change through ``reports.ledger``'s services.
 
 import datetime as dt
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.decorators import csp
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -23,9 +25,11 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from casework.admin import OverdueFilter
 from envopt.core.ladder import step_label
@@ -65,6 +69,19 @@ from reports.periods import MONTH, QUARTER, period_parse
 from reports.selectors import can_see_notification_runs, notification_report_staff_list, notification_run_list
 
 APPROVE_PERMISSION = "reports.approve_notificationrun"
+
+# The policy of a notification e-mail shown in the preview's sandboxed frame: the e-mail's own
+# inline styles (mail clients need them), images from us or data: URIs, and nothing else — no
+# script, no form, no plugin, no base, framed only by our own pages.
+EMAIL_FRAME_POLICY = {
+    "default-src": [NONE],
+    "style-src": [UNSAFE_INLINE],
+    "img-src": [SELF, "data:"],
+    "base-uri": [NONE],
+    "form-action": [NONE],
+    "frame-ancestors": [SELF],
+    "sandbox": True,
+}
 
 
 class PeriodKindFilter(admin.SimpleListFilter):
@@ -202,9 +219,9 @@ class NotificationRunAdmin(admin.ModelAdmin):
         ):
             items = grouped[report.pk]
             for item in items:
-                found = services.identity_values_found(item.text, services.identity_of(item.complaint))
-                item.identity_fields = services.identity_field_labels(found)
-                blocked = blocked or bool(found)
+                # Labels only ("the complainant's phone number"): the preview never repeats a value.
+                item.identity_found = services.item_identity_findings(item)
+                blocked = blocked or bool(item.identity_found)
             rendered = services.notification_report_render(
                 report=report,
                 items=items,
@@ -252,8 +269,36 @@ class NotificationRunAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.send_view),
                 name="reports_notificationrun_send",
             ),
+            path(
+                "<int:pk>/email/<int:report_pk>/",
+                self.admin_site.admin_view(self.email_view),
+                name="reports_notificationrun_email",
+            ),
             *super().get_urls(),
         ]
+
+    @method_decorator(csp(EMAIL_FRAME_POLICY))
+    @method_decorator(xframe_options_sameorigin)
+    def email_view(self, request, pk: int, report_pk: int):
+        """One department's e-mail as HTML, for the preview's frame, exactly as a mail client
+        receives it (inline styles and all).
+
+        A document of its own rather than the page's ``srcdoc``: a frame's srcdoc inherits the
+        page's policy, which refuses the e-mail's inline styles, and pasting a whole document
+        into an attribute is one missed escape away from running it in the page. This response
+        gets a policy of its own instead: no script of any kind, a sandbox, framed only by our
+        own pages.
+        """
+        run = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_view_or_change_permission(request, run):
+            raise PermissionDenied
+        report = get_object_or_404(run.reports.select_related("department", "run", "deadline"), pk=report_pk)
+        rendered = services.notification_report_render(
+            report=report,
+            items=list(services.released_items(run).filter(report=report)),
+            deadline=report.deadline if report.deadline_id else None,
+        )
+        return HttpResponse(rendered.html, content_type="text/html; charset=utf-8")
 
     def _run_for_post(self, request, pk: int) -> NotificationRun:
         return get_object_or_404(self.get_queryset(request), pk=pk)

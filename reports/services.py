@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,8 +28,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from casework.selectors import departments_of
-from complaints.masking import redact_text
-from complaints.models import ComplainantIdentity, Complaint
+from complaints.masking import identity_findings, redact_text
+from complaints.models import Complaint
 from envopt.core.calendar import add_working_days, end_of_day
 from envopt.core.deadlines import deadline_create, deadline_explain, deadline_meet
 from envopt.core.models import Deadline
@@ -77,60 +76,43 @@ def identity_of(complaint: Complaint):
 
 
 # --- The identity check ------------------------------------------------------------------
-
-IDENTITY_FIELDS = ("contact_name", "phone", "email", "enterprise_name", "credit_code")
-_SEPARATORS_BETWEEN_DIGITS = re.compile(r"(?<=\d)[\s\-.()（）]+(?=\d)")
-_WHITESPACE = re.compile(r"\s+")
-_NOT_DIGITS = re.compile(r"\D")
+# One recogniser for the whole product (complaints.masking): what prepare redacts and what
+# approve and send refuse are the same rule the referrals and the API use.
 
 
-def identity_values_found(text: str, identity) -> list[str]:
-    """The names of the complainant's own identity fields that still appear in ``text``.
-
-    Compared case-insensitively and ignoring spaces, and phone numbers also ignoring the
-    separators between digits, so that "139-1234-5678" is caught as well as "13912345678".
-    Values shorter than two characters are ignored, as ``redact_text`` ignores them.
-    """
-    if identity is None or not text:
-        return []
-    squeezed = _WHITESPACE.sub("", text).casefold()
-    digits = _SEPARATORS_BETWEEN_DIGITS.sub("", text)
-    found = []
-    for name in IDENTITY_FIELDS:
-        value = _WHITESPACE.sub("", getattr(identity, name, "") or "").casefold()
-        if len(value) < 2:
-            continue
-        if name == "phone":
-            number = _NOT_DIGITS.sub("", value)
-            numbers = {number, number[2:] if number.startswith("86") and len(number) == 13 else number}
-            if value in squeezed or any(len(n) >= 5 and n in digits for n in numbers):
-                found.append(name)
-        elif value in squeezed:
-            found.append(name)
-    return found
+def item_identity_findings(item: NotificationItem) -> list[str]:
+    """What in an item's text still identifies its complainant: translated labels, never the
+    values found ([] when the text is clean). The item must come from ``released_items(…,
+    with_identity=True)``."""
+    return identity_findings(item.text, identity_of(item.complaint))
 
 
-def identity_field_labels(names: Iterable[str]) -> str:
-    return ", ".join(str(ComplainantIdentity._meta.get_field(name).verbose_name) for name in names)
-
-
-def _identity_problems(items: Iterable[NotificationItem]) -> list[str]:
+def _refuse_identifying_texts(items: Iterable[NotificationItem], *, sending: bool) -> None:
+    """Raise one ValidationError (code ``identity_in_text``) per item whose text still
+    identifies its complainant, naming what was found (never the value)."""
     problems = []
     for item in items:
-        found = identity_values_found(item.text, identity_of(item.complaint))
-        if found:
-            problems.append(
-                _(
-                    "The text of complaint %(reference)s for %(department)s still contains the "
-                    "complainant's %(fields)s. Remove it before approving."
-                )
-                % {
-                    "reference": item.reference,
-                    "department": item.report.department if item.report_id else item.unit_text,
-                    "fields": identity_field_labels(found),
-                }
+        found = item_identity_findings(item)
+        if not found:
+            continue
+        values = {
+            "reference": item.reference,
+            "department": item.report.department if item.report_id else item.unit_text,
+            "found": "、".join(found),
+        }
+        if sending:
+            message = _(
+                "The text of complaint %(reference)s for %(department)s still identifies the "
+                "complainant (%(found)s): nothing was sent."
             )
-    return problems
+        else:
+            message = _(
+                "The text of complaint %(reference)s for %(department)s still identifies the "
+                "complainant (%(found)s). Remove it before approving."
+            )
+        problems.append(ValidationError(message % values, code="identity_in_text"))
+    if problems:
+        raise ValidationError(problems)
 
 
 def released_items(run: NotificationRun, *, with_identity: bool = False):
@@ -139,13 +121,9 @@ def released_items(run: NotificationRun, *, with_identity: bool = False):
     fields = ["id", "run_id", "report", "reference", "category", "received_at", "text", "unit_text"]
     items = NotificationItem.objects.filter(run=run, report__isnull=False).order_by("received_at", "id")
     if with_identity:
+        # The whole identity row: which of its fields the recogniser reads is its own business.
         items = items.select_related("report__department", "complaint__identity")
-        fields += [
-            "report__department__name",
-            "complaint",
-            "complaint__is_anonymous",
-            *(f"complaint__identity__{name}" for name in IDENTITY_FIELDS),
-        ]
+        fields += ["report__department__name", "complaint", "complaint__is_anonymous", "complaint__identity"]
     return items.only(*fields)
 
 
@@ -210,7 +188,7 @@ def notification_run_prepare(*, period: str, actor) -> NotificationRun:
             "received_at",
             "description",
             "is_anonymous",
-            *(f"identity__{name}" for name in IDENTITY_FIELDS),
+            "identity",
         )
         .order_by("received_at", "id")
     )
@@ -286,9 +264,7 @@ def notification_run_approve(*, run: NotificationRun, actor) -> NotificationRun:
     """Approve the texts as previewed, after checking that none still names its complainant."""
     run = _lock(run)
     _move(run, R.APPROVED)
-    problems = _identity_problems(released_items(run, with_identity=True))
-    if problems:
-        raise ValidationError([ValidationError(problem, code="identity_in_text") for problem in problems])
+    _refuse_identifying_texts(released_items(run, with_identity=True), sending=False)
     run.approved_by, run.approved_at = _user(actor), timezone.now()
     run.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
     run.reports.filter(status=NotificationReport.Status.DRAFT).update(
@@ -315,7 +291,8 @@ def notification_run_discard(*, run: NotificationRun, actor) -> None:
 
 @dataclass
 class RenderedNotification:
-    """One department's e-mail and workbook, exactly as sent (or as they would be sent today)."""
+    """One department's e-mail and workbook, exactly as sent (or as they would be sent today).
+    ``subject``, ``text`` and ``html`` are plain strings: a page showing them escapes them."""
 
     report: NotificationReport
     to: list[str]
@@ -327,6 +304,18 @@ class RenderedNotification:
     due_date: dt.date
     deadline_text: str
     portal_url: str
+
+
+def _unmarked(rendered: str) -> str:
+    """The same characters as a plain ``str``, no longer marked safe for HTML.
+
+    ``render_to_string`` marks whatever it renders as safe. The text part is rendered with
+    autoescape off (it carries the complaints as written, ``<script>`` and all) and the HTML
+    part is a whole document: printed into a page as they are, either would run a
+    complainant's markup in the browser of the staff who preview it. Plain strings are
+    escaped like any other text wherever a template prints them.
+    """
+    return str.__str__(rendered)
 
 
 def reply_deadline_preview(start: dt.date) -> Deadline:
@@ -397,9 +386,9 @@ def notification_report_render(
         report=report,
         to=[department.email] if department.email else [],
         language=language,
-        subject=subject,
-        text=text,
-        html=html,
+        subject=_unmarked(subject),
+        text=_unmarked(text),
+        html=_unmarked(html),
         workbook=workbook,
         due_date=deadline.due_date,
         deadline_text=deadline_text,
@@ -423,9 +412,7 @@ def notification_run_send(*, run: NotificationRun, actor) -> NotificationRun:
     _move(run, R.SENT)
     grouped = items_by_report(run, with_identity=True)
     # Belt and braces: nothing can have changed since the approval, but this is the last gate.
-    problems = _identity_problems(item for items in grouped.values() for item in items)
-    if problems:
-        raise ValidationError([ValidationError(problem, code="identity_in_text") for problem in problems])
+    _refuse_identifying_texts((item for items in grouped.values() for item in items), sending=True)
     today, now = timezone.localdate(), timezone.now()
     reports = list(
         run.reports.filter(status=NotificationReport.Status.APPROVED).select_related("department", "run")
@@ -496,9 +483,8 @@ def notification_reply_deadlines_recomputed(changes, reason: str) -> None:
 
 
 __all__ = [
-    "identity_field_labels",
     "identity_of",
-    "identity_values_found",
+    "item_identity_findings",
     "items_by_report",
     "notification_item_edit",
     "notification_report_render",

@@ -3,7 +3,6 @@ the e-mail, the workbook or the department pages — and a run is not approved w
 still names its complainant."""
 
 import io
-from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,6 +10,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from casework.tests.factories import user
+from complaints.services import complaint_submit
+from complaints.tests import factories as complaint_factories
 from envopt.core.models import OutboundEmail
 from reports import services
 from reports.models import InvalidTransition, NotificationItem, NotificationRun
@@ -146,6 +147,19 @@ def test_a_complaint_that_looks_like_a_formula_stays_text_in_the_workbook():
     ],
 )
 def test_the_check_finds_the_complainants_phone_however_it_is_written(phone, text):
-    identity = SimpleNamespace(contact_name="张三", phone=phone, email="", enterprise_name="", credit_code="")
-    assert services.identity_values_found(text, identity) == ["phone"]
-    assert services.identity_values_found("电话〔电话〕,另一号码13800001111", identity) == []
+    complaint_submit(
+        data=complaint_factories.complaint_data(department=department(), description="反映检查过多。"),
+        identity=complaint_factories.identity(phone=phone),
+        received_at=shanghai(2026, 10, 12),
+    )
+    run = services.notification_run_prepare(period="2026-10", actor=None)
+    item = services.released_items(run, with_identity=True).get()
+    assert services.item_identity_findings(item) == []  # as prepared: redacted
+
+    for written, refused in ((text, True), ("电话〔电话〕,罚款5000元。", False)):
+        services.notification_item_edit(item=item, text=written, actor=None)
+        item = services.released_items(run, with_identity=True).get()
+        assert bool(services.item_identity_findings(item)) is refused, written
+    services.notification_item_edit(item=item, text=text, actor=None)
+    with pytest.raises(ValidationError):
+        services.notification_run_approve(run=run, actor=None)
