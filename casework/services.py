@@ -29,8 +29,8 @@ from casework.models import (
     Review,
     UnannouncedVisit,
 )
-from complaints.masking import redact_text
-from complaints.models import Channel, Complaint, PublicStatus
+from complaints.masking import identity_validate, redact_text
+from complaints.models import Channel, ComplainantIdentity, Complaint, PublicStatus
 from complaints.services import ComplaintData, complaint_status_publish, complaint_submit
 from complaints.uploads import PreparedUpload
 from envopt.core.deadlines import deadline_cancel, deadline_create, deadline_meet
@@ -138,6 +138,69 @@ def _referral_move(referral: Referral, to: str) -> None:
     referral.status = to
 
 
+# --- Identity: what leaves the centre -----------------------------------------------------------
+# Every text a department or a complainant reads is checked against every complainant of the case
+# inside the service, before anything is written: the admin, the API and any future caller are
+# held to the same rule, and a refused text leaves no referral, e-mail or timeline entry behind.
+
+
+def case_identities(case: Case) -> list[ComplainantIdentity]:
+    """Who complained in this case: the identity of every complaint gathered in it, merged ones
+    included, in one query. Anonymous complaints have none."""
+    return list(
+        ComplainantIdentity.objects.filter(
+            complaint__case_link__case=case, complaint__is_anonymous=False
+        ).order_by("complaint_id")
+    )
+
+
+def _complaint_identities(complaint: Complaint) -> list[ComplainantIdentity]:
+    identity = None if complaint.is_anonymous else getattr(complaint, "identity", None)
+    return [identity] if identity is not None else []
+
+
+def _redact(text: str, identities: Sequence[ComplainantIdentity]) -> str:
+    # One identity at a time: the same result for any number of complainants, and the pattern
+    # pass (phones, e-mails, ID numbers of anybody) runs even when every complaint is anonymous.
+    for identity in identities or [None]:
+        text = redact_text(text, identity)
+    return text
+
+
+def _identity_check(*, identities: Sequence[ComplainantIdentity], texts: dict[str, str]) -> None:
+    """Refuse texts that would carry a complainant's identity out of the centre: one
+    ValidationError keyed by the form field of each text that matches, all fields at once, so
+    that the person who typed them sees each error where they typed it."""
+    errors: dict[str, list[ValidationError]] = {}
+    for field, text in texts.items():
+        try:
+            identity_validate(text, identities, field=field)
+        except ValidationError as error:
+            for name, field_errors in error.error_dict.items():
+                errors.setdefault(name, []).extend(field_errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def case_released_text(*, case: Case) -> str:
+    """The draft of what a department reads of the case: its complaints, primary first, with the
+    identity of every complainant of the case removed from each (one complaint may name the
+    person behind another). Staff check and edit it before it is sent, and case_refer checks it
+    again."""
+    identities = case_identities(case)
+    parts = []
+    complaints = Complaint.objects.filter(case_link__case=case).order_by(
+        "-case_link__is_primary", "case_link__linked_at", "pk"
+    )
+    for complaint in complaints:
+        parts.append(_redact(complaint.description, identities))
+        if complaint.desired_outcome:
+            parts.append(
+                _("Outcome wanted: %(outcome)s") % {"outcome": _redact(complaint.desired_outcome, identities)}
+            )
+    return "\n\n".join(parts)
+
+
 def referral_period(*, kind: str, priority: str) -> int:
     """The configured number of working days for a referral of this kind and priority."""
     period = ReferralPeriod.objects.filter(kind=kind, priority=priority).first()
@@ -163,10 +226,12 @@ def complaint_accept(
         raise InvalidTransition(
             _("Complaint %(reference)s has already been triaged.") % {"reference": complaint.reference}
         )
-    identity = getattr(complaint, "identity", None) if not complaint.is_anonymous else None
+    identities = _complaint_identities(complaint)
+    # The title is read by every member of staff, and typed or not it must not say who complained.
+    title = title.strip() or _redact(complaint.description, identities)[:60]
+    _identity_check(identities=identities, texts={"title": title})
     case = Case.objects.create(
-        # The title is read by every member of staff: no identity in it.
-        title=title or redact_text(complaint.description, identity)[:60],
+        title=title,
         priority=priority,
         category=complaint.category,
         department=complaint.department,
@@ -191,6 +256,9 @@ def complaint_not_accept(*, complaint: Complaint, reason: str, actor) -> None:
         )
     if not reason.strip():
         raise ValidationError(_("Give the reason; the complainant will read it."), code="no_reason")
+    # The tracking page opens with the tracking code alone, which is passed around: a reason
+    # needs no name or number of the complainant.
+    _identity_check(identities=_complaint_identities(complaint), texts={"reason": reason})
     complaint_status_publish(
         complaint=complaint, status=PublicStatus.NOT_ACCEPTED, text=reason.strip(), actor=actor
     )
@@ -206,6 +274,11 @@ def complaint_merge(*, complaint: Complaint, case: Case, actor) -> None:
             _("Complaint %(reference)s has already been triaged.") % {"reference": complaint.reference}
         )
     CaseComplaint.objects.create(case=case, complaint=complaint, is_primary=False)
+    # The title came from the first complaint and may name the person who filed this one.
+    title = _redact(case.title, case_identities(case))[: Case._meta.get_field("title").max_length]
+    if title != case.title:
+        case.title = title
+        case.save(update_fields=["title", "updated_at"])
     _event(case, A.MERGED, actor, note=complaint.reference)
     _publish(case, actor=actor)
 
@@ -271,6 +344,11 @@ def case_refer(
     days = working_days or referral_period(kind=kind, priority=case.priority)
     if days < 1:
         raise ValidationError(_("A deadline is at least one working day."), code="bad_days")
+    # Both are e-mailed to the department and shown on its portal.
+    _identity_check(
+        identities=case_identities(case),
+        texts={"released_text": released_text, "instructions": instructions},
+    )
     case.disposition = kind
     _move(
         case,
@@ -413,6 +491,8 @@ def report_review(
     if referral.round != report.round or hasattr(report, "review"):
         raise InvalidTransition(_("This report has already been reviewed."))
     case = _lock(referral.case)
+    # The department reads the reason on its portal, and a return reason in the e-mail too.
+    _identity_check(identities=case_identities(case), texts={"reason": reason})
     now = timezone.now()
     if report.review_deadline_id:
         deadline_meet(deadline=report.review_deadline)
@@ -518,6 +598,8 @@ def case_record_finding(
             raise ValidationError(
                 _("Name the unit that must explain itself before recording this finding."), code="no_unit"
             )
+        # The note is the basis of the explanation the unit is asked for: the unit reads it.
+        _identity_check(identities=case_identities(case), texts={"note": note})
     case.finding, case.finding_note, case.follow_up_on = finding, note, follow_up_on
     case.save(update_fields=["finding", "finding_note", "follow_up_on", "updated_at"])
     _event(case, A.FINDING, actor, note=f"{case.get_finding_display()}. {note}".strip())
@@ -569,8 +651,10 @@ def recommendation_issue(
     """A supervision recommendation (监察建议) with a rectification deadline."""
     if not content.strip():
         raise ValidationError(_("Write the recommendation."), code="no_content")
+    case = _lock(case)
+    _identity_check(identities=case_identities(case), texts={"content": content, "basis": basis})
     return _recommendation_create(
-        case=_lock(case),
+        case=case,
         department=department,
         kind=Recommendation.Kind.SUPERVISION,
         content=content.strip(),
@@ -610,14 +694,17 @@ def recommendation_close(
     target = Recommendation.Status.CLOSED if accept else Recommendation.Status.RETURNED
     if target not in Recommendation.TRANSITIONS[recommendation.status]:
         raise InvalidTransition(_("This recommendation has no reply to decide on."))
+    if not accept:
+        if not note.strip():
+            raise ValidationError(_("Say why the reply is not enough."), code="no_reason")
+        # The return reason is shown to the unit; a note on closing stays on the timeline.
+        _identity_check(identities=case_identities(recommendation.case), texts={"note": note})
     recommendation.status = target
     fields = ["status"]
     if accept:
         recommendation.closed_at = timezone.now()
         fields.append("closed_at")
     else:
-        if not note.strip():
-            raise ValidationError(_("Say why the reply is not enough."), code="no_reason")
         deadline = deadline_create(
             subject=recommendation,
             kind="recommendation",
@@ -653,6 +740,8 @@ def case_close(*, case: Case, result_summary: str, actor, finding: str = "") -> 
         case.finding = finding
     if not case.finding:
         raise ValidationError(_("Record a finding before concluding the case."), code="no_finding")
+    # Every complainant of the case reads the same result: none may read who the others are.
+    _identity_check(identities=case_identities(case), texts={"result_summary": result_summary})
     case.result_summary = result_summary.strip()
     case.closed_at = timezone.now()
     before = case.status
@@ -691,6 +780,7 @@ def case_mark_typical(*, case: Case, summary: str, actor) -> Case:
     case = _lock(case)
     if not summary.strip():
         raise ValidationError(_("Write the summary to circulate."), code="no_summary")
+    _identity_check(identities=case_identities(case), texts={"summary": summary})
     case.is_typical, case.typical_summary = True, summary.strip()
     case.save(update_fields=["is_typical", "typical_summary", "updated_at"])
     _event(case, A.TYPICAL, actor)
