@@ -5,12 +5,15 @@ user's file name: the type is sniffed from the bytes, every accepted file is rew
 (images re-encoded with Pillow; PDFs rewritten with pypdf without scripts, automatic actions
 or attachments; Office files re-zipped with their pictures re-encoded and the names of
 commenters and reviewers replaced by "Author 1", "Author 2"...) so only the cleaned bytes are
-stored, under a random name. Every refusal is a ValidationError with a
-code and params, and all the problems of one submission are reported together.
+stored, under a random name. An Office file with a DTD in any of its XML parts (an embedded
+package's included) is refused: entity expansion and external entities need one. Every refusal
+is a ValidationError with a code and params, and all the problems of one submission are
+reported together.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import posixpath
@@ -42,6 +45,9 @@ OOXML_MAX_RATIO = 100
 OOXML_MAX_ENTRIES = 5000
 # [Content_Types].xml, .rels and app.xml are tiny in real files; a cap keeps minidom cheap.
 OOXML_MAX_XML_PART = 2 * MB
+# Packages inside packages (a chart's workbook inside a .docx inside a .pptx...) are searched for
+# DTDs this deep; anything deeper is refused like a zip bomb.
+OOXML_MAX_NESTING = 3
 # Animated images are decoded frame by frame; this bounds the frames held in memory.
 IMAGE_MAX_FRAMES = 1000
 
@@ -77,6 +83,11 @@ MESSAGES = {
     "encrypted": _("“%(name)s” is password-protected. Remove the password and upload it again."),
     "invalid_document": _("“%(name)s” is damaged or is not a valid Word, Excel or PowerPoint file."),
     "zip_bomb": _("“%(name)s” expands to far too much data when opened and cannot be accepted."),
+    "dtd": _(
+        "“%(name)s” contains a document type declaration (DTD), which Word, Excel and PowerPoint "
+        "never write and which can be used to attack the server. Open it in Office, save it again "
+        "and upload the new copy."
+    ),
 }
 
 # kind -> (MIME type, stored extension)
@@ -506,7 +517,8 @@ def _clean_ooxml(data: bytes) -> tuple[str, bytes]:
     with archive:
         entries = _checked_entries(archive, len(data))
         try:
-            return _rewrite_ooxml(archive, entries)
+            transcoded = _checked_xml_parts(archive, entries)
+            return _rewrite_ooxml(archive, entries, transcoded)
         except _Refused:
             raise
         except Exception as exc:  # CRC errors, bad XML, unsupported compression...
@@ -542,10 +554,203 @@ def _checked_entries(archive: zipfile.ZipFile, archive_size: int) -> dict[str, z
     return entries
 
 
+# --- Office Open XML: DTDs in any part ---------------------------------------------------------
+
+# OOXML never needs a DTD, so any markup declaration refuses the file: that rules out entity
+# expansion (billion laughs) and external entities (XXE) for every reader of the file, ours, the
+# staff's Office and whatever tool a department opens it with. Matched loosely (any case, spaces
+# after "<!") since only a false alarm on a malformed part can come of it.
+_DECLARATION_WORDS = ("DOCTYPE", "ENTITY", "ELEMENT", "ATTLIST", "NOTATION")
+_DECLARATION_TEXT = re.compile(r"<!\s*(?:" + "|".join(_DECLARATION_WORDS) + ")", re.IGNORECASE)
+
+
+def _declaration_bytes(codec: str) -> re.Pattern:
+    """The same pattern over raw bytes written in ``codec``."""
+
+    def char(c: str) -> bytes:
+        return b"(?:" + b"|".join(re.escape(v.encode(codec)) for v in sorted({c.lower(), c.upper()})) + b")"
+
+    space = b"(?:" + b"|".join(re.escape(c.encode(codec)) for c in " \t\r\n") + b")*"
+    words = b"|".join(b"".join(char(c) for c in word) for word in _DECLARATION_WORDS)
+    return re.compile(char("<") + char("!") + space + b"(?:" + words + b")")
+
+
+# The raw bytes are searched in every encoding an XML reader might detect (ASCII-compatible ones
+# such as UTF-8, UTF-16 and UTF-32 in both byte orders, EBCDIC), whatever the decoding below
+# concludes: a reader more liberal than ours must not find a declaration we missed.
+_DECLARATION_BYTES = [
+    _declaration_bytes(codec)
+    for codec in ("ascii", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "cp037", "cp500")
+]
+# Where a part is an XML document by its name. Any other part is one if its bytes start like one.
+_XML_SUFFIXES = (".xml", ".rels", ".vml", ".svg")
+# Excel writes legacy VML drawings with HTML's unclosed <br>, so they need not be well-formed.
+_LENIENT_XML_SUFFIXES = (".vml",)
+_XML_DECLARATION = re.compile(r"""^<\?xml[^>]*?\bencoding\s*=\s*(["'])([A-Za-z0-9._-]*)\1""")
+_UTF8_NAMES = {"utf-8", "utf8"}
+_UTF16_NAMES = {"utf-16", "utf16", "utf-16le", "utf-16be", "unicode"}
+# Starts of XML documents in encodings we do not read (UTF-32, EBCDIC, a declared exotic codec).
+_UNREADABLE_XML_STARTS = (
+    b"\xff\xfe\x00\x00",
+    b"\x00\x00\xfe\xff",
+    "<?".encode("utf-32-le"),
+    "<?".encode("utf-32-be"),
+    "<?xm".encode("cp037"),
+    b"<?xml",
+)
+_PACKAGE_MAGIC = b"PK\x03\x04"
+
+
+def _xml_encoding(raw: bytes) -> str | None:
+    """The encoding an XML parser would read ``raw`` in (XML 1.0 appendix F), or None if ``raw``
+    is not in one Office writes (UTF-32, EBCDIC, an unknown or non-ASCII-compatible codec).
+
+    The Open Packaging Conventions allow UTF-8 and UTF-16 only; ASCII-compatible one-byte
+    encodings are read too, since some generators write them and the bytes search covers them.
+    """
+    head = raw[:4]
+    if head in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        return None  # UTF-32 with a byte order mark
+    if len(head) == 4 and ((head[0] and not any(head[1:])) or (head[3] and not any(head[:3]))):
+        return None  # UTF-32 without one
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"  # the byte order mark says which order
+    if len(head) >= 2 and head[0] and not head[1]:
+        return "utf-16-le"
+    if len(head) >= 2 and not head[0] and head[1]:
+        return "utf-16-be"
+    declared = _XML_DECLARATION.match(raw[:200].decode("latin-1"))
+    if declared is None:
+        return "utf-8"
+    name = declared.group(2).lower()
+    if name in _UTF8_NAMES:
+        return "utf-8"
+    if name in _UTF16_NAMES:
+        return None  # declared UTF-16 but written in one byte per character
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        return None
+    # UTF-7 and the like fail this: a reader that knew them could see a DTD the search did not.
+    return codec.name if "<?xml".encode(codec.name, "replace") == b"<?xml" else None
+
+
+def _looks_like_xml(raw: bytes) -> bool:
+    # An XML document can only carry a DTD in its prolog, so if its first character (after a byte
+    # order mark and white space) is not "<" no parser will find one.
+    head = raw[:400]
+    encoding = _xml_encoding(head)
+    if encoding is None:
+        return head.startswith(_UNREADABLE_XML_STARTS) or head[:4] in (b"<\x00\x00\x00", b"\x00\x00\x00<")
+    return head.decode(encoding, "ignore").lstrip("\ufeff \t\r\n").startswith("<")
+
+
+def _refuse_declaration(*args) -> None:
+    raise _Refused("dtd")
+
+
+def _checked_xml_text(raw: bytes, *, strict: bool) -> tuple[str, str]:
+    """Decode one XML part and refuse it if it declares a DTD; return (text, encoding).
+
+    ``strict`` parts (named as XML) must also be well-formed; for the others (a part that merely
+    starts like XML) only a declaration refuses the file. The text is then parsed with expat,
+    whose every declaration handler refuses, so a declaration the searches missed is refused
+    the moment the parser meets it, before any entity is defined, let alone expanded.
+    """
+    if any(pattern.search(raw) for pattern in _DECLARATION_BYTES):
+        raise _Refused("dtd")
+    encoding = _xml_encoding(raw)
+    if encoding is None:
+        if strict or raw.startswith(_UNREADABLE_XML_STARTS):
+            raise _Refused("invalid_document")
+        return "", ""  # binary data that happens to start like UTF-32; the bytes search found nothing
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if strict:
+            raise _Refused("invalid_document") from exc
+        text = raw.decode(encoding, "replace")
+    if _DECLARATION_TEXT.search(text):
+        raise _Refused("dtd")
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = _refuse_declaration
+    parser.EntityDeclHandler = _refuse_declaration
+    parser.UnparsedEntityDeclHandler = _refuse_declaration
+    parser.NotationDeclHandler = _refuse_declaration
+    parser.ElementDeclHandler = _refuse_declaration
+    parser.AttlistDeclHandler = _refuse_declaration
+    parser.ExternalEntityRefHandler = _refuse_declaration
+    try:
+        parser.Parse(text.lstrip("\ufeff"), True)  # a str: expat reads it as UTF-8, whatever it declares
+    except expat.ExpatError as exc:
+        if strict:
+            raise _Refused("invalid_document") from exc
+    return text, encoding
+
+
+def _checked_xml_parts(archive: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo]) -> dict[str, bytes]:
+    """Refuse the package if any XML part, or any part of a package inside it, declares a DTD.
+
+    Returns the XML parts that were not in UTF-8, re-encoded to UTF-8 (the Open Packaging
+    Conventions allow UTF-16 too): the sanitiser below searches and edits bytes as UTF-8.
+    """
+    budget = [OOXML_MAX_UNCOMPRESSED]  # what embedded packages may expand to, all of them together
+    transcoded: dict[str, bytes] = {}
+    for name, info in entries.items():
+        raw = archive.read(info)
+        lowered = name.lower()
+        if raw.startswith(_PACKAGE_MAGIC):
+            _check_embedded_package(raw, depth=1, budget=budget)
+        elif lowered.endswith(_XML_SUFFIXES) or _looks_like_xml(raw):
+            strict = lowered.endswith(_XML_SUFFIXES) and not lowered.endswith(_LENIENT_XML_SUFFIXES)
+            text, encoding = _checked_xml_text(raw, strict=strict)
+            if strict and encoding not in {"utf-8", "utf-8-sig"}:
+                transcoded[name] = _as_utf8(text)
+    return transcoded
+
+
+def _check_embedded_package(data: bytes, *, depth: int, budget: list[int]) -> None:
+    if depth > OOXML_MAX_NESTING:
+        raise _Refused("zip_bomb")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except Exception:  # not a readable archive: Office keeps it as opaque bytes, and so do we
+        return
+    with archive:
+        infos = archive.infolist()
+        total = sum(info.file_size for info in infos)
+        budget[0] -= total
+        if len(infos) > OOXML_MAX_ENTRIES or budget[0] < 0 or total > OOXML_MAX_RATIO * len(data):
+            raise _Refused("zip_bomb")
+        for info in infos:  # every entry, duplicates of a name included
+            if info.is_dir() or info.flag_bits & 0x1:
+                continue
+            raw = archive.read(info)
+            lowered = info.filename.lower()
+            if raw.startswith(_PACKAGE_MAGIC):
+                _check_embedded_package(raw, depth=depth + 1, budget=budget)
+            elif lowered.endswith(_XML_SUFFIXES) or _looks_like_xml(raw):
+                strict = lowered.endswith(_XML_SUFFIXES) and not lowered.endswith(_LENIENT_XML_SUFFIXES)
+                _checked_xml_text(raw, strict=strict)
+
+
+def _as_utf8(text: str) -> bytes:
+    text = text.lstrip("\ufeff")
+    declared = _XML_DECLARATION.match(text)
+    if declared is not None:
+        start, end = declared.span(2)
+        text = text[:start] + "UTF-8" + text[end:]
+    return text.encode("utf-8")
+
+
 def _refuse_dtd(raw: bytes) -> None:
-    # OOXML never needs a DTD; refusing one rules out entity-expansion and external-entity tricks.
-    # NUL bytes mean UTF-16, where that byte search would not see a DTD; Office writes UTF-8.
-    if b"\x00" in raw or re.search(rb"<!DOCTYPE|<!ENTITY", raw, re.I):
+    # Every part has been through _checked_xml_parts; this keeps each parser below safe on its own.
+    if re.search(rb"<!DOCTYPE|<!ENTITY", raw, re.I):
+        raise _Refused("dtd")
+    if b"\x00" in raw:  # not UTF-8, which every part is by now
         raise _Refused("invalid_document")
 
 
@@ -563,9 +768,14 @@ def _part_name(target: str, base: str = "") -> str | None:
     return None if path.startswith("..") or path in {".", ""} else path
 
 
-def _rewrite_ooxml(archive: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo]) -> tuple[str, bytes]:
-    types_xml = archive.read(entries["[Content_Types].xml"])
-    rels_xml = archive.read(entries["_rels/.rels"])
+def _rewrite_ooxml(
+    archive: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], transcoded: dict[str, bytes]
+) -> tuple[str, bytes]:
+    def read(name: str) -> bytes:
+        return transcoded[name] if name in transcoded else archive.read(entries[name])
+
+    types_xml = read("[Content_Types].xml")
+    rels_xml = read("_rels/.rels")
     types_doc, rels_doc = _parse_xml(types_xml), _parse_xml(rels_xml)
 
     defaults = {
@@ -637,10 +847,10 @@ def _rewrite_ooxml(archive: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo]
     for part in core_parts:
         replaced[part] = _CORE_PLACEHOLDER
     for part in app_parts:
-        replaced[part] = _clean_app_properties(archive.read(entries[part]))
+        replaced[part] = _clean_app_properties(read(part))
     if kind == "xlsx":
         for part in main_parts:
-            replaced[part] = _XLSX_ABS_PATH.sub(b"", archive.read(entries[part]))
+            replaced[part] = _XLSX_ABS_PATH.sub(b"", read(part))
 
     # Comments, tracked changes and their author lists live next to the main part (word/, xl/, ppt/).
     folder = posixpath.dirname(min(main_parts))
@@ -655,7 +865,7 @@ def _rewrite_ooxml(archive: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo]
             *(n for n in entries if n != "[Content_Types].xml" and n not in removed),
         ]
         for name in names:
-            content = replaced[name] if name in replaced else archive.read(entries[name])
+            content = replaced[name] if name in replaced else read(name)
             # Pictures are found by their bytes, whatever the part is called (word/media/image1.png...).
             content = _clean_embedded_image(content)
             if (
@@ -867,10 +1077,6 @@ class _AuthorScrubber:
                     break
         if new != text:
             self.edits.append((self.content_start, self.parser.CurrentByteIndex, _xml_text(new)))
-
-
-def _refuse_declaration(*args) -> None:
-    raise _Refused("invalid_document")
 
 
 def _local_name(qname: str) -> str:

