@@ -236,6 +236,8 @@ class _DepartmentItemLadder:
                     deadline_id=item.deadline_id,
                     recipient=recipient,
                     reference=case_reference(case_id, opened_at),
+                    # The item's kind, never the case title: a title is written from the
+                    # complaint, and the digest goes to the unit complained about.
                     what=whats[key],
                     unit=department.name,
                     link=link.replace(str(_PLACEHOLDER), str(pk), 1),

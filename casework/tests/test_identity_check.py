@@ -343,6 +343,43 @@ def test_the_refer_form_shows_what_was_found_on_the_field_and_keeps_the_typed_te
     assert 'id="id_released_text_error"' in page
 
 
+@pytest.mark.parametrize(
+    ("action", "data", "field"),
+    [
+        ("typical", {"summary": f"{ENTERPRISE}被重复检查五次。"}, "summary"),
+        ("recommend", {"content": f"请回复{NAME}。", "basis": "", "working_days": 20}, "content"),
+        ("recommend", {"content": "建议规范检查。", "basis": f"{PHONE}反映", "working_days": 20}, "basis"),
+    ],
+)
+def test_every_workflow_form_puts_the_identity_error_on_its_field(
+    client, handler, department, action, data, field
+):
+    case = factories.accepted_case(actor=handler, department=department)
+    client.force_login(handler)
+    before = Snapshot(case)
+    response = client.post(
+        reverse("admin:casework_case_action", args=[case.pk, action]), {"department": department.pk, **data}
+    )
+    assert response.status_code == 200
+    assert before.unchanged()
+    form = response.context["form"]
+    assert [error.code for error in form.errors.as_data()[field]] == ["identity_in_text"]
+    assert form.data[field] == data[field]
+
+
+def test_the_refusal_form_of_a_complaint_puts_the_identity_error_on_the_reason(client, handler, department):
+    complaint = submit(department=department)
+    client.force_login(handler)
+    url = reverse("admin:complaints_complaint_triage", args=[complaint.pk, "not_accept"])
+    response = client.post(url, {"reason": f"{NAME}您好,不属于受理范围。"})
+    assert response.status_code == 200
+    assert [error.code for error in response.context["form"].errors.as_data()["reason"]] == [
+        "identity_in_text"
+    ]
+    complaint.refresh_from_db()
+    assert complaint.status == PublicStatus.RECEIVED
+
+
 def test_bulk_referral_skips_a_case_it_cannot_send_and_says_so(client, handler, department):
     named, clean = (factories.accepted_case(actor=handler, department=department) for _ in range(2))
     client.force_login(handler)
