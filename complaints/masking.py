@@ -1,9 +1,40 @@
-"""Masking of complainant identity for staff without the permission to see it."""
+"""Masking of complainant identity, and the redaction engine for texts that leave the centre.
 
+Two things live here:
+
+* ``identity_for_viewer``/``mask``: the identity *fields* as a viewer may see them.
+* ``redact_text``/``identity_findings``/``identity_validate``: one recogniser of a complainant's
+  identity in free text, written the ways people actually write it (a space or a dot inside
+  the name, 张总 for Mr Zhang, full-width digits, "尾号5678", "zhang at example dot com", the
+  enterprise's short name, a credit code split in parts), plus the patterns that identify
+  anybody (phone numbers, e-mail addresses, ID card and credit code numbers). Every text that
+  goes to a department or the public passes through it, and the check and the redaction use
+  the same recogniser, so a text that ``redact_text`` returns is always clean for
+  ``identity_findings``.
+
+How it works: the text is folded with NFKC (full-width letters, digits, ＠ and ． become
+ASCII), keeping for every folded character the index of the original character it came from,
+so matches are found in the folded text and replaced in the original, leaving every other
+character exactly as it was. Phone numbers are also looked for in a second view of the same
+text in which Chinese numerals (一三九…) are digits. Patterns allow separators between the
+characters of a value; every repetition is bounded and the character classes around it are
+disjoint, so matching stays linear on hostile input.
+"""
+
+from __future__ import annotations
+
+import functools
 import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from complaints.validators import credit_code_check_character, normalize_credit_code, normalize_phone
 
 MASK = "＊＊"
 
@@ -37,85 +68,838 @@ def identity_for_viewer(identity, *, can_see: bool) -> dict[str, str] | None:
     }
 
 
-# Patterns of identifying numbers that may appear in free text whoever wrote it.
-_PATTERNS = [
-    # 18-digit resident ID numbers (last character may be X)
-    (
-        re.compile(
-            r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
-        ),
-        "〔身份证号〕",
-    ),
-    # unified social credit codes
-    (
-        re.compile(r"(?<![0-9A-Za-z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Za-z])"),
-        "〔信用代码〕",
-    ),
-    # e-mail addresses
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "〔邮箱〕"),
-    # mainland mobiles, optionally with +86 and separators
-    (re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"), "〔电话〕"),
-    # landlines: area code and number
-    (re.compile(r"(?<!\d)(?:\(?0\d{2,3}\)?[- ]?)\d{7,8}(?!\d)"), "〔电话〕"),
-]
 NAME_PLACEHOLDER = "〔投诉人〕"
 ENTERPRISE_PLACEHOLDER = "〔企业〕"
-
-
-def redact_text(text: str, identity=None) -> str:
-    """Remove the complainant's identity from free text: their own names and numbers
-    wherever they appear, then any phone, e-mail, ID-card or credit-code pattern.
-
-    Staff still preview what is released; this is the automatic first pass.
-    """
-    if identity is not None:
-        replacements = [
-            (identity.enterprise_name, ENTERPRISE_PLACEHOLDER),
-            (identity.contact_name, NAME_PLACEHOLDER),
-            (identity.credit_code, "〔信用代码〕"),
-            (identity.email, "〔邮箱〕"),
-            (identity.phone, "〔电话〕"),
-        ]
-        # Longest first, so that a name inside the enterprise's name does not split it.
-        for value, placeholder in sorted(replacements, key=lambda pair: -len(pair[0] or "")):
-            if value and len(value.strip()) >= 2:
-                text = re.sub(re.escape(value.strip()), placeholder, text, flags=re.IGNORECASE)
-    for pattern, placeholder in _PATTERNS:
-        text = pattern.sub(placeholder, text)
-    return text
-
-
-# --- The identity check on department-bound and public texts ---------------------------------
-# API used by casework, reports and the API; the recognition behind it lives above.
-# (Interim implementation: exact values only; being replaced by the full recogniser.)
+PHONE_PLACEHOLDER = "〔电话〕"
+EMAIL_PLACEHOLDER = "〔邮箱〕"
+CREDIT_CODE_PLACEHOLDER = "〔信用代码〕"
+ID_NUMBER_PLACEHOLDER = "〔身份证号〕"
 
 IDENTITY_FIELDS = ("contact_name", "phone", "email", "enterprise_name", "credit_code")
+
+
+class _Kind(NamedTuple):
+    label: object  # lazy translation, rendered when findings are reported
+    placeholder: str
+    generic: bool  # found in anybody's text, not tied to this complainant
+
+
+# In the fixed order in which findings are reported.
+_KINDS = {
+    "name": _Kind(gettext_lazy("the complainant's name"), NAME_PLACEHOLDER, False),
+    "phone": _Kind(gettext_lazy("the complainant's phone number"), PHONE_PLACEHOLDER, False),
+    "email": _Kind(gettext_lazy("the complainant's e-mail address"), EMAIL_PLACEHOLDER, False),
+    "enterprise": _Kind(gettext_lazy("the complainant's enterprise"), ENTERPRISE_PLACEHOLDER, False),
+    "credit_code": _Kind(gettext_lazy("the complainant's credit code"), CREDIT_CODE_PLACEHOLDER, False),
+    "id_number": _Kind(gettext_lazy("an ID card number"), ID_NUMBER_PLACEHOLDER, True),
+    "any_phone": _Kind(gettext_lazy("a phone number"), PHONE_PLACEHOLDER, True),
+    "any_email": _Kind(gettext_lazy("an e-mail address"), EMAIL_PLACEHOLDER, True),
+    "any_credit_code": _Kind(gettext_lazy("a credit code"), CREDIT_CODE_PLACEHOLDER, True),
+}
+_KIND_ORDER = {kind: index for index, kind in enumerate(_KINDS)}
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# --- Normalisation ---------------------------------------------------------------------------
+
+# Phone numbers read out or typed with an IME: 一三九 幺三九 (幺 is "one" when reading digits).
+_CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九幺", "001234567891")
+
+
+class _View(NamedTuple):
+    text: str  # NFKC-folded
+    digits: str  # the same, Chinese numerals as digits (same length, same positions)
+    origin: list[int] | None  # origin[i]: index in the original of text[i]; None if unchanged
+
+
+def _normalise(text: str) -> _View:
+    if unicodedata.is_normalized("NFKC", text):
+        folded, origin = text, None
+    else:
+        # Character by character, so that each folded character knows where it came from
+        # (NFKC may expand one character into several: ㈱ → (株)).
+        parts: list[str] = []
+        origin = []
+        for index, char in enumerate(text):
+            piece = char if char.isascii() else unicodedata.normalize("NFKC", char)
+            parts.append(piece)
+            origin.extend([index] * len(piece))
+        folded = "".join(parts)
+    return _View(folded, folded.translate(_CHINESE_DIGITS), origin)
+
+
+def _fold(value: str) -> str:
+    return unicodedata.normalize("NFKC", value or "").strip()
+
+
+def _is_cjk(char: str) -> bool:
+    return (
+        "\u4e00" <= char <= "\u9fff"
+        or "\u3400" <= char <= "\u4dbf"
+        or "\uf900" <= char <= "\ufaff"
+        or "\U00020000" <= char <= "\U0003134f"
+    )
+
+
+def _is_latin(char: str) -> bool:
+    return char.isascii() and char.isalpha()
+
+
+# --- Separators ------------------------------------------------------------------------------
+
+_INVISIBLE = "\u00ad\u200b-\u200d\u2060\ufeff"  # soft hyphen, zero-width space/joiners, BOM
+_DASHES = "\\-\u2010-\u2015\u2212"  # NFKC leaves the typographic dashes alone
+_SEPARATOR_CHARS = rf"\s{_DASHES}_.,、·•・/\\|*~{_INVISIBLE}"
+_SEPARATOR = re.compile(rf"[{_SEPARATOR_CHARS}]+")
+# Between the characters of a name, an enterprise or a credit code: "张 三", "张·三", "张\u200b三".
+_GAP = rf"[{_SEPARATOR_CHARS}]{{0,3}}"
+# Between a surname and its title only what cannot end a clause ("他姓张，经理说" is two clauses).
+_TIGHT_GAP = rf"[\s{_DASHES}_.·•・*{_INVISIBLE}]{{0,2}}"
+# Between the digits of the complainant's number: also brackets around an area code, not commas.
+_DIGIT_GAP = rf"[\s{_DASHES}_.·•()/{_INVISIBLE}]{{0,3}}"
+# Inside an e-mail address only invisible characters; spaces belong to "at" and "dot".
+_EMAIL_GAP = rf"[{_INVISIBLE}]{{0,2}}"
+# A stranger's number: spaces, dashes and dots only, so amounts and dates stay numbers.
+_GENERIC_GAP = rf"[ \t{_DASHES}.{_INVISIBLE}]{{0,2}}"
+_GENERIC_LANDLINE_GAP = rf"[ \t{_DASHES}.(){_INVISIBLE}]{{0,3}}"
+
+# "@" written out: ＠ (folded to @), (at) [at] 【at】 {at} <at>, " at ", 艾特, #.
+_OPEN = r"[(\[{<【〔「『]"
+_CLOSE = r"[)\]}>】〕」』]"
+_AT = (
+    rf"(?:\s{{0,2}}{_OPEN}\s{{0,2}}(?:at|@|艾特)\s{{0,2}}{_CLOSE}\s{{0,2}}"
+    r"|\s{0,2}(?:@|艾特|#)\s{0,2}|\s{1,3}at\s{1,3})"
+)
+# "." written out: (dot) [dot] " dot " 点, and a dot with spaces around it.
+_DOT = (
+    rf"(?:\s{{0,2}}\.\s{{0,2}}|\s{{0,2}}{_OPEN}\s{{0,2}}(?:dot|点|\.)\s{{0,2}}{_CLOSE}\s{{0,2}}"
+    r"|\s{1,3}dot\s{1,3}|\s{0,2}点\s{0,2})"
+)
+_AT_RE = re.compile(_AT, re.IGNORECASE)
+_DOT_RE = re.compile(_DOT, re.IGNORECASE)
+
+
+def _fuzzy(value: str, gap: str) -> str:
+    return gap.join(re.escape(char) for char in value)
+
+
+def _squeeze(value: str) -> str:
+    return _SEPARATOR.sub("", _fold(value))
+
+
+# --- Patterns that identify anybody ----------------------------------------------------------
+
+
+class _Rule(NamedTuple):
+    kind: str
+    pattern: re.Pattern
+    on_digits: bool = False  # searched in the view where Chinese numerals are digits
+    accept: Callable[[str], bool] | None = None  # a further check on the matched text
+
+
+def _credit_code_is_plausible(matched: str) -> bool:
+    # A contiguous upper-case code is taken as it is (as the register prints it, even with a
+    # typo); one with separators or in lower case must carry a valid check character, so that
+    # ordinary words and numbers spread over a line are not taken for a code.
+    compact = re.sub(r"[^0-9A-Za-z]", "", matched)
+    if compact == matched and compact.isupper():
+        return True
+    compact = compact.upper()
+    try:
+        return credit_code_check_character(compact[:17]) == compact[17]
+    except (ValueError, IndexError):
+        return False
+
+
+def _build_generic_rules() -> tuple[_Rule, ...]:
+    g = _GENERIC_GAP
+    month = rf"(?:0{g}[1-9]|1{g}[0-2])"
+    day = rf"(?:0{g}[1-9]|[12]{g}\d|3{g}[01])"
+    id18 = (
+        rf"(?<![0-9A-Za-z])[1-9](?:{g}\d){{5}}{g}(?:1{g}9|2{g}0){g}\d{g}\d{g}{month}{g}{day}"
+        rf"(?:{g}\d){{3}}{g}[\dXx](?![0-9A-Za-z])"
+    )
+    id15 = rf"(?<![0-9A-Za-z])[1-9](?:{g}\d){{5}}{g}\d{g}\d{g}{month}{g}{day}(?:{g}\d){{3}}(?![0-9A-Za-z])"
+    code_char = "[0-9A-HJ-NPQRTUWXY]"
+    credit = (
+        rf"(?<![0-9A-Za-z]){code_char}{g}{code_char}(?:{g}\d){{6}}(?:{g}{code_char}){{10}}(?![0-9A-Za-z])"
+    )
+    local = r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}"
+    label = r"[A-Za-z0-9-]{1,63}"
+    email = rf"{local}\s{{0,2}}@\s{{0,2}}{label}(?:\.{label}){{1,8}}(?![A-Za-z0-9-])"
+    # Written out, a top-level domain people use is required, so that "meet at noon.com" and the
+    # like are not taken for an address; www. before the domain means a website, not mail.
+    tld = r"(?:com|cn|net|org|edu|gov|info|biz|io|me|cc|co|top|xyz|vip|hk|mo|tw|us|uk|jp|de)"
+    email_written = rf"{local}{_AT}(?!www\b){label}(?:{_DOT}{label}){{0,6}}{_DOT}{tld}(?![A-Za-z0-9-])"
+    lg = _GENERIC_LANDLINE_GAP
+    mobile = rf"(?<!\d)(?:(?:\+|00)?86{g}|\(\+?86\){g})?1{g}[3-9](?:{g}\d){{9}}(?!\d)"
+    area = rf"(?:1{lg}0|2{lg}\d|[3-9]{lg}\d{lg}\d)"  # without the trunk 0: 010, 02X, else 0XXX
+    landline = rf"(?<!\d)\(?(?:0|(?:\+|00){lg}86{lg}(?:0{lg})?){lg}{area}{lg}[2-9](?:{lg}\d){{6,7}}(?!\d)"
+    hotline = rf"(?<!\d)[48]{g}0{g}0(?:{g}\d){{7}}(?!\d)"  # 400/800 numbers
+    return (
+        _Rule("id_number", re.compile(id18)),
+        _Rule("id_number", re.compile(id15)),
+        _Rule("any_credit_code", re.compile(credit, re.IGNORECASE), accept=_credit_code_is_plausible),
+        _Rule("any_email", re.compile(email)),
+        _Rule("any_email", re.compile(email_written, re.IGNORECASE)),
+        _Rule("any_phone", re.compile(mobile), on_digits=True),
+        _Rule("any_phone", re.compile(landline), on_digits=True),
+        _Rule("any_phone", re.compile(hotline), on_digits=True),
+    )
+
+
+_GENERIC_RULES = _build_generic_rules()
+
+
+# --- The complainant's name ------------------------------------------------------------------
+
+_COMPOUND_SURNAMES = frozenset(
+    _words(
+        "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 钟离 闻人 澹台 公冶 "
+        "太史 申屠 端木 西门 南宫 独孤 百里 呼延 赫连 万俟 司空 濮阳 淳于 单于 公羊 东郭 拓跋 第五"
+    )
+)
+# Surnames that are also prepositions or conjunctions: "向经理反映" is "reported to the
+# manager", not "Manager Xiang", so only 某/某某 and 老/小 forms are recognised for them.
+_FUNCTION_WORD_SURNAMES = frozenset("于向和与从同跟把被给对由为以将在自及让叫比朝按经离往替当")
+
+# 于某日, 王某单位: 某 as "a certain" before a noun.
+_NOT_AFTER_MOU = "日年月天时处地些种单部个项家次位人样类件条段批"
+# Title after the surname, longest first (the alternation takes the first that fits), with what
+# must not follow so that a word is not taken for a title: 资金总额, 于某日, 文书记录, 原先生产.
+_TITLES = (
+    ("总经理", ""),
+    ("董事长", ""),
+    ("工程师", ""),
+    ("老板娘", ""),
+    ("总监", ""),
+    ("总工", ""),
+    ("老总", ""),
+    ("经理", ""),
+    ("主任", ""),
+    ("老板", ""),
+    ("董事", ""),
+    ("先生", "产"),
+    ("女士", ""),
+    ("小姐", ""),
+    ("师傅", ""),
+    ("老师", ""),
+    ("律师", ""),
+    ("会计", ""),
+    ("主管", ""),
+    ("书记", "录载员"),
+    ("秘书", ""),
+    ("助理", ""),
+    ("医生", ""),
+    ("同志", ""),
+    ("处长", ""),
+    ("科长", ""),
+    ("局长", ""),
+    ("所长", ""),
+    ("厂长", ""),
+    ("部长", ""),
+    ("队长", ""),
+    ("站长", ""),
+    ("院长", ""),
+    ("校长", ""),
+    ("行长", ""),
+    ("社长", ""),
+    ("村长", ""),
+    ("镇长", ""),
+    ("大姐", ""),
+    ("大哥", ""),
+    ("阿姨", ""),
+    ("某某", ""),
+    ("某", _NOT_AFTER_MOU),
+    (
+        "总",
+        "额计共结数量体是部局署值价和之算括裁包站则论统务账帐分成台线厂店会院归要能有表单重长队公司支行而的督指揽编",
+    ),
+    ("董", "事会"),
+    ("姐", ""),
+    ("哥", ""),
+    ("叔", ""),
+    ("姨", ""),
+)
+_ANONYMOUS_TITLES = (("某某", ""), ("某", _NOT_AFTER_MOU))
+
+# What, before the surname, makes it part of a word or a measure word: 一张总表, 上周总经理.
+_NOT_AFTER_ANY = "一二两三四五六七八九十百千万几每这那该本上下整半数多第各0-9"
+_NOT_AFTER = {
+    "张": "紧开主扩夸慌伸铺嚣纸乖",
+    "王": "帝国大霸亲",
+    "李": "行桃",
+    "周": "四圆商",
+    "孙": "子儿外",
+    "马": "人兵车出落",
+    "高": "提最升较很过偏更增抬拔崇身登",
+    "金": "资奖租押罚现基黄美薪税证定订约本礼佣纳",
+    "时": "当同按及准到平临随有小届适超暂此彼何定实即过限",
+    "任": "担责主信离现曾继兼前新历出放委聘调就留首连胜专",
+    "方": "对双甲乙丙各官地我他你她买卖校警院厂商资劳军东西南北处配药大平立",
+    "安": "公治保平晚不心居西泰雅六延淮",
+    "关": "相机有海无攸过把公开难报",
+    "司": "公官总分寿",
+    "门": "部专厂大出后热开关国校衙油闸窗家",
+    "区": "园社小城市辖新发景特片街地管矿山灾全郊",
+    "家": "店商厂卖买东国大专农作企人老住回全娘",
+    "常": "经正异日非通照反寻往如平失无",
+    "文": "公原全正中行发来收英条论",
+    "全": "安完健齐周保成",
+    "成": "完造形组构达促变赞建生收",
+    "石": "岩宝砂",
+    "林": "园森树",
+    "江": "长浙",
+    "钱": "价金工赚花付要收退罚零",
+    "费": "收缴交付免经",
+    "车": "停开汽货火",
+    "许": "允准也或少些特",
+    "何": "如任为",
+    "程": "工过流章规课行日议全进",
+    "范": "规示防模典",
+    "田": "农油",
+    "余": "其业剩结",
+    "苏": "复",
+    "温": "高气体保低",
+    "白": "明空坦洁",
+    "史": "历",
+    "夏": "华",
+    "付": "支应对预交",
+    "易": "交容贸简",
+    "单": "清罚订名简账",
+    "尚": "时",
+    "明": "说证表声查",
+}
+# 老/小 plus the surname, unless that makes a common word (小时, 小于, 小区, 老毛病); the value
+# is what must not follow (empty: never a name).
+_PREFIX_WORDS = {
+    "小时": "",
+    "小于": "",
+    "小区": "",
+    "小车": "",
+    "小康": "",
+    "小麦": "",
+    "小马": "",
+    "小牛": "",
+    "小计": "",
+    "小米": "",
+    "小孔": "",
+    "小商": "",
+    "小包": "",
+    "小路": "",
+    "小白": "",
+    "小钱": "",
+    "小费": "",
+    "小蓝": "",
+    "小龙": "虾",
+    "小金": "库额",
+    "小高": "层",
+    "小程": "序",
+    "小方": "块",
+    "小黄": "车",
+    "小范": "围",
+    "小毛": "病",
+    "小苏": "打",
+    "小周": "末期",
+    "小卡": "片",
+    "小红": "书",
+    "小单": "位",
+    "老牛": "",
+    "老路": "",
+    "老区": "",
+    "老成": "",
+    "老汤": "",
+    "老马": "识",
+    "老方": "法",
+    "老房": "子",
+    "老毛": "病",
+    "老白": "干",
+    "老黄": "历牛",
+    "老花": "眼镜",
+    "老古": "董",
+    "老江": "湖",
+    "老于": "世",
+    "老关": "系",
+    "老单": "位",
+}
+_LATIN_TITLES = r"(?:mr|mrs|ms|miss|dr|madam|madame)"
+
+
+def _surname_patterns(name: str) -> list[str]:
+    surname = name[:2] if len(name) >= 3 and name[:2] in _COMPOUND_SURNAMES else name[0]
+    fuzzy_surname = _fuzzy(surname, _TIGHT_GAP)
+    titles = _ANONYMOUS_TITLES if surname in _FUNCTION_WORD_SURNAMES else _TITLES
+    title_alternatives = "|".join(
+        _fuzzy(title, _TIGHT_GAP) + (f"(?![{ahead}])" if ahead else "") for title, ahead in titles
+    )
+    not_after = _NOT_AFTER_ANY + ("" if len(surname) > 1 else _NOT_AFTER.get(surname, ""))
+    patterns = [
+        rf"(?<![{not_after}]){fuzzy_surname}{_TIGHT_GAP}(?:副{_TIGHT_GAP})?(?:{title_alternatives})",
+        # 姓张 names the surname outright (老百姓 is not 百+姓).
+        rf"(?<!百)姓{_TIGHT_GAP}{fuzzy_surname}",
+    ]
+    for prefix in "老小":
+        ahead = _PREFIX_WORDS.get(prefix + surname)
+        if ahead == "":
+            continue
+        patterns.append(rf"{prefix}{_TIGHT_GAP}{fuzzy_surname}" + (f"(?![{ahead}])" if ahead else ""))
+    return patterns
+
+
+def _name_rules(contact_name: str) -> list[_Rule]:
+    name = _squeeze(contact_name)
+    if len(name) < 2:
+        return []
+    patterns = [
+        ("(?<![A-Za-z])" if _is_latin(name[0]) else "")
+        + _fuzzy(name, _GAP)
+        + ("(?![A-Za-z])" if _is_latin(name[-1]) else "")
+    ]
+    if all(_is_cjk(char) for char in name) and len(name) <= 4:
+        patterns += _surname_patterns(name)
+    elif all(_is_latin(char) for char in name):
+        tokens = [token for token in re.split(r"[^A-Za-z]+", _fold(contact_name)) if len(token) >= 2]
+        if tokens:
+            names = "|".join(_fuzzy(token, _EMAIL_GAP) for token in sorted(tokens, key=len, reverse=True))
+            patterns.append(rf"(?<![A-Za-z]){_LATIN_TITLES}\.?\s{{0,2}}(?:{names})(?![A-Za-z])")
+    return [_Rule("name", re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE))]
+
+
+# --- The complainant's phone -----------------------------------------------------------------
+
+
+def _digits(value: str) -> str:
+    return re.sub(r"\D", "", value)
+
+
+def _phone_rules(phone: str) -> list[_Rule]:
+    folded = _fold(phone).translate(_CHINESE_DIGITS)
+    if len(_digits(folded)) < 5:
+        return []
+    d = _DIGIT_GAP
+    country = rf"(?:(?:\+|00){d})?8{d}6{d}"
+    try:
+        canonical = normalize_phone(folded)
+    except ValidationError:
+        canonical = ""
+    if canonical.isdigit():  # a mobile: 11 digits
+        number = canonical
+        alternatives = [
+            rf"(?:{country})?{_fuzzy(number, d)}",
+            _fuzzy(number[-8:], d),  # 手机尾号12345678
+            _fuzzy(number[-7:], d),
+        ]
+    elif canonical:  # a landline: 0AREA-LOCAL[-EXTENSION]
+        area, number = canonical.split("-")[:2]
+        alternatives = [
+            rf"(?:{country}(?:0{d})?|0{d}){_fuzzy(area[1:], d)}{d}{_fuzzy(number, d)}",
+            _fuzzy(number, d),
+        ]
+        if len(number) == 8:
+            alternatives.append(_fuzzy(number[-7:], d))
+    else:  # not a mainland number: the digits as they are
+        number = _digits(folded)
+        alternatives = [_fuzzy(number, d)]
+    rules = [_Rule("phone", re.compile(rf"(?<!\d)\(?(?:{'|'.join(alternatives)})(?!\d)"), on_digits=True)]
+    if len(number) >= 7:
+        # "尾号5678", "后四位 5678": a short tail is only the phone when it says so.
+        tails = "|".join(_fuzzy(number[-n:], d) for n in (6, 5, 4))
+        context = r"(?:尾号|尾数|末尾|末[4-8]位|后[4-8]位)(?:数字|号码|号)?(?:是|为|[:：])?\s{0,2}"
+        rules.append(_Rule("phone", re.compile(rf"{context}(?P<v>{tails})(?!\d)"), on_digits=True))
+    return rules
+
+
+# --- The complainant's e-mail address --------------------------------------------------------
+
+# A local part this common says nothing about who wrote.
+_GENERIC_LOCAL_PARTS = frozenset(
+    _words(
+        "info admin service contact mail email office support sales hello kefu test user webmaster "
+        "postmaster noreply no-reply account accounts public"
+    )
+)
+# A domain that many people share says nothing about who wrote.
+_PUBLIC_MAIL_DOMAINS = frozenset(
+    _words(
+        "qq.com vip.qq.com foxmail.com 163.com vip.163.com 126.com yeah.net 188.com sina.com sina.cn "
+        "sohu.com 139.com 189.cn wo.cn aliyun.com gmail.com outlook.com hotmail.com live.com msn.com "
+        "yahoo.com icloud.com me.com proton.me protonmail.com"
+    )
+)
+
+
+def _email_part(value: str) -> str:
+    return _DOT.join(_fuzzy(part, _EMAIL_GAP) for part in value.split("."))
+
+
+def _email_rules(email: str) -> list[_Rule]:
+    folded = _fold(email).lower()
+    local, at, domain = folded.rpartition("@")
+    if not at or not local or "." not in domain:
+        return []
+    local_pattern, domain_pattern = _email_part(local), _email_part(domain)
+    patterns = [rf"(?<![A-Za-z0-9._%+-]){local_pattern}{_AT}{domain_pattern}(?![A-Za-z0-9-])"]
+    # The local part alone is the person's handle (often also their QQ number or WeChat id).
+    if len(local) >= 5 and local not in _GENERIC_LOCAL_PARTS:
+        patterns.append(rf"(?<![A-Za-z0-9]){local_pattern}(?![A-Za-z0-9])")
+    # An enterprise's own domain names the enterprise; a mail provider's or a government's does not.
+    own_domain = domain not in _PUBLIC_MAIL_DOMAINS and not domain.endswith((".gov.cn", ".edu.cn"))
+    if own_domain and len(domain.split(".")[0]) >= 3:
+        patterns.append(rf"(?<![A-Za-z0-9-]){domain_pattern}(?![A-Za-z0-9-])")
+    return [_Rule("email", re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE))]
+
+
+# --- The complainant's enterprise ------------------------------------------------------------
+
+_LEGAL_FORMS = sorted(
+    _words(
+        "集团股份有限公司 集团有限公司 股份有限公司 有限责任公司 有限公司 集团公司 股份公司 分公司 子公司 "
+        "公司 有限合伙 普通合伙 合伙企业 个人独资企业 独资企业 专业合作社 合作社 经营部 门市部 营业部 "
+        "服务部 工作室 事务所 集团 股份 工厂 总厂 分厂 厂 商行 商店 门店 店"
+    ),
+    key=len,
+    reverse=True,
+)
+# The line of business between the trade name and the legal form (华兴|机械制造|有限公司).
+_INDUSTRY_WORDS = sorted(
+    _words(
+        "机械 制造 科技 贸易 商贸 实业 电子 信息 技术 网络 软件 建筑 工程 建设 装饰 装修 房地产 地产 开发 "
+        "置业 物业 管理 服务 咨询 投资 控股 发展 文化 传媒 广告 餐饮 食品 农业 生物 医药 化工 材料 新材料 "
+        "能源 新能源 环保 物流 运输 汽车 服装 纺织 印染 家具 包装 塑料 五金 电器 机电 设备 仪器 光电 通信 "
+        "教育 培训 旅游 酒店 饭店 健康 医疗 器械 精密 模具 铸造 钢铁 金属 矿业 石化 电力 水务 燃气 供应链 "
+        "进出口 国际 智能 自动化 数字 数据 电商 电子商务 商务 劳务 人力资源 家政 保洁 安防 消防 印刷 陶瓷 "
+        "建材 门窗 照明 家居 日用品 百货 超市 连锁 药房 药业 制药 酒业 茶业 农产品 养殖 种植 水产 畜牧 "
+        "园林 绿化 市政 交通 设计 规划 测绘 检测 认证 租赁 金融 保险 担保 典当 拍卖 会展 影视 娱乐 体育 "
+        "美容 美发 汽修 维修 装备 重工 轻工 纸业 木业 石材 玻璃 橡胶 电缆 线缆 电池 光伏 半导体 集成电路 "
+        "加工 销售 经营 生产 制品 用品 产品 工贸 工业 商业 企业 经贸 机器 电气 钢结构 混凝土 水泥 化学 "
+        "医疗器械 环境 节能 网络科技 信息技术 工程技术 贸易发展"
+    ),
+    key=len,
+    reverse=True,
+)
+_PLACE_NAMES = sorted(
+    _words(
+        "中华人民共和国 中国 北京 上海 天津 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 "
+        "河南 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 "
+        "杭州 南京 广州 深圳 成都 武汉 西安 郑州 济南 青岛 长沙 合肥 福州 厦门 南昌 昆明 贵阳 南宁 海口 "
+        "太原 石家庄 沈阳 大连 长春 哈尔滨 呼和浩特 兰州 西宁 银川 乌鲁木齐 拉萨 苏州 无锡 宁波 温州 东莞 "
+        "佛山 常州 徐州 南通 绍兴 嘉兴 金华 台州 泉州 烟台 潍坊 唐山 保定"
+    ),
+    key=len,
+    reverse=True,
+)
+_PLACE_PREFIX = re.compile(
+    r"^[\u4e00-\u9fff]{1,7}?(?:特别行政区|自治区|自治州|自治县|地区|街道|省|市|盟|区|县|旗|镇|乡)"
+)
+# A place suffix that starts a word with what follows is not a place: 华兴市场 is not 华兴市 + 场.
+_PLACE_WORD_STARTS = frozenset(
+    _words(
+        "市场 市政 市民 市区 市级 市容 市值 市面 市县 区域 区块 区间 区级 县城 县级 省级 省内 省外 省会 "
+        "镇上 乡村 乡镇 旗舰 街道 盟友"
+    )
+)
+# Two characters common enough in complaints that a trade name equal to them would redact text.
+_COMMON_WORDS = _words(
+    "中国 中华 国家 全国 人民 公共 东方 北方 南方 西部 东部 长城 黄河 长江 新华 华夏 天下 世纪 未来 和谐 "
+    "幸福 美好 优质 诚信 信用 全球 环球 天地 大众 联合 合作 第一 现代 时代 绿色 蓝天 明天 今天 一流 正大 "
+    "城市 社会 经济 市场 政府 部门 单位 工作 生活 安全 平安 太平 和平 希望 创新 科学 文明 先进 红星 胜利 "
+    "光明 前进 团结 友谊 阳光 宏大 大华 中心 综合 总部 某某 本地 当地 区域 地方 兴旺 发达 利民 便民 惠民"
+)
+_GENERIC_ONLY = re.compile(
+    "(?:"
+    + "|".join(
+        re.escape(word)
+        for word in sorted(
+            {*_LEGAL_FORMS, *_INDUSTRY_WORDS, *_PLACE_NAMES, *_COMMON_WORDS}, key=len, reverse=True
+        )
+    )
+    + "|[省市区县镇乡])+"
+)
+_LATIN_LEGAL_FORM = re.compile(
+    r"[\s,.]*(?:co\.?\s*,?\s*ltd|company\s+limited|limited|ltd|inc|incorporated|corp|corporation|llc|gmbh"
+    r"|group|co|company)\.?$",
+    re.IGNORECASE,
+)
+_LATIN_GENERIC = frozenset(
+    _words(
+        "china chinese machinery technology technologies tech trading trade industrial industry industries "
+        "manufacturing electronics international holdings holding development investment consulting "
+        "services service logistics engineering construction group company limited"
+    )
+)
+
+
+def _strip_suffixes(candidate: str) -> Iterable[str]:
+    for form in _LEGAL_FORMS:
+        if candidate.endswith(form) and len(candidate) > len(form):
+            yield candidate[: -len(form)]
+            break
+    for word in _INDUSTRY_WORDS:
+        if candidate.endswith(word) and len(candidate) > len(word):
+            yield candidate[: -len(word)]
+    # A legal form inside the name: 华兴有限公司杭州分公司 is also 华兴有限公司 and 华兴.
+    for form in ("有限公司", "公司", "集团"):
+        index = candidate.find(form)
+        if index > 0 and index + len(form) < len(candidate):
+            yield candidate[: index + len(form)]
+            yield candidate[:index]
+
+
+def _strip_prefixes(candidate: str) -> Iterable[str]:
+    for place in _PLACE_NAMES:
+        if candidate.startswith(place) and len(candidate) > len(place):
+            yield candidate[len(place) :]
+            break
+    match = _PLACE_PREFIX.match(candidate)
+    if match and match.end() < len(candidate):
+        rest = candidate[match.end() :]
+        if candidate[match.end() - 1] + rest[0] not in _PLACE_WORD_STARTS:
+            yield rest
+
+
+def _acceptable_enterprise_form(form: str) -> bool:
+    cjk = sum(_is_cjk(char) for char in form)
+    if cjk == 0:
+        letters = re.sub(r"[^A-Za-z]", "", form)
+        return len(letters) >= 4 and letters.lower() not in _LATIN_GENERIC
+    return cjk >= 2 and not _GENERIC_ONLY.fullmatch(form)
+
+
+def enterprise_short_forms(enterprise_name: str) -> list[str]:
+    """The enterprise's name and the shorter names people use for it, longest first:
+    "某某市华兴机械制造有限公司" → …, "华兴机械制造", "华兴机械", "华兴". Forms that are only
+    places, legal forms, lines of business or common words are left out."""
+    folded = _fold(enterprise_name)
+    if not folded:
+        return []
+    if not any(_is_cjk(char) for char in folded):
+        return _latin_enterprise_forms(folded)
+    start = _squeeze(folded)
+    without_brackets = re.sub(r"[(（\[【][^()（）\[\]【】]*[)）\]】]", "", start)
+    seen: set[str] = set()
+    todo = [start, without_brackets]
+    while todo:
+        candidate = todo.pop()
+        if candidate in seen or not candidate:
+            continue
+        seen.add(candidate)
+        todo.extend(_strip_suffixes(candidate))
+        todo.extend(_strip_prefixes(candidate))
+    return sorted((form for form in seen if _acceptable_enterprise_form(form)), key=lambda f: (-len(f), f))
+
+
+def _latin_enterprise_forms(folded: str) -> list[str]:
+    forms = {folded}
+    current = folded
+    while True:
+        shorter = _LATIN_LEGAL_FORM.sub("", current).strip(" ,.")
+        if shorter == current or not shorter:
+            break
+        forms.add(current := shorter)
+    words = current.split()
+    while len(words) > 1 and words[-1].lower() in _LATIN_GENERIC:
+        words.pop()
+        forms.add(" ".join(words))
+    return sorted((form for form in forms if _acceptable_enterprise_form(form)), key=lambda f: (-len(f), f))
+
+
+def _enterprise_rules(enterprise_name: str) -> list[_Rule]:
+    patterns = []
+    for form in enterprise_short_forms(enterprise_name):
+        squeezed = _SEPARATOR.sub("", form)
+        patterns.append(
+            ("(?<![A-Za-z])" if _is_latin(squeezed[0]) else "")
+            + _fuzzy(squeezed, _GAP)
+            + ("(?![A-Za-z])" if _is_latin(squeezed[-1]) else "")
+        )
+    if not patterns:
+        return []
+    # 华兴公司, 华兴厂: a short name with a legal form that is not in the registered name.
+    legal_form = "|".join(_fuzzy(form, _GAP) for form in _LEGAL_FORMS)
+    pattern = "(?:" + "|".join(f"(?:{p})" for p in patterns) + f")(?:{_GAP}(?:{legal_form}))?"
+    return [_Rule("enterprise", re.compile(pattern, re.IGNORECASE))]
+
+
+# --- The complainant's credit code -----------------------------------------------------------
+
+# A code split in parts may have a few words between them: "前半段911100008，后半段02100433B".
+# Eighteen given characters in order with only non-alphanumerics between them do not happen by
+# chance, and the class cannot match the characters around it, so this stays linear.
+_CODE_PART_GAP = r"[^0-9A-Za-z]{0,12}"
+
+
+def _credit_code_rules(credit_code: str) -> list[_Rule]:
+    code = re.sub(r"[^0-9A-Z]", "", normalize_credit_code(credit_code))
+    if len(code) != 18:
+        return [] if len(code) < 6 else [_Rule("credit_code", re.compile(_fuzzy(code, _GAP), re.IGNORECASE))]
+    whole = _fuzzy(code, _CODE_PART_GAP)
+    organisation = _fuzzy(code[8:17], _GAP)  # the old organisation code inside it: 80210043-3
+    pattern = rf"(?<![0-9A-Za-z])(?:{whole}|{organisation})(?![0-9A-Za-z])"
+    return [_Rule("credit_code", re.compile(pattern, re.IGNORECASE))]
+
+
+# --- One identity's rules, built once ---------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4096)
+def _identity_rules(values: tuple[str, ...]) -> tuple[_Rule, ...]:
+    # Cached on the values, so a run with thousands of items compiles each complainant once.
+    contact_name, phone, email, enterprise_name, credit_code = values
+    return (
+        *_name_rules(contact_name),
+        *_phone_rules(phone),
+        *_email_rules(email),
+        *_enterprise_rules(enterprise_name),
+        *_credit_code_rules(credit_code),
+    )
 
 
 def _as_identities(identity) -> list:
     if identity is None:
         return []
-    if isinstance(identity, (list, tuple, set, frozenset)):
+    if isinstance(identity, Iterable) and not isinstance(identity, (str, bytes)):
         return [one for one in identity if one is not None]
     return [identity]
+
+
+def _rules_for(identity) -> tuple[_Rule, ...]:
+    rules = list(_GENERIC_RULES)
+    for one in _as_identities(identity):
+        values = tuple((getattr(one, name, "") or "").strip() for name in IDENTITY_FIELDS)
+        rules.extend(_identity_rules(values))
+    return tuple(rules)
+
+
+# --- The centre's own public contacts --------------------------------------------------------
+
+
+def _canonical(scheme: str, value: str) -> str:
+    if scheme == "phone":
+        digits = _digits(value)
+        if digits.startswith("0086"):
+            digits = digits[4:]
+        elif digits.startswith("86") and len(digits) >= 12:
+            digits = digits[2:]
+        return digits.lstrip("0")
+    if scheme == "email":
+        return re.sub(r"\s", "", _DOT_RE.sub(".", _AT_RE.sub("@", value))).lower()
+    return re.sub(r"[^0-9A-Za-z]", "", value).upper()
+
+
+_SCHEME = {"any_phone": "phone", "any_email": "email", "any_credit_code": "code", "id_number": "code"}
+
+
+@functools.lru_cache(maxsize=8)
+def _allowed(entries: tuple[str, ...]) -> frozenset[tuple[str, str]]:
+    return frozenset(
+        (scheme, _canonical(scheme, _fold(entry)))
+        for entry in entries
+        for scheme in ("phone", "email", "code")
+    )
+
+
+def _allowed_entries() -> frozenset[tuple[str, str]]:
+    # The centre's hotline and public address appear in texts on purpose; they identify nobody.
+    return _allowed(tuple(getattr(settings, "IDENTITY_CHECK_ALLOWED", ()) or ()))
+
+
+# --- The recogniser ----------------------------------------------------------------------------
+
+
+class _Span(NamedTuple):
+    start: int
+    end: int
+    kind: str
+
+
+def _candidates(view: _View, rules: tuple[_Rule, ...]) -> list[_Span]:
+    allowed = None
+    found = []
+    for rule in rules:
+        haystack = view.digits if rule.on_digits else view.text
+        for match in rule.pattern.finditer(haystack):
+            group = "v" if "v" in rule.pattern.groupindex and match.group("v") is not None else 0
+            start, end = match.span(group)
+            if start == end or (rule.accept and not rule.accept(match.group(group))):
+                continue
+            if _KINDS[rule.kind].generic:
+                allowed = _allowed_entries() if allowed is None else allowed
+                scheme = _SCHEME[rule.kind]
+                if (scheme, _canonical(scheme, haystack[start:end])) in allowed:
+                    continue
+            found.append(_Span(start, end, rule.kind))
+    return found
+
+
+def _recognise(text: str, rules: tuple[_Rule, ...]) -> list[_Span]:
+    """Non-overlapping spans of the original text that identify someone, each with the kind
+    that names it: overlapping matches are merged (nothing of either survives) and named by
+    the complainant's own kind before a generic one, then by the longest match."""
+    if not text:
+        return []
+    view = _normalise(text)
+    spans = sorted(_candidates(view, rules))
+    clusters: list[list[_Span]] = []
+    for span in spans:
+        if clusters and span.start < max(member.end for member in clusters[-1]):
+            clusters[-1].append(span)
+        else:
+            clusters.append([span])
+    result = []
+    for members in clusters:
+        winner = min(members, key=lambda s: (_KINDS[s.kind].generic, s.start - s.end, _KIND_ORDER[s.kind]))
+        start, end = members[0].start, max(member.end for member in members)
+        if view.origin is not None:
+            start, end = view.origin[start], view.origin[end - 1] + 1
+        result.append(_Span(start, end, winner.kind))
+    return result
+
+
+# A replacement can bring together what was apart (a name split around a removed number): look
+# again until nothing is found. Real texts are clean after the second look.
+_MAX_PASSES = 4
+
+
+def redact_text(text: str, identity=None) -> str:
+    """Remove from free text the complainant's identity however it is written (see the module
+    docstring) and any phone number, e-mail address, ID card or credit code of anyone, each
+    replaced by a placeholder (〔投诉人〕, 〔电话〕 …); everything else is left as it was.
+
+    ``identity`` is one ComplainantIdentity, an iterable of them (a case with merged
+    complaints) or None (anonymous: only the patterns that identify anybody). Staff still
+    preview what is released; this is the automatic first pass.
+    """
+    if not text:
+        return text
+    rules = _rules_for(identity)
+    for _pass in range(_MAX_PASSES):
+        spans = _recognise(text, rules)
+        if not spans:
+            break
+        parts, position = [], 0
+        for span in spans:
+            parts.append(text[position : span.start])
+            parts.append(_KINDS[span.kind].placeholder)
+            position = span.end
+        parts.append(text[position:])
+        text = "".join(parts)
+    return text
+
+
+# --- The identity check on department-bound and public texts ---------------------------------
 
 
 def identity_findings(text: str, identity=None) -> list[str]:
     """What in ``text`` still identifies a complainant: translated labels, each once, in a fixed
     order (e.g. "the complainant's phone number", "an ID card number"). ``identity`` is one
     ComplainantIdentity, an iterable of them (a case with merged complaints) or None
-    (anonymous: only the patterns any identity has are looked for). Empty means clean."""
-    if not text:
-        return []
-    found = []
-    for one in _as_identities(identity):
-        for name in IDENTITY_FIELDS:
-            value = (getattr(one, name, "") or "").strip()
-            if len(value) >= 2 and value.casefold() in text.casefold():
-                label = str(one._meta.get_field(name).verbose_name)
-                if label not in found:
-                    found.append(label)
-    return found
+    (anonymous: only the patterns any identity has are looked for). Empty means clean, and
+    ``redact_text`` would leave the text as it is."""
+    kinds = {span.kind for span in _recognise(text, _rules_for(identity))}
+    return [str(kind.label) for name, kind in _KINDS.items() if name in kinds]
 
 
 def identity_validate(text: str, identity=None, *, field: str | None = None) -> None:
