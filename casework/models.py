@@ -535,7 +535,13 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 
 class CaseEvent(models.Model):
-    """One step on a case's timeline. Append-only: no update or delete path exists."""
+    """One step on a case's timeline. Append-only: no update or delete path exists.
+
+    The model and its queryset refuse changes; on PostgreSQL a trigger refuses every UPDATE and
+    DELETE of a row, raw SQL included (migration 0010). So neither the case nor the acting
+    user can be deleted once the timeline names them (PROTECT, not CASCADE or SET_NULL): cases
+    are never deleted, and a departed user is deactivated, so the record keeps saying who acted.
+    """
 
     class Action(models.TextChoices):
         ACCEPTED = "accepted", _("Accepted")
@@ -564,13 +570,13 @@ class CaseEvent(models.Model):
         NOTE = "note", _("Note")
 
     # (case, at) serves lookups by case: one index fewer to write for every event appended.
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("by"),
     )
