@@ -101,6 +101,8 @@ FILE_TYPES = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx"),
 }
+# Extensions a display name may already end in for each kind; any other gets the stored one added.
+_EXTENSION_ALIASES = {"jpeg": {"jpg", "jpeg", "jpe", "jfif"}}
 _PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG", "gif": "GIF", "webp": "WEBP"}
 # Content type of the package's main part -> kind; templates/add-ins are not on the list.
 _OOXML_MAIN_TYPES = {
@@ -202,6 +204,16 @@ def safe_display_name(name: str) -> str:
     return name or "file"
 
 
+def _display_name_of_type(name: str, kind: str) -> str:
+    """The display name ending in the type the content is: staff download the file under this
+    name, which must not make a picture an .exe or a PDF an .html page on their disk."""
+    extension = FILE_TYPES[kind][1]
+    current = name.rpartition(".")[2].lower() if "." in name else ""
+    if current in _EXTENSION_ALIASES.get(kind, {extension}):
+        return name
+    return safe_display_name(f"{name}.{extension}")
+
+
 def random_storage_name(extension: str) -> str:
     """A relative storage path such as ``2026/11/<32 hex>.pdf``; nothing in it comes from the user."""
     extension = extension.lower().lstrip(".")
@@ -282,7 +294,7 @@ def _prepare_one(upload: UploadedFile, display_name: str) -> PreparedUpload:
         raise _Refused("unsupported_type")
     content_type, extension = FILE_TYPES[kind]
     return PreparedUpload(
-        display_name=display_name,
+        display_name=_display_name_of_type(display_name, kind),
         content_type=content_type,
         extension=extension,
         size=len(cleaned),

@@ -276,7 +276,30 @@ def test_extension_comes_from_detected_content_not_user_name():
 
     assert (prepared.content_type, prepared.extension) == ("image/png", "png")
     assert prepared.storage_name.endswith(".png")
-    assert prepared.display_name == "scan.pdf"
+    assert prepared.display_name == "scan.pdf.png"
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "display"),
+    [
+        (
+            "invoice\u202egpj.exe",
+            make_jpeg,
+            "invoicegpj.exe.jpg",
+        ),  # shown as "invoiceexe.jpg" with the override
+        ("page.html", make_pdf, "page.html.pdf"),
+        ("photo.JPEG", make_jpeg, "photo.JPEG"),
+        ("photo.jfif", make_jpeg, "photo.jfif"),
+        ("no extension", make_png, "no extension.png"),
+        ("合" * 150 + ".exe", make_pdf, "合" * 96 + ".pdf"),
+    ],
+    ids=["rtl-override", "html", "upper-case", "jpeg-alias", "none", "long"],
+)
+def test_the_display_name_ends_in_the_type_the_content_is(name, build, display):
+    # Staff download a file under its display name: it must not be saved as .exe or .html.
+    (prepared,) = prepare_uploads([upload(name, build())])
+
+    assert prepared.display_name == display
 
 
 def test_prepared_upload_is_frozen_and_hides_content_from_repr():
