@@ -8,6 +8,7 @@ variable read here.
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -54,7 +55,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin, with its default site requiring a verified second factor for staff.
+    "envopt.core.twofactor_apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,12 +65,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
     "django_celery_beat",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     # Our apps, in import order: each imports only those above it.
     "envopt.core",
     "liaison",
@@ -89,9 +95,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): which second factor (if any) this session has passed.
+    "django_otp.middleware.OTPMiddleware",
+    # Staff (and, by setting, department users) reach nothing but the login, the second-factor
+    # pages and logout until their session is verified.
+    "envopt.core.middleware.TwoFactorRequiredMiddleware",
+    # Who is acting, for the record of granted roles and permissions.
+    "envopt.core.middleware.AccessAuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "envopt.urls"
@@ -279,14 +294,69 @@ LADDER_CENTRE_LEADER_EMAIL = env_str("LADDER_CENTRE_LEADER_EMAIL", "")
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:landing"
 LOGOUT_REDIRECT_URL = "home"
+# django-axes first: it refuses a locked-out client before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 12)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# A working day, then log in again (with the second factor).
+SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 8) * 3600
+
+# Second factor (django-otp): TOTP for every staff account, and for department users when
+# TWO_FACTOR_DEPARTMENTS is on. Backup codes (otp_static) for a lost phone.
+TWO_FACTOR_DEPARTMENTS = env_bool("TWO_FACTOR_DEPARTMENTS", False)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "envopt")
+# The admin lists devices but never shows their secrets.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Lockout (django-axes) on every login path: the password form and the second-factor step.
+# A client is one username from one address, the address read exactly as the rate limits read
+# it (RATE_LIMIT_TRUSTED_PROXIES), so a forged X-Forwarded-For changes nothing.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "envopt.core.ratelimit.client_address"
+AXES_LOCKOUT_CALLABLE = "envopt.core.views.lockout"
+# A correct password alone does not clear the count: only a completed second factor does
+# (envopt.core.views), or the second-factor step could be retried forever between logins.
+AXES_RESET_ON_SUCCESS = False
 
 # --- REST framework ------------------------------------------------------------
+# Tokens (django-rest-knox) are stored as digests and expire; staff issue them in the admin or
+# with `manage.py api_token_create`, and the token is shown once.
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 720)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated request is answered 401 with a WWW-Authenticate challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Generous for the service halls' systems that push approval records; tight for strangers.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "60/minute"),
+        "user": env_str("API_THROTTLE_USER", "1200/minute"),
+    },
+    # The client address as the rate limits read it: this many places from the right of XFF.
+    "NUM_PROXIES": RATE_LIMIT_TRUSTED_PROXIES,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,

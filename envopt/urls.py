@@ -4,7 +4,14 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from envopt.core.views import healthz, landing
+from envopt.core.views import (
+    PortalLoginView,
+    healthz,
+    landing,
+    two_factor_backup_codes,
+    two_factor_setup,
+    two_factor_verify,
+)
 from reports.dashboard_urls import public_patterns as figures_patterns
 
 admin.site.site_header = _("envopt staff workplace")
@@ -13,8 +20,11 @@ admin.site.index_title = _("Complaint centre")
 
 accounts_patterns = (
     [
-        path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+        path("login/", PortalLoginView.as_view(), name="login"),
         path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+        path("two-factor/", two_factor_verify, name="two_factor_verify"),
+        path("two-factor/setup/", two_factor_setup, name="two_factor_setup"),
+        path("two-factor/backup-codes/", two_factor_backup_codes, name="two_factor_backup_codes"),
         path("", landing, name="landing"),
     ],
     "accounts",

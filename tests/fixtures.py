@@ -8,6 +8,7 @@ quietly skipping the parts that need them.
 import asyncio
 import email
 import email.policy
+import functools
 import os
 import socket
 import subprocess
@@ -70,6 +71,29 @@ def pytest_sessionstart(session):
 def _fast_password_hashing(settings):
     # Tests create many accounts; the production hasher's work factor is not what they test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """Staff sessions need a verified second factor (envopt.core.twofactor); dozens of tests
+    log staff in with ``client.force_login(user)`` and open the admin. Rather than switch the
+    second factor off for tests (and so never test it), force_login here does what a complete
+    login does: it also enrols a real, confirmed TOTP device for the user and puts django-otp's
+    session key naming it in the session, so the same OTPMiddleware and gate run as in production.
+    tests/security/test_auth.py logs in *without* this (``Client.force_login.__wrapped__``) to
+    prove the gate, and browser tests type a real code computed from the device's secret."""
+    from django.test import Client
+
+    from envopt.core.twofactor_testing import client_session_verify
+
+    original = Client.force_login
+
+    @functools.wraps(original)
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        client_session_verify(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture(autouse=True)

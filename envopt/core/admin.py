@@ -1,9 +1,20 @@
-"""The staff workplace for the shared mechanisms: the calendar (editable) and deadlines (read-only)."""
+"""The staff workplace for the shared mechanisms: the calendar (editable), deadlines (read-only),
+the record of access changes (read-only) and API tokens (issued here, shown once)."""
 
+import datetime as dt
+
+from django import forms
+from django.conf import settings
 from django.contrib import admin
+from django.core.validators import MaxValueValidator
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken, get_digest_token
+from knox.settings import CONSTANTS as KNOX_CONSTANTS
 
 from envopt.core.calendar import (
     calendar_day_delete,
@@ -13,7 +24,14 @@ from envopt.core.calendar import (
     calendar_year_set,
 )
 from envopt.core.deadlines import deadline_explain
-from envopt.core.models import CalendarDay, CalendarYear, Deadline, DeadlineChange, OutboundEmail
+from envopt.core.models import (
+    AccessChange,
+    CalendarDay,
+    CalendarYear,
+    Deadline,
+    DeadlineChange,
+    OutboundEmail,
+)
 from envopt.core.outbox import outbox_retry
 
 CALENDAR_CHANGE_LIST = "admin/core/calendar_change_list.html"
@@ -220,3 +238,124 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         for email in queryset:
             outbox_retry(email=email, actor=request.user)
         self.message_user(request, _("%(count)s e-mails queued again.") % {"count": queryset.count()})
+
+
+# --- Who was given which role or permission ------------------------------------------------
+
+
+@admin.register(AccessChange)
+class AccessChangeAdmin(ReadOnlyAdmin):
+    """The record of grants and revocations, for administrators: read-only, by date, filterable
+    to the changes that open complainants' identities."""
+
+    list_display = ["at", "action", "kind", "subject", "item", "identity", "changed_by"]
+    list_filter = ["identity", "action", "kind", "at", "group"]
+    date_hierarchy = "at"
+    search_fields = ["subject", "item", "actor_name"]
+    search_help_text = _(
+        "Search by user or role, role or permission (e.g. view_complainant_identity), or who changed it."
+    )
+    list_select_related = ["actor"]
+    fields = [
+        "at",
+        "action",
+        "kind",
+        "subject",
+        "user",
+        "group",
+        "item",
+        "permission",
+        "identity",
+        "changed_by",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("changed by"), ordering="actor_name")
+    def changed_by(self, obj: AccessChange) -> str:
+        return obj.actor_name or gettext("system (code, command or migration)")
+
+
+# --- API tokens (django-rest-knox) ---------------------------------------------------------
+
+
+class AuthTokenIssueForm(forms.ModelForm):
+    """Issue a token for a user (a service system's account, usually). The token itself is made
+    here, shown once on the next page, and only its digest is stored."""
+
+    hours = forms.IntegerField(
+        label=_("valid for (hours)"),
+        min_value=1,
+        help_text=_("At most the configured lifetime (API_TOKEN_TTL_HOURS)."),
+    )
+
+    class Meta:
+        model = AuthToken
+        fields = ["user"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hours"].initial = settings.API_TOKEN_TTL_HOURS
+        self.fields["hours"].max_value = settings.API_TOKEN_TTL_HOURS
+        self.fields["hours"].validators.append(MaxValueValidator(settings.API_TOKEN_TTL_HOURS))
+        self.token = ""
+
+    def save(self, commit=True):
+        token = super().save(commit=False)
+        token.digest, self.token = get_digest_token()
+        token.token_key = self.token[: KNOX_CONSTANTS.TOKEN_KEY_LENGTH]
+        token.expiry = timezone.now() + dt.timedelta(hours=self.cleaned_data["hours"])
+        if commit:
+            token.save()
+        return token
+
+
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(admin.ModelAdmin):
+    """API tokens: issued here (or with `manage.py api_token_create`), never edited, deleted to
+    revoke. The list shows the first characters of each token, never the token."""
+
+    form = AuthTokenIssueForm
+    list_display = ["token_key", "user", "created", "expiry", "expired"]
+    list_filter = ["expiry", "created"]
+    search_fields = ["user__username", "token_key"]
+    raw_id_fields = ["user"]
+    list_select_related = ["user"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None:  # shown, never edited
+            kwargs["form"] = forms.ModelForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["user", "hours"] if obj is None else ["token_key", "user", "created", "expiry"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["token_key", "user", "created", "expiry"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("expired"), boolean=True)
+    def expired(self, obj: AuthToken) -> bool:
+        return obj.expiry is not None and obj.expiry <= timezone.now()
+
+    def response_add(self, request, obj, post_url_continue=None):
+        form = getattr(request, "_token_form", None)
+        return TemplateResponse(
+            request,
+            "accounts/api_token_created.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": gettext("API token issued"),
+                "token": form.token if form else "",
+                "object": obj,
+                "opts": self.opts,
+            },
+        )
+
+    def save_model(self, request, obj, form, change):
+        request._token_form = form
+        super().save_model(request, obj, form, change)

@@ -6,6 +6,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -298,3 +299,77 @@ class OutboundAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+# --- Who was given which role or permission ------------------------------------------------
+
+
+class AccessChange(models.Model):
+    """One role or permission granted or revoked: who did it (empty: the system, e.g. the role
+    table applied after a migrate), to whom, what, when. Written by envopt.core.accounts_audit
+    from Django's own signals; never edited. The names are copied so the record outlives a
+    deleted user, group or permission."""
+
+    class Action(models.TextChoices):
+        GRANTED = "granted", _("granted")
+        REVOKED = "revoked", _("revoked")
+
+    class Kind(models.TextChoices):
+        ROLE = "role", _("role (group membership)")
+        USER_PERMISSION = "user_permission", _("permission of a user")
+        GROUP_PERMISSION = "group_permission", _("permission of a role")
+        SUPERUSER = "superuser", _("superuser status")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    action = models.CharField(_("change"), max_length=10, choices=Action.choices)
+    kind = models.CharField(_("what changed"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("changed by (name)"), max_length=150, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    group = models.ForeignKey(
+        "auth.Group",
+        verbose_name=_("role"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    permission = models.ForeignKey(
+        "auth.Permission",
+        verbose_name=_("permission"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    subject = models.CharField(_("given to"), max_length=150)
+    item = models.CharField(_("role or permission"), max_length=255)
+    identity = models.BooleanField(
+        _("opens complainant identity"),
+        default=False,
+        db_index=True,
+        help_text=_("The role or permission lets its holder see who complained."),
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("access change")
+        verbose_name_plural = _("access changes")
+        indexes = [models.Index(fields=["user", "-at"], name="core_accesschange_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.get_action_display()} {self.item}"

@@ -3,9 +3,12 @@
 again updates the same rows by their natural keys and creates nothing twice."""
 
 import datetime
+import hashlib
+from base64 import b32encode
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from envopt.setup.demo_cases import demo_cases_install
 from envopt.setup.demo_complaints import demo_complaints_install
@@ -82,6 +85,47 @@ def demo_password(username: str) -> str:
     return f"{username}{DEMO_PASSWORD_SUFFIX}"
 
 
+DEMO_TOTP_DEVICE_NAME = "demo authenticator"
+
+
+def demo_totp_key(username: str) -> str:
+    """Each demo account's authenticator secret (hex, as django-otp stores it): fixed, so the
+    secret printed by `make run` stays valid across runs, and as public as the demo passwords."""
+    return hashlib.sha256(f"envopt-demo-totp:{username}".encode()).hexdigest()[:40]
+
+
+def demo_totp_secret(username: str) -> str:
+    """The same secret in base32, as an authenticator app asks for it."""
+    return b32encode(bytes.fromhex(demo_totp_key(username))).decode()
+
+
+def demo_totp_install(user) -> TOTPDevice:
+    """Pre-enrol a demo account with its fixed authenticator secret, so staff can log in with a
+    code (an app given the printed secret, or `manage.py demo_totp_code <username>`)."""
+    device, _created = TOTPDevice.objects.update_or_create(
+        user=user,
+        name=DEMO_TOTP_DEVICE_NAME,
+        defaults={"key": demo_totp_key(user.get_username()), "confirmed": True},
+    )
+    return device
+
+
+def demo_logins() -> list[str]:
+    """The lines `seed_demo` and `runstack` print: each account's password and, for the accounts
+    that need a second factor, the authenticator secret it is enrolled with."""
+    lines = [
+        "Demo logins (username / password / role / authenticator secret for the second step):",
+    ]
+    for username, role, _display in ACCOUNTS:
+        secret = demo_totp_secret(username) if ROLES[role]["staff"] else ""
+        lines.append(f"  {username:<11} {demo_password(username):<24} {role:<17} {secret}".rstrip())
+    lines.append(
+        "  Staff confirm each login with a code: add the secret to an authenticator app (time-based),"
+    )
+    lines.append("  or print the current code with: python manage.py demo_totp_code <username>")
+    return lines
+
+
 def _enterprise(i: int) -> str:
     return f"{PREFIXES[i % len(PREFIXES)]}{SUFFIXES[i // len(PREFIXES) % len(SUFFIXES)]}"
 
@@ -129,6 +173,7 @@ def demo_install() -> dict[str, int]:
         user.is_superuser = role == "administrator"
         user.save()
         user.groups.set([groups[role]])
+        demo_totp_install(user)
         users[username] = user
 
     offices["监察投诉中心"].members.add(users["intake"], users["handler"], users["officehead"])

@@ -2,8 +2,23 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from envopt.setup.demo import ACCOUNTS, demo_password
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from envopt.core.twofactor_testing import totp_code_now
+from envopt.setup.demo import ACCOUNTS, demo_password, demo_totp_secret
 from liaison.models import Department, LiaisonPoint, Office, Supervisor
+
+
+def log_in(client, username: str):
+    """The demo login as a person does it: the password, then (staff) the code their
+    authenticator app shows for the printed secret."""
+    response = client.post("/accounts/login/", {"username": username, "password": demo_password(username)})
+    assert response.status_code == 302, response.content
+    if response["Location"].startswith("/accounts/two-factor/"):
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        response = client.post(response["Location"], {"code": totp_code_now(device)})
+        assert response.status_code == 302, response.content
+    return response
 
 
 @pytest.mark.django_db
@@ -61,10 +76,12 @@ def test_seed_demo_prints_working_logins(capsys, client):
     out = capsys.readouterr().out
     for username, _role, _display in ACCOUNTS:
         assert f"{username}" in out and demo_password(username) in out
-    assert client.login(username="intake", password=demo_password("intake"))
+    # Staff accounts are enrolled with the printed authenticator secret.
+    assert demo_totp_secret("intake") in out
+    log_in(client, "intake")
     assert client.get("/admin/").status_code == 200
     client.logout()
-    assert client.login(username="dept", password=demo_password("dept"))
+    log_in(client, "dept")
     # A department user is not staff: the admin sends them to its login page.
     assert client.get("/admin/").status_code == 302
 
@@ -82,6 +99,5 @@ def test_seed_demo_refuses_production(settings):
 )
 def test_each_role_lands_on_its_own_workplace_after_login(client, username, lands_on):
     call_command("seed_demo", "--quiet-logins")
-    response = client.post("/accounts/login/", {"username": username, "password": demo_password(username)})
-    assert response.status_code == 302
+    response = log_in(client, username)
     assert client.get(response["Location"])["Location"] == lands_on

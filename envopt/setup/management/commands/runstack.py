@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from envopt.setup.demo import ACCOUNTS, demo_password
+from envopt.setup.demo import demo_logins
 
 
 class Command(BaseCommand):
@@ -43,9 +43,9 @@ class Command(BaseCommand):
                 f"  e-mail sent        {getattr(settings, 'EMAIL_FILE_PATH', settings.EMAIL_HOST)}\n"
             )
         )
-        self.stdout.write("Demo logins (username / password / role):")
-        for username, role, _display in ACCOUNTS:
-            self.stdout.write(f"  {username:<11} {demo_password(username):<24} {role}")
+        if not settings.PRODUCTION:
+            for line in demo_logins():
+                self.stdout.write(line)
         self.stdout.write("")
 
         def stop_children(*_args):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from envopt.setup.demo import ACCOUNTS, demo_install, demo_password
+from envopt.setup.demo import demo_install, demo_logins
 
 
 class Command(BaseCommand):
@@ -19,6 +19,5 @@ class Command(BaseCommand):
         counts = demo_install()
         self.stdout.write(", ".join(f"{n} {label}" for label, n in counts.items()))
         if not options["quiet_logins"]:
-            self.stdout.write("Demo logins (username / password / role):")
-            for username, role, _display in ACCOUNTS:
-                self.stdout.write(f"  {username:<11} {demo_password(username):<24} {role}")
+            for line in demo_logins():
+                self.stdout.write(line)
