@@ -7,6 +7,8 @@ is not in a viewer's list answers 404. Writes go through casework.services; Inva
 """
 
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -22,10 +24,11 @@ from casework import services
 from casework.filters import CaseEventFilter, CaseFilter, ComplaintFilter, DepartmentFilter, ReferralFilter
 from casework.models import CaseEvent, Referral
 from casework.selectors import (
+    case_complaints_prefetch,
     case_list,
     complaint_list,
     departments_of,
-    identity_visible_to,
+    identity_visible_ids,
     referral_list,
 )
 from casework.serializers import (
@@ -38,6 +41,7 @@ from casework.serializers import (
     ReferralReportSerializer,
     ReferralSerializer,
 )
+from complaints.selectors import complaint_identity
 from complaints.services import complaint_identity_view_record
 from liaison.models import Department
 
@@ -67,7 +71,7 @@ class CaseViewSet(ReadViewSet):
     ordering = ["-opened_at", "-id"]
 
     def get_queryset(self):
-        return case_list(viewer=self.request.user).prefetch_related("complaint_links")
+        return case_list(viewer=self.request.user).prefetch_related(case_complaints_prefetch())
 
 
 @extend_schema_view(
@@ -92,12 +96,12 @@ class ComplaintViewSet(ReadViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         complaint = self.get_object()
-        identity = None if complaint.is_anonymous else getattr(complaint, "identity", None)
-        visible = identity is not None and identity_visible_to(request.user, complaint)
-        if visible:
+        visible = identity_visible_ids(request.user, [complaint.pk])
+        shown = complaint.pk in visible and complaint_identity(complaint) is not None
+        if shown:
             # Every look at who complained is on the record, as in the staff workplace.
             complaint_identity_view_record(complaint=complaint, viewer=request.user)
-        context = {**self.get_serializer_context(), "identity_visible": visible}
+        context = {**self.get_serializer_context(), "identity_visible_ids": visible, "identity_shown": shown}
         return Response(self.get_serializer(complaint, context=context).data)
 
 
@@ -134,7 +138,9 @@ class ReferralViewSet(ReadViewSet):
     ordering = ["-sent_at", "-id"]
 
     def get_queryset(self):
-        return referral_list(viewer=self.request.user)
+        return referral_list(viewer=self.request.user).prefetch_related(
+            case_complaints_prefetch("case__complaint_links")
+        )
 
     def _referral_for_action(self) -> Referral:
         # Not visible → 404 (from the selector), visible but not the viewer's to act on → 403.
@@ -188,8 +194,10 @@ class CaseEventViewSet(ReadViewSet):
     ordering = ["-at", "-id"]
 
     def get_queryset(self):
-        return CaseEvent.objects.filter(case__in=case_list(viewer=self.request.user)).select_related(
-            "case", "actor"
+        return (
+            CaseEvent.objects.filter(case__in=case_list(viewer=self.request.user))
+            .select_related("case", "actor")
+            .prefetch_related(case_complaints_prefetch("case__complaint_links"))
         )
 
 
@@ -224,3 +232,20 @@ class DocsView(SpectacularSwaggerView):
         ):
             return redirect_to_login(self.request.get_full_path())
         return super().handle_exception(exc)
+
+
+# --- Unknown paths ------------------------------------------------------------------------------
+
+
+def not_found(request, path: str = ""):
+    """Anything under /api/ that no endpoint answers: a JSON 404 like every other API error, not
+    the site's HTML page. A known path that only lacks its final slash is redirected, as
+    CommonMiddleware would have done had this catch-all not made every path under /api/ valid."""
+    if request.method in ("GET", "HEAD") and not request.path_info.endswith("/"):
+        try:
+            match = resolve(f"{request.path_info}/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    return JsonResponse({"detail": str(exceptions.NotFound.default_detail)}, status=status.HTTP_404_NOT_FOUND)

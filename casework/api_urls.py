@@ -1,6 +1,6 @@
 """The API, included at /api/: the versioned endpoints, the OpenAPI schema and its docs page."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
 from casework import api
@@ -18,4 +18,7 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", api.SchemaView.as_view(), name="schema"),
     path("docs/", api.DocsView.as_view(url_name="api:schema"), name="docs"),
+    # Last: whatever is left under /api/ is a JSON 404. Only this file's paths are behind it;
+    # API paths mounted in envopt/urls.py before this include (the token endpoints) still answer.
+    re_path(r"^(?P<path>.*)$", api.not_found, name="not_found"),
 ]

@@ -3,6 +3,9 @@
 They narrow what the selectors already allow; they never widen it (each viewset's queryset comes
 from casework.selectors)."""
 
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
@@ -12,11 +15,43 @@ from complaints.models import Complaint
 from liaison.models import Department
 
 
-class CaseFilter(filters.FilterSet):
+class StrictBooleanField(forms.NullBooleanField):
+    """true or false (1/0, True/False), or absent. Anything else is an error the caller is told
+    of, not silently "no filter": a typo must not return every row as if it had matched."""
+
+    TRUE, FALSE = {True, "true", "True", "1"}, {False, "false", "False", "0"}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in self.TRUE:
+            return True
+        if value in self.FALSE:
+            return False
+        raise ValidationError(_("Enter true or false."), code="invalid")
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        # The value as sent: django-filter's BooleanWidget would turn "perhaps" into None first.
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
+
+
+class FilterSet(filters.FilterSet):
+    FILTER_DEFAULTS = {
+        **filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
+
+
+class CaseFilter(FilterSet):
     # An annotation of casework.selectors.case_list: an open referral is past its due date.
-    overdue = filters.BooleanFilter(label=_("overdue"))
+    overdue = StrictBooleanFilter(label=_("overdue"))
     # A complainant of the case was unsatisfied: a semi-join (case_list also annotates it for display).
-    unsatisfied = filters.BooleanFilter(label=_("a complainant is unsatisfied"), method="filter_unsatisfied")
+    unsatisfied = StrictBooleanFilter(label=_("a complainant is unsatisfied"), method="filter_unsatisfied")
     opened_at = filters.DateFromToRangeFilter(label=_("opened between"))
     closed_at = filters.DateFromToRangeFilter(label=_("concluded between"))
 
@@ -43,7 +78,7 @@ class CaseFilter(filters.FilterSet):
         return with_unsatisfied(queryset, value)
 
 
-class ReferralFilter(filters.FilterSet):
+class ReferralFilter(FilterSet):
     due_date = filters.DateFromToRangeFilter(label=_("due between"))
     sent_at = filters.DateFromToRangeFilter(label=_("sent between"))
 
@@ -52,7 +87,7 @@ class ReferralFilter(filters.FilterSet):
         fields = ["status", "kind", "department", "due_date", "sent_at"]
 
 
-class ComplaintFilter(filters.FilterSet):
+class ComplaintFilter(FilterSet):
     received_at = filters.DateFromToRangeFilter(label=_("received between"))
 
     class Meta:
@@ -60,7 +95,7 @@ class ComplaintFilter(filters.FilterSet):
         fields = ["status", "channel", "category", "is_anonymous", "department", "received_at"]
 
 
-class CaseEventFilter(filters.FilterSet):
+class CaseEventFilter(FilterSet):
     # A plain number, not a choice among all cases: an unknown id and a case the viewer may not
     # see both give an empty list, so the filter tells nobody which cases exist.
     case = filters.NumberFilter(field_name="case_id", label=_("case"))
@@ -71,7 +106,7 @@ class CaseEventFilter(filters.FilterSet):
         fields = ["case", "action", "at"]
 
 
-class DepartmentFilter(filters.FilterSet):
+class DepartmentFilter(FilterSet):
     class Meta:
         model = Department
         fields = ["system", "is_key"]

@@ -1,13 +1,27 @@
 """Shared reads of casework: one visibility rule per role, used by the admin, the department
 portal, the API and the exports alike, so that a list and a detail page never disagree."""
 
-from django.db.models import BooleanField, DateField, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from collections.abc import Iterable
+
+from django.db.models import (
+    BooleanField,
+    DateField,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models import Case as SqlCase
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from casework.models import Case, IdentityAccessRequest, Recommendation, Referral
-from complaints.models import Complaint, Rating
+from casework.models import Case, CaseComplaint, IdentityAccessRequest, Recommendation, Referral
+from complaints.models import ComplainantIdentity, Complaint, Rating
+from complaints.selectors import IDENTITY_FIELDS, complaint_identity, identity_permitted
 
 
 def departments_of(viewer) -> list[int]:
@@ -42,15 +56,17 @@ def with_unsatisfied(queryset: QuerySet[Case], wanted: bool) -> QuerySet[Case]:
 
 def case_list(*, viewer) -> QuerySet[Case]:
     """Cases this viewer may see: every case for centre staff with the view permission, none
-    for anybody else (departments see their referrals, never the case file)."""
-    if not (getattr(viewer, "is_authenticated", False) and viewer.has_perm("casework.view_case")):
-        return Case.objects.none()
+    for anybody else (departments see their referrals, never the case file).
+
+    The annotations are there whoever the viewer is: filters and ordering on ``due_date``,
+    ``overdue`` or ``unsatisfied`` apply to an empty list as to a full one."""
+    allowed = getattr(viewer, "is_authenticated", False) and viewer.has_perm("casework.view_case")
     open_referral = Referral.objects.filter(case=OuterRef("pk"), status__in=Referral.OPEN_STATUSES)
     today = timezone.localdate()
     # A scalar subquery, not EXISTS: PostgreSQL hashes an EXISTS in the select list over every
     # rating of every case (30 ms at 100k cases) where a page needs 50 index probes.
     unsatisfied = unsatisfied_ratings(OuterRef("pk")).order_by().values(flag=Value(True))[:1]
-    return (
+    cases = (
         Case.objects.select_related("department", "office", "handler")
         .annotate(
             due_date=Subquery(open_referral.order_by().values("due_date")[:1], output_field=DateField()),
@@ -62,6 +78,7 @@ def case_list(*, viewer) -> QuerySet[Case]:
             ),
         )
     )
+    return cases if allowed else cases.none()
 
 
 STAFF = "staff"
@@ -101,13 +118,40 @@ def complaint_list(*, viewer) -> QuerySet[Complaint]:
 
 def identity_visible_to(viewer, complaint: Complaint) -> bool:
     """Who may see who complained: the permission, or an approved request for this complaint."""
-    if not getattr(viewer, "is_authenticated", False) or not viewer.is_staff:
-        return False
-    if viewer.has_perm("complaints.view_complainant_identity"):
-        return True
-    return IdentityAccessRequest.objects.filter(
-        complaint=complaint, requested_by=viewer, status=IdentityAccessRequest.Status.APPROVED
-    ).exists()
+    return complaint.pk in identity_visible_ids(viewer, [complaint.pk])
+
+
+def identity_visible_ids(viewer, complaint_ids: Iterable[int]) -> set[int]:
+    """Of these complaints, those whose complainant this viewer may see (identity_visible_to for
+    a whole page): at most one query, whatever the number of complaints."""
+    ids = set(complaint_ids)
+    if not ids or not getattr(viewer, "is_authenticated", False) or not viewer.is_staff:
+        return set()
+    if identity_permitted(viewer):
+        return ids
+    return set(
+        IdentityAccessRequest.objects.filter(
+            complaint_id__in=ids, requested_by=viewer, status=IdentityAccessRequest.Status.APPROVED
+        ).values_list("complaint_id", flat=True)
+    )
+
+
+def case_complaints_prefetch(path: str = "complaint_links") -> Prefetch:
+    """Prefetch, along ``path`` to a case's complaint links, what case_identities reads: one
+    query for a whole page of cases (or of their referrals or events)."""
+    identity = [f"complaint__identity__{name}" for name in IDENTITY_FIELDS]
+    links = CaseComplaint.objects.select_related("complaint__identity").only(
+        "case_id", "complaint_id", "is_primary", "complaint__is_anonymous", *identity
+    )
+    return Prefetch(path, queryset=links)
+
+
+def case_identities(case: Case) -> list[ComplainantIdentity]:
+    """Who complained in this case (its merged complaints too; anonymous ones have none), to mask
+    the case's texts with complaints.selectors.text_for_viewer. Prefetch with
+    case_complaints_prefetch."""
+    identities = (complaint_identity(link.complaint) for link in case.complaint_links.all())
+    return [identity for identity in identities if identity is not None]
 
 
 def case_overdue_filter(today=None) -> Q:

@@ -1,16 +1,60 @@
 """Serializers of the API. What a viewer may see is decided by casework.selectors; these only
 shape it. One serializer per kind of object, whoever reads it: the parts only some viewers may
 see are a nested object that is null for the others (a complaint's ``identity``, a referral's
-``case``, a department's ``contact``), so the schema describes one shape."""
+``case``, a department's ``contact``), so the schema describes one shape.
+
+Free text that can name a complainant (what they wrote, and the case's and referral's texts) is
+masked by complaints.selectors.text_for_viewer, the rule of the staff workplace: as written for
+staff who may see who complained, the identity removed for everybody else. Who may see is asked
+once per request (per page for approved requests), and the identities come prefetched."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casework.models import Case, CaseEvent, HandlingReport, Referral
-from casework.selectors import case_list
+from casework.selectors import case_identities, case_list, identity_visible_ids
 from complaints.models import ComplainantIdentity, Complaint
+from complaints.selectors import complaint_text_for_viewer, identity_permitted, text_for_viewer
 from liaison.models import Department, Office
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice that may not be made yet (a case's disposition or finding): null, not "", so that
+    the value is always one of the schema's enum or null."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return None if value in ("", None) else super().to_representation(value)
+
+
+class ViewerTextMixin:
+    """Masks ``viewer_text_fields`` of a case-file object for viewers without the identity
+    permission, with the identities of the case the object belongs to (``case_of``)."""
+
+    viewer_text_fields: tuple[str, ...] = ()
+
+    def case_of(self, instance) -> Case:
+        raise NotImplementedError
+
+    def viewer_sees_identity(self) -> bool:
+        # Shared by a list and its rows: asked once per request.
+        if "identity_permitted" not in self.context:
+            self.context["identity_permitted"] = identity_permitted(self.context["request"].user)
+        return self.context["identity_permitted"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        can_see = self.viewer_sees_identity()
+        if not can_see:
+            identities = case_identities(self.case_of(instance))
+            for name in self.viewer_text_fields:
+                data[name] = text_for_viewer(data[name], identity=identities, can_see=False)
+        return data
 
 
 class DepartmentBriefSerializer(serializers.ModelSerializer):
@@ -74,12 +118,22 @@ class DepartmentSerializer(serializers.ModelSerializer):
 # --- Cases -------------------------------------------------------------------------------
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(ViewerTextMixin, serializers.ModelSerializer):
+    viewer_text_fields = ("title", "finding_note", "result_summary")
+
     reference = serializers.CharField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     department = DepartmentBriefSerializer(read_only=True, allow_null=True)
     office = OfficeBriefSerializer(read_only=True, allow_null=True)
     handler = UserBriefSerializer(read_only=True, allow_null=True)
+    disposition = BlankAsNullChoiceField(
+        choices=Case.Disposition.choices, help_text=_("How the case is handled; null until decided.")
+    )
+    channel = BlankAsNullChoiceField(
+        choices=Case._meta.get_field("channel").choices,
+        help_text=_("How the case came in; null for a case opened by the centre itself."),
+    )
+    finding = BlankAsNullChoiceField(choices=Case.Finding.choices, help_text=_("Null until recorded."))
     # Annotations of casework.selectors.case_list.
     due_date = serializers.DateField(
         read_only=True, allow_null=True, help_text=_("Due date of the open referral, if any.")
@@ -129,8 +183,13 @@ class CaseSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def case_of(self, case: Case) -> Case:
+        return case
 
-class CaseEventSerializer(serializers.ModelSerializer):
+
+class CaseEventSerializer(ViewerTextMixin, serializers.ModelSerializer):
+    viewer_text_fields = ("note",)
+
     case_reference = serializers.CharField(source="case.reference", read_only=True)
     actor = UserBriefSerializer(read_only=True, allow_null=True)
     action_display = serializers.CharField(source="get_action_display", read_only=True)
@@ -151,6 +210,9 @@ class CaseEventSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def case_of(self, event: CaseEvent) -> Case:
+        return event.case
+
 
 # --- Complaints ----------------------------------------------------------------------------
 
@@ -161,9 +223,22 @@ class ComplaintIdentitySerializer(serializers.ModelSerializer):
         fields = ["contact_name", "phone", "email", "enterprise_name", "credit_code"]
 
 
+class ComplaintListSerializer(serializers.ListSerializer):
+    def to_representation(self, data):
+        complaints = list(data.all() if hasattr(data, "all") else data)
+        # One question per page, not one per complaint.
+        self.context["identity_visible_ids"] = identity_visible_ids(
+            self.context["request"].user, [complaint.pk for complaint in complaints]
+        )
+        return super().to_representation(complaints)
+
+
 class ComplaintSerializer(serializers.ModelSerializer):
     """What the complainant said, never who they are: ``identity`` is filled only when the view
-    says so (the detail, for a viewer casework.selectors.identity_visible_to allows)."""
+    says so (the detail, for a viewer casework.selectors.identity_visible_to allows). The text is
+    as written for such a viewer, and masked for every other (lists included)."""
+
+    TEXT_FIELDS = ("description", "desired_outcome", "occurred_place")
 
     reference = serializers.CharField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -183,6 +258,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Complaint
+        list_serializer_class = ComplaintListSerializer
         fields = [
             "id",
             "reference",
@@ -206,10 +282,19 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ComplaintIdentitySerializer(allow_null=True))
     def get_identity(self, complaint: Complaint) -> dict | None:
-        if not self.context.get("identity_visible"):
+        if not self.context.get("identity_shown"):
             return None
-        identity = getattr(complaint, "identity", None)
+        identity = getattr(complaint, "identity", None) if not complaint.is_anonymous else None
         return ComplaintIdentitySerializer(identity).data if identity is not None else None
+
+    def to_representation(self, complaint: Complaint):
+        data = super().to_representation(complaint)
+        visible = self.context.get("identity_visible_ids")
+        if visible is None:
+            visible = identity_visible_ids(self.context["request"].user, [complaint.pk])
+        for name in self.TEXT_FIELDS:
+            data[name] = complaint_text_for_viewer(complaint, name, can_see=complaint.pk in visible)
+        return data
 
 
 # --- Referrals -----------------------------------------------------------------------------
@@ -235,9 +320,13 @@ def visible_case_ids(viewer, referrals) -> set[int]:
     return set(case_list(viewer=viewer).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(ViewerTextMixin, serializers.ModelSerializer):
     """A referral as its department reads it: the released text, never the case file. The
-    ``case`` (id and title) is added only for viewers who may see the case itself."""
+    ``case`` (id and title) is added only for viewers who may see the case itself. The released
+    text was checked before it was sent; it is masked again on the way out all the same, for a
+    referral released before the check knew every way of writing a name."""
+
+    viewer_text_fields = ("released_text", "instructions")
 
     case_reference = serializers.CharField(source="case.reference", read_only=True)
     case = serializers.SerializerMethodField(
@@ -274,7 +363,17 @@ class ReferralSerializer(serializers.ModelSerializer):
         visible = self.context.get("visible_case_ids")
         if visible is None:
             visible = visible_case_ids(self.context["request"].user, [referral])
-        return ReferralCaseSerializer(referral.case).data if referral.case_id in visible else None
+        if referral.case_id not in visible:
+            return None
+        data = ReferralCaseSerializer(referral.case).data
+        if not self.viewer_sees_identity():
+            data["title"] = text_for_viewer(
+                data["title"], identity=case_identities(referral.case), can_see=False
+            )
+        return data
+
+    def case_of(self, referral: Referral) -> Case:
+        return referral.case
 
 
 class ReferralReportSerializer(serializers.Serializer):

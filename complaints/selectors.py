@@ -4,12 +4,56 @@ from datetime import timedelta
 
 from django.db.models import QuerySet
 
-from complaints.models import Complaint, PublicStatus
+from complaints.masking import redact_text
+from complaints.models import ComplainantIdentity, Complaint, PublicStatus
 from complaints.tracking import tracking_code_hash
 
 SIMILAR_WINDOW_DAYS = 90
 SIMILAR_CANDIDATES = 500
 SIMILAR_THRESHOLD = 0.2
+
+IDENTITY_PERMISSION = "complaints.view_complainant_identity"
+IDENTITY_FIELDS = ("contact_name", "phone", "email", "enterprise_name", "credit_code")
+
+
+# --- The one masking rule of every staff-facing output ------------------------------------------
+
+
+def identity_permitted(viewer) -> bool:
+    """The viewer holds the identity permission (staff only): who complained, on any complaint.
+    A look at one complaint may also be allowed by an approved request (see
+    casework.selectors.identity_visible_to); this is the rule for everything else."""
+    return bool(
+        getattr(viewer, "is_authenticated", False)
+        and viewer.is_staff
+        and viewer.has_perm(IDENTITY_PERMISSION)
+    )
+
+
+def complaint_identity(complaint: Complaint) -> ComplainantIdentity | None:
+    """The identity stored with a complaint; None for an anonymous one. Reads ``identity`` as
+    loaded (select_related it for lists)."""
+    if complaint.is_anonymous:
+        return None
+    return getattr(complaint, "identity", None)
+
+
+def text_for_viewer(text: str, *, identity, can_see: bool) -> str:
+    """Any text written by or about a complainant, as this viewer may read it: as written for a
+    viewer who may see who complained, otherwise with the identity removed by
+    complaints.masking.redact_text. ``identity`` is one ComplainantIdentity, several (a case with
+    merged complaints) or None (anonymous: the phone numbers, e-mails, ID and credit codes any
+    text may hold are removed all the same). The admin, the API, the similar-complaints panel and
+    the exports all read complaint text through this."""
+    if can_see or not text:
+        return text
+    return redact_text(text, identity)
+
+
+def complaint_text_for_viewer(complaint: Complaint, field: str, *, can_see: bool) -> str:
+    """``complaint.<field>`` (description, desired_outcome, occurred_place) as this viewer may
+    read it; see text_for_viewer."""
+    return text_for_viewer(getattr(complaint, field), identity=complaint_identity(complaint), can_see=can_see)
 
 
 def complaint_by_tracking_code(code: str) -> Complaint | None:
@@ -69,9 +113,17 @@ def complaint_similar(complaint: Complaint, *, limit: int = 10) -> list[tuple[Co
         candidates = candidates.filter(department__isnull=True, department_text=complaint.department_text)
     mine = bigrams(complaint.description)
     scored = []
-    for other in candidates.only("id", "received_at", "description", "category", "status")[
-        :SIMILAR_CANDIDATES
-    ]:
+    # With the fields that mask each one's text for a viewer (complaint_text_for_viewer).
+    candidates = candidates.select_related("identity").only(
+        "id",
+        "received_at",
+        "description",
+        "category",
+        "status",
+        "is_anonymous",
+        *(f"identity__{name}" for name in IDENTITY_FIELDS),
+    )
+    for other in candidates[:SIMILAR_CANDIDATES]:
         score = similarity(mine, bigrams(other.description))
         if score >= SIMILAR_THRESHOLD:
             scored.append((other, round(score, 2)))
