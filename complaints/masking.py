@@ -24,6 +24,7 @@ disjoint, so matching stays linear on hostile input.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -107,32 +108,90 @@ def _words(text: str) -> list[str]:
 
 # Phone numbers read out or typed with an IME: 一三九 幺三九 (幺 is "one" when reading digits).
 _CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九幺", "001234567891")
+# Separators that NFKC leaves alone, each folded one-for-one onto a Latin-1 stand-in, so that the
+# patterns' character classes stay small (they compile ten times faster than Unicode ones):
+# typographic dashes → "-", 、 → ",", • ・ → "·", zero-width characters → soft hyphen, CJK brackets.
+_SEPARATOR_FOLD = str.maketrans(
+    {
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+        "、": ",",
+        "•": "·",
+        "・": "·",
+        **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff", "\xad"),
+        **dict.fromkeys("【〔「『", "["),
+        **dict.fromkeys("】〕」』", "]"),
+    }
+)
+_HAS_SEPARATOR_TO_FOLD = re.compile("[" + "".join(chr(code) for code in _SEPARATOR_FOLD) + "]").search
+_HAS_CHINESE_DIGIT = re.compile("[" + "".join(chr(code) for code in _CHINESE_DIGITS) + "]").search
+# What may stand between the characters of a name, an enterprise or a credit code ("张 三",
+# "张·三", "张\u200b三"), and what between the digits of a phone number (brackets around an area
+# code, not the commas of an amount).
+_NAME_KEEP = re.compile(r"[^\s\-_.,·/\\|*~\xad]+")
+_DIGIT_KEEP = re.compile(r"[^\s\-_.·()/\xad]+")
+_ALNUM_KEEP = re.compile(r"[0-9A-Za-z]+")
+_ASCII_DIGITS = frozenset("0123456789")
 
 
-class _View(NamedTuple):
-    text: str  # NFKC-folded
-    digits: str  # the same, Chinese numerals as digits (same length, same positions)
-    origin: list[int] | None  # origin[i]: index in the original of text[i]; None if unchanged
+def _squeeze_with_positions(text: str, keep: re.Pattern) -> tuple[str, list[int]]:
+    parts: list[str] = []
+    positions: list[int] = []
+    for run in keep.finditer(text):
+        parts.append(run.group())
+        positions.extend(range(run.start(), run.end()))
+    return "".join(parts), positions
 
 
-def _normalise(text: str) -> _View:
-    if unicodedata.is_normalized("NFKC", text):
-        folded, origin = text, None
-    else:
-        # Character by character, so that each folded character knows where it came from
-        # (NFKC may expand one character into several: ㈱ → (株)).
-        parts: list[str] = []
-        origin = []
-        for index, char in enumerate(text):
-            piece = char if char.isascii() else unicodedata.normalize("NFKC", char)
-            parts.append(piece)
-            origin.extend([index] * len(piece))
-        folded = "".join(parts)
-    return _View(folded, folded.translate(_CHINESE_DIGITS), origin)
+class _View:
+    """A text as the patterns see it. ``text`` is NFKC-folded with separators folded too,
+    ``digits`` the same with Chinese numerals as digits; both have one character for each of
+    ``origin`` (the index in the original). The squeezed views drop separators, so that an
+    identity value is found as a plain string however it is spaced; each keeps, for every
+    character, its index in ``text``."""
+
+    def __init__(self, original: str):
+        if unicodedata.is_normalized("NFKC", original):
+            folded, self.origin = original, None
+        else:
+            # Character by character, so that each folded character knows where it came from
+            # (NFKC may expand one character into several: ㈱ → (株)).
+            parts: list[str] = []
+            origin: list[int] = []
+            for index, char in enumerate(original):
+                piece = char if char.isascii() else unicodedata.normalize("NFKC", char)
+                parts.append(piece)
+                origin.extend([index] * len(piece))
+            folded, self.origin = "".join(parts), origin
+        # str.translate looks up every character; most texts have nothing to translate.
+        self.text = folded.translate(_SEPARATOR_FOLD) if _HAS_SEPARATOR_TO_FOLD(folded) else folded
+        self.digits = self.text.translate(_CHINESE_DIGITS) if _HAS_CHINESE_DIGIT(self.text) else self.text
+
+    @functools.cached_property
+    def squeezed(self) -> tuple[str, list[int]]:
+        return _squeeze_with_positions(self.text, _NAME_KEEP)
+
+    @functools.cached_property
+    def squeezed_digits(self) -> tuple[str, list[int]]:
+        return _squeeze_with_positions(self.digits, _DIGIT_KEEP)
+
+    @functools.cached_property
+    def alnum(self) -> tuple[str, list[int]]:
+        return _squeeze_with_positions(self.text, _ALNUM_KEEP)
+
+    def haystack(self, name: str) -> tuple[str, list[int] | None]:
+        if name == "text":
+            return self.text, None
+        if name == "digits":
+            return self.digits, None
+        return getattr(self, name)
 
 
 def _fold(value: str) -> str:
-    return unicodedata.normalize("NFKC", value or "").strip()
+    return unicodedata.normalize("NFKC", value or "").strip().translate(_SEPARATOR_FOLD)
+
+
+def _squeeze(value: str, keep: re.Pattern = _NAME_KEEP) -> str:
+    return "".join(keep.findall(_fold(value)))
 
 
 def _is_cjk(char: str) -> bool:
@@ -148,27 +207,80 @@ def _is_latin(char: str) -> bool:
     return char.isascii() and char.isalpha()
 
 
-# --- Separators ------------------------------------------------------------------------------
+def _is_alnum(char: str) -> bool:
+    return char.isascii() and char.isalnum()
 
-_INVISIBLE = "\u00ad\u200b-\u200d\u2060\ufeff"  # soft hyphen, zero-width space/joiners, BOM
-_DASHES = "\\-\u2010-\u2015\u2212"  # NFKC leaves the typographic dashes alone
-_SEPARATOR_CHARS = rf"\s{_DASHES}_.,、·•・/\\|*~{_INVISIBLE}"
-_SEPARATOR = re.compile(rf"[{_SEPARATOR_CHARS}]+")
-# Between the characters of a name, an enterprise or a credit code: "张 三", "张·三", "张\u200b三".
-_GAP = rf"[{_SEPARATOR_CHARS}]{{0,3}}"
-# Between a surname and its title only what cannot end a clause ("他姓张，经理说" is two clauses).
-_TIGHT_GAP = rf"[\s{_DASHES}_.·•・*{_INVISIBLE}]{{0,2}}"
-# Between the digits of the complainant's number: also brackets around an area code, not commas.
-_DIGIT_GAP = rf"[\s{_DASHES}_.·•()/{_INVISIBLE}]{{0,3}}"
-# Inside an e-mail address only invisible characters; spaces belong to "at" and "dot".
-_EMAIL_GAP = rf"[{_INVISIBLE}]{{0,2}}"
+
+# --- Rules and the checks that go with them --------------------------------------------------
+
+
+class _Rule(NamedTuple):
+    kind: str
+    pattern: re.Pattern
+    view: str = "text"  # text, digits, squeezed, squeezed_digits or alnum (see _View)
+    # A further check of a match, given the view, its span in ``text`` and the ``text`` index
+    # of each matched character (None in the text and digits views): boundaries that a squeezed
+    # view cannot see, a check character.
+    check: Callable[[_View, int, int, list[int] | None], bool] | None = None
+
+
+def _not_within_digits(view: _View, start: int, end: int, _positions) -> bool:
+    digits = view.digits
+    return not (start > 0 and digits[start - 1] in _ASCII_DIGITS) and not (
+        end < len(digits) and digits[end] in _ASCII_DIGITS
+    )
+
+
+def _no_digit_after(view: _View, start: int, end: int, _positions) -> bool:
+    return not (end < len(view.digits) and view.digits[end] in _ASCII_DIGITS)
+
+
+def _not_within_a_word(view: _View, start: int, end: int, _positions) -> bool:
+    # Latin letters only: Chinese has no spaces between words, so a CJK match has no boundary.
+    text = view.text
+    if _is_latin(text[start]) and start > 0 and _is_latin(text[start - 1]):
+        return False
+    return not (_is_latin(text[end - 1]) and end < len(text) and _is_latin(text[end]))
+
+
+def _within_one_clause(view: _View, start: int, end: int, positions) -> bool:
+    # 张总 spaced out is still 张总, but "他姓张，经理说" is two clauses.
+    return "," not in view.text[start:end] and _not_within_a_word(view, start, end, positions)
+
+
+def _code_check(max_gap: int) -> Callable[[_View, int, int, list[int] | None], bool]:
+    def check(view: _View, start: int, end: int, positions) -> bool:
+        text = view.text
+        if (start > 0 and _is_alnum(text[start - 1])) or (end < len(text) and _is_alnum(text[end])):
+            return False
+        return all(after - before - 1 <= max_gap for before, after in itertools.pairwise(positions))
+
+    return check
+
+
+def _credit_code_is_plausible(view: _View, start: int, end: int, _positions) -> bool:
+    # A contiguous upper-case code is taken as it is (as the register prints it, even with a
+    # typo); one with separators or in lower case must carry a valid check character, so that
+    # ordinary words and numbers spread over a line are not taken for a code.
+    matched = view.text[start:end]
+    compact = re.sub(r"[^0-9A-Za-z]", "", matched)
+    if compact == matched and compact.isupper():
+        return True
+    compact = compact.upper()
+    try:
+        return credit_code_check_character(compact[:17]) == compact[17]
+    except (ValueError, IndexError):
+        return False
+
+
+# --- Patterns that identify anybody ----------------------------------------------------------
+
 # A stranger's number: spaces, dashes and dots only, so amounts and dates stay numbers.
-_GENERIC_GAP = rf"[ \t{_DASHES}.{_INVISIBLE}]{{0,2}}"
-_GENERIC_LANDLINE_GAP = rf"[ \t{_DASHES}.(){_INVISIBLE}]{{0,3}}"
-
+_GENERIC_GAP = r"[ \t\-.\xad]{0,2}"
+_GENERIC_LANDLINE_GAP = r"[ \t\-.()\xad]{0,3}"
 # "@" written out: ＠ (folded to @), (at) [at] 【at】 {at} <at>, " at ", 艾特, #.
-_OPEN = r"[(\[{<【〔「『]"
-_CLOSE = r"[)\]}>】〕」』]"
+_OPEN = r"[(\[{<]"
+_CLOSE = r"[)\]}>]"
 _AT = (
     rf"(?:\s{{0,2}}{_OPEN}\s{{0,2}}(?:at|@|艾特)\s{{0,2}}{_CLOSE}\s{{0,2}}"
     r"|\s{0,2}(?:@|艾特|#)\s{0,2}|\s{1,3}at\s{1,3})"
@@ -180,38 +292,6 @@ _DOT = (
 )
 _AT_RE = re.compile(_AT, re.IGNORECASE)
 _DOT_RE = re.compile(_DOT, re.IGNORECASE)
-
-
-def _fuzzy(value: str, gap: str) -> str:
-    return gap.join(re.escape(char) for char in value)
-
-
-def _squeeze(value: str) -> str:
-    return _SEPARATOR.sub("", _fold(value))
-
-
-# --- Patterns that identify anybody ----------------------------------------------------------
-
-
-class _Rule(NamedTuple):
-    kind: str
-    pattern: re.Pattern
-    on_digits: bool = False  # searched in the view where Chinese numerals are digits
-    accept: Callable[[str], bool] | None = None  # a further check on the matched text
-
-
-def _credit_code_is_plausible(matched: str) -> bool:
-    # A contiguous upper-case code is taken as it is (as the register prints it, even with a
-    # typo); one with separators or in lower case must carry a valid check character, so that
-    # ordinary words and numbers spread over a line are not taken for a code.
-    compact = re.sub(r"[^0-9A-Za-z]", "", matched)
-    if compact == matched and compact.isupper():
-        return True
-    compact = compact.upper()
-    try:
-        return credit_code_check_character(compact[:17]) == compact[17]
-    except (ValueError, IndexError):
-        return False
 
 
 def _build_generic_rules() -> tuple[_Rule, ...]:
@@ -242,12 +322,12 @@ def _build_generic_rules() -> tuple[_Rule, ...]:
     return (
         _Rule("id_number", re.compile(id18)),
         _Rule("id_number", re.compile(id15)),
-        _Rule("any_credit_code", re.compile(credit, re.IGNORECASE), accept=_credit_code_is_plausible),
+        _Rule("any_credit_code", re.compile(credit, re.IGNORECASE), check=_credit_code_is_plausible),
         _Rule("any_email", re.compile(email)),
         _Rule("any_email", re.compile(email_written, re.IGNORECASE)),
-        _Rule("any_phone", re.compile(mobile), on_digits=True),
-        _Rule("any_phone", re.compile(landline), on_digits=True),
-        _Rule("any_phone", re.compile(hotline), on_digits=True),
+        _Rule("any_phone", re.compile(mobile), view="digits"),
+        _Rule("any_phone", re.compile(landline), view="digits"),
+        _Rule("any_phone", re.compile(hotline), view="digits"),
     )
 
 
@@ -428,44 +508,43 @@ _PREFIX_WORDS = {
 _LATIN_TITLES = r"(?:mr|mrs|ms|miss|dr|madam|madame)"
 
 
-def _surname_patterns(name: str) -> list[str]:
+def _alternatives(values: Iterable[str]) -> str:
+    return "|".join(re.escape(value) for value in values)
+
+
+def _surname_rule(name: str) -> _Rule:
     surname = name[:2] if len(name) >= 3 and name[:2] in _COMPOUND_SURNAMES else name[0]
-    fuzzy_surname = _fuzzy(surname, _TIGHT_GAP)
     titles = _ANONYMOUS_TITLES if surname in _FUNCTION_WORD_SURNAMES else _TITLES
     title_alternatives = "|".join(
-        _fuzzy(title, _TIGHT_GAP) + (f"(?![{ahead}])" if ahead else "") for title, ahead in titles
+        re.escape(title) + (f"(?![{ahead}])" if ahead else "") for title, ahead in titles
     )
     not_after = _NOT_AFTER_ANY + ("" if len(surname) > 1 else _NOT_AFTER.get(surname, ""))
+    escaped = re.escape(surname)
     patterns = [
-        rf"(?<![{not_after}]){fuzzy_surname}{_TIGHT_GAP}(?:副{_TIGHT_GAP})?(?:{title_alternatives})",
+        rf"(?<![{not_after}]){escaped}副?(?:{title_alternatives})",
         # 姓张 names the surname outright (老百姓 is not 百+姓).
-        rf"(?<!百)姓{_TIGHT_GAP}{fuzzy_surname}",
+        rf"(?<!百)姓{escaped}",
     ]
     for prefix in "老小":
         ahead = _PREFIX_WORDS.get(prefix + surname)
-        if ahead == "":
-            continue
-        patterns.append(rf"{prefix}{_TIGHT_GAP}{fuzzy_surname}" + (f"(?![{ahead}])" if ahead else ""))
-    return patterns
+        if ahead != "":
+            patterns.append(f"{prefix}{escaped}" + (f"(?![{ahead}])" if ahead else ""))
+    return _Rule("name", re.compile("|".join(patterns)), view="squeezed", check=_within_one_clause)
 
 
 def _name_rules(contact_name: str) -> list[_Rule]:
     name = _squeeze(contact_name)
     if len(name) < 2:
         return []
-    patterns = [
-        ("(?<![A-Za-z])" if _is_latin(name[0]) else "")
-        + _fuzzy(name, _GAP)
-        + ("(?![A-Za-z])" if _is_latin(name[-1]) else "")
-    ]
+    rules = [_Rule("name", re.compile(re.escape(name), re.IGNORECASE), "squeezed", _not_within_a_word)]
     if all(_is_cjk(char) for char in name) and len(name) <= 4:
-        patterns += _surname_patterns(name)
+        rules.append(_surname_rule(name))
     elif all(_is_latin(char) for char in name):
         tokens = [token for token in re.split(r"[^A-Za-z]+", _fold(contact_name)) if len(token) >= 2]
         if tokens:
-            names = "|".join(_fuzzy(token, _EMAIL_GAP) for token in sorted(tokens, key=len, reverse=True))
-            patterns.append(rf"(?<![A-Za-z]){_LATIN_TITLES}\.?\s{{0,2}}(?:{names})(?![A-Za-z])")
-    return [_Rule("name", re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE))]
+            pattern = rf"{_LATIN_TITLES}(?:{_alternatives(sorted(tokens, key=len, reverse=True))})"
+            rules.append(_Rule("name", re.compile(pattern, re.IGNORECASE), "squeezed", _not_within_a_word))
+    return rules
 
 
 # --- The complainant's phone -----------------------------------------------------------------
@@ -479,38 +558,37 @@ def _phone_rules(phone: str) -> list[_Rule]:
     folded = _fold(phone).translate(_CHINESE_DIGITS)
     if len(_digits(folded)) < 5:
         return []
-    d = _DIGIT_GAP
-    country = rf"(?:(?:\+|00){d})?8{d}6{d}"
     try:
         canonical = normalize_phone(folded)
     except ValidationError:
         canonical = ""
     if canonical.isdigit():  # a mobile: 11 digits
         number = canonical
-        alternatives = [
-            rf"(?:{country})?{_fuzzy(number, d)}",
-            _fuzzy(number[-8:], d),  # 手机尾号12345678
-            _fuzzy(number[-7:], d),
-        ]
+        full = rf"(?:(?:\+|00)?86)?{number}"
+        tails = [number[-8:], number[-7:]]  # 手机尾号12345678
     elif canonical:  # a landline: 0AREA-LOCAL[-EXTENSION]
         area, number = canonical.split("-")[:2]
-        alternatives = [
-            rf"(?:{country}(?:0{d})?|0{d}){_fuzzy(area[1:], d)}{d}{_fuzzy(number, d)}",
-            _fuzzy(number, d),
-        ]
-        if len(number) == 8:
-            alternatives.append(_fuzzy(number[-7:], d))
+        full = rf"(?:(?:\+|00)?860?|0){area[1:]}{number}"
+        tails = [number, number[-7:]] if len(number) == 8 else [number]
     else:  # not a mainland number: the digits as they are
         number = _digits(folded)
-        alternatives = [_fuzzy(number, d)]
-    rules = [_Rule("phone", re.compile(rf"(?<!\d)\(?(?:{'|'.join(alternatives)})(?!\d)"), on_digits=True)]
+        full, tails = number, []
+    # Squeezed, "139 1234-5678" is 13912345678; whether a number stands alone is seen unsqueezed.
+    rules = [_Rule("phone", re.compile(full), "squeezed_digits", _not_within_digits)]
+    if tails:
+        # A tail alone, not the end of another number even across a separator: 手机尾号12345678
+        # is the phone, 0571-12345678 someone else's landline.
+        pattern = rf"(?<!\d)(?:{_alternatives(tails)})"
+        rules.append(_Rule("phone", re.compile(pattern), "squeezed_digits", _no_digit_after))
     if len(number) >= 7:
-        # "尾号5678", "后四位 5678": a short tail is only the phone when it says so.
-        tails = "|".join(_fuzzy(number[-n:], d) for n in (6, 5, 4))
-        context = r"(?:尾号|尾数|末尾|末[4-8]位|后[4-8]位)(?:数字|号码|号)?(?:是|为|[:：])?\s{0,2}"
-        rules.append(_Rule("phone", re.compile(rf"{context}(?P<v>{tails})(?!\d)"), on_digits=True))
+        # "尾号5678", "后四位 5678": a short tail is only the phone when the text says so.
+        context = r"(?:尾号|尾数|末尾|末[4-8]位|后[4-8]位)(?:数字|号码|号)?(?:是|为|:)?"
+        pattern = rf"{context}(?P<v>{_alternatives(number[-n:] for n in (6, 5, 4))})"
+        rules.append(_Rule("phone", re.compile(pattern), "squeezed_digits", _no_digit_after))
     return rules
 
+
+# --- The complainant's e-mail address --------------------------------------------------------
 
 # --- The complainant's e-mail address --------------------------------------------------------
 
@@ -531,8 +609,13 @@ _PUBLIC_MAIL_DOMAINS = frozenset(
 )
 
 
+# Inside an e-mail address only invisible characters (folded to a soft hyphen); spaces belong to
+# "at" and "dot".
+_EMAIL_GAP = "\xad{0,2}"
+
+
 def _email_part(value: str) -> str:
-    return _DOT.join(_fuzzy(part, _EMAIL_GAP) for part in value.split("."))
+    return _DOT.join(_EMAIL_GAP.join(re.escape(char) for char in part) for part in value.split("."))
 
 
 def _email_rules(email: str) -> list[_Rule]:
@@ -551,6 +634,8 @@ def _email_rules(email: str) -> list[_Rule]:
         patterns.append(rf"(?<![A-Za-z0-9-]){domain_pattern}(?![A-Za-z0-9-])")
     return [_Rule("email", re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE))]
 
+
+# --- The complainant's enterprise ------------------------------------------------------------
 
 # --- The complainant's enterprise ------------------------------------------------------------
 
@@ -707,38 +792,30 @@ def _latin_enterprise_forms(folded: str) -> list[str]:
 
 
 def _enterprise_rules(enterprise_name: str) -> list[_Rule]:
-    patterns = []
-    for form in enterprise_short_forms(enterprise_name):
-        squeezed = _SEPARATOR.sub("", form)
-        patterns.append(
-            ("(?<![A-Za-z])" if _is_latin(squeezed[0]) else "")
-            + _fuzzy(squeezed, _GAP)
-            + ("(?![A-Za-z])" if _is_latin(squeezed[-1]) else "")
-        )
-    if not patterns:
+    forms = [_squeeze(form) for form in enterprise_short_forms(enterprise_name)]
+    if not forms:
         return []
     # 华兴公司, 华兴厂: a short name with a legal form that is not in the registered name.
-    legal_form = "|".join(_fuzzy(form, _GAP) for form in _LEGAL_FORMS)
-    pattern = "(?:" + "|".join(f"(?:{p})" for p in patterns) + f")(?:{_GAP}(?:{legal_form}))?"
-    return [_Rule("enterprise", re.compile(pattern, re.IGNORECASE))]
+    pattern = f"(?:{_alternatives(forms)})(?:{_alternatives(_LEGAL_FORMS)})?"
+    return [_Rule("enterprise", re.compile(pattern, re.IGNORECASE), "squeezed", _not_within_a_word)]
 
 
 # --- The complainant's credit code -----------------------------------------------------------
 
-# A code split in parts may have a few words between them: "前半段911100008，后半段02100433B".
-# Eighteen given characters in order with only non-alphanumerics between them do not happen by
-# chance, and the class cannot match the characters around it, so this stays linear.
-_CODE_PART_GAP = r"[^0-9A-Za-z]{0,12}"
-
 
 def _credit_code_rules(credit_code: str) -> list[_Rule]:
-    code = re.sub(r"[^0-9A-Z]", "", normalize_credit_code(credit_code))
+    code = _squeeze(normalize_credit_code(credit_code), _ALNUM_KEEP).upper()
+    if len(code) < 6:
+        return []
     if len(code) != 18:
-        return [] if len(code) < 6 else [_Rule("credit_code", re.compile(_fuzzy(code, _GAP), re.IGNORECASE))]
-    whole = _fuzzy(code, _CODE_PART_GAP)
-    organisation = _fuzzy(code[8:17], _GAP)  # the old organisation code inside it: 80210043-3
-    pattern = rf"(?<![0-9A-Za-z])(?:{whole}|{organisation})(?![0-9A-Za-z])"
-    return [_Rule("credit_code", re.compile(pattern, re.IGNORECASE))]
+        return [_Rule("credit_code", re.compile(re.escape(code), re.IGNORECASE), "alnum", _code_check(3))]
+    return [
+        # A code split in parts may have a few words between them ("前半段911100008，后半段
+        # 02100433B"): eighteen given characters in order do not happen by chance.
+        _Rule("credit_code", re.compile(code, re.IGNORECASE), "alnum", _code_check(12)),
+        # The old organisation code inside it: 80210043-3.
+        _Rule("credit_code", re.compile(code[8:17], re.IGNORECASE), "alnum", _code_check(3)),
+    ]
 
 
 # --- One identity's rules, built once ---------------------------------------------------------
@@ -815,22 +892,33 @@ class _Span(NamedTuple):
     kind: str
 
 
-def _candidates(view: _View, rules: tuple[_Rule, ...]) -> list[_Span]:
+# Which kind names a merged span: the complainant's own before a generic one, then the longest.
+_RANK = {kind: (info.generic, _KIND_ORDER[kind]) for kind, info in _KINDS.items()}
+
+
+def _candidates(view: _View, rules: tuple[_Rule, ...]) -> list[tuple[int, int, str]]:
     allowed = None
     found = []
     for rule in rules:
-        haystack = view.digits if rule.on_digits else view.text
+        haystack, positions = view.haystack(rule.view)
+        has_group = "v" in rule.pattern.groupindex
+        generic = _KINDS[rule.kind].generic
         for match in rule.pattern.finditer(haystack):
-            group = "v" if "v" in rule.pattern.groupindex and match.group("v") is not None else 0
-            start, end = match.span(group)
-            if start == end or (rule.accept and not rule.accept(match.group(group))):
+            start, end = match.span("v" if has_group else 0)
+            if start == end:
                 continue
-            if _KINDS[rule.kind].generic:
+            matched_positions = None
+            if positions is not None:
+                matched_positions = positions[start:end]
+                start, end = matched_positions[0], matched_positions[-1] + 1
+            if rule.check and not rule.check(view, start, end, matched_positions):
+                continue
+            if generic:
                 allowed = _allowed_entries() if allowed is None else allowed
                 scheme = _SCHEME[rule.kind]
-                if (scheme, _canonical(scheme, haystack[start:end])) in allowed:
+                if (scheme, _canonical(scheme, view.digits[start:end])) in allowed:
                     continue
-            found.append(_Span(start, end, rule.kind))
+            found.append((start, end, rule.kind))
     return found
 
 
@@ -840,22 +928,22 @@ def _recognise(text: str, rules: tuple[_Rule, ...]) -> list[_Span]:
     the complainant's own kind before a generic one, then by the longest match."""
     if not text:
         return []
-    view = _normalise(text)
-    spans = sorted(_candidates(view, rules))
-    clusters: list[list[_Span]] = []
-    for span in spans:
-        if clusters and span.start < max(member.end for member in clusters[-1]):
-            clusters[-1].append(span)
+    view = _View(text)
+    merged: list[list] = []  # [start, end, best rank, kind]
+    for start, end, kind in sorted(_candidates(view, rules)):
+        generic, order = _RANK[kind]
+        rank = (generic, start - end, order)
+        if merged and start < merged[-1][1]:
+            current = merged[-1]
+            current[1] = max(current[1], end)
+            if rank < current[2]:
+                current[2], current[3] = rank, kind
         else:
-            clusters.append([span])
-    result = []
-    for members in clusters:
-        winner = min(members, key=lambda s: (_KINDS[s.kind].generic, s.start - s.end, _KIND_ORDER[s.kind]))
-        start, end = members[0].start, max(member.end for member in members)
-        if view.origin is not None:
-            start, end = view.origin[start], view.origin[end - 1] + 1
-        result.append(_Span(start, end, winner.kind))
-    return result
+            merged.append([start, end, rank, kind])
+    origin = view.origin
+    if origin is None:
+        return [_Span(start, end, kind) for start, end, _rank, kind in merged]
+    return [_Span(origin[start], origin[end - 1] + 1, kind) for start, end, _rank, kind in merged]
 
 
 # A replacement can bring together what was apart (a name split around a removed number): look
