@@ -159,14 +159,6 @@ def _complaint_identities(complaint: Complaint) -> list[ComplainantIdentity]:
     return [identity] if identity is not None else []
 
 
-def _redact(text: str, identities: Sequence[ComplainantIdentity]) -> str:
-    # One identity at a time: the same result for any number of complainants, and the pattern
-    # pass (phones, e-mails, ID numbers of anybody) runs even when every complaint is anonymous.
-    for identity in identities or [None]:
-        text = redact_text(text, identity)
-    return text
-
-
 def _identity_check(*, identities: Sequence[ComplainantIdentity], texts: dict[str, str]) -> None:
     """Refuse texts that would carry a complainant's identity out of the centre: one
     ValidationError keyed by the form field of each text that matches, all fields at once, so
@@ -193,10 +185,11 @@ def case_released_text(*, case: Case) -> str:
         "-case_link__is_primary", "case_link__linked_at", "pk"
     )
     for complaint in complaints:
-        parts.append(_redact(complaint.description, identities))
+        parts.append(redact_text(complaint.description, identities))
         if complaint.desired_outcome:
             parts.append(
-                _("Outcome wanted: %(outcome)s") % {"outcome": _redact(complaint.desired_outcome, identities)}
+                _("Outcome wanted: %(outcome)s")
+                % {"outcome": redact_text(complaint.desired_outcome, identities)}
             )
     return "\n\n".join(parts)
 
@@ -228,7 +221,7 @@ def complaint_accept(
         )
     identities = _complaint_identities(complaint)
     # The title is read by every member of staff, and typed or not it must not say who complained.
-    title = title.strip() or _redact(complaint.description, identities)[:60]
+    title = title.strip() or redact_text(complaint.description, identities)[:60]
     _identity_check(identities=identities, texts={"title": title})
     case = Case.objects.create(
         title=title,
@@ -275,7 +268,7 @@ def complaint_merge(*, complaint: Complaint, case: Case, actor) -> None:
         )
     CaseComplaint.objects.create(case=case, complaint=complaint, is_primary=False)
     # The title came from the first complaint and may name the person who filed this one.
-    title = _redact(case.title, case_identities(case))[: Case._meta.get_field("title").max_length]
+    title = redact_text(case.title, case_identities(case))[: Case._meta.get_field("title").max_length]
     if title != case.title:
         case.title = title
         case.save(update_fields=["title", "updated_at"])
