@@ -10,9 +10,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.forms import StaffComplaintForm
-from complaints.masking import identity_for_viewer, redact_text
+from complaints.masking import identity_for_viewer
 from complaints.models import Complaint, PublicUpdate, Rating, Supplement, reference_to_pk
-from complaints.selectors import complaint_similar
+from complaints.search import search_without_identity
+from complaints.selectors import (
+    complaint_identity,
+    complaint_similar,
+    complaint_text_for_viewer,
+    identity_permitted,
+    text_for_viewer,
+)
 from complaints.services import complaint_identity_view_record, complaint_submit
 from complaints.views import receipt_keep, receipt_take
 from envopt.core.admin_lists import BigTableAdminMixin, ChoicesOfSmallTableFilter
@@ -30,23 +37,47 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class SupplementInline(ReadOnlyInline):
+class ComplaintTextInline(ReadOnlyInline):
+    """Rows of a complaint whose free text is shown as the viewer may read it: the complaint
+    admin hands each instance the complaint and whether this viewer may see who complained."""
+
+    complaint = None
+    viewer_sees_identity = False
+
+    def for_viewer(self, text: str) -> str:
+        identity = complaint_identity(self.complaint) if self.complaint is not None else None
+        return text_for_viewer(text, identity=identity, can_see=self.viewer_sees_identity)
+
+
+class SupplementInline(ComplaintTextInline):
     model = Supplement
-    fields = ["created_at", "from_complainant", "text"]
+    fields = ["created_at", "from_complainant", "text_for_viewer"]
     readonly_fields = fields
 
+    @admin.display(description=gettext_lazy("text"))
+    def text_for_viewer(self, obj):
+        return self.for_viewer(obj.text)
 
-class PublicUpdateInline(ReadOnlyInline):
+
+class PublicUpdateInline(ComplaintTextInline):
     model = PublicUpdate
-    fields = ["created_at", "status", "text"]
+    fields = ["created_at", "status", "text_for_viewer"]
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("public timeline (what the complainant sees)")
 
+    @admin.display(description=gettext_lazy("text for the complainant"))
+    def text_for_viewer(self, obj):
+        return self.for_viewer(obj.text)
 
-class RatingInline(ReadOnlyInline):
+
+class RatingInline(ComplaintTextInline):
     model = Rating
-    fields = ["created_at", "level", "comment"]
+    fields = ["created_at", "level", "comment_for_viewer"]
     readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("comment"))
+    def comment_for_viewer(self, obj):
+        return self.for_viewer(obj.comment)
 
 
 @admin.register(Complaint)
@@ -94,7 +125,7 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
                     "department_text",
                     "category",
                     "occurred_on",
-                    "occurred_place",
+                    "occurred_place_for_viewer",
                     "description_for_viewer",
                     "desired_outcome_for_viewer",
                 ]
@@ -116,19 +147,30 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
             complaint.viewer_sees_identity = self.can_see_identity(request, complaint)
         return complaint
 
-    def _for_viewer(self, obj, text: str) -> str:
-        # Free text can name the complainant too: redacted for staff who may not know who it is.
-        if getattr(obj, "viewer_sees_identity", False) or obj.is_anonymous:
-            return text
-        return redact_text(text, getattr(obj, "identity", None))
+    def _for_viewer(self, obj, field: str) -> str:
+        # Free text can name the complainant too (an anonymous one as well): redacted for staff
+        # who may not know who it is.
+        return complaint_text_for_viewer(obj, field, can_see=getattr(obj, "viewer_sees_identity", False))
+
+    @admin.display(description=gettext_lazy("where it happened"))
+    def occurred_place_for_viewer(self, obj):
+        return self._for_viewer(obj, "occurred_place")
 
     @admin.display(description=gettext_lazy("what happened"))
     def description_for_viewer(self, obj):
-        return self._for_viewer(obj, obj.description)
+        return self._for_viewer(obj, "description")
 
     @admin.display(description=gettext_lazy("outcome wanted"))
     def desired_outcome_for_viewer(self, obj):
-        return self._for_viewer(obj, obj.desired_outcome)
+        return self._for_viewer(obj, "desired_outcome")
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        for inline in inlines:
+            if isinstance(inline, ComplaintTextInline):
+                inline.complaint = obj
+                inline.viewer_sees_identity = getattr(obj, "viewer_sees_identity", False)
+        return inlines
 
     def get_readonly_fields(self, request, obj=None):
         # What a complainant said is evidence: nothing of a filed complaint is edited here.
@@ -137,11 +179,22 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    # What complainants wrote; searched without identity for staff who may not see it.
+    text_search_fields = ["description", "occurred_place"]
+
     def get_search_results(self, request, queryset, search_term):
         pk = reference_to_pk(search_term) if search_term.upper().startswith("TS") else None
         if pk is not None:
             return queryset.filter(pk=pk), False
-        return super().get_search_results(request, queryset, search_term)
+        if identity_permitted(request.user):
+            return super().get_search_results(request, queryset, search_term)
+        return search_without_identity(
+            queryset,
+            search_term=search_term,
+            text_fields=self.text_search_fields,
+            other_fields=[f for f in self.search_fields if f not in self.text_search_fields],
+            identity_path="identity",
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         complaint = self.get_object(request, object_id)
@@ -152,11 +205,18 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
             if can_see:
                 # Every look at who complained is on the record (the privacy notice promises it).
                 complaint_identity_view_record(complaint=complaint, viewer=request.user)
+            # Other complaints' text, each masked for its own complainant: an approved request
+            # to see this complaint's complainant does not extend to theirs.
+            sees_all = identity_permitted(request.user)
+            similar = [
+                (other, score, complaint_text_for_viewer(other, "description", can_see=sees_all))
+                for other, score in complaint_similar(complaint)
+            ]
             extra = {
                 "identity": identity_for_viewer(identity, can_see=can_see),
                 "identity_views": list(complaint.identity_views.select_related("viewer")[:50]),
                 "attachments": list(complaint.attachments.all()),
-                "similar": complaint_similar(complaint),
+                "similar": similar,
             }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
@@ -185,7 +245,7 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/complaints/complaint/recorded.html", context)
 
     def can_see_identity(self, request, complaint) -> bool:
-        return request.user.has_perm("complaints.view_complainant_identity")
+        return identity_permitted(request.user)
 
     def add_view(self, request, form_url="", extra_context=None):
         """Staff record a complaint that came by phone, letter, visit, e-mail, … through the same service."""

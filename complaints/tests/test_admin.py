@@ -7,7 +7,13 @@ from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from complaints.models import Channel, Complaint
+from complaints.models import Channel, Complaint, PublicStatus
+from complaints.services import (
+    complaint_rate,
+    complaint_status_publish,
+    complaint_submit,
+    complaint_supplement_add,
+)
 from complaints.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +148,84 @@ def test_the_description_is_redacted_for_staff_who_may_not_know_who_complained(c
     assert "张三" not in page and "13912345678" not in page and "华兴机械制造有限公司" not in page
     client.force_login(staff("Intake officer"))
     assert "我是张三" in client.get(url).content.decode()
+
+
+# --- One masking rule on every part of the complaint page ---------------------------------------
+
+SECRET_NAME, SECRET_PHONE, SECRET_ENTERPRISE = "欧阳守密", "13700001111", "独此一家精工有限公司"
+
+
+def secret_complaint(*, department, description: str, anonymous: bool = False) -> Complaint:
+    identity = factories.identity(
+        contact_name=SECRET_NAME, phone=SECRET_PHONE, enterprise_name=SECRET_ENTERPRISE
+    )
+    return complaint_submit(
+        data=factories.complaint_data(
+            department=department,
+            description=description,
+            occurred_place=f"{SECRET_ENTERPRISE}门口",
+            desired_outcome=f"请告知{SECRET_NAME}。",
+        ),
+        identity=None if anonymous else identity,
+    ).complaint
+
+
+def assert_no_secret(page: str) -> None:
+    for secret in (SECRET_NAME, SECRET_PHONE, SECRET_ENTERPRISE):
+        assert secret not in page, secret
+
+
+def test_similar_complaints_are_masked_for_their_own_complainant(client):
+    unit = factories.department()
+    text = "市场监管局执法人员三个月内到我公司重复检查五次,每次都要求停产配合,严重影响生产经营。"
+    other = secret_complaint(department=unit, description=f"{text}我是{SECRET_NAME},电话{SECRET_PHONE}。")
+    anonymous_other = secret_complaint(
+        department=unit, description=f"{text}有事打{SECRET_PHONE}。", anonymous=True
+    )
+    mine = factories.submit(department=unit, description=text + "请尽快处理。").complaint
+    url = f"/admin/complaints/complaint/{mine.pk}/change/"
+    client.force_login(staff("Case handler"))
+    page = client.get(url).content.decode()
+    assert other.reference in page and anonymous_other.reference in page
+    assert_no_secret(page)
+    client.force_login(staff("Intake officer"))
+    page = client.get(url).content.decode()
+    assert SECRET_NAME in page and SECRET_PHONE in page
+
+
+def test_supplements_ratings_and_public_updates_are_masked_without_the_permission(client):
+    complaint = secret_complaint(department=factories.department(), description="重复检查。")
+    complaint_supplement_add(complaint=complaint, text=f"补充:{SECRET_NAME}的新手机也是{SECRET_PHONE}。")
+    complaint_status_publish(
+        complaint=complaint, status=PublicStatus.CONCLUDED, text=f"{SECRET_NAME}您好,已办结。"
+    )
+    complaint_rate(complaint=complaint, level="unsatisfied", comment=f"{SECRET_ENTERPRISE}不满意。")
+    url = f"/admin/complaints/complaint/{complaint.pk}/change/"
+    client.force_login(staff("Case handler"))
+    page = client.get(url).content.decode()
+    assert "的新手机也是" in page and "您好,已办结" in page and "不满意" in page
+    assert_no_secret(page)
+    client.force_login(staff("Intake officer"))
+    page = client.get(url).content.decode()
+    assert f"补充:{SECRET_NAME}的新手机也是{SECRET_PHONE}。" in page
+    assert f"{SECRET_ENTERPRISE}不满意。" in page
+
+
+def test_an_anonymous_complaints_numbers_are_masked_without_the_permission(client):
+    complaint = secret_complaint(
+        department=factories.department(), description=f"匿名:知情人电话{SECRET_PHONE}。", anonymous=True
+    )
+    url = f"/admin/complaints/complaint/{complaint.pk}/change/"
+    client.force_login(staff("Case handler"))
+    page = client.get(url).content.decode()
+    assert "知情人电话" in page and SECRET_PHONE not in page
+    client.force_login(staff("Intake officer"))
+    assert SECRET_PHONE in client.get(url).content.decode()
+
+
+def test_where_it_happened_and_the_outcome_wanted_are_masked_without_the_permission(client):
+    complaint = secret_complaint(department=factories.department(), description="重复检查。")
+    client.force_login(staff("Case handler"))
+    page = client.get(f"/admin/complaints/complaint/{complaint.pk}/change/").content.decode()
+    assert "门口" in page
+    assert_no_secret(page)

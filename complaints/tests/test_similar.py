@@ -1,9 +1,11 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from complaints.selectors import bigrams, complaint_similar, similarity
+from complaints.selectors import bigrams, complaint_similar, complaint_text_for_viewer, similarity
 from complaints.services import complaint_submit
 from complaints.tests import factories
 
@@ -35,3 +37,18 @@ def test_similar_complaints_about_the_same_unit_within_90_days_are_found():
     found = complaint_similar(mine)
     assert [c.pk for c, _score in found] == [near.pk]
     assert 0.5 < found[0][1] <= 1
+
+
+def test_the_similar_complaints_come_with_what_masks_them_in_one_query():
+    unit = factories.department()
+    mine = factories.submit(department=unit, description=TEXT).complaint
+    for _ in range(5):
+        factories.submit(department=unit, description=NEAR + "我是张三,电话13912345678。")
+    factories.submit(department=unit, description=NEAR + "电话13912345678。", anonymous=True)
+    with CaptureQueriesContext(connection) as queries:
+        masked = [
+            complaint_text_for_viewer(c, "description", can_see=False) for c, _ in complaint_similar(mine)
+        ]
+    assert len(queries) == 1
+    assert len(masked) == 6
+    assert all("张三" not in text and "13912345678" not in text for text in masked)
