@@ -184,13 +184,18 @@ def two_factor_setup(request):
             session_verify(request, device)
             request.session[BACKUP_CODES_SESSION_KEY] = codes
             return redirect(_with_next("accounts:two_factor_backup_codes", next_url))
-        form.add_error(
-            "code",
-            gettext(
+        device.refresh_from_db()
+        allowed, data = device.verify_is_allowed()
+        if not allowed and data and data.get("locked_until"):
+            message = gettext(
+                "Too many wrong codes. Wait until %(time)s, then enter the code your app shows then."
+            ) % {"time": date_format(timezone.localtime(data["locked_until"]), "H:i:s")}
+        else:
+            message = gettext(
                 "This code does not match. Check that the app scanned this page's code and that "
                 "your phone's clock is right, then enter the code it shows now."
-            ),
-        )
+            )
+        form.add_error("code", message)
     return _two_factor_page(
         request,
         "accounts/two_factor_setup.html",

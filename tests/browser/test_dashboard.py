@@ -3,11 +3,13 @@ asset from the app itself, numbers that lead to the lists behind them, and a pag
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import User
 
 from casework.figures import ComplaintFigureFilter, FigureFilter
 from casework.models import Case
 from casework.tests import factories
 from complaints.models import Complaint
+from envopt.core.twofactor_testing import totp_code_now, totp_device_for_tests
 from reports.tests.test_dashboard import URLS, build_scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls(URLS)]
@@ -27,10 +29,16 @@ def leader(transactional_db, monkeypatch):
 
 
 def log_in(page, username: str):
+    """The password, then the second step: leaders are staff, so they type the code their
+    authenticator app shows (computed here from the enrolled device's secret, as the app does)."""
+    device = totp_device_for_tests(User.objects.get(username=username))
     page.goto("/accounts/login/?next=/dashboard/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/accounts/two-factor/**")
+    page.fill("input[name=code]", totp_code_now(device))
+    page.locator("main form.form button[type=submit]").click()
     page.wait_for_url("**/dashboard/")
 
 

@@ -121,3 +121,37 @@ def test_development_defaults_need_no_services(tmp_path):
     ]
     # The development secret key was generated and kept under VAR_DIR.
     assert (tmp_path / "secret_key").stat().st_size >= 50
+
+
+def test_authentication_settings_come_from_the_environment(tmp_path):
+    """Lockout, token lifetime, session length and API rates are the deployment's to set."""
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ENVOPT_ENV", "DEBUG"}}
+    env.update(
+        {
+            "VAR_DIR": str(tmp_path),
+            "AXES_FAILURE_LIMIT": "7",
+            "AXES_COOLOFF_MINUTES": "30",
+            "API_TOKEN_TTL_HOURS": "48",
+            "SESSION_HOURS": "4",
+            "API_THROTTLE_USER": "100/minute",
+            "TWO_FACTOR_DEPARTMENTS": "1",
+            "PASSWORD_MIN_LENGTH": "14",
+        }
+    )
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.AXES_FAILURE_LIMIT, int(s.AXES_COOLOFF_TIME.total_seconds()), "
+        "int(s.REST_KNOX['TOKEN_TTL'].total_seconds()), s.SESSION_COOKIE_AGE, "
+        "s.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['user'], s.TWO_FACTOR_DEPARTMENTS, "
+        "s.AUTH_PASSWORD_VALIDATORS[1]['OPTIONS']['min_length'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--verbosity", "0", "-c", code],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["7", "1800", "172800", "14400", "100/minute", "True", "14"]
