@@ -1,16 +1,21 @@
 """The API masks what complainants wrote by the same rule as the staff workplace
 (complaints.selectors.text_for_viewer): as written for staff who may see who complained, with the
-identity removed for everybody else, in lists and details alike; departments never get identity."""
+identity removed for everybody else, in lists and details alike; departments never get identity.
+The case list export (casework.exports) follows the same rule."""
 
+import io
 import json
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from casework import services
+from casework.exports import case_list_workbook
 from casework.models import Case, IdentityAccessRequest, Referral
+from casework.selectors import case_list
 from casework.tests import factories
 from complaints.services import complaint_submit
 from complaints.tests import factories as complaint_factories
@@ -208,3 +213,27 @@ def test_masked_lists_cost_the_same_number_of_queries_for_5_and_25_rows(people):
     small = costs()
     add(20)
     assert costs() == small
+
+
+# --- The case list export ------------------------------------------------------------------------
+
+
+def exported_text(viewer) -> str:
+    handle = case_list_workbook(case_list(viewer=viewer), viewer=viewer)
+    rows = load_workbook(io.BytesIO(handle.read()), read_only=True).active.iter_rows(values_only=True)
+    return "\n".join(" ".join(str(cell) for cell in row if cell is not None) for row in rows)
+
+
+def test_the_case_list_export_is_masked_for_staff_without_the_identity_permission(people):
+    _complaint, case = case_with_identity_in_its_texts(handler=people["handler"], head=people["head"])
+    anonymous = services.complaint_accept(complaint=file_complaint(anonymous=True), actor=people["handler"])
+    Case.objects.filter(pk=anonymous.pk).update(title=f"匿名,回电{PHONE}")
+    for role in ("handler", "leader"):
+        text = exported_text(people[role])
+        assert case.reference in text and "反映重复检查" in text and anonymous.reference in text
+        assert_masked(text)
+    assert f"{NAME}反映重复检查" in exported_text(people["intake"])
+    # Whoever calls it without saying for whom gets the masked workbook.
+    handle = case_list_workbook(case_list(viewer=people["intake"]))
+    rows = load_workbook(io.BytesIO(handle.read()), read_only=True).active.iter_rows(values_only=True)
+    assert_masked(json.dumps([list(map(str, row)) for row in rows], ensure_ascii=False))
