@@ -1,0 +1,433 @@
+"""The IDOR matrix: every URL pattern of the URL conf with an object id × every role × objects of
+another department (B) and another filer. Generated from the URL conf, one test per pattern, so a
+new page with an id is in the matrix the day it is added (and fails until the tables below say
+whose its objects are).
+
+Who may see what is one table, ``allowed``, reasoned from DESIGN.md:
+
+* the public sees no object by its id (the tracking page finds a complaint by its code only);
+* a department reads its own referrals, recommendations and sent notification reports, never a
+  case file, a complaint or another department's anything;
+* liaison points and supervisors see what they filed (their portal lists it; it has no ids);
+* the centre's staff see what their role's permissions let them see, across departments (the
+  centre supervises all of them): the staff workplace's model permissions, and for the API the
+  same permissions as the selectors document;
+* the directory of departments (names only) is readable by every signed-in user.
+
+A leak is a 2xx answer to someone the table does not allow; a 5xx is a failure whoever asked.
+GET for everyone; POST as well for everyone not allowed (a write through someone else's id).
+"""
+
+import datetime as dt
+import io
+import traceback
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from casework import services
+from casework.admin import CASE_ACTIONS, COMPLAINT_ACTIONS
+from casework.models import Case, CaseEvent, Recommendation, Referral, Review
+from casework.selectors import departments_of
+from complaints.models import Attachment, Category, Channel, ComplainantType, Complaint
+from complaints.services import ComplaintData, IdentityData, complaint_submit
+from complaints.uploads import prepare_uploads
+from liaison.models import Department, LiaisonPoint, Supervisor
+from reports import services as notification_services
+from reports.models import NotificationItem, NotificationReport, NotificationRun
+from reports.periods import previous_month
+from tests.security.canaries import FIGURES, admin_model_of, url_routes
+from tests.security.conftest import log_in, make_user
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db]
+
+ID_PARAMETERS = {"object_id", "pk", "id", "report_pk", "content_type_id"}
+MISSING_ID = 2_000_000_000
+
+ROLES = [
+    "anonymous",
+    "administrator",
+    "intake_officer",
+    "case_handler",
+    "office_head",
+    "leader",
+    "staff_without_role",
+    "department_user_a",
+    "liaison_point",
+    "supervisor",
+    # The owner: not probed for leaks, the control that the URL really reaches B's object.
+    "department_user_b",
+]
+
+
+# --- The world: department B's objects, A's user looking at them ---------------------------------
+
+
+def _png(name: str) -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (0, 120, 0)).save(out, "PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+
+
+def _file(
+    department, *, anonymous=False, filer=None, point=None, supervisor=None, files=(), text="B"
+) -> Complaint:
+    return complaint_submit(
+        data=ComplaintData(
+            complainant_type=ComplainantType.ENTERPRISE,
+            category=Category.INSPECTIONS,
+            description=f"部门{text}的执法人员三个月内重复检查五次,每次都要求停产配合。",
+            department=department,
+        ),
+        identity=None
+        if anonymous
+        else IdentityData(
+            contact_name=f"投诉人{text}", phone="13912345678", enterprise_name=f"企业{text}有限公司"
+        ),
+        uploads=prepare_uploads(list(files)) if files else [],
+        channel=Channel.LIAISON_POINT if point else Channel.SUPERVISOR if supervisor else Channel.WEB,
+        actor=filer,
+        liaison_point=point,
+        supervisor=supervisor,
+        received_at=previous_month().start_at + dt.timedelta(days=2),
+    ).complaint
+
+
+def build_world():
+    dept_a = Department.objects.create(name="甲区税务局", email="a@dept.example")
+    dept_b = Department.objects.create(name="乙区税务局", email="b@dept.example")
+    users = {
+        "anonymous": None,
+        "administrator": make_user("administrator"),
+        "intake_officer": make_user("intake_officer"),
+        "case_handler": make_user("case_handler"),
+        "office_head": make_user("office_head"),
+        "leader": make_user("leader"),
+        "staff_without_role": make_user(None, staff=True, name="staff-without-role"),
+        "department_user_a": make_user("department_user", department=dept_a),
+        "liaison_point": make_user("liaison_reporter", name="liaison-point"),
+        "supervisor": make_user("liaison_reporter", name="supervisor"),
+        "department_user_b": make_user("department_user", department=dept_b),
+    }
+    handler, head = users["case_handler"], users["office_head"]
+    point = LiaisonPoint.objects.create(
+        enterprise_name="联系点企业",
+        contact_name="联系人",
+        appointed_on=dt.date(2026, 1, 1),
+        user=users["liaison_point"],
+    )
+    supervisor = Supervisor.objects.create(
+        name="监督员",
+        enterprise_name="监督员企业",
+        appointed_on=dt.date(2026, 1, 1),
+        user=users["supervisor"],
+    )
+
+    # B's complaint with evidence, B's anonymous one, and one filed by the supervisor (the liaison
+    # point's user must not reach it: another filer).
+    complaint_b = _file(dept_b, files=[_png("evidence-b.png")])
+    _file(dept_b, anonymous=True)
+    filed_by_supervisor = _file(dept_b, filer=users["supervisor"], supervisor=supervisor, text="S")
+    _file(dept_a, filer=users["liaison_point"], point=point, text="P")
+
+    case_b = services.complaint_accept(complaint=complaint_b, actor=handler)
+    referral_b = services.case_refer(
+        case=case_b,
+        department=dept_b,
+        kind=Referral.Kind.ASSIGN,
+        released_text="企业反映乙区重复检查问题。",
+        instructions="请核实。",
+        actor=handler,
+    )
+    services.referral_acknowledge(referral=referral_b, actor=users["department_user_b"])
+    report = services.referral_report(
+        referral=referral_b,
+        facts="经核查属实。",
+        finding=Case.Finding.SUBSTANTIATED,
+        measures="已整改。",
+        actor=None,
+    )
+    services.report_review(report=report, decision=Review.Decision.RETURN, reason="请补充。", actor=handler)
+    services.referral_report(
+        referral=referral_b,
+        facts="补充核查属实。",
+        finding=Case.Finding.SUBSTANTIATED,
+        measures="已整改。",
+        actor=None,
+    )
+    recommendation_b = services.recommendation_issue(
+        case=case_b, department=dept_b, content="建议规范检查。", working_days=10, actor=handler
+    )
+    case_a = services.complaint_accept(complaint=_file(dept_a, text="A"), actor=handler)
+    services.case_refer(
+        case=case_a,
+        department=dept_a,
+        kind=Referral.Kind.TRANSFER,
+        released_text="企业反映甲区问题。",
+        actor=handler,
+    )
+    identity_request = services.identity_access_request(
+        complaint=complaint_b, reason="核实身份", actor=handler
+    )
+    talk = services.talk_record(
+        department=dept_b,
+        heads="乙区税务局局长",
+        held_on=dt.date(2026, 11, 2),
+        place="会议室",
+        record="谈话记录。",
+        actor=handler,
+        cases=[case_b],
+    )
+    visit = services.visit_record(
+        visited_on=dt.date(2026, 11, 3),
+        department=dept_b,
+        team="暗访组",
+        findings="窗口无人。",
+        actor=handler,
+    )
+    run = notification_services.notification_run_prepare(period=previous_month().label, actor=head)
+    notification_services.notification_run_approve(run=run, actor=head)
+    notification_services.notification_run_send(run=run, actor=head)
+    report_b = NotificationReport.objects.get(run=run, department=dept_b)
+
+    # B's object of each model; any other model: its latest row (or a missing id, probed for 5xx).
+    objects = {
+        Complaint: complaint_b,
+        Case: case_b,
+        Referral: referral_b,
+        NotificationReport: report_b,
+        NotificationRun: run,
+        NotificationItem: NotificationItem.objects.filter(report=report_b).first(),
+        Attachment: complaint_b.attachments.get(),
+        Department: dept_b,
+        LiaisonPoint: point,
+        Supervisor: supervisor,
+        Recommendation: recommendation_b,
+        type(identity_request): identity_request,
+        type(talk): talk,
+        type(visit): visit,
+    }
+    clients = {role: log_in(user) for role, user in users.items()}
+    for client in clients.values():
+        client.raise_request_exception = False
+    try:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        # Another member of staff's authenticator: its secret and QR code are nobody else's.
+        objects[TOTPDevice] = TOTPDevice.objects.filter(user=head).first()
+    except ImportError:
+        pass
+    return {
+        "users": users,
+        "clients": clients,
+        "objects": objects,
+        "dept_b": dept_b,
+        "filed_by_supervisor": filed_by_supervisor,
+        "complaint_b": complaint_b,
+        "report_b": report_b,
+    }
+
+
+@pytest.fixture(scope="module")
+def world(module_db):
+    return build_world()
+
+
+def object_of(world, model):
+    obj = world["objects"].get(model)
+    if obj is None:
+        obj = model._default_manager.order_by("-pk").first()
+    return obj
+
+
+# --- Who may see what (DESIGN.md) ---------------------------------------------------------------
+
+
+def _perm(user, *codes: str) -> bool:
+    return user is not None and any(user.has_perm(code) for code in codes)
+
+
+def _staff(user) -> bool:
+    return user is not None and user.is_active and user.is_staff
+
+
+def _department_of(user, obj) -> bool:
+    return (
+        user is not None
+        and user.has_perm("liaison.access_department_portal")
+        and getattr(obj, "department_id", None) in departments_of(user)
+    )
+
+
+# Staff read a model in the workplace with any of these permissions (default: view or change).
+ADMIN_READ_PERMISSIONS = {
+    # The notification runs and their reports are one piece of work (reports.selectors).
+    "reports.notificationrun": (
+        "reports.view_notificationrun",
+        "reports.change_notificationrun",
+        "reports.approve_notificationrun",
+    ),
+    "reports.notificationreport": (
+        "reports.view_notificationrun",
+        "reports.change_notificationrun",
+        "reports.approve_notificationrun",
+    ),
+    "reports.notificationitem": (
+        "reports.view_notificationrun",
+        "reports.change_notificationrun",
+        "reports.approve_notificationrun",
+    ),
+}
+
+NON_ADMIN = {
+    # name: (model, who may read the object)
+    "complaints:attachment": (Attachment, lambda u, o: _staff(u) and _perm(u, "complaints.view_attachment")),
+    "department_portal:referral": (Referral, _department_of),
+    "department_portal:recommendation": (Recommendation, _department_of),
+    "notifications:report": (NotificationReport, lambda u, o: _department_of(u, o) and o.sent_at is not None),
+    "api:case-detail": (Case, lambda u, o: _perm(u, "casework.view_case")),
+    "api:event-detail": (CaseEvent, lambda u, o: _perm(u, "casework.view_case")),
+    "api:complaint-detail": (Complaint, lambda u, o: _perm(u, "complaints.view_complaint")),
+    "api:referral-detail": (
+        Referral,
+        lambda u, o: _perm(u, "casework.view_referral") or _department_of(u, o),
+    ),
+    "api:referral-acknowledge": (
+        Referral,
+        lambda u, o: (_staff(u) and _perm(u, "casework.handle_case")) or _department_of(u, o),
+    ),
+    "api:referral-report": (
+        Referral,
+        lambda u, o: (_staff(u) and _perm(u, "casework.handle_case")) or _department_of(u, o),
+    ),
+    "api:department-detail": (Department, lambda u, o: u is not None),
+}
+
+
+def admin_allowed(route, model, user, obj) -> bool:
+    if not _staff(user):
+        return False
+    opts = model._meta
+    label = f"{opts.app_label}.{opts.model_name}"
+    if route.route.endswith("/delete/"):
+        return _perm(user, f"{opts.app_label}.delete_{opts.model_name}")
+    if route.route.endswith("/password/"):
+        return _perm(user, f"{opts.app_label}.change_{opts.model_name}")
+    default = (f"{opts.app_label}.view_{opts.model_name}", f"{opts.app_label}.change_{opts.model_name}")
+    return _perm(user, *ADMIN_READ_PERMISSIONS.get(label, default))
+
+
+# --- The matrix -----------------------------------------------------------------------------------
+
+
+def id_routes():
+    return [route for route in url_routes() if ID_PARAMETERS & set(route.params)]
+
+
+def _urls(route, world):
+    """(url, object, allowed(user)) for each URL of this pattern aimed at B's object."""
+    if route.name == "admin:view_on_site":
+        complaint = world["complaint_b"]
+        content_type = ContentType.objects.get_for_model(Complaint)
+        url = reverse(route.name, args=[content_type.pk, complaint.pk])
+        return [(url, complaint, lambda user: _staff(user) and _perm(user, "complaints.view_complaint"))]
+    if route.is_admin:
+        model_admin = admin_model_of(route.callback)
+        assert model_admin is not None, f"{route.route}: no ModelAdmin behind this admin URL"
+        model = model_admin.model
+        obj = object_of(world, model)
+        kwargs = {}
+        for param in route.params:
+            if param in {"object_id", "pk", "id"}:
+                kwargs[param] = obj.pk if obj is not None else MISSING_ID
+            elif param == "report_pk":
+                kwargs[param] = world["report_b"].pk
+            elif param != "action":
+                raise AssertionError(f"{route.route}: parameter {param} is not in the matrix")
+        actions = [None]
+        if "action" in route.params:
+            actions = list(CASE_ACTIONS if model is Case else COMPLAINT_ACTIONS)
+        urls = []
+        for action in actions:
+            url = reverse(route.name, kwargs={**kwargs, **({"action": action} if action else {})})
+            urls.append((url, obj, lambda user, model=model, obj=obj: admin_allowed(route, model, user, obj)))
+        return urls
+    assert route.name in NON_ADMIN, f"{route.route} ({route.name}): add it to NON_ADMIN with who may read it"
+    model, rule = NON_ADMIN[route.name]
+    obj = object_of(world, model)
+    url = reverse(route.name, kwargs={route.params[0]: obj.pk if obj is not None else MISSING_ID})
+    return [(url, obj, lambda user: obj is not None and rule(user, obj))]
+
+
+def _call(client, method, url):
+    """The response's status, and the head of the traceback when the view raised."""
+    response = getattr(client, method)(
+        url, {"action": "acknowledge", "post": "yes"} if method == "post" else None
+    )
+    head = ""
+    if response.status_code >= 500:
+        exc = getattr(response, "exc_info", None)
+        if exc and exc[1] is not None:
+            head = "".join(traceback.format_exception_only(exc[0], exc[1])).strip()[:300]
+    return response.status_code, head
+
+
+def _writes(route) -> bool:
+    """Whether the pattern takes a POST worth probing: the admin's change and history pages of a
+    disallowed user answer a POST exactly as a GET (the same permission check comes first)."""
+    return not (route.is_admin and route.route.endswith(("/change/", "/history/")))
+
+
+@pytest.mark.parametrize("route", id_routes(), ids=lambda route: route.name)
+def test_no_role_reaches_another_departments_object(world, route):
+    row = FIGURES.idor.setdefault(route.name, {"attempts": 0, "leaks": 0, "5xx": 0, "owner_2xx": 0})
+    leaks, errors, owner_ok = [], [], []
+    for url, _obj, allowed in _urls(route, world):
+        for role in ROLES:
+            user, client = world["users"][role], world["clients"][role]
+            permitted = allowed(user)
+            for method in ("get",) if permitted or not _writes(route) else ("get", "post"):
+                status, head = _call(client, method, url)
+                row["attempts"] += 1
+                if status >= 500:
+                    errors.append(f"{method.upper()} {url} as {role}: {status} {head}")
+                elif 200 <= status < 300 and not permitted:
+                    leaks.append(f"{method.upper()} {url} as {role}: {status}")
+                elif 200 <= status < 300 and role == "department_user_b":
+                    owner_ok.append(url)
+    row["leaks"] += len(leaks)
+    row["5xx"] += len(errors)
+    row["owner_2xx"] += len(owner_ok)
+    FIGURES.idor_findings += [f"leak: {leak}" for leak in leaks] + [f"5xx: {error}" for error in errors]
+    assert not leaks and not errors, "\n".join(leaks + errors)
+    if route.name.startswith(("department_portal:", "notifications:")):
+        assert owner_ok, f"{route.name}: the owning department never reached its own object: the URL is wrong"
+
+
+def test_a_filer_sees_only_what_they_filed(world):
+    """Liaison points and supervisors list what they filed on their portal (no ids): the liaison
+    point's list must not show the supervisor's complaint, nor any other."""
+    page = world["clients"]["liaison_point"].get("/liaison/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert world["filed_by_supervisor"].reference not in body
+    assert world["complaint_b"].reference not in body
+    supervisor_page = world["clients"]["supervisor"].get("/liaison/").content.decode()
+    assert world["filed_by_supervisor"].reference in supervisor_page  # the control
+
+
+def test_the_matrix_covers_every_kind_of_page():
+    names = {route.name for route in id_routes()}
+    for expected in (
+        "admin:casework_case_change",
+        "admin:complaints_complaint_change",
+        "admin:casework_case_action",
+        "department_portal:referral",
+        "notifications:report",
+        "api:referral-detail",
+        "complaints:attachment",
+    ):
+        assert expected in names, expected
