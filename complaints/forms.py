@@ -25,6 +25,12 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     widget = MultipleFileInput
 
+    def __init__(self, *args, **kwargs):
+        # The upload checks refuse an empty file by name ("… is empty"); Django's own check
+        # would refuse it first without saying which of the files it was.
+        kwargs.setdefault("allow_empty_file", True)
+        super().__init__(*args, **kwargs)
+
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         return [super(MultipleFileField, self).clean(f, initial) for f in files]

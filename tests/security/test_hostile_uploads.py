@@ -404,7 +404,7 @@ CORPUS = [
         "macro_enabled",
     ),
     # Django's file field refuses an empty file before the sanitiser sees it, without its name.
-    Hostile("empty-file", one("empty.pdf", lambda: b""), refused=(("empty", None),)),
+    Hostile("empty-file", one("empty.pdf", lambda: b""), refused=(("empty", "empty.pdf"),)),
 ]
 REFUSED_CASES = sum(1 for case in CORPUS if case.refused)
 
