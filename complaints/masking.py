@@ -142,6 +142,21 @@ def _squeeze_with_positions(text: str, keep: re.Pattern) -> tuple[str, list[int]
     return "".join(parts), positions
 
 
+class _NfkcTable(dict):
+    """A translation table computing each character's NFKC form the first time it is seen, so
+    that str.translate folds a text at C speed, character by character (NFKC never makes a
+    character disappear, so equal lengths mean one character for one)."""
+
+    def __missing__(self, code: int) -> str:
+        if len(self) > 100_000:  # a text of every code point must not grow it without end
+            self.clear()
+        folded = self[code] = unicodedata.normalize("NFKC", chr(code))
+        return folded
+
+
+_NFKC_BY_CHARACTER = _NfkcTable()
+
+
 class _View:
     """A text as the patterns see it. ``text`` is NFKC-folded with separators folded too,
     ``digits`` the same with Chinese numerals as digits; both have one character for each of
@@ -150,18 +165,19 @@ class _View:
     character, its index in ``text``."""
 
     def __init__(self, original: str):
+        self.origin: list[int] | None = None
         if unicodedata.is_normalized("NFKC", original):
-            folded, self.origin = original, None
+            folded = original
         else:
-            # Character by character, so that each folded character knows where it came from
-            # (NFKC may expand one character into several: ㈱ → (株)).
-            parts: list[str] = []
-            origin: list[int] = []
-            for index, char in enumerate(original):
-                piece = char if char.isascii() else unicodedata.normalize("NFKC", char)
-                parts.append(piece)
-                origin.extend([index] * len(piece))
-            folded, self.origin = "".join(parts), origin
+            # Character by character, so that each folded character knows where it came from.
+            folded = original.translate(_NFKC_BY_CHARACTER)
+            if len(folded) != len(original):
+                # Some character became several (㈱ → (株)): map each back to its source.
+                self.origin = [
+                    index
+                    for index, char in enumerate(original)
+                    for _ in range(len(_NFKC_BY_CHARACTER[ord(char)]))
+                ]
         # str.translate looks up every character; most texts have nothing to translate.
         self.text = folded.translate(_SEPARATOR_FOLD) if _HAS_SEPARATOR_TO_FOLD(folded) else folded
         self.digits = self.text.translate(_CHINESE_DIGITS) if _HAS_CHINESE_DIGIT(self.text) else self.text
@@ -350,6 +366,7 @@ _FUNCTION_WORD_SURNAMES = frozenset("于向和与从同跟把被给对由为以�
 _NOT_AFTER_MOU = "日年月天时处地些种单部个项家次位人样类件条段批"
 # Title after the surname, longest first (the alternation takes the first that fits), with what
 # must not follow so that a word is not taken for a title: 资金总额, 于某日, 文书记录, 原先生产.
+# 总和 and 总是 are left to the lookbehinds: "张总和李经理", "张总是我们的客户" name people.
 _TITLES = (
     ("总经理", ""),
     ("董事长", ""),
@@ -396,7 +413,7 @@ _TITLES = (
     ("某", _NOT_AFTER_MOU),
     (
         "总",
-        "额计共结数量体是部局署值价和之算括裁包站则论统务账帐分成台线厂店会院归要能有表单重长队公司支行而的督指揽编",
+        "额计共结数量体部局署值价之算括裁包站则论统务账帐分成台线厂店会院归要能有表单重长队公司支行而的督指揽编",
     ),
     ("董", "事会"),
     ("姐", ""),
@@ -687,22 +704,26 @@ _PLACE_WORD_STARTS = frozenset(
     )
 )
 # Two characters common enough in complaints that a trade name equal to them would redact text.
-_COMMON_WORDS = _words(
-    "中国 中华 国家 全国 人民 公共 东方 北方 南方 西部 东部 长城 黄河 长江 新华 华夏 天下 世纪 未来 和谐 "
-    "幸福 美好 优质 诚信 信用 全球 环球 天地 大众 联合 合作 第一 现代 时代 绿色 蓝天 明天 今天 一流 正大 "
-    "城市 社会 经济 市场 政府 部门 单位 工作 生活 安全 平安 太平 和平 希望 创新 科学 文明 先进 红星 胜利 "
-    "光明 前进 团结 友谊 阳光 宏大 大华 中心 综合 总部 某某 本地 当地 区域 地方 兴旺 发达 利民 便民 惠民"
+_COMMON_WORDS = frozenset(
+    _words(
+        "中国 中华 国家 全国 人民 公共 东方 北方 南方 西部 东部 长城 黄河 长江 新华 华夏 天下 世纪 未来 和谐 "
+        "幸福 美好 优质 诚信 信用 全球 环球 天地 大众 联合 合作 第一 现代 时代 绿色 蓝天 明天 今天 一流 正大 "
+        "城市 社会 经济 市场 政府 部门 单位 工作 生活 安全 平安 太平 和平 希望 创新 科学 文明 先进 红星 胜利 "
+        "光明 前进 团结 友谊 阳光 宏大 大华 中心 综合 总部 某某 本地 当地 区域 地方 兴旺 发达 利民 便民 惠民"
+    )
 )
-_GENERIC_ONLY = re.compile(
+# A form made only of these has no trade name in it: 杭州科技, 机械制造, 有限.
+_NO_TRADE_NAME = re.compile(
     "(?:"
     + "|".join(
         re.escape(word)
         for word in sorted(
-            {*_LEGAL_FORMS, *_INDUSTRY_WORDS, *_PLACE_NAMES, *_COMMON_WORDS}, key=len, reverse=True
+            {*_LEGAL_FORMS, *_INDUSTRY_WORDS, *_PLACE_NAMES, "有限", "责任"}, key=len, reverse=True
         )
     )
-    + "|[省市区县镇乡])+"
+    + "|[省市区县镇乡旗])+"
 )
+_PLACE_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|地区|省|市|区|县)?")
 _LATIN_LEGAL_FORM = re.compile(
     r"[\s,.]*(?:co\.?\s*,?\s*ltd|company\s+limited|limited|ltd|inc|incorporated|corp|corporation|llc|gmbh"
     r"|group|co|company)\.?$",
@@ -735,8 +756,11 @@ def _strip_suffixes(candidate: str) -> Iterable[str]:
 
 def _strip_prefixes(candidate: str) -> Iterable[str]:
     for place in _PLACE_NAMES:
-        if candidate.startswith(place) and len(candidate) > len(place):
-            yield candidate[len(place) :]
+        if candidate.startswith(place):
+            # With its 省/市 if it has one: 杭州市华兴 → 华兴, not 市华兴.
+            end = _PLACE_SUFFIX.match(candidate, len(place)).end()
+            if end < len(candidate):
+                yield candidate[end:]
             break
     match = _PLACE_PREFIX.match(candidate)
     if match and match.end() < len(candidate):
@@ -750,7 +774,14 @@ def _acceptable_enterprise_form(form: str) -> bool:
     if cjk == 0:
         letters = re.sub(r"[^A-Za-z]", "", form)
         return len(letters) >= 4 and letters.lower() not in _LATIN_GENERIC
-    return cjk >= 2 and not _GENERIC_ONLY.fullmatch(form)
+    # A short form must keep a trade name and not be an ordinary word on its own (阳光 alone is
+    # sunshine; 阳光科技 is an enterprise), nor start with the tail of a place (市华兴).
+    return (
+        cjk >= 2
+        and form not in _COMMON_WORDS
+        and form[0] not in "省市区县镇乡旗盟"
+        and not _NO_TRADE_NAME.fullmatch(form)
+    )
 
 
 def enterprise_short_forms(enterprise_name: str) -> list[str]:
@@ -773,7 +804,10 @@ def enterprise_short_forms(enterprise_name: str) -> list[str]:
         seen.add(candidate)
         todo.extend(_strip_suffixes(candidate))
         todo.extend(_strip_prefixes(candidate))
-    return sorted((form for form in seen if _acceptable_enterprise_form(form)), key=lambda f: (-len(f), f))
+    # The registered name itself always identifies, however generic its words.
+    forms = {form for form in seen if _acceptable_enterprise_form(form)}
+    forms |= {name for name in (start, without_brackets) if sum(_is_cjk(char) for char in name) >= 2}
+    return sorted(forms, key=lambda f: (-len(f), f))
 
 
 def _latin_enterprise_forms(folded: str) -> list[str]:
@@ -913,6 +947,13 @@ def _candidates(view: _View, rules: tuple[_Rule, ...]) -> list[tuple[int, int, s
                 start, end = matched_positions[0], matched_positions[-1] + 1
             if rule.check and not rule.check(view, start, end, matched_positions):
                 continue
+            if (
+                rule.view == "squeezed_digits"
+                and start
+                and view.text[start - 1] == "("
+                and ")" in view.text[start:end]
+            ):
+                start -= 1  # "(0571)8888 6666": the bracket squeezed out goes with its number
             if generic:
                 allowed = _allowed_entries() if allowed is None else allowed
                 scheme = _SCHEME[rule.kind]
