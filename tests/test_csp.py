@@ -314,5 +314,5 @@ def test_staff_pages_showing_a_hostile_complaint_work_under_the_policy(page, liv
     watch.assert_clean("the notification preview")
 
     page.goto(reverse("api:docs"))
-    page.locator(".swagger-ui").first.wait_for()
+    page.locator(".swagger-ui .info .title").first.wait_for()  # the schema loaded and rendered
     watch.assert_clean("the API docs")

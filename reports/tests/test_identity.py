@@ -163,3 +163,68 @@ def test_the_check_finds_the_complainants_phone_however_it_is_written(phone, tex
     services.notification_item_edit(item=item, text=text, actor=None)
     with pytest.raises(ValidationError):
         services.notification_run_approve(run=run, actor=None)
+
+
+# The identity as people rewrite it (issue 11, finding 3); complaint_factories.identity() files
+# 张三 / 13912345678 / zhangsan@example.com / 华兴机械制造有限公司 / 91110000802100433B.
+REWRITTEN = {
+    "a space inside the name": "联系人张 三反映执法大队检查过多。",
+    "the phone's last 8 digits": "请联系手机尾号12345678的负责人。",
+    "full-width digits": "请回电１３９１２３４５６７８。",
+    "the e-mail written out": "来信地址 zhangsan at example.com。",
+    "the enterprise's short name": "华兴机械反映执法大队检查过多。",
+    "the credit code split in two": "统一社会信用代码91110000 802100433B。",
+}
+
+
+@pytest.mark.parametrize("text", REWRITTEN.values(), ids=REWRITTEN.keys())
+def test_a_rewritten_identity_is_marked_in_the_preview_and_refused_at_approval(client, text):
+    complaint(department=department(), description=PLANTED)
+    run = services.notification_run_prepare(period="2026-10", actor=None)
+    item = run.items.get()
+    services.notification_item_edit(item=item, text=text, actor=None)
+
+    client.force_login(user("head"))
+    page = client.get(reverse("admin:reports_notificationrun_change", args=[run.pk])).content.decode()
+    assert f'data-item="{item.pk}"' in page
+    assert "data-identity-warning" in page and "data-blocked" in page
+    with pytest.raises(ValidationError) as error:
+        services.notification_run_approve(run=run, actor=None)
+    assert {e.code for e in error.value.error_list} == {"identity_in_text"}
+    run.refresh_from_db()
+    assert run.status == NotificationRun.Status.DRAFT
+
+
+@pytest.mark.parametrize("text", REWRITTEN.values(), ids=REWRITTEN.keys())
+def test_a_rewritten_identity_is_refused_at_sending(text):
+    """The last gate: a text that changed after the approval (here, behind the services' back)
+    still cannot leave."""
+    unit = department()
+    complaint(department=unit, description=PLANTED)
+    run = services.notification_run_prepare(period="2026-10", actor=None)
+    services.notification_run_approve(run=run, actor=None)
+    NotificationItem.objects.filter(run=run).update(text=text)
+
+    with pytest.raises(ValidationError) as error:
+        services.notification_run_send(run=run, actor=None)
+
+    assert {e.code for e in error.value.error_list} == {"identity_in_text"}
+    run.refresh_from_db()
+    assert run.status == NotificationRun.Status.APPROVED
+    assert not OutboundEmail.objects.filter(kind=services.EMAIL_KIND).exists()
+
+
+def test_the_preview_names_what_was_found_but_never_the_value(client):
+    complaint(department=department(), description=PLANTED)
+    run = services.notification_run_prepare(period="2026-10", actor=None)
+    item = run.items.get()
+    services.notification_item_edit(item=item, text="张三反映检查过多,电话13912345678。", actor=None)
+    client.force_login(user("head"))
+
+    page = client.get(reverse("admin:reports_notificationrun_change", args=[run.pk])).content.decode()
+
+    warning = page[page.index("data-identity-warning") :]
+    warning = warning[: warning.index("</p>")]
+    assert warning.count("data-identity-found") >= 2
+    for value in IDENTITY_VALUES.values():
+        assert value not in warning

@@ -60,6 +60,23 @@ def test_item_texts_are_the_description_with_the_identity_removed():
     assert texts[anonymous.pk] == "匿名反映:请拨打〔电话〕核实,多收费两百元。"
 
 
+def test_an_identity_written_in_other_forms_is_redacted_when_preparing():
+    """What prepare redacts is what approve checks: the one recogniser of complaints.masking."""
+    rewritten = (
+        "联系人张 三反映:请联系手机尾号12345678,或回电１３９１２３４５６７８,来信 zhangsan at example.com;"
+        "华兴机械被重复检查,统一社会信用代码91110000 802100433B。"
+    )
+    complaint(department=department(), description=rewritten)
+
+    run = services.notification_run_prepare(period="2026-10", actor=None)
+
+    item = services.released_items(run, with_identity=True).get()
+    assert services.item_identity_findings(item) == []
+    for form in ("张 三", "12345678", "１３９１２３４５６７８", "zhangsan", "华兴机械", "802100433B"):
+        assert form not in item.text
+    assert "重复检查" in item.text
+
+
 def test_preparing_a_period_twice_returns_the_same_run_unchanged():
     complaint(department=department())
     first = services.notification_run_prepare(period="2026-10", actor=None)
