@@ -9,8 +9,11 @@ is not in a viewer's list answers 404. Writes go through casework.services; Inva
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -47,17 +50,87 @@ from liaison.models import Department
 
 
 class Pagination(PageNumberPagination):
+    """Pages of 25 (``page_size`` up to 100). ``page`` and ``page_size`` are whole numbers from 1,
+    as the schema says: anything else is a 400 that names the parameter, not a silent default; a
+    page past the last is a 404."""
+
     page_size_query_param = "page_size"
     max_page_size = 100
+    last_page_strings = ()
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if raw == "":
+            return self.page_size
+        return self._whole_number(raw, name=self.page_size_query_param, maximum=self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param, "")
+        return 1 if raw == "" else self._whole_number(raw, name=self.page_query_param)
+
+    @staticmethod
+    def _whole_number(raw: str, *, name: str, maximum: int | None = None) -> int:
+        number = int(raw) if raw.isascii() and raw.isdigit() else 0
+        if number < 1 or (maximum is not None and number > maximum):
+            message = (
+                gettext("Enter a whole number from 1 to %(maximum)s.") % {"maximum": maximum}
+                if maximum is not None
+                else gettext("Enter a whole number from 1.")
+            )
+            raise exceptions.ValidationError({name: [message]})
+        return number
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
+
+
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description=_("Not found, or not visible to you."))
+INVALID = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description=_("A parameter or field is invalid: its name (or detail) and what is wrong with it."),
+)
+
+
+class ApiSchema(AutoSchema):
+    """Every operation documents the errors it can answer with, in their JSON shape (see
+    envopt.core.errors): clients and schema-driven tests can rely on the status codes."""
+
+    COMMON_ERRORS = {
+        401: OpenApiResponse(
+            ErrorSerializer, description=_("Not signed in, or the token is invalid or expired.")
+        ),
+        403: OpenApiResponse(
+            ErrorSerializer, description=_("Not allowed, or the second login step is not complete.")
+        ),
+        429: OpenApiResponse(ErrorSerializer, description=_("Too many requests; try again later.")),
+    }
+
+    def _get_response_bodies(self, direction="response"):
+        bodies = super()._get_response_bodies(direction)
+        errors = dict(self.COMMON_ERRORS)
+        if self._is_list_view():
+            errors[400] = INVALID
+            errors[404] = OpenApiResponse(ErrorSerializer, description=_("No such page."))
+        elif self.method == "GET":
+            errors[404] = NOT_FOUND
+        if self.method != "GET":
+            errors[400] = INVALID
+        for code, response in errors.items():
+            if str(code) not in bodies:
+                bodies[str(code)] = self._get_response_for_code(response, str(code), direction=direction)
+        return bodies
 
 
 class ReadViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = Pagination
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     lookup_value_regex = r"\d+"
-
-
-NOT_FOUND = OpenApiResponse(ErrorSerializer, description=_("Not found, or not visible to you."))
+    schema = ApiSchema()
 
 
 @extend_schema_view(
@@ -237,6 +310,7 @@ class DocsView(SpectacularSwaggerView):
 # --- Unknown paths ------------------------------------------------------------------------------
 
 
+@csrf_exempt  # it changes nothing; a POST to a mistyped path gets the JSON 404, not a CSRF page
 def not_found(request, path: str = ""):
     """Anything under /api/ that no endpoint answers: a JSON 404 like every other API error, not
     the site's HTML page. A known path that only lacks its final slash is redirected, as

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from casework.models import Case, CaseEvent, Referral
 from casework.selectors import with_unsatisfied
@@ -40,10 +42,23 @@ class StrictBooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class IntegerFilter(filters.NumberFilter):
+    """A whole number, as the schema says: "1.5" is an error, not "1". Used for ids too, in place
+    of a choice among the rows: an unknown id gives an empty list, like an id the viewer may not
+    see, so the filter tells nobody which departments, offices or people exist; and a number too
+    large for the column matches nothing rather than failing."""
+
+    field_class = forms.IntegerField
+
+
 class FilterSet(filters.FilterSet):
     FILTER_DEFAULTS = {
         **filters.FilterSet.FILTER_DEFAULTS,
         models.BooleanField: {"filter_class": StrictBooleanFilter},
+        models.PositiveSmallIntegerField: {"filter_class": IntegerFilter},
+        models.IntegerField: {"filter_class": IntegerFilter},
+        models.ForeignKey: {"filter_class": IntegerFilter},
     }
 
 
@@ -98,7 +113,7 @@ class ComplaintFilter(FilterSet):
 class CaseEventFilter(FilterSet):
     # A plain number, not a choice among all cases: an unknown id and a case the viewer may not
     # see both give an empty list, so the filter tells nobody which cases exist.
-    case = filters.NumberFilter(field_name="case_id", label=_("case"))
+    case = IntegerFilter(field_name="case_id", label=_("case"))
     at = filters.DateFromToRangeFilter(label=_("between"))
 
     class Meta:

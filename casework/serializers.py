@@ -8,6 +8,7 @@ masked by complaints.selectors.text_for_viewer, the rule of the staff workplace:
 staff who may see who complained, the identity removed for everybody else. Who may see is asked
 once per request (per page for approved requests), and the identities come prefetched."""
 
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -376,13 +377,20 @@ class ReferralSerializer(ViewerTextMixin, serializers.ModelSerializer):
         return referral.case
 
 
-class ReferralReportSerializer(serializers.Serializer):
-    """The department's handling report (办理报告). Blank text reaches the service, which says
-    what is missing."""
+SOMETHING_WRITTEN = RegexValidator(r"\S", message=_("Write something here."), code="blank")
 
-    facts = serializers.CharField(allow_blank=True, trim_whitespace=False, label=_("facts found"))
+
+class ReferralReportSerializer(serializers.Serializer):
+    """The department's handling report (办理报告). Facts and measures must say something (the
+    schema's pattern says so too); the service checks the rest."""
+
+    facts = serializers.CharField(
+        trim_whitespace=False, label=_("facts found"), validators=[SOMETHING_WRITTEN]
+    )
     finding = serializers.ChoiceField(choices=Case.Finding.choices, label=_("finding"))
-    measures = serializers.CharField(allow_blank=True, trim_whitespace=False, label=_("measures taken"))
+    measures = serializers.CharField(
+        trim_whitespace=False, label=_("measures taken"), validators=[SOMETHING_WRITTEN]
+    )
 
 
 class HandlingReportSerializer(serializers.ModelSerializer):

@@ -327,7 +327,7 @@ def test_a_report_without_facts_is_refused_with_a_message(world):
 
     blank = client.post(url, {**REPORT, "facts": "  "}, format="json")
     assert blank.status_code == 400
-    assert blank.json() == {"detail": ["Describe the facts found and the measures taken."]}
+    assert blank.json() == {"facts": ["Write something here."]}
 
     world.referral_a.refresh_from_db()
     assert world.referral_a.status == Referral.Status.ACKNOWLEDGED and not world.referral_a.reports.exists()
