@@ -427,6 +427,18 @@ def test_a_handler_without_the_identity_permission_cannot_find_a_case_by_who_com
         assert case.reference in search(client, term), term
 
 
+def test_a_rewritten_identity_does_not_find_the_case_either(client, handler, department):
+    # rewritten forms: the surname with a title, full-width digits of the phone
+    case = factories.accepted_case(
+        actor=handler, department=department, description="张总反映:本企业被重复检查五次,请联系我。"
+    )
+    client.force_login(handler)
+    for term in ["张总", "１３９１２３４５６７８", "１２３４５６７８"]:
+        assert case.reference not in search(client, term), term
+    client.force_login(factories.user("head"))
+    assert case.reference in search(client, "张总")
+
+
 # --- The department's side, end to end --------------------------------------------------------
 
 
