@@ -19,6 +19,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import openpyxl
+from django.urls import URLResolver, get_resolver, reverse
+
 from complaints.validators import credit_code_check_character, organization_code_check_character
 
 # --- Canary identities ------------------------------------------------------------------------
@@ -225,8 +228,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def workbook_text(content: bytes) -> str:
     """Every cell of every sheet (openpyxl), and every XML part of the package as text (shared
     strings, comments, document properties): a workbook hides text in more places than cells."""
-    import openpyxl
-
     parts = []
     book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     for sheet in book.worksheets:
@@ -281,6 +282,17 @@ def message_texts(message: email.message.EmailMessage) -> Iterator[tuple[str, st
             yield f"attachment {filename}", filename
 
 
+def prefilled_released_text(client, case) -> str:
+    """The released text the staff workplace prefills in the referral form (from redaction)."""
+    response = client.get(reverse("admin:casework_case_action", args=[case.pk, "refer"]))
+    assert response.status_code == 200, response.content.decode()[:2000]
+    match = re.search(
+        r'<textarea name="released_text"[^>]*>(.*?)</textarea>', response.content.decode(), re.S
+    )
+    assert match, "the referral form has no released_text field"
+    return html.unescape(match.group(1)).strip()
+
+
 # --- The URL conf as data -----------------------------------------------------------------------
 
 
@@ -306,8 +318,6 @@ def _params_of(pattern) -> tuple[str, ...]:
 
 def url_routes() -> list[Route]:
     """Every named URL pattern of the project, with its parameters, walked from the URL conf."""
-    from django.urls import URLResolver, get_resolver
-
     routes: list[Route] = []
 
     def walk(resolver, prefix: str, namespace: str, params: tuple[str, ...]) -> None:

@@ -13,9 +13,7 @@ handler, and the application log of the whole run at DEBUG. Expected everywhere:
 """
 
 import datetime as dt
-import html
 import logging
-import re
 import socket
 from contextlib import ExitStack, contextmanager
 from types import SimpleNamespace
@@ -51,6 +49,7 @@ from tests.security.canaries import (
     Needle,
     complaint_texts,
     message_texts,
+    prefilled_released_text,
     response_text,
     url_routes,
     workbook_text,
@@ -168,17 +167,6 @@ def received_in(complaints: list[Complaint], moment: dt.datetime) -> None:
         if connection.vendor == "postgresql":
             cursor.execute("ALTER TABLE complaints_complaint ENABLE TRIGGER USER")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-def prefilled_released_text(client, case: Case) -> str:
-    """The released text the staff workplace prefills in the referral form (from redaction)."""
-    response = client.get(reverse("admin:casework_case_action", args=[case.pk, "refer"]))
-    assert response.status_code == 200, response.content.decode()[:2000]
-    match = re.search(
-        r'<textarea name="released_text"[^>]*>(.*?)</textarea>', response.content.decode(), re.S
-    )
-    assert match, "the referral form has no released_text field"
-    return html.unescape(match.group(1)).strip()
 
 
 NEUTRAL_TEXT = "企业反映执法人员以检查为名索要好处并罚款,请核实。"
