@@ -1,7 +1,6 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from envopt.core.twofactor_testing import totp_code_now
@@ -101,3 +100,16 @@ def test_each_role_lands_on_its_own_workplace_after_login(client, username, land
     call_command("seed_demo", "--quiet-logins")
     response = log_in(client, username)
     assert client.get(response["Location"])["Location"] == lands_on
+
+
+@pytest.mark.django_db
+def test_demo_staff_are_enrolled_and_the_code_command_prints_their_code(capsys, settings):
+    call_command("seed_demo", "--quiet-logins")
+    capsys.readouterr()
+    device = TOTPDevice.objects.get(user__username="officehead", confirmed=True)
+    assert device.config_url.count(demo_totp_secret("officehead")) == 1
+    call_command("demo_totp_code", "officehead")
+    assert capsys.readouterr().out.strip() == totp_code_now(device)
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        call_command("demo_totp_code", "officehead")
