@@ -310,6 +310,10 @@ _AT_RE = re.compile(_AT, re.IGNORECASE)
 _DOT_RE = re.compile(_DOT, re.IGNORECASE)
 
 
+# What says that the digits after it are the end of a number (in the digits view: 后四位 → 后4位).
+_TAIL_CONTEXT = r"(?:尾号|尾数|末尾|末[4-8]位|后[4-8]位)(?:数字|号码|号)?(?:是|为|:)?"
+
+
 def _build_generic_rules() -> tuple[_Rule, ...]:
     g = _GENERIC_GAP
     month = rf"(?:0{g}[1-9]|1{g}[0-2])"
@@ -335,6 +339,8 @@ def _build_generic_rules() -> tuple[_Rule, ...]:
     area = rf"(?:1{lg}0|2{lg}\d|[3-9]{lg}\d{lg}\d)"  # without the trunk 0: 010, 02X, else 0XXX
     landline = rf"(?<!\d)\(?(?:0|(?:\+|00){lg}86{lg}(?:0{lg})?){lg}{area}{lg}[2-9](?:{lg}\d){{6,7}}(?!\d)"
     hotline = rf"(?<!\d)[48]{g}0{g}0(?:{g}\d){{7}}(?!\d)"  # 400/800 numbers
+    # "手机尾号12345678", "身份证后四位 1234": whoever's number it is, the text says it is one.
+    tail = rf"{_TAIL_CONTEXT}[ \t]{{0,2}}(?P<v>\d(?:{g}\d){{3,7}})(?!\d)"
     return (
         _Rule("id_number", re.compile(id18)),
         _Rule("id_number", re.compile(id15)),
@@ -344,10 +350,8 @@ def _build_generic_rules() -> tuple[_Rule, ...]:
         _Rule("any_phone", re.compile(mobile), view="digits"),
         _Rule("any_phone", re.compile(landline), view="digits"),
         _Rule("any_phone", re.compile(hotline), view="digits"),
+        _Rule("any_phone", re.compile(tail), view="digits"),
     )
-
-
-_GENERIC_RULES = _build_generic_rules()
 
 
 # --- The complainant's name ------------------------------------------------------------------
@@ -599,8 +603,7 @@ def _phone_rules(phone: str) -> list[_Rule]:
         rules.append(_Rule("phone", re.compile(pattern), "squeezed_digits", _no_digit_after))
     if len(number) >= 7:
         # "尾号5678", "后四位 5678": a short tail is only the phone when the text says so.
-        context = r"(?:尾号|尾数|末尾|末[4-8]位|后[4-8]位)(?:数字|号码|号)?(?:是|为|:)?"
-        pattern = rf"{context}(?P<v>{_alternatives(number[-n:] for n in (6, 5, 4))})"
+        pattern = rf"{_TAIL_CONTEXT}(?P<v>{_alternatives(number[-n:] for n in (6, 5, 4))})"
         rules.append(_Rule("phone", re.compile(pattern), "squeezed_digits", _no_digit_after))
     return rules
 
@@ -736,6 +739,22 @@ _LATIN_GENERIC = frozenset(
         "services service logistics engineering construction group company limited"
     )
 )
+
+
+# An anonymous complaint has no identity row, but "本公司宁波澜屿精工有限公司" names its
+# complainant all the same: a full legal name right after the writer's "our company". The name
+# may not run over words that end it (被, 去, 的 …), so "我公司被要求去某检测有限公司检测"
+# keeps the intermediary the complaint is about.
+_SELF = r"(?:本|我|我们|我方)(?:公司|司|厂|单位|企业|店|合作社)"
+_NAME_CHAR = r"[^\W\d_被去到在向对把给让从的了和与及或也都又就还说因但而并且将已曾要求等]"
+_SELF_NAMED_ENTERPRISE = _Rule(
+    "enterprise",
+    re.compile(
+        rf"{_SELF}(?:[:(]|即|是|系|为|名为|叫|全称)?\s{{0,2}}"
+        rf"(?P<v>{_NAME_CHAR}{{2,20}}?(?:{'|'.join(map(re.escape, _LEGAL_FORMS))}))"
+    ),
+)
+_GENERIC_RULES = (*_build_generic_rules(), _SELF_NAMED_ENTERPRISE)
 
 
 def _strip_suffixes(candidate: str) -> Iterable[str]:

@@ -352,6 +352,21 @@ def test_anybodys_phone_email_and_credit_code_are_redacted_in_an_anonymous_compl
     assert identity_findings(redacted) == []
 
 
+def test_an_anonymous_complaint_that_names_its_own_enterprise_or_a_numbers_tail_is_redacted():
+    text = "本公司宁波澜屿精工有限公司多次被重复检查,手机尾号67392041,身份证后四位 1234。"
+    assert (
+        redact_text(text)
+        == f"本公司{ENTERPRISE_PLACEHOLDER}多次被重复检查,手机尾号{PHONE},身份证后四位 {PHONE}。"
+    )
+    assert identity_findings(text) == [ENTERPRISE_LABEL, "a phone number"]
+    assert redact_text("我司（宁波澜屿精工股份有限公司）反映") == f"我司（{ENTERPRISE_PLACEHOLDER}）反映"
+
+
+def test_an_enterprise_the_complaint_is_about_is_not_taken_for_the_complainants():
+    text = "我公司被要求去某某检测有限公司检测,收费很高;本公司多次被检查。"
+    assert identity_findings(text) == []
+
+
 # --- The text around a match, and the check -------------------------------------------------------
 
 
