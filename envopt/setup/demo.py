@@ -6,6 +6,7 @@ import datetime
 import hashlib
 from base64 import b32encode
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -117,7 +118,8 @@ def demo_logins() -> list[str]:
         "Demo logins (username / password / role / authenticator secret for the second step):",
     ]
     for username, role, _display in ACCOUNTS:
-        secret = demo_totp_secret(username) if ROLES[role]["staff"] else ""
+        needs_code = ROLES[role]["staff"] or (settings.TWO_FACTOR_DEPARTMENTS and role == "department_user")
+        secret = demo_totp_secret(username) if needs_code else ""
         lines.append(f"  {username:<11} {demo_password(username):<24} {role:<17} {secret}".rstrip())
     lines.append(
         "  Staff confirm each login with a code: add the secret to an authenticator app (time-based),"
