@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from casework import admin as casework_admin
 from casework import services
 from casework.escalation import LADDER_HANDLERS, ladder_handlers_register
 from casework.models import Case, CaseEvent, HandlingReport, Recommendation, Referral, Review
@@ -437,6 +438,38 @@ def test_a_rewritten_identity_does_not_find_the_case_either(client, handler, dep
         assert case.reference not in search(client, term), term
     client.force_login(factories.user("head"))
     assert case.reference in search(client, "张总")
+
+
+def test_a_case_is_not_found_by_what_redaction_hides_from_the_handler(client, handler, department):
+    # Anonymous: nothing on file to compare with, but the engine hides these in context, so the
+    # handler does not see them and must not find the case by them.
+    case = factories.accepted_case(
+        actor=handler,
+        department=department,
+        anonymous=True,
+        description="本公司宁波澜屿精工有限公司多次被重复检查,手机尾号67392041。",
+    )
+    client.force_login(handler)
+    for term in ["宁波澜屿精工有限公司", "67392041"]:
+        assert case.reference not in search(client, term), term
+    assert case.reference in search(client, "多次被重复检查")
+    client.force_login(factories.user("head"))
+    assert case.reference in search(client, "67392041")
+
+
+def test_a_word_in_too_many_descriptions_to_check_searches_the_titles(
+    client, handler, department, monkeypatch
+):
+    monkeypatch.setattr(casework_admin, "_SEARCH_VERIFY_LIMIT", 1)
+    by_title = factories.accepted_case(
+        actor=handler, department=department, description="噪声扰民,夜间施工。"
+    )
+    by_description = factories.accepted_case(
+        actor=handler, department=department, description="企业反映重复检查。" * 8 + "另有夜间施工。"
+    )
+    client.force_login(handler)
+    page = search(client, "夜间施工")
+    assert by_title.reference in page and by_description.reference not in page
 
 
 # --- The department's side, end to end --------------------------------------------------------
