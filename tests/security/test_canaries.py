@@ -618,6 +618,7 @@ def search_terms() -> list[tuple[str, str]]:
         (REAL.key, REAL.credit_code),
         (REAL.key, REAL.id_number),
         (REAL.key, f"{REAL.contact_name[0]} {REAL.contact_name[1:]}"),
+        (REAL.key, f"{REAL.phone[:3]} {REAL.phone[3:7]} {REAL.phone[7:]}"),
     ]
     terms += [
         (ANONYMOUS.key, text)
