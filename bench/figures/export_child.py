@@ -48,14 +48,19 @@ def baseline() -> dict:
 
 def export(username: str, password: str, target: Path) -> dict:
     _setup()
+    from django.contrib.auth import get_user_model
+    from django.http import HttpRequest
     from django.test import Client
     from django.urls import reverse
 
     from bench.measure import StatementCounter
+    from envopt.core.twofactor_testing import client_session_verify
 
     client = Client()
-    if not client.login(username=username, password=password):
+    # The lockout (django-axes) reads the request of every password check.
+    if not client.login(request=HttpRequest(), username=username, password=password):
         raise SystemExit(f"cannot log in as {username}")
+    client_session_verify(client, get_user_model().objects.get(username=username))
     url = reverse("admin:casework_case_export")
     before = peak_rss_mb()
     written = 0

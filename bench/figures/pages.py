@@ -29,8 +29,14 @@ def late(rows: int, per_page: int) -> int:
 def _client(username: str) -> Client:
     from django.contrib.auth.models import User
 
+    from envopt.core.twofactor_testing import client_session_verify
+
+    user = User.objects.get(username=username)
     client = Client()
-    client.force_login(User.objects.get(username=username))
+    client.force_login(user)
+    # Staff pages stand behind the second factor: the session is marked verified as a
+    # completed TOTP step leaves it, outside the clock.
+    client_session_verify(client, user)
     return client
 
 
