@@ -395,23 +395,31 @@ def _writes(route) -> bool:
     return not (route.is_admin and route.route.endswith(("/change/", "/history/")))
 
 
-@pytest.mark.parametrize("route", id_routes(), ids=lambda route: route.name)
-def test_no_role_reaches_another_departments_object(world, route):
-    row = FIGURES.idor.setdefault(route.name, {"attempts": 0, "leaks": 0, "5xx": 0, "owner_2xx": 0})
-    leaks, errors, owner_ok = [], [], []
+def probe(route, world, *, allowed_override=None) -> tuple[int, list[str], list[str], list[tuple[str, str]]]:
+    """Every role at every URL of the pattern: (attempts, leaks, 5xx, 2xx of the owner roles)."""
+    attempts, leaks, errors, owner_ok = 0, [], [], []
     for url, _obj, allowed in _urls(route, world):
+        allowed = allowed_override or allowed
         for role in ROLES:
             user, client = world["users"][role], world["clients"][role]
             permitted = allowed(user)
             for method in ("get",) if permitted or not _writes(route) else ("get", "post"):
                 status, head = _call(client, method, url)
-                row["attempts"] += 1
+                attempts += 1
                 if status >= 500:
                     errors.append(f"{method.upper()} {url} as {role}: {status} {head}")
                 elif 200 <= status < 300 and not permitted:
                     leaks.append(f"{method.upper()} {url} as {role}: {status}")
                 elif 200 <= status < 300 and role in ("department_user_b", "administrator"):
                     owner_ok.append((role, url))
+    return attempts, leaks, errors, owner_ok
+
+
+@pytest.mark.parametrize("route", id_routes(), ids=lambda route: route.name)
+def test_no_role_reaches_another_departments_object(world, route):
+    attempts, leaks, errors, owner_ok = probe(route, world)
+    row = FIGURES.idor.setdefault(route.name, {"attempts": 0, "leaks": 0, "5xx": 0, "owner_2xx": 0})
+    row["attempts"] += attempts
     row["leaks"] += len(leaks)
     row["5xx"] += len(errors)
     row["owner_2xx"] += len(owner_ok)
@@ -427,6 +435,13 @@ def test_no_role_reaches_another_departments_object(world, route):
         assert any(role == owner for role, _url in owner_ok), (
             f"{route.name}: {owner} never reached the object"
         )
+
+
+def test_the_matrix_reports_a_leak_when_there_is_one(world):
+    """The matrix's own check: told that nobody may read B's referral, it reports B's own user."""
+    route = next(route for route in id_routes() if route.name == "department_portal:referral")
+    _attempts, leaks, _errors, _owner_ok = probe(route, world, allowed_override=lambda user: False)
+    assert leaks and all("as department_user_b" in leak for leak in leaks), leaks
 
 
 def test_a_filer_sees_only_what_they_filed(world):
