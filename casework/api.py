@@ -110,6 +110,14 @@ class ApiSchema(AutoSchema):
         429: OpenApiResponse(ErrorSerializer, description=_("Too many requests; try again later.")),
     }
 
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        # An empty filter or page parameter means "not given" (as a form sends it), not an error.
+        for parameter in (operation or {}).get("parameters", []):
+            if parameter.get("in") == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return operation
+
     def _get_response_bodies(self, direction="response"):
         bodies = super()._get_response_bodies(direction)
         errors = dict(self.COMMON_ERRORS)

@@ -377,7 +377,8 @@ class ReferralSerializer(ViewerTextMixin, serializers.ModelSerializer):
         return referral.case
 
 
-SOMETHING_WRITTEN = RegexValidator(r"\S", message=_("Write something here."), code="blank")
+# Something other than spaces, and no NUL character (PostgreSQL cannot store one in text).
+SOMETHING_WRITTEN = RegexValidator(r"^[^\x00]*\S[^\x00]*$", message=_("Write something here."), code="blank")
 
 
 class ReferralReportSerializer(serializers.Serializer):

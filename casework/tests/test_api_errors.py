@@ -219,3 +219,50 @@ def test_method_not_allowed_unauthenticated_and_forbidden_are_json(everyone):
     for name, response in responses.items():
         assert response["Content-Type"].startswith("application/json"), name
         assert response.json()["detail"], name
+
+
+# --- Responses as the schema describes them ---------------------------------------------------------
+
+
+def schema_enums(schema: dict, component: str) -> dict[str, tuple[set, bool]]:
+    """For each enum property of a component: its values, and whether null is allowed."""
+    components = schema["components"]["schemas"]
+    found = {}
+    for name, prop in components[component]["properties"].items():
+        refs = [item["$ref"] for item in prop.get("oneOf", prop.get("allOf", [])) if "$ref" in item]
+        values = set()
+        for ref in refs:
+            values |= set(components[ref.rsplit("/", 1)[-1]].get("enum", ()))
+        if values:
+            found[name] = (values - {None}, bool(prop.get("nullable")) or None in values)
+    return found
+
+
+def test_every_choice_in_a_response_is_in_the_schemas_enum_or_a_declared_null(everyone):
+    handler = factories.user("handler")
+    factories.accepted_case(actor=handler)  # no disposition, no finding yet
+    client = client_for(everyone["administrator"])
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    for endpoint, component in {"cases": "Case", "complaints": "Complaint", "referrals": "Referral"}.items():
+        enums = schema_enums(schema, component)
+        assert enums, component
+        for row in client.get(f"{API}{endpoint}/", {"page_size": 100}).json()["results"]:
+            for name, (values, nullable) in enums.items():
+                assert row[name] in values or (row[name] is None and nullable), (endpoint, name, row[name])
+    assert schema_enums(schema, "Case")["disposition"][1] and schema_enums(schema, "Case")["finding"][1]
+
+
+def test_an_undecided_disposition_and_finding_are_null(everyone):
+    case = factories.accepted_case(actor=factories.user("handler"))
+    body = client_for(everyone["case_handler"]).get(f"{API}cases/{case.pk}/").json()
+    assert body["disposition"] is None and body["finding"] is None
+
+
+def test_an_empty_query_parameter_means_not_given_and_the_schema_says_so(everyone):
+    client = client_for(everyone["case_handler"])
+    everything = client.get(f"{API}cases/").json()["count"]
+    empty = {"status": "", "department": "", "overdue": "", "opened_at_after": "", "page": "", "ordering": ""}
+    assert client.get(f"{API}cases/", empty).json()["count"] == everything
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    parameters = schema["paths"]["/api/v1/cases/"]["get"]["parameters"]
+    assert all(p.get("allowEmptyValue") for p in parameters if p["in"] == "query")
