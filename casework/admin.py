@@ -1,23 +1,18 @@
 """The staff workplace for casework: a case list with the filters staff triage by, and the
 workflow as buttons with small forms that call the services."""
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -56,8 +51,8 @@ from casework.models import (
 )
 from casework.selectors import case_list, identity_visible_to, with_unsatisfied
 from complaints.admin import ComplaintAdmin, ReadOnlyInline
-from complaints.masking import identity_findings, redact_text
-from complaints.models import ComplainantIdentity, Complaint, PublicStatus
+from complaints.models import Complaint, PublicStatus
+from complaints.search import search_without_identity
 from envopt.core.admin_lists import BigTableAdminMixin, ChoicesOfSmallTableFilter, StaffChoicesFilter
 from envopt.core.ladder import Step, step_label
 
@@ -391,81 +386,6 @@ def run_action_view(
     return TemplateResponse(request, "admin/casework/action.html", context)
 
 
-# What a search must not find a case by, for staff without the identity permission.
-_IDENTITY_FIELDS = ("contact_name", "phone", "email", "enterprise_name", "credit_code")
-
-
-def _looks_like_identity(term: str) -> bool:
-    """A search word that is a phone number, an e-mail address, an ID card number or a credit
-    code, whoever's: what redaction would remove from a text."""
-    return bool(identity_findings(term)) or redact_text(term) != term
-
-
-# Descriptions checked one by one per search word; a word found in more is looked for in titles.
-_SEARCH_VERIFY_LIMIT = 500
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
-
-
-def _cases_found_in_what_they_read(word: str, candidates: QuerySet[Case]) -> set[int]:
-    """Ids among ``candidates`` (cases whose description contains ``word``) in which the word is
-    still there once the description is redacted over the case's complainants, as a handler
-    without the permission reads it: a word that is a complainant's name written with a title,
-    or a number or enterprise the engine recognises in its context, finds nothing. Above
-    _SEARCH_VERIFY_LIMIT matches (a common word) nothing is verified and nothing is returned:
-    the titles still answer."""
-    rows = list(
-        CaseComplaint.objects.filter(case__in=candidates, complaint__description__icontains=word)
-        .order_by()
-        .values_list("case_id", "complaint__description")[: _SEARCH_VERIFY_LIMIT + 1]
-    )
-    if len(rows) > _SEARCH_VERIFY_LIMIT:
-        return set()
-    identities: dict[int, list[ComplainantIdentity]] = {}
-    for identity in ComplainantIdentity.objects.filter(
-        complaint__case_link__case_id__in={case_id for case_id, _text in rows}, complaint__is_anonymous=False
-    ).annotate(case_id=F("complaint__case_link__case_id")):
-        identities.setdefault(identity.case_id, []).append(identity)
-    folded = _fold(word)
-    return {
-        case_id
-        for case_id, description in rows
-        if folded in _fold(redact_text(description, identities.get(case_id, [])))
-    }
-
-
-def _search_without_identity(queryset: QuerySet[Case], search_term: str) -> QuerySet[Case]:
-    """The case search for staff who may not see who complained. The descriptions hold the
-    complainant's own words, so a case is found by a word only in what such staff read: a word
-    that looks like identity searches titles only; a case whose complainant's name, phone,
-    e-mail, enterprise or credit code contains the word is not found by its description; nor is
-    one whose redacted description no longer has the word. Every word must match, as in the
-    admin's own search.
-
-    (The complaints admin needs the same rule; kept private here until the two are merged.)"""
-    for word in smart_split(search_term):
-        if word[:1] in {'"', "'"} and word[-1:] == word[:1]:
-            word = unescape_string_literal(word)
-        # Full-width digits and letters are the same word to the engine and to the identity.
-        word = unicodedata.normalize("NFKC", word).strip()
-        if not word:
-            continue
-        in_title = Q(title__icontains=word)
-        if _looks_like_identity(word):
-            queryset = queryset.filter(in_title)
-            continue
-        names_a_complainant = Exists(
-            ComplainantIdentity.objects.filter(complaint__case_link__case=OuterRef("pk")).filter(
-                reduce(or_, (Q(**{f"{name}__icontains": word}) for name in _IDENTITY_FIELDS))
-            )
-        )
-        found = _cases_found_in_what_they_read(word, queryset.exclude(names_a_complainant))
-        queryset = queryset.filter(in_title | Q(pk__in=found))
-    return queryset
-
-
 @admin.register(Case)
 class CaseAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -567,7 +487,10 @@ class CaseAdmin(BigTableAdminMixin, admin.ModelAdmin):
                     return queryset.filter(pk=int(number)), False
                 return queryset.filter(complaint_links__complaint_id=int(number)), False
         if not request.user.has_perm("complaints.view_complainant_identity"):
-            return _search_without_identity(queryset, search_term), False
+            # Titles are redacted at acceptance; descriptions are searched as such staff read them.
+            return search_without_identity(
+                queryset, search_term=search_term, fields=["title", "complaint_links__complaint__masked_text"]
+            )
         return super().get_search_results(request, queryset, search_term)
 
     def get_urls(self):
@@ -586,7 +509,7 @@ class CaseAdmin(BigTableAdminMixin, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         changelist = self.get_changelist_instance(request)
-        handle = case_list_workbook(changelist.get_queryset(request))
+        handle = case_list_workbook(changelist.get_queryset(request), viewer=request.user)
         filename = f"cases-{timezone.localdate():%Y%m%d}.xlsx"
         return FileResponse(
             handle,

@@ -179,8 +179,8 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    # What complainants wrote; searched without identity for staff who may not see it.
-    text_search_fields = ["description", "occurred_place"]
+    # For staff who may not see who complained: what complainants wrote, masked, and the unit.
+    masked_search_fields = ["masked_text", "department_text", "department__name"]
 
     def get_search_results(self, request, queryset, search_term):
         pk = reference_to_pk(search_term) if search_term.upper().startswith("TS") else None
@@ -188,13 +188,7 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
             return queryset.filter(pk=pk), False
         if identity_permitted(request.user):
             return super().get_search_results(request, queryset, search_term)
-        return search_without_identity(
-            queryset,
-            search_term=search_term,
-            text_fields=self.text_search_fields,
-            other_fields=[f for f in self.search_fields if f not in self.text_search_fields],
-            identity_path="identity",
-        )
+        return search_without_identity(queryset, search_term=search_term, fields=self.masked_search_fields)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         complaint = self.get_object(request, object_id)

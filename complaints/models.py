@@ -119,6 +119,11 @@ class Complaint(TimeStampedModel):
     occurred_place = models.CharField(_("where it happened"), max_length=200, blank=True)
     description = models.TextField(_("what happened"))
     desired_outcome = models.TextField(_("outcome wanted"), blank=True)
+    # What the complainant wrote (description, outcome, place) as staff without the identity
+    # permission read it: redacted once at filing. Their searches look here, so a search can
+    # only find what they may read (never a complaint by its complainant's phone or name).
+    # Not content: `manage.py complaints_mask_refresh` rewrites it after the recogniser improves.
+    masked_text = models.TextField(_("text without identity"), blank=True, db_default="", editable=False)
     received_at = models.DateTimeField(_("received at"), db_index=True)
     status = models.CharField(
         _("status"), max_length=20, choices=PublicStatus.choices, default=PublicStatus.RECEIVED, db_index=True

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from complaints.masking import IDENTITY_FIELDS, redact_text
 from complaints.models import (
     Attachment,
     Channel,
@@ -176,6 +177,12 @@ def _complaint_create(
         occurred_place=data.occurred_place,
         description=data.description,
         desired_outcome=data.desired_outcome,
+        masked_text=complaint_masked_text(
+            description=data.description,
+            desired_outcome=data.desired_outcome,
+            occurred_place=data.occurred_place,
+            identity=identity,
+        ),
         received_at=received_at or timezone.now(),
         filed_by=actor if getattr(actor, "is_authenticated", False) else None,
         liaison_point=liaison_point,
@@ -187,6 +194,54 @@ def _complaint_create(
     if uploads:
         _store_uploads(complaint=complaint, uploads=list(uploads), written=written)
     return complaint
+
+
+def complaint_masked_text(*, description: str, desired_outcome: str, occurred_place: str, identity) -> str:
+    """The complainant's words as staff without the identity permission read (and search) them:
+    redacted over the complainant's own identity and every pattern anybody's identity has."""
+    return redact_text(
+        "\n".join(part for part in (description, desired_outcome, occurred_place) if part), identity
+    )
+
+
+def complaint_masked_text_refresh(*, batch_size: int = 2000) -> int:
+    """Write every complaint's masked text again with the recogniser as it is now (after it
+    learned a new way people write identity). Returns how many complaints changed."""
+    changed = 0
+    queryset = (
+        Complaint.objects.select_related("identity")
+        .only(
+            "id",
+            "is_anonymous",
+            "description",
+            "desired_outcome",
+            "occurred_place",
+            "masked_text",
+            *(f"identity__{name}" for name in IDENTITY_FIELDS),
+        )
+        .order_by("pk")
+    )
+    last = 0
+    while True:
+        batch = list(queryset.filter(pk__gt=last)[:batch_size])
+        if not batch:
+            return changed
+        last = batch[-1].pk
+        stale = []
+        for complaint in batch:
+            identity = None if complaint.is_anonymous else getattr(complaint, "identity", None)
+            masked = complaint_masked_text(
+                description=complaint.description,
+                desired_outcome=complaint.desired_outcome,
+                occurred_place=complaint.occurred_place,
+                identity=identity,
+            )
+            if masked != complaint.masked_text:
+                complaint.masked_text = masked
+                stale.append(complaint)
+        with transaction.atomic():
+            Complaint.objects.bulk_update(stale, ["masked_text"])
+        changed += len(stale)
 
 
 def complaint_acknowledgement_queue(

@@ -4,9 +4,10 @@
 import pytest
 from django.contrib.auth.models import Group, User
 
+from casework.models import Case
 from complaints.models import Complaint
 from complaints.search import search_without_identity
-from complaints.services import complaint_submit
+from complaints.services import complaint_masked_text_refresh, complaint_submit
 from complaints.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -116,20 +117,33 @@ def test_an_identity_word_next_to_an_ordinary_one_finds_nothing_for_staff_withou
     assert found(client, f'"{PHONE}" 执法人员') == set()
 
 
-def test_the_search_takes_a_path_to_the_identity_from_any_model():
+def test_the_search_looks_only_in_the_fields_it_is_given_from_any_model():
     complaint = file(f"我是{NAME}。执法人员重复检查。")
     other = file("执法人员重复检查。", anonymous=True)
     queryset, duplicates = search_without_identity(
-        Complaint.objects.all(),
-        search_term="执法人员",
-        text_fields=["description"],
-        identity_path="identity",
+        Complaint.objects.all(), search_term="执法人员", fields=["masked_text"]
     )
     assert set(queryset) == {complaint, other} and duplicates is False
     queryset, _duplicates = search_without_identity(
-        Complaint.objects.all(), search_term=NAME, text_fields=["description"], identity_path="identity"
+        Complaint.objects.all(), search_term=NAME, fields=["masked_text"]
     )
     assert list(queryset) == []
+    # From a case, through its complaints: the path spans a to-many relation.
+    _queryset, duplicates = search_without_identity(
+        Case.objects.all(),
+        search_term="执法人员",
+        fields=["title", "complaint_links__complaint__masked_text"],
+    )
+    assert duplicates is True
+
+
+def test_the_masked_text_is_refreshed_with_the_recogniser_as_it_is_now():
+    complaint = file(f"我是{NAME}。执法人员重复检查。")
+    Complaint.objects.filter(pk=complaint.pk).update(masked_text=f"stale {NAME}")
+    assert complaint_masked_text_refresh() == 1
+    complaint.refresh_from_db()
+    assert NAME not in complaint.masked_text and "执法人员重复检查" in complaint.masked_text
+    assert complaint_masked_text_refresh() == 0
 
 
 def test_words_of_the_text_and_the_units_name_combine(client, complaints):
