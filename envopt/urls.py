@@ -14,6 +14,9 @@ from envopt.core.views import (
 )
 from reports.dashboard_urls import public_patterns as figures_patterns
 
+# An unexpected error under /api/ answers JSON, as every other API error does.
+handler500 = "envopt.core.errors.server_error"
+
 admin.site.site_header = _("envopt staff workplace")
 admin.site.site_title = _("envopt")
 admin.site.index_title = _("Complaint centre")

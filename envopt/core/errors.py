@@ -2,6 +2,9 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.utils.translation import gettext
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -22,3 +25,11 @@ def api_exception_handler(exc, context):
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     return exception_handler(exc, context)
+
+
+def server_error(request, *args, **kwargs):
+    """Django's 500 page, except under /api/, where clients parse JSON: an unexpected error
+    there answers ``{"detail": …}`` like every other API error (nothing of the error itself)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": gettext("Server error.")}, status=500)
+    return defaults.server_error(request, *args, **kwargs)
