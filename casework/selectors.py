@@ -157,11 +157,18 @@ def case_identities_by_id(case_ids: Iterable[int]) -> dict[int, list[Complainant
 
 
 def case_identities(case: Case) -> list[ComplainantIdentity]:
-    """Who complained in this case (its merged complaints too; anonymous ones have none), to mask
-    the case's texts with complaints.selectors.text_for_viewer. Prefetch with
-    case_complaints_prefetch."""
-    identities = (complaint_identity(link.complaint) for link in case.complaint_links.all())
-    return [identity for identity in identities if identity is not None]
+    """Who complained in this case: the identity of every complaint gathered in it, merged ones
+    included; anonymous complaints have none. Read from the prefetch when the case came with
+    case_complaints_prefetch (a page of cases), otherwise in one query (a service checking the
+    texts it is about to release)."""
+    if "complaint_links" in getattr(case, "_prefetched_objects_cache", {}):
+        identities = (complaint_identity(link.complaint) for link in case.complaint_links.all())
+        return [identity for identity in identities if identity is not None]
+    return list(
+        ComplainantIdentity.objects.filter(
+            complaint__case_link__case=case, complaint__is_anonymous=False
+        ).order_by("complaint_id")
+    )
 
 
 def case_overdue_filter(today=None) -> Q:

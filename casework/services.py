@@ -29,6 +29,7 @@ from casework.models import (
     Review,
     UnannouncedVisit,
 )
+from casework.selectors import case_identities
 from complaints.masking import identity_validate, redact_text
 from complaints.models import Channel, ComplainantIdentity, Complaint, PublicStatus
 from complaints.services import ComplaintData, complaint_status_publish, complaint_submit
@@ -142,16 +143,6 @@ def _referral_move(referral: Referral, to: str) -> None:
 # Every text a department or a complainant reads is checked against every complainant of the case
 # inside the service, before anything is written: the admin, the API and any future caller are
 # held to the same rule, and a refused text leaves no referral, e-mail or timeline entry behind.
-
-
-def case_identities(case: Case) -> list[ComplainantIdentity]:
-    """Who complained in this case: the identity of every complaint gathered in it, merged ones
-    included, in one query. Anonymous complaints have none."""
-    return list(
-        ComplainantIdentity.objects.filter(
-            complaint__case_link__case=case, complaint__is_anonymous=False
-        ).order_by("complaint_id")
-    )
 
 
 def _complaint_identities(complaint: Complaint) -> list[ComplainantIdentity]:
