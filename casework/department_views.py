@@ -25,7 +25,8 @@ from casework import services
 from casework.forms import RecommendationReplyForm as DepartmentReplyForm
 from casework.forms import ReportForm as DepartmentReportForm
 from casework.models import InvalidTransition, Recommendation, Referral
-from casework.selectors import DEPARTMENT, departments_of, recommendation_list, referral_list
+from casework.selectors import DEPARTMENT, case_identities, departments_of, recommendation_list, referral_list
+from complaints.selectors import text_for_viewer
 from envopt.core.deadlines import deadline_explain
 
 PERMISSION = "liaison.access_department_portal"
@@ -151,8 +152,13 @@ def referral_detail(request, pk: int):
     )
     for report in reports:
         report.review_or_none = getattr(report, "review", None)
+    # Checked when staff released them; masked again here by the one rule, so a text released
+    # before the recogniser learned a new spelling still reaches the department without it.
+    identities = case_identities(referral.case)
     context = {
         "referral": referral,
+        "released_text": text_for_viewer(referral.released_text, identity=identities, can_see=False),
+        "instructions": text_for_viewer(referral.instructions, identity=identities, can_see=False),
         "deadline_text": deadline_explain(referral.deadline) if referral.deadline_id else "",
         "reports": reports,
         "recommendations": recommendation_list(viewer=request.user, scope=DEPARTMENT)
