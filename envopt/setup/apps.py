@@ -11,12 +11,8 @@ class SetupConfig(AppConfig):
     verbose_name = _("Setup")
 
     def ready(self) -> None:
-        from envopt.core.accounts_audit import access_audit_connect
         from envopt.setup.roles import roles_install_after_migrate
         from envopt.setup.schedules import schedules_install_after_migrate
-
-        # Every grant of a role or permission is recorded, whoever or whatever makes it.
-        access_audit_connect()
 
         # Roles are data: every migrate brings the groups and their permissions up to date.
         post_migrate.connect(roles_install_after_migrate, sender=self)
