@@ -271,6 +271,9 @@ RATE_LIMIT_TRUSTED_PROXIES = env_int("RATE_LIMIT_TRUSTED_PROXIES", 0)
 # Tracking codes are stored as HMAC-SHA256 under this key; rotating SECRET_KEY must not
 # orphan every code already handed out, so it can be set on its own.
 TRACKING_CODE_KEY = env_str("TRACKING_CODE_KEY", "") or f"tracking:{SECRET_KEY}"
+# The centre's own public contacts (its hotline, its e-mail): the identity check and redaction
+# leave these alone in texts released to departments; everybody else's numbers are removed.
+IDENTITY_CHECK_ALLOWED = env_list("IDENTITY_CHECK_ALLOWED", [])
 
 # --- Outbox, escalation ladder, notification reports -------------------------------
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)
