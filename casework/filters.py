@@ -51,6 +51,15 @@ class IntegerFilter(filters.NumberFilter):
 
     field_class = forms.IntegerField
 
+    # What a 64-bit integer column (a BigAutoField id) can hold; past it, SQLite's driver refuses
+    # the parameter instead of comparing it.
+    LARGEST = 2**63 - 1
+
+    def filter(self, qs, value):
+        if value is not None and not -self.LARGEST - 1 <= value <= self.LARGEST:
+            return qs.none()
+        return super().filter(qs, value)
+
 
 class FilterSet(filters.FilterSet):
     FILTER_DEFAULTS = {

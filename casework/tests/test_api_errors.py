@@ -266,3 +266,10 @@ def test_an_empty_query_parameter_means_not_given_and_the_schema_says_so(everyon
     schema = client.get("/api/schema/", {"format": "json"}).json()
     parameters = schema["paths"]["/api/v1/cases/"]["get"]["parameters"]
     assert all(p.get("allowEmptyValue") for p in parameters if p["in"] == "query")
+
+
+def test_an_id_too_large_for_any_column_matches_nothing(client):
+    client.force_login(factories.user("handler"))
+    response = client.get("/api/v1/events/", {"case": str(2**70)})
+    assert response.status_code == 200
+    assert response.json()["results"] == []

@@ -80,7 +80,7 @@ def test_staff_without_a_verified_second_factor_are_sent_to_it(client, handler, 
 
 def test_the_api_refuses_an_unverified_staff_session_in_json(client, handler):
     unverified_login(client, handler)
-    response = client.get(API)
+    response = client.get(API, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 403
     assert response["Content-Type"] == "application/json"
     assert "second" in response.json()["detail"]
