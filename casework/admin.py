@@ -53,6 +53,7 @@ from casework.selectors import case_list, identity_visible_to, with_unsatisfied
 from complaints.admin import ComplaintAdmin, ReadOnlyInline
 from complaints.models import Complaint, PublicStatus
 from complaints.search import search_without_identity
+from complaints.services import complaint_identity_confirmation_record
 from envopt.core.admin_lists import BigTableAdminMixin, ChoicesOfSmallTableFilter, StaffChoicesFilter
 from envopt.core.ladder import Step, step_label
 
@@ -368,6 +369,8 @@ def run_action_view(
         try:
             action.run(case=obj, data=form.cleaned_data, actor=request.user)
         except (InvalidTransition, ValidationError) as error:
+            if isinstance(error, services.IdentityInText):
+                complaint_identity_confirmation_record(complaint_ids=error.complaint_ids, actor=request.user)
             _service_error(form, error)
         else:
             model_admin.message_user(
@@ -620,6 +623,10 @@ class CaseAdmin(BigTableAdminMixin, admin.ModelAdmin):
                         actor=request.user,
                     )
                 except ValidationError as error:
+                    if isinstance(error, services.IdentityInText):
+                        complaint_identity_confirmation_record(
+                            complaint_ids=error.complaint_ids, actor=request.user
+                        )
                     # The service names what it found, never the value itself.
                     identified.append(f"{case.reference}: {' '.join(error.messages)}")
                     continue

@@ -30,7 +30,7 @@ from casework.models import (
     UnannouncedVisit,
 )
 from casework.selectors import case_identities
-from complaints.masking import identity_validate, redact_text
+from complaints.masking import identity_findings, identity_validate, redact_text
 from complaints.models import Channel, ComplainantIdentity, Complaint, PublicStatus
 from complaints.services import ComplaintData, complaint_status_publish, complaint_submit
 from complaints.uploads import PreparedUpload
@@ -150,19 +150,37 @@ def _complaint_identities(complaint: Complaint) -> list[ComplainantIdentity]:
     return [identity] if identity is not None else []
 
 
+class IdentityInText(ValidationError):
+    """The identity check refused a text: ValidationError keyed by form field, carrying the ids of
+    the complaints whose own complainant it names (not merely a number of anybody's), so that the
+    caller can put the refusal on the record (complaint_identity_confirmation_record) after this
+    transaction has rolled back."""
+
+    def __init__(self, errors, *, complaint_ids: list[int]):
+        super().__init__(errors)
+        self.complaint_ids = complaint_ids
+
+
 def _identity_check(*, identities: Sequence[ComplainantIdentity], texts: dict[str, str]) -> None:
     """Refuse texts that would carry a complainant's identity out of the centre: one
     ValidationError keyed by the form field of each text that matches, all fields at once, so
     that the person who typed them sees each error where they typed it."""
     errors: dict[str, list[ValidationError]] = {}
+    named: set[int] = set()
     for field, text in texts.items():
         try:
             identity_validate(text, identities, field=field)
         except ValidationError as error:
             for name, field_errors in error.error_dict.items():
                 errors.setdefault(name, []).extend(field_errors)
+            anybodys = set(identity_findings(text))
+            named.update(
+                identity.complaint_id
+                for identity in identities
+                if set(identity_findings(text, identity)) - anybodys
+            )
     if errors:
-        raise ValidationError(errors)
+        raise IdentityInText(errors, complaint_ids=sorted(named))
 
 
 def case_released_text(*, case: Case) -> str:

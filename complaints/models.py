@@ -331,13 +331,20 @@ class Rating(models.Model):
 
 
 class IdentityView(models.Model):
-    """A record of each time a staff member saw who complained (unmasked)."""
+    """A record of each time a staff member saw who complained (unmasked), or had it confirmed."""
+
+    class Kind(models.TextChoices):
+        VIEW = "view", _("saw it unmasked")
+        # A member of staff without the permission typed a text naming the complainant and the
+        # identity check refused it: the refusal confirms a guess as surely as a look would.
+        CHECK = "check", _("had a guess confirmed by the identity check")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="identity_views")
     viewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("viewer")
     )
     viewed_at = models.DateTimeField(_("viewed at"), auto_now_add=True)
+    kind = models.CharField(_("how"), max_length=10, choices=Kind.choices, default=Kind.VIEW)
 
     class Meta:
         ordering = ["-viewed_at"]

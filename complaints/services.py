@@ -1,6 +1,7 @@
 """Every write of the intake app. Each runs in one transaction; e-mail goes out after commit."""
 
 import logging
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -331,3 +332,16 @@ def complaint_rate(*, complaint: Complaint, level: str, comment: str = "") -> Ra
 def complaint_identity_view_record(*, complaint: Complaint, viewer) -> None:
     """Put on the record that this staff member has just seen who complained (unmasked)."""
     IdentityView.objects.create(complaint=complaint, viewer=viewer)
+
+
+def complaint_identity_confirmation_record(*, complaint_ids: Iterable[int], actor) -> None:
+    """Put on the record that the identity check has just refused a text this member of staff
+    typed because it names these complaints' complainants. For staff without the permission
+    that refusal answers "is it them?"; the record (beside every unmasked look, on the
+    complaint's page) makes such probing visible to those who may see who complained."""
+    complaint_ids = sorted(set(complaint_ids))
+    if not complaint_ids or actor.has_perm("complaints.view_complainant_identity"):
+        return
+    IdentityView.objects.bulk_create(
+        IdentityView(complaint_id=pk, viewer=actor, kind=IdentityView.Kind.CHECK) for pk in complaint_ids
+    )

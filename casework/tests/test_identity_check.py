@@ -17,7 +17,7 @@ from casework import services
 from casework.escalation import LADDER_HANDLERS, ladder_handlers_register
 from casework.models import Case, CaseEvent, HandlingReport, Recommendation, Referral, Review
 from casework.tests import factories
-from complaints.models import PublicStatus, PublicUpdate
+from complaints.models import IdentityView, PublicStatus, PublicUpdate
 from complaints.services import complaint_submit
 from complaints.tests import factories as complaint_factories
 from envopt.core.ladder import escalation_sweep, ladder_registry
@@ -341,6 +341,42 @@ def test_the_refer_form_shows_what_was_found_on_the_field_and_keeps_the_typed_te
     page = response.content.decode()
     assert typed in page  # kept in the textarea
     assert 'id="id_released_text_error"' in page
+
+
+def refer_typing(client, case: Case, department, text: str):
+    return client.post(
+        refer_url(case),
+        {
+            "department": department.pk,
+            "kind": Referral.Kind.ASSIGN,
+            "released_text": text,
+            "instructions": "",
+        },
+    )
+
+
+def test_a_refusal_that_confirms_a_guess_is_on_the_complaints_record_of_looks(client, handler, department):
+    # The refusal tells a handler who may not see who complained that their guess is right:
+    # it is recorded beside every unmasked look, where those who may see identity find it.
+    case = factories.accepted_case(actor=handler, department=department)
+    complaint = case.complaint_links.get().complaint
+    client.force_login(handler)
+    assert refer_typing(client, case, department, f"是不是{NAME}反映的?").status_code == 200
+    confirmations = IdentityView.objects.filter(complaint=complaint, viewer=handler)
+    assert [view.kind for view in confirmations] == [IdentityView.Kind.CHECK]
+    client.force_login(factories.user("head"))
+    page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
+    assert 'data-identity-view="check"' in page and handler.username in page
+
+
+def test_a_refusal_for_anybodys_number_or_by_staff_who_may_see_records_nothing(client, handler, department):
+    case = factories.accepted_case(actor=handler, department=department)
+    client.force_login(handler)
+    refer_typing(client, case, department, "请联系执法大队13700001111核实。")
+    head = factories.user("head")
+    client.force_login(head)
+    refer_typing(client, case, department, f"{NAME}反映重复检查。")
+    assert not IdentityView.objects.filter(kind=IdentityView.Kind.CHECK).exists()
 
 
 @pytest.mark.parametrize(
