@@ -8,6 +8,7 @@ WORKDIR /srv/envopt
 RUN useradd --system --home /srv/envopt --shell /usr/sbin/nologin envopt
 
 COPY pyproject.toml requirements.lock README.md ./
+COPY core ./core
 COPY envopt ./envopt
 COPY complaints ./complaints
 COPY casework ./casework

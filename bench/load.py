@@ -36,8 +36,8 @@ from bench.scale import Scale
 from casework.escalation import REFERRAL_KIND
 from casework.models import Case, CaseComplaint, CaseEvent, Recommendation, Referral, ReferralPeriod
 from complaints.models import Category, Channel, ComplainantIdentity, Complaint, PublicStatus, Rating
-from envopt.core.calendar import WorkingCalendar, add_working_days, end_of_day
-from envopt.core.models import Deadline
+from core.calendar import WorkingCalendar, add_working_days, end_of_day
+from core.models import Deadline
 from liaison.models import Department, Office
 
 CHUNK = 20_000

@@ -54,8 +54,8 @@ from complaints.admin import ComplaintAdmin, ReadOnlyInline
 from complaints.models import Complaint, PublicStatus
 from complaints.search import search_without_identity
 from complaints.services import complaint_identity_confirmation_record
-from envopt.core.admin_lists import BigTableAdminMixin, ChoicesOfSmallTableFilter, StaffChoicesFilter
-from envopt.core.ladder import Step, step_label
+from core.admin_lists import BigTableAdminMixin, ChoicesOfSmallTableFilter, StaffChoicesFilter
+from core.ladder import Step, step_label
 
 S = Case.Status
 
@@ -148,7 +148,7 @@ class ReferralInline(ReadOnlyInline):
 
     @admin.display(description=gettext_lazy("how the due date was computed"))
     def due_explained(self, obj):
-        from envopt.core.deadlines import deadline_explain
+        from core.deadlines import deadline_explain
 
         return deadline_explain(obj.deadline) if obj.deadline_id else "—"
 

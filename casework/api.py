@@ -3,7 +3,7 @@
 Every queryset starts from casework.selectors, so the API, the staff workplace and the
 department portal agree on who sees what, and a list and its detail can never disagree: what
 is not in a viewer's list answers 404. Writes go through casework.services; InvalidTransition
-(409) and Django's ValidationError (400) propagate to envopt.core.errors.api_exception_handler.
+(409) and Django's ValidationError (400) propagate to core.errors.api_exception_handler.
 """
 
 from django.contrib.auth.views import redirect_to_login
@@ -98,7 +98,7 @@ INVALID = OpenApiResponse(
 
 class ApiSchema(AutoSchema):
     """Every operation documents the errors it can answer with, in their JSON shape (see
-    envopt.core.errors): clients and schema-driven tests can rely on the status codes."""
+    core.errors): clients and schema-driven tests can rely on the status codes."""
 
     COMMON_ERRORS = {
         401: OpenApiResponse(

@@ -9,7 +9,7 @@ class CaseworkConfig(AppConfig):
     def ready(self) -> None:
         from casework import receivers
         from complaints.signals import complaint_rated, complaint_supplemented
-        from envopt.core.deadlines import deadline_listeners
+        from core.deadlines import deadline_listeners
 
         complaint_rated.connect(receivers.on_complaint_rated, dispatch_uid="casework-rated")
         complaint_supplemented.connect(

@@ -27,7 +27,7 @@ from casework.forms import ReportForm as DepartmentReportForm
 from casework.models import InvalidTransition, Recommendation, Referral
 from casework.selectors import DEPARTMENT, case_identities, departments_of, recommendation_list, referral_list
 from complaints.selectors import text_for_viewer
-from envopt.core.deadlines import deadline_explain
+from core.deadlines import deadline_explain
 
 PERMISSION = "liaison.access_department_portal"
 PAGE_SIZE = 25

@@ -29,8 +29,8 @@ from django.utils.translation import pgettext
 
 from casework.models import Case, CaseEvent, HandlingReport, Recommendation, Referral, case_reference
 from casework.services import case_events_add_many
-from envopt.core.ladder import LadderItem, Notice, Recipient, Step, ladder_registry, step_label
-from envopt.core.sql import in_ids
+from core.ladder import LadderItem, Notice, Recipient, Step, ladder_registry, step_label
+from core.sql import in_ids
 from liaison.models import Department
 
 REFERRAL_KIND = "referral"

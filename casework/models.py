@@ -8,8 +8,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Channel, Complaint
-from envopt.core.errors import ApplicationError
-from envopt.core.models import Deadline
+from core.errors import ApplicationError
+from core.models import Deadline
 from liaison.models import Department, Office
 
 CASE_PREFIX = "AJ"

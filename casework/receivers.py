@@ -5,8 +5,8 @@ from django.utils.translation import gettext as _
 
 from casework.models import CaseComplaint, CaseEvent, Recommendation, Referral
 from casework.services import case_events_add_many
-from envopt.core.models import Deadline
-from envopt.core.sql import in_ids
+from core.models import Deadline
+from core.sql import in_ids
 
 
 def on_complaint_rated(sender, *, complaint, rating, **kwargs) -> None:

@@ -34,8 +34,8 @@ from complaints.masking import identity_findings, identity_validate, redact_text
 from complaints.models import Channel, ComplainantIdentity, Complaint, PublicStatus
 from complaints.services import ComplaintData, complaint_status_publish, complaint_submit
 from complaints.uploads import PreparedUpload
-from envopt.core.deadlines import deadline_cancel, deadline_create, deadline_meet
-from envopt.core.outbox import outbox_enqueue, render_email
+from core.deadlines import deadline_cancel, deadline_create, deadline_meet
+from core.outbox import outbox_enqueue, render_email
 from liaison.models import Department, Office
 
 logger = logging.getLogger(__name__)
@@ -377,7 +377,7 @@ def case_refer(
 
 def _referral_notice_queue(referral: Referral, *, return_reason: str = "") -> None:
     """One e-mail to the department: what to do, by when (and why it came back)."""
-    from envopt.core.deadlines import deadline_explain
+    from core.deadlines import deadline_explain
 
     department = referral.department
     language = department.language

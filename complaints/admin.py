@@ -22,7 +22,7 @@ from complaints.selectors import (
 )
 from complaints.services import complaint_identity_view_record, complaint_submit
 from complaints.views import receipt_keep, receipt_take
-from envopt.core.admin_lists import BigTableAdminMixin, ChoicesOfSmallTableFilter
+from core.admin_lists import BigTableAdminMixin, ChoicesOfSmallTableFilter
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from complaints.validators import CreditCodeValidator
-from envopt.core.models import TimeStampedModel
+from core.models import TimeStampedModel
 from liaison.models import Department, LiaisonPoint, Supervisor
 
 REFERENCE_PREFIX = "TS"

@@ -30,7 +30,7 @@ from complaints.models import (
 from complaints.signals import complaint_rated, complaint_supplemented
 from complaints.tracking import tracking_code_generate, tracking_code_hash
 from complaints.uploads import PreparedUpload
-from envopt.core.outbox import outbox_enqueue, render_email
+from core.outbox import outbox_enqueue, render_email
 from liaison.models import Department, LiaisonPoint, Supervisor
 
 logger = logging.getLogger(__name__)

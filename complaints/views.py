@@ -24,7 +24,7 @@ from complaints.selectors import (
     complaint_public_timeline,
 )
 from complaints.services import SubmittedComplaint, complaint_rate, complaint_submit, complaint_supplement_add
-from envopt.core.ratelimit import rate_limited
+from core.ratelimit import rate_limited
 from liaison.models import Appointment, LiaisonPoint, Supervisor
 
 TRACKED_KEY = "complaints:tracked"

@@ -56,7 +56,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     # The admin, with its default site requiring a verified second factor for staff.
-    "envopt.core.twofactor_apps.StaffAdminConfig",
+    "core.twofactor_apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -76,7 +76,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     # Our apps, in import order: each imports only those above it.
-    "envopt.core",
+    "core",
     "liaison",
     "complaints",
     "casework",
@@ -91,7 +91,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before CSRF: the CSRF check reads the body, uploads included.
-    "envopt.core.middleware.RequestSizeLimitMiddleware",
+    "core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -99,9 +99,9 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # Staff (and, by setting, department users) reach nothing but the login, the second-factor
     # pages and logout until their session is verified.
-    "envopt.core.middleware.TwoFactorRequiredMiddleware",
+    "core.middleware.TwoFactorRequiredMiddleware",
     # Who is acting, for the record of granted roles and permissions.
-    "envopt.core.middleware.AccessAuditActorMiddleware",
+    "core.middleware.AccessAuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -193,10 +193,10 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Mail and sweeps get their own queues, so a backlog of one never delays the other.
 CELERY_TASK_ROUTES = {
-    "envopt.core.tasks.outbox_send": {"queue": "mail"},
-    "envopt.core.tasks.outbox_send_batch": {"queue": "mail"},
-    "envopt.core.tasks.outbox_sweep": {"queue": "sweeps"},
-    "envopt.core.tasks.escalation_sweep": {"queue": "sweeps"},
+    "core.tasks.outbox_send": {"queue": "mail"},
+    "core.tasks.outbox_send_batch": {"queue": "mail"},
+    "core.tasks.outbox_sweep": {"queue": "sweeps"},
+    "core.tasks.escalation_sweep": {"queue": "sweeps"},
     "reports.tasks.*": {"queue": "sweeps"},
 }
 # Never let a web request hang on a broker that is down: the outbox sweep sends later.
@@ -327,10 +327,10 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "envopt.core.ratelimit.client_address"
-AXES_LOCKOUT_CALLABLE = "envopt.core.views.lockout"
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_address"
+AXES_LOCKOUT_CALLABLE = "core.views.lockout"
 # A correct password alone does not clear the count: only a completed second factor does
-# (envopt.core.views), or the second-factor step could be retried forever between logins.
+# (core.views), or the second-factor step could be retried forever between logins.
 AXES_RESET_ON_SUCCESS = False
 
 # --- REST framework ------------------------------------------------------------
@@ -364,7 +364,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "envopt.core.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "envopt API",

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from envopt.core.views import (
+from core.views import (
     PortalLoginView,
     healthz,
     landing,
@@ -15,7 +15,7 @@ from envopt.core.views import (
 from reports.dashboard_urls import public_patterns as figures_patterns
 
 # An unexpected error under /api/ answers JSON, as every other API error does.
-handler500 = "envopt.core.errors.server_error"
+handler500 = "core.errors.server_error"
 
 admin.site.site_header = _("envopt staff workplace")
 admin.site.site_title = _("envopt")

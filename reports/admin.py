@@ -32,8 +32,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from casework.admin import OverdueFilter
-from envopt.core.ladder import step_label
-from envopt.core.models import Deadline
+from core.ladder import step_label
+from core.models import Deadline
 from liaison.models import Office
 from reports import services
 from reports.forms import PeriodForm

@@ -7,7 +7,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
-        from envopt.core.deadlines import deadline_listeners
+        from core.deadlines import deadline_listeners
         from reports.models import REPLY_DEADLINE_KIND
         from reports.services import notification_reply_deadlines_recomputed
 

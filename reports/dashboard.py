@@ -52,7 +52,7 @@ from casework.figures import (
 )
 from casework.models import AccountabilityTalk, Case, Recommendation
 from complaints.models import Category, Channel, Complaint
-from envopt.core.calendar import WorkingCalendar
+from core.calendar import WorkingCalendar
 from liaison.models import Department, LiaisonVisit
 
 CASE_KEYS = tuple(figures_of(CASE))

@@ -15,8 +15,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from casework.escalation import ladder_recipient
-from envopt.core.deadlines import deadline_listeners
-from envopt.core.ladder import LadderItem, Notice, Recipient, Step, ladder_registry
+from core.deadlines import deadline_listeners
+from core.ladder import LadderItem, Notice, Recipient, Step, ladder_registry
 from liaison.models import Office
 from reports.ledger import ledger_deadlines_recomputed
 from reports.models import LEDGER_DEADLINE_KIND, REPLY_DEADLINE_KIND, LedgerTask, NotificationReport

@@ -39,8 +39,8 @@ from django.utils.translation import gettext as _
 
 from casework.models import Case
 from casework.selectors import case_list
-from envopt.core.deadlines import deadline_cancel, deadline_create, deadline_meet
-from envopt.core.models import Deadline
+from core.deadlines import deadline_cancel, deadline_create, deadline_meet
+from core.models import Deadline
 from liaison.models import Department, Office
 from reports.models import (
     LEDGER_DEADLINE_KIND,

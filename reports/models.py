@@ -16,8 +16,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Complaint
-from envopt.core.errors import ApplicationError
-from envopt.core.models import Deadline, TimeStampedModel
+from core.errors import ApplicationError
+from core.models import Deadline, TimeStampedModel
 from liaison.models import Department, Office
 
 REPLY_DEADLINE_KIND = "notification_reply"

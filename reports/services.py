@@ -30,10 +30,10 @@ from django.utils.translation import gettext as _
 from casework.selectors import departments_of
 from complaints.masking import identity_findings, redact_text
 from complaints.models import Complaint
-from envopt.core.calendar import add_working_days, end_of_day
-from envopt.core.deadlines import deadline_create, deadline_explain, deadline_meet
-from envopt.core.models import Deadline
-from envopt.core.outbox import outbox_enqueue, render_email
+from core.calendar import add_working_days, end_of_day
+from core.deadlines import deadline_create, deadline_explain, deadline_meet
+from core.models import Deadline
+from core.outbox import outbox_enqueue, render_email
 from reports.models import (
     REPLY_DEADLINE_KIND,
     InvalidTransition,

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from casework.selectors import departments_of
-from envopt.core.deadlines import deadline_explain
+from core.deadlines import deadline_explain
 from reports import services
 from reports.forms import ReplyForm
 from reports.models import InvalidTransition

@@ -75,7 +75,7 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _force_login_passes_the_second_factor(monkeypatch):
-    """Staff sessions need a verified second factor (envopt.core.twofactor); dozens of tests
+    """Staff sessions need a verified second factor (core.twofactor); dozens of tests
     log staff in with ``client.force_login(user)`` and open the admin. Rather than switch the
     second factor off for tests (and so never test it), force_login here does what a complete
     login does: it also enrols a real, confirmed TOTP device for the user and puts django-otp's
@@ -84,7 +84,7 @@ def _force_login_passes_the_second_factor(monkeypatch):
     prove the gate, and browser tests type a real code computed from the device's secret."""
     from django.test import Client
 
-    from envopt.core.twofactor_testing import client_session_verify
+    from core.twofactor_testing import client_session_verify
 
     original = Client.force_login
 

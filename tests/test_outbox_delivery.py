@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 
 from casework.tests import factories
+from core.models import OutboundEmail
+from core.outbox import outbox_deliver, outbox_retry, outbox_sweep
+from core.tasks import outbox_sweep as outbox_sweep_task
 from envopt.celery import app as celery_app
-from envopt.core.models import OutboundEmail
-from envopt.core.outbox import outbox_deliver, outbox_retry, outbox_sweep
-from envopt.core.tasks import outbox_sweep as outbox_sweep_task
 from tests.fixtures import wait_for
 
 pytestmark = pytest.mark.services
@@ -107,7 +107,7 @@ def test_smtp_refusing_connections_retries_with_backoff_then_fails_visibly(
 
 @pytest.mark.django_db
 def test_the_same_notice_cannot_be_queued_twice():
-    from envopt.core.outbox import outbox_enqueue
+    from core.outbox import outbox_enqueue
 
     first = outbox_enqueue(key="k-1", kind="test", to=["a@example.com"], subject="s", text="t")
     assert first is not None
@@ -128,7 +128,7 @@ def test_a_sweeps_digest_is_written_and_delivered_by_a_real_worker(smtp_server, 
     import datetime as dt
 
     from complaints.tests import factories as complaint_factories
-    from envopt.core.ladder import escalation_sweep
+    from core.ladder import escalation_sweep
 
     worker_factory(**smtp_server.env)
     handler = factories.user("handler")

@@ -4,7 +4,7 @@ import uuid
 
 from django.core.cache import cache
 
-from envopt.core.tasks import WORKER_HEARTBEAT_KEY, worker_heartbeat
+from core.tasks import WORKER_HEARTBEAT_KEY, worker_heartbeat
 from tests.fixtures import wait_for
 
 

@@ -54,7 +54,7 @@ def export(username: str, password: str, target: Path) -> dict:
     from django.urls import reverse
 
     from bench.measure import StatementCounter
-    from envopt.core.twofactor_testing import client_session_verify
+    from core.twofactor_testing import client_session_verify
 
     client = Client()
     # The lockout (django-axes) reads the request of every password check.

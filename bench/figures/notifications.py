@@ -6,7 +6,7 @@ data set's day (2026Q3 for a load made in November 2026), as a scheduled run doe
 ``call_command``: prepare the run, one report per unit with complaints received in the quarter
 and one redacted item per complaint; approve, with the identity check; send: a reply deadline,
 the e-mail and its xlsx workbook per unit, queued in the outbox), then delivery of every queued
-e-mail through the outbox's own sender, ``envopt.core.outbox.outbox_deliver`` (the body of the
+e-mail through the outbox's own sender, ``core.outbox.outbox_deliver`` (the body of the
 ``outbox_send`` task), in this process, to a real SMTP server (aiosmtpd on 127.0.0.1, a free
 port) with ``EMAIL_BACKEND`` set to Django's SMTP backend. No Celery worker takes part (a
 worker is measured elsewhere): the after-commit hand-off to the broker (``outbox_dispatch``) is
@@ -126,7 +126,7 @@ def _workbook_complaints(content: bytes) -> int:
 
 def verify(period: str, messages: list[tuple[list[str], bytes]], email_ids: list[int], *, deep: bool) -> dict:
     """What one run delivered, against what the database says it should have."""
-    from envopt.core.models import OutboundEmail
+    from core.models import OutboundEmail
     from reports.models import NotificationItem, NotificationReport
 
     reports = list(
@@ -190,7 +190,7 @@ def clean(period: str) -> None:
     from django.contrib.contenttypes.models import ContentType
     from django.db import transaction
 
-    from envopt.core.models import Deadline, OutboundEmail
+    from core.models import Deadline, OutboundEmail
     from reports.models import NotificationReport, NotificationRun
 
     with transaction.atomic():
@@ -208,9 +208,9 @@ def run(context) -> list[Result]:
     from django.core.management import call_command
     from django.test import override_settings
 
-    from envopt.core import outbox
-    from envopt.core.models import OutboundEmail
-    from envopt.core.outbox import outbox_deliver
+    from core import outbox
+    from core.models import OutboundEmail
+    from core.outbox import outbox_deliver
     from liaison.models import Department
 
     period = last_complete_quarter(dt.date.fromisoformat(context.dataset.today))

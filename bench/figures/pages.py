@@ -29,7 +29,7 @@ def late(rows: int, per_page: int) -> int:
 def _client(username: str) -> Client:
     from django.contrib.auth.models import User
 
-    from envopt.core.twofactor_testing import client_session_verify
+    from core.twofactor_testing import client_session_verify
 
     user = User.objects.get(username=username)
     client = Client()

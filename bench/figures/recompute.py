@@ -14,8 +14,8 @@ from django.db import connection
 
 from bench.measure import Goal, Result, timed
 from casework.models import CaseEvent, Recommendation, Referral
-from envopt.core.calendar import calendar_day_set, calendar_days_delete, is_working_day
-from envopt.core.models import CalendarDay, Deadline, DeadlineChange
+from core.calendar import calendar_day_set, calendar_days_delete, is_working_day
+from core.models import CalendarDay, Deadline, DeadlineChange
 
 NAME = "基准测试假日"  # "bench holiday"
 

@@ -1,4 +1,4 @@
-"""The escalation sweep (``envopt.core.ladder.escalation_sweep``), as Celery beat runs it.
+"""The escalation sweep (``core.ladder.escalation_sweep``), as Celery beat runs it.
 
 First run: the loaded data has never been swept, so every open item due a step climbs (the
 peer's ``escalate_tickets`` anchor: 49.7 s, 79,747 queries for 10,838 escalations). Before
@@ -16,8 +16,8 @@ from django.db import connection, transaction
 
 from bench.measure import Goal, Result, timed
 from casework.models import Case
-from envopt.core.ladder import escalation_sweep
-from envopt.core.models import Deadline, OutboundEmail
+from core.ladder import escalation_sweep
+from core.models import Deadline, OutboundEmail
 
 
 def _reset(*, every: int = 1) -> None:

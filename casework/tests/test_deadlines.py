@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from casework.models import CaseEvent
 from casework.tests import factories
-from envopt.core.calendar import calendar_day_set
+from core.calendar import calendar_day_set
 
 pytestmark = pytest.mark.django_db
 

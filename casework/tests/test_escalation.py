@@ -17,9 +17,9 @@ from casework.escalation import LADDER_HANDLERS, ladder_handlers_register
 from casework.models import Case, CaseEvent, Referral, Review
 from casework.tests import factories
 from complaints.tests import factories as complaint_factories
-from envopt.core.ladder import Step, escalation_sweep, ladder_registry
-from envopt.core.models import Deadline, OutboundEmail
-from envopt.core.outbox import outbox_render
+from core.ladder import Step, escalation_sweep, ladder_registry
+from core.models import Deadline, OutboundEmail
+from core.outbox import outbox_render
 
 pytestmark = pytest.mark.django_db
 

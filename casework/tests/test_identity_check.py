@@ -20,9 +20,9 @@ from casework.tests import factories
 from complaints.models import IdentityView, PublicStatus, PublicUpdate
 from complaints.services import complaint_submit
 from complaints.tests import factories as complaint_factories
-from envopt.core.ladder import escalation_sweep, ladder_registry
-from envopt.core.models import Deadline, OutboundEmail
-from envopt.core.outbox import outbox_render
+from core.ladder import escalation_sweep, ladder_registry
+from core.models import Deadline, OutboundEmail
+from core.outbox import outbox_render
 
 pytestmark = pytest.mark.django_db
 

@@ -23,8 +23,8 @@ def test_a_real_name_complaint_keeps_its_identity_apart():
 
 
 def test_the_tracking_code_finds_the_complaint_and_is_not_stored_once_the_receipt_is_sent():
-    from envopt.core.models import OutboundEmail
-    from envopt.core.outbox import outbox_deliver
+    from core.models import OutboundEmail
+    from core.outbox import outbox_deliver
 
     submitted = factories.submit()
     assert complaint_by_tracking_code(submitted.tracking_code) == submitted.complaint
@@ -145,8 +145,8 @@ def test_rating_waits_for_the_conclusion_and_happens_once_per_conclusion():
 
 
 def test_the_acknowledgement_is_queued_in_the_outbox_and_carries_the_code():
-    from envopt.core.models import OutboundEmail
-    from envopt.core.outbox import outbox_deliver
+    from core.models import OutboundEmail
+    from core.outbox import outbox_deliver
 
     submitted = factories.submit()
     row = OutboundEmail.objects.get(kind="acknowledgement")

@@ -7,12 +7,12 @@ from django.utils.translation import gettext_noop
 SCHEDULES = [
     {
         "name": gettext_noop("Send pending e-mails (outbox sweep)"),
-        "task": "envopt.core.tasks.outbox_sweep",
+        "task": "core.tasks.outbox_sweep",
         "every_minutes": 1,
     },
     {
         "name": gettext_noop("Escalation ladder: reminders, warnings, escalations"),
-        "task": "envopt.core.tasks.escalation_sweep",
+        "task": "core.tasks.escalation_sweep",
         # Once a working morning, so that warnings do not arrive just after midnight.
         "crontab": {
             "minute": "30",

@@ -8,7 +8,7 @@ steps would address nobody, so it gets its deadline when an office is assigned t
 (``ledger_task_edit``); until then the ledger and the meeting pack list it under "no office".
 
 Historical models only: the deadline's fields are computed here rather than through
-envopt.core.deadlines, which uses the live models.
+core.deadlines, which uses the live models.
 """
 
 import datetime as dt

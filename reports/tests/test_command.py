@@ -7,7 +7,7 @@ import re
 import pytest
 from django.core.management import CommandError, call_command
 
-from envopt.core.models import Deadline, OutboundEmail
+from core.models import Deadline, OutboundEmail
 from reports.models import NotificationItem, NotificationReport, NotificationRun
 from reports.tests.factories import complaint, department, shanghai
 

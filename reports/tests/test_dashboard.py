@@ -21,7 +21,7 @@ from casework.tests import factories
 from complaints.models import Category, Channel, Complaint
 from complaints.services import complaint_rate, complaint_submit
 from complaints.tests import factories as complaint_factories
-from envopt.core.calendar import working_days_between
+from core.calendar import working_days_between
 from liaison.models import Department, LiaisonPoint, Supervisor
 from liaison.services import liaison_visit_record
 from reports.dashboard import Dashboard, league_rows

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from casework.models import Case, Referral
 from complaints.models import Category
 from complaints.tests import factories as complaint_factories
-from envopt.core.models import Deadline
+from core.models import Deadline
 from liaison.models import Office
 from reports import ledger
 from reports.models import LEDGER_DEADLINE_KIND, ActionItem, DispatchMeeting, InvalidTransition, LedgerTask

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from casework.tests.factories import user
 from complaints.services import complaint_submit
 from complaints.tests import factories as complaint_factories
-from envopt.core.models import OutboundEmail
+from core.models import OutboundEmail
 from reports import services
 from reports.models import InvalidTransition, NotificationItem, NotificationRun
 from reports.tests.factories import IDENTITY_VALUES, PLANTED, complaint, department, shanghai

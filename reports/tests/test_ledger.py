@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from envopt.core.calendar import calendar_day_set, is_working_day
-from envopt.core.ladder import escalation_sweep
-from envopt.core.models import Deadline, OutboundEmail
-from envopt.core.outbox import outbox_render
+from core.calendar import calendar_day_set, is_working_day
+from core.ladder import escalation_sweep
+from core.models import Deadline, OutboundEmail
+from core.outbox import outbox_render
 from liaison.models import Office
 from reports import ledger
 from reports.escalation import ladder_handlers_register

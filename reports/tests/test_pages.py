@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from casework.tests.factories import user
-from envopt.core.models import Deadline, OutboundEmail
+from core.models import Deadline, OutboundEmail
 from reports import services
 from reports.models import NotificationReport, NotificationRun
 from reports.tests.factories import IDENTITY_VALUES, PLANTED, complaint, department, staff

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from casework.tests.factories import user
-from envopt.core.calendar import calendar_day_set
-from envopt.core.deadlines import deadlines_recompute
-from envopt.core.models import Deadline, OutboundEmail
+from core.calendar import calendar_day_set
+from core.deadlines import deadlines_recompute
+from core.models import Deadline, OutboundEmail
 from reports import services
 from reports.models import REPLY_DEADLINE_KIND, InvalidTransition, NotificationReport, NotificationRun
 from reports.tests.factories import complaint, department, staff

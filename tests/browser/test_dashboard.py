@@ -9,7 +9,7 @@ from casework.figures import ComplaintFigureFilter, FigureFilter
 from casework.models import Case
 from casework.tests import factories
 from complaints.models import Complaint
-from envopt.core.twofactor_testing import totp_code_now, totp_device_for_tests
+from core.twofactor_testing import totp_code_now, totp_device_for_tests
 from reports.tests.test_dashboard import URLS, build_scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls(URLS)]

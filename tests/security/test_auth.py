@@ -19,7 +19,7 @@ from knox.crypto import hash_token
 from knox.models import AuthToken
 from rest_framework.throttling import UserRateThrottle
 
-from envopt.core.twofactor_testing import totp_code_now, totp_device_for_tests
+from core.twofactor_testing import totp_code_now, totp_device_for_tests
 from envopt.setup.roles import ROLES
 
 pytestmark = pytest.mark.django_db

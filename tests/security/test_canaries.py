@@ -30,9 +30,9 @@ from django.utils import timezone
 from casework import services
 from casework.models import Case, CaseEvent, Recommendation, Referral, Review
 from complaints.models import Complaint
-from envopt.core.ladder import escalation_sweep
-from envopt.core.models import Deadline, OutboundEmail
-from envopt.core.outbox import outbox_deliver_many
+from core.ladder import escalation_sweep
+from core.models import Deadline, OutboundEmail
+from core.outbox import outbox_deliver_many
 from liaison.models import Department, Office
 from reports import services as notification_services
 from reports.models import NotificationItem, NotificationReport

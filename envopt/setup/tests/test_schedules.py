@@ -19,8 +19,8 @@ def test_every_schedule_is_installed_and_names_a_real_task():
 def test_a_schedule_edited_by_staff_is_kept():
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-    task = PeriodicTask.objects.get(task="envopt.core.tasks.outbox_sweep")
+    task = PeriodicTask.objects.get(task="core.tasks.outbox_sweep")
     task.interval = IntervalSchedule.objects.create(every=5, period=IntervalSchedule.MINUTES)
     task.save()
     assert schedules_install() == []
-    assert PeriodicTask.objects.get(task="envopt.core.tasks.outbox_sweep").interval.every == 5
+    assert PeriodicTask.objects.get(task="core.tasks.outbox_sweep").interval.every == 5

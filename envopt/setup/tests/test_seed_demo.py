@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from envopt.core.twofactor_testing import totp_code_now
+from core.twofactor_testing import totp_code_now
 from envopt.setup.demo import ACCOUNTS, demo_password, demo_totp_secret
 from liaison.models import Department, LiaisonPoint, Office, Supervisor
 

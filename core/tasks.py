@@ -15,27 +15,27 @@ def worker_heartbeat(token: str = "") -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def outbox_send(email_id: int) -> str:
-    from envopt.core.outbox import outbox_deliver
+    from core.outbox import outbox_deliver
 
     return outbox_deliver(email_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def outbox_send_batch(email_ids: list[int]) -> dict:
-    from envopt.core.outbox import outbox_deliver_many
+    from core.outbox import outbox_deliver_many
 
     return outbox_deliver_many(email_ids)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def outbox_sweep() -> dict:
-    from envopt.core.outbox import outbox_sweep as sweep
+    from core.outbox import outbox_sweep as sweep
 
     return sweep()
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def escalation_sweep() -> dict:
-    from envopt.core.ladder import escalation_sweep as sweep
+    from core.ladder import escalation_sweep as sweep
 
     return sweep().as_dict()

@@ -20,10 +20,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
-from envopt.core.accounts_forms import CodeForm, LoginForm
-from envopt.core.health import health_report
-from envopt.core.ratelimit import client_address
-from envopt.core.twofactor import (
+from core.accounts_forms import CodeForm, LoginForm
+from core.health import health_report
+from core.ratelimit import client_address
+from core.twofactor import (
     backup_codes_issue,
     backup_codes_remaining,
     second_factor_locked_until,

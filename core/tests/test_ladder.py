@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
-from envopt.core.deadlines import deadline_create, deadline_meet
-from envopt.core.ladder import (
+from core.deadlines import deadline_create, deadline_meet
+from core.ladder import (
     Notice,
     Recipient,
     Step,
@@ -21,8 +21,8 @@ from envopt.core.ladder import (
     ladder_registry,
     ladder_thresholds,
 )
-from envopt.core.models import Deadline, OutboundEmail
-from envopt.core.outbox import outbox_render
+from core.models import Deadline, OutboundEmail
+from core.outbox import outbox_render
 
 D = dt.date
 KIND = "ladder_test"

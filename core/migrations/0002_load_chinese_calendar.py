@@ -1,6 +1,6 @@
 """Seed the working-day calendar with every year the installed chinese-calendar package covers.
 
-Self-contained on purpose (no import of envopt.core.calendar): a migration must keep working
+Self-contained on purpose (no import of core.calendar): a migration must keep working
 whatever later becomes of the app's code. `manage.py calendar_load` does the same afterwards.
 """
 

@@ -21,7 +21,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from envopt.core.calendar import (
+from core.calendar import (
     REASON_HOLIDAY,
     REASON_WEEKEND,
     WorkingCalendar,
@@ -30,7 +30,7 @@ from envopt.core.calendar import (
     end_of_day,
     years_without_data,
 )
-from envopt.core.models import Deadline, DeadlineChange
+from core.models import Deadline, DeadlineChange
 
 logger = logging.getLogger(__name__)
 

@@ -37,9 +37,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from envopt.core.calendar import WorkingCalendar, add_working_days
-from envopt.core.models import Deadline
-from envopt.core.outbox import outbox_enqueue_many
+from core.calendar import WorkingCalendar, add_working_days
+from core.models import Deadline
+from core.outbox import outbox_enqueue_many
 
 logger = logging.getLogger(__name__)
 

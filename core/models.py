@@ -306,7 +306,7 @@ class OutboundAttachment(models.Model):
 
 class AccessChange(models.Model):
     """One role or permission granted or revoked: who did it (empty: the system, e.g. the role
-    table applied after a migrate), to whom, what, when. Written by envopt.core.accounts_audit
+    table applied after a migrate), to whom, what, when. Written by core.accounts_audit
     from Django's own signals; never edited. The names are copied so the record outlives a
     deleted user, group or permission."""
 

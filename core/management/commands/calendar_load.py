@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from envopt.core.calendar import calendar_years_load, package_years
+from core.calendar import calendar_years_load, package_years
 
 
 class Command(BaseCommand):

@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from envopt.core.accounts_audit import access_audit_request
-from envopt.core.twofactor import two_factor_satisfied
+from core.accounts_audit import access_audit_request
+from core.twofactor import two_factor_satisfied
 
 
 class RequestSizeLimitMiddleware:
@@ -77,7 +77,7 @@ class TwoFactorRequiredMiddleware:
 
 class AccessAuditActorMiddleware:
     """Makes the request's user the actor of any role or permission change recorded while the
-    request runs (envopt.core.accounts_audit); outside a request the actor is the system."""
+    request runs (core.accounts_audit); outside a request the actor is the system."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from kombu.exceptions import OperationalError
 
-from envopt.core.models import OutboundAttachment, OutboundEmail
+from core.models import OutboundAttachment, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ DISPATCH_CHUNK = 50
 def outbox_dispatch_many(email_ids: list[int]) -> None:
     """Hand rows to the workers a few dozen per task: one broker message per e-mail would make a
     sweep that queues a thousand digests wait on a thousand publishes."""
-    from envopt.core.tasks import outbox_send_batch
+    from core.tasks import outbox_send_batch
 
     for start in range(0, len(email_ids), DISPATCH_CHUNK):
         chunk = email_ids[start : start + DISPATCH_CHUNK]
@@ -177,7 +177,7 @@ def outbox_render(email: OutboundEmail) -> None:
 def outbox_dispatch(email_id: int) -> None:
     """Hand the row to a worker. If the broker is down, the sweep sends it later: never fail
     or hang the request that caused the e-mail."""
-    from envopt.core.tasks import outbox_send
+    from core.tasks import outbox_send
 
     try:
         outbox_send.apply_async((email_id,), retry=False)

@@ -10,8 +10,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from envopt.core.twofactor import backup_codes_issue, second_factor_verify, two_factor_required
-from envopt.core.twofactor_testing import totp_code_now, totp_device_for_tests
+from core.twofactor import backup_codes_issue, second_factor_verify, two_factor_required
+from core.twofactor_testing import totp_code_now, totp_device_for_tests
 
 pytestmark = pytest.mark.django_db
 

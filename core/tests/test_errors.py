@@ -4,8 +4,8 @@ import json
 
 from django.test import RequestFactory
 
+from core.errors import server_error
 from envopt import urls
-from envopt.core.errors import server_error
 
 
 def test_a_server_error_under_the_api_is_json_without_the_error():
@@ -22,4 +22,4 @@ def test_a_server_error_elsewhere_is_the_html_page():
 
 
 def test_the_url_conf_names_the_handler():
-    assert urls.handler500 == "envopt.core.errors.server_error"
+    assert urls.handler500 == "core.errors.server_error"

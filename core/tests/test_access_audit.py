@@ -4,7 +4,7 @@ is made (the admin, code, a command), and administrators read the record in the 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 
-from envopt.core.models import AccessChange
+from core.models import AccessChange
 from envopt.setup.roles import ROLES
 
 pytestmark = pytest.mark.django_db

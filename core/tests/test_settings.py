@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from envopt.env import env_bool, env_int, env_list
 
-BASE_DIR = Path(__file__).resolve().parents[3]
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -9,14 +9,14 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from envopt.core.calendar import (
+from core.calendar import (
     add_working_days,
     calendar_day_delete,
     calendar_day_set,
     calendar_year_set,
     end_of_day,
 )
-from envopt.core.deadlines import (
+from core.deadlines import (
     deadline_cancel,
     deadline_create,
     deadline_explain,
@@ -24,7 +24,7 @@ from envopt.core.deadlines import (
     deadline_meet,
     deadlines_recompute,
 )
-from envopt.core.models import CalendarDay, CalendarYear, Deadline, DeadlineChange
+from core.models import CalendarDay, CalendarYear, Deadline, DeadlineChange
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from envopt.core.twofactor import TOTP_DEVICE_NAME, totp_device_confirmed
+from core.twofactor import TOTP_DEVICE_NAME, totp_device_confirmed
 
 
 def totp_device_for_tests(user) -> TOTPDevice:

@@ -8,7 +8,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from envopt.core.ladder import Step, SweepItem, escalation_sweep, ladder_registry, step_label
+from core.ladder import Step, SweepItem, escalation_sweep, ladder_registry, step_label
 
 
 def _moment(value: str) -> dt.datetime:

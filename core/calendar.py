@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from envopt.core.models import CalendarDay, CalendarYear
+from core.models import CalendarDay, CalendarYear
 
 REASON_WEEKEND = "weekend"
 REASON_HOLIDAY = "holiday"  # a non-working CalendarDay without a name
@@ -212,7 +212,7 @@ def package_exceptions(year: int) -> list[tuple[dt.date, bool, str]]:
 
 
 def _recompute_after_commit(reason: str) -> None:
-    from envopt.core.deadlines import deadlines_recompute
+    from core.deadlines import deadlines_recompute
 
     transaction.on_commit(lambda: deadlines_recompute(reason=reason))
 

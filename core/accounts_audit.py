@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db.models.signals import m2m_changed, post_save, pre_save
 
-from envopt.core.models import AccessChange
+from core.models import AccessChange
 
 # The permissions that open a complainant's identity; a change touching them is flagged, and
 # a role is flagged when it carries one of them.

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from envopt.core.calendar import (
+from core.calendar import (
     add_working_days,
     calendar_day_set,
     calendar_warnings,
@@ -19,7 +19,7 @@ from envopt.core.calendar import (
     working_days_between,
     years_without_data,
 )
-from envopt.core.models import CalendarDay, CalendarYear
+from core.models import CalendarDay, CalendarYear
 
 pytestmark = pytest.mark.django_db
 

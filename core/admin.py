@@ -16,15 +16,15 @@ from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken, get_digest_token
 from knox.settings import CONSTANTS as KNOX_CONSTANTS
 
-from envopt.core.calendar import (
+from core.calendar import (
     calendar_day_delete,
     calendar_day_set,
     calendar_days_delete,
     calendar_warnings,
     calendar_year_set,
 )
-from envopt.core.deadlines import deadline_explain
-from envopt.core.models import (
+from core.deadlines import deadline_explain
+from core.models import (
     AccessChange,
     CalendarDay,
     CalendarYear,
@@ -32,7 +32,7 @@ from envopt.core.models import (
     DeadlineChange,
     OutboundEmail,
 )
-from envopt.core.outbox import outbox_retry
+from core.outbox import outbox_retry
 
 CALENDAR_CHANGE_LIST = "admin/core/calendar_change_list.html"
 

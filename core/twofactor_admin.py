@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
-from envopt.core.twofactor import two_factor_satisfied
+from core.twofactor import two_factor_satisfied
 
 
 class StaffAdminSite(admin.AdminSite):
