@@ -15,6 +15,36 @@ class ApplicationError(Exception):
     Answered with 409 Conflict by the API."""
 
 
+class InvalidTransition(ApplicationError):
+    """A workflow step that is not allowed from the object's current state (a case, a referral,
+    a notification run…): every app's TRANSITIONS tables raise this one."""
+
+
+def actor_user(actor):
+    """The user to record as having acted, or None for the system (a task, a command, an
+    anonymous visitor): services take ``actor`` as they get it and store this."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def error_messages(error: Exception) -> list[str]:
+    """What a refused service call says, as lines for a message or a form's top."""
+    if isinstance(error, DjangoValidationError):
+        return error.messages
+    return [str(error)]
+
+
+def form_add_service_error(form, error: Exception) -> None:
+    """A refused service call re-renders its form with what was typed: an error the service
+    keyed by a field of this form goes on that field, anything else above the form. Never a 500."""
+    if isinstance(error, DjangoValidationError) and hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    elif isinstance(error, DjangoValidationError):
+        form.add_error(None, error)
+    else:
+        form.add_error(None, DjangoValidationError(str(error), code="invalid_transition"))
+
+
 def api_exception_handler(exc, context):
     """DRF's handler, plus: Django ValidationError -> 400 with its messages, ApplicationError -> 409."""
     if isinstance(exc, DjangoValidationError):
