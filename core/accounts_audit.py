@@ -5,7 +5,7 @@ the system). Read in the admin by administrators.
 
 Signals rather than hooks in each form: ``user.groups.set()`` in the admin's user form, a
 ``group.user_set.add()`` in a shell and ``roles_install`` after a migrate all pass through
-Django's m2m_changed, so no path to a grant goes unrecorded. Connected by envopt.setup's ready().
+Django's m2m_changed, so no path to a grant goes unrecorded. Connected by CoreConfig.ready().
 """
 
 from collections.abc import Iterable, Iterator

@@ -8,8 +8,18 @@ class CoreConfig(AppConfig):
     verbose_name = _("Shared mechanisms")
 
     def ready(self) -> None:
-        # Models are loaded only now: the receivers import the user and group models.
+        # Imported here, not at the top: these modules import models, which Django loads only
+        # after every AppConfig is created (the app registry's rule, not a circle).
         from core.accounts_audit import access_audit_connect
+        from core.calendar import calendar_changed
+        from core.deadlines import deadlines_follow_calendar
+        from core.outbox import outbox_tasks
+        from core.tasks import outbox_send, outbox_send_batch
 
         # Every grant of a role or permission is recorded, whoever or whatever makes it.
         access_audit_connect()
+        # The mechanisms below know nothing of those above them; they are wired here.
+        # Open deadlines move when the calendar announces a change.
+        calendar_changed.connect(deadlines_follow_calendar, dispatch_uid="core.deadlines_follow_calendar")
+        # The outbox hands its rows, after commit, to the tasks that send them.
+        outbox_tasks.register(send=outbox_send, send_batch=outbox_send_batch)

@@ -9,6 +9,10 @@ Counting follows Chinese procedural law: the day a period starts is not counted
 
 Reads go through a ``WorkingCalendar`` snapshot made per call (or per recompute): no global
 cache, so an edit in the admin is seen by the very next call.
+
+Every edit announces itself after commit with the ``calendar_changed`` signal; the deadlines
+listen (connected in CoreConfig.ready). The calendar sits beneath the deadlines and knows
+nothing of them.
 """
 
 from __future__ import annotations
@@ -17,18 +21,28 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import chinese_calendar
+from chinese_calendar.constants import Holiday
+from chinese_calendar.constants import holidays as package_holidays
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import actor_user
 from core.models import CalendarDay, CalendarYear
 
 REASON_WEEKEND = "weekend"
 REASON_HOLIDAY = "holiday"  # a non-working CalendarDay without a name
 
 _ONE_DAY = dt.timedelta(days=1)
+# Sent after the commit of an edit that can move working days (an exception set or removed, a
+# year marked complete or not, years loaded), with ``reason``: the text each moved deadline's
+# history shows. The sender is the model edited (CalendarDay or CalendarYear).
+calendar_changed = Signal()
+
 # Days to load beyond a start date for n working days: weekends take 2 of every 7 days, and
 # the longest run of holidays and weekends in a Chinese year is under 3 weeks.
 _SLACK_DAYS = 30
@@ -179,15 +193,11 @@ def end_of_day(day: dt.date) -> dt.datetime:
 
 def package_years() -> range:
     """The years the installed chinese-calendar package covers."""
-    from chinese_calendar.constants import holidays
-
-    return range(min(holidays).year, max(holidays).year + 1)
+    return range(min(package_holidays).year, max(package_holidays).year + 1)
 
 
 def package_exceptions(year: int) -> list[tuple[dt.date, bool, str]]:
     """(date, is working day, name) for every exception to the weekday rule in one year."""
-    import chinese_calendar
-    from chinese_calendar.constants import Holiday
 
     def chinese(name: str | None) -> str:
         try:
@@ -208,13 +218,14 @@ def package_exceptions(year: int) -> list[tuple[dt.date, bool, str]]:
     return exceptions
 
 
-# --- Services: staff edits and loads; each recomputes open deadlines after commit ---------------
+# --- Services: staff edits and loads; each announces the change after commit ------------------
 
 
-def _recompute_after_commit(reason: str) -> None:
-    from core.deadlines import deadlines_recompute
-
-    transaction.on_commit(lambda: deadlines_recompute(reason=reason))
+def _announce_after_commit(*, sender: type[Model], reason: str) -> None:
+    # After commit: the listeners (the deadlines' recompute) must read the edit, and a rolled
+    # back edit must move nothing. ``send``, not ``send_robust``: a failing recompute is not
+    # hidden.
+    transaction.on_commit(lambda: calendar_changed.send(sender=sender, reason=reason))
 
 
 def _year_counts(year: int) -> bool:
@@ -228,10 +239,6 @@ def _mark_year_edited_by_staff(year: int) -> None:
     )
 
 
-def _user(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    return actor if actor is not None and getattr(actor, "pk", None) else None
-
-
 def calendar_day_set(
     *, date: dt.date, is_working_day: bool, name: str, actor: AbstractBaseUser | None, note: str = ""
 ) -> CalendarDay:
@@ -240,7 +247,7 @@ def calendar_day_set(
         day = CalendarDay.objects.select_for_update().filter(date=date).first()
         before = (day.is_working_day, day.name) if day is not None else None
         day = day or CalendarDay(date=date)
-        day.is_working_day, day.name, day.note, day.updated_by = is_working_day, name, note, _user(actor)
+        day.is_working_day, day.name, day.note, day.updated_by = is_working_day, name, note, actor_user(actor)
         day.full_clean()
         day.save()
         _mark_year_edited_by_staff(date.year)
@@ -260,7 +267,7 @@ def calendar_day_set(
                     "date": date.isoformat(),
                     "name": name,
                 }
-            _recompute_after_commit(reason)
+            _announce_after_commit(sender=CalendarDay, reason=reason)
     return day
 
 
@@ -276,9 +283,10 @@ def calendar_days_delete(*, days: Iterable[CalendarDay], actor: AbstractBaseUser
             _mark_year_edited_by_staff(year)
         counted = [row for row in rows if _year_counts(row.date.year)]
         if counted:
-            _recompute_after_commit(
-                _("Calendar changed: %(dates)s follow the weekday rule again")
-                % {"dates": ", ".join(row.date.isoformat() for row in counted)}
+            _announce_after_commit(
+                sender=CalendarDay,
+                reason=_("Calendar changed: %(dates)s follow the weekday rule again")
+                % {"dates": ", ".join(row.date.isoformat() for row in counted)},
             )
     return len(rows)
 
@@ -304,7 +312,7 @@ def calendar_year_set(
                 reason = _("Calendar changed: %(year)s is marked complete") % {"year": year}
             else:
                 reason = _("Calendar changed: %(year)s is no longer marked complete") % {"year": year}
-            _recompute_after_commit(reason)
+            _announce_after_commit(sender=CalendarYear, reason=reason)
     return row
 
 
@@ -360,8 +368,9 @@ def calendar_years_load(*, years: Iterable[int], force: bool = False) -> dict[in
             if create or update or delete or not was_complete:
                 changed.append(year)
         if changed:
-            _recompute_after_commit(
-                _("Calendar loaded from the chinese-calendar package: %(years)s")
-                % {"years": ", ".join(map(str, changed))}
+            _announce_after_commit(
+                sender=CalendarYear,
+                reason=_("Calendar loaded from the chinese-calendar package: %(years)s")
+                % {"years": ", ".join(map(str, changed))},
             )
     return outcome

@@ -1,8 +1,9 @@
 """Deadlines: one table of due items for every app, counted in working days.
 
 Apps create a Deadline for their item (a referral, a report review, a recommendation …) and
-register a listener for their kind; when the calendar changes, ``deadlines_recompute`` moves
-every affected open deadline in a few set-based queries and tells each kind's listeners once.
+register a listener for their kind; when the calendar announces a change (its
+``calendar_changed`` signal), ``deadlines_recompute`` moves every affected open deadline in a
+few set-based queries and tells each kind's listeners once.
 """
 
 from __future__ import annotations
@@ -200,6 +201,12 @@ def deadlines_recompute(*, reason: str) -> int:
         return len(moved)
 
 
+def deadlines_follow_calendar(sender: type[models.Model], *, reason: str, **kwargs: Any) -> int:
+    """Receiver of ``calendar_changed`` (connected in CoreConfig.ready): open deadlines move with
+    the calendar, after the edit's commit."""
+    return deadlines_recompute(reason=reason)
+
+
 def _deadline_from_row(names: list[str], row: tuple, new: dict[str, Any], alias: str) -> Deadline:
     """A loaded Deadline built the way unpickling builds one: Model.__init__ costs ~30 µs a row,
     seconds for tens of thousands of moved deadlines."""
@@ -347,5 +354,6 @@ __all__ = [
     "deadline_explain",
     "deadline_listeners",
     "deadline_meet",
+    "deadlines_follow_calendar",
     "deadlines_recompute",
 ]

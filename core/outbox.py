@@ -1,12 +1,15 @@
 """The e-mail outbox: every e-mail is a row written in the transaction of the change that causes
 it; a task sends it after commit; a sweep sends what is still pending, with backoff. A row is
-sent at most once: the sender locks it (skip-locked), sends, and marks it in that transaction."""
+sent at most once: the sender locks it (skip-locked), sends, and marks it in that transaction.
+
+The Celery tasks that send rows live in core/tasks.py and call this module; CoreConfig.ready
+registers them here (``outbox_tasks``), so the outbox hands rows to them without importing them."""
 
 import datetime as dt
 import logging
 import smtplib
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -20,6 +23,28 @@ from core.models import OutboundAttachment, OutboundEmail
 logger = logging.getLogger(__name__)
 
 SCRUBBED = "[removed after sending: it carried a secret]"
+
+
+class _Task(Protocol):
+    def apply_async(self, args: tuple, *, retry: bool) -> Any: ...
+
+
+class OutboxTaskRegistry:
+    """The tasks that hand rows to the workers: ``send`` takes one id, ``send_batch`` a list.
+
+    Filled by CoreConfig.ready with the tasks of core/tasks.py, in every process that sets up
+    Django: the web, commands, tests, and the worker (Celery's Django fixup runs django.setup()).
+    """
+
+    def __init__(self) -> None:
+        self.send: _Task | None = None
+        self.send_batch: _Task | None = None
+
+    def register(self, *, send: _Task, send_batch: _Task) -> None:
+        self.send, self.send_batch = send, send_batch
+
+
+outbox_tasks = OutboxTaskRegistry()
 
 
 def render_email(template_base: str, context: dict, *, language: str) -> tuple[str, str, str]:
@@ -149,12 +174,13 @@ DISPATCH_CHUNK = 50
 def outbox_dispatch_many(email_ids: list[int]) -> None:
     """Hand rows to the workers a few dozen per task: one broker message per e-mail would make a
     sweep that queues a thousand digests wait on a thousand publishes."""
-    from core.tasks import outbox_send_batch
-
+    task = _registered(outbox_tasks.send_batch, len(email_ids))
+    if task is None:
+        return
     for start in range(0, len(email_ids), DISPATCH_CHUNK):
         chunk = email_ids[start : start + DISPATCH_CHUNK]
         try:
-            outbox_send_batch.apply_async((chunk,), retry=False)
+            task.apply_async((chunk,), retry=False)
         except (OperationalError, OSError) as error:
             logger.warning(
                 "outbox: %s e-mails left for the sweep: broker unavailable (%s)",
@@ -162,6 +188,14 @@ def outbox_dispatch_many(email_ids: list[int]) -> None:
                 type(error).__name__,
             )
             return
+
+
+def _registered(task: _Task | None, count: int) -> _Task | None:
+    """The registered task, or None (logged: the rows wait for the sweep, the caller goes on)."""
+    if task is None:
+        # Only a process that skipped CoreConfig.ready (no django.setup()) gets here.
+        logger.error("outbox: %s e-mails left for the sweep: core.tasks was never imported", count)
+    return task
 
 
 def outbox_render(email: OutboundEmail) -> None:
@@ -177,10 +211,11 @@ def outbox_render(email: OutboundEmail) -> None:
 def outbox_dispatch(email_id: int) -> None:
     """Hand the row to a worker. If the broker is down, the sweep sends it later: never fail
     or hang the request that caused the e-mail."""
-    from core.tasks import outbox_send
-
+    task = _registered(outbox_tasks.send, 1)
+    if task is None:
+        return
     try:
-        outbox_send.apply_async((email_id,), retry=False)
+        task.apply_async((email_id,), retry=False)
     except (OperationalError, OSError) as error:
         logger.warning(
             "outbox %s left for the sweep: broker unavailable (%s)", email_id, type(error).__name__

@@ -1,8 +1,15 @@
-"""Celery tasks: thin wrappers that take ids, call one service and are safe to run twice."""
+"""Celery tasks: thin wrappers that take ids, call one service and are safe to run twice.
+
+The outbox is beneath these tasks: CoreConfig.ready registers ``outbox_send`` and
+``outbox_send_batch`` with it (``outbox.outbox_tasks``), and it hands its rows to them after
+commit without importing this module.
+"""
 
 from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
+
+from core import ladder, outbox
 
 WORKER_HEARTBEAT_KEY = "core:worker-heartbeat"
 
@@ -15,27 +22,19 @@ def worker_heartbeat(token: str = "") -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def outbox_send(email_id: int) -> str:
-    from core.outbox import outbox_deliver
-
-    return outbox_deliver(email_id)
+    return outbox.outbox_deliver(email_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def outbox_send_batch(email_ids: list[int]) -> dict:
-    from core.outbox import outbox_deliver_many
-
-    return outbox_deliver_many(email_ids)
+    return outbox.outbox_deliver_many(email_ids)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def outbox_sweep() -> dict:
-    from core.outbox import outbox_sweep as sweep
-
-    return sweep()
+    return outbox.outbox_sweep()
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def escalation_sweep() -> dict:
-    from core.ladder import escalation_sweep as sweep
-
-    return sweep().as_dict()
+    return ladder.escalation_sweep().as_dict()

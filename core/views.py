@@ -11,7 +11,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -69,8 +69,6 @@ def landing(request):
 
 
 def _url_exists(name: str) -> bool:
-    from django.urls import NoReverseMatch, reverse
-
     try:
         reverse(name)
     except NoReverseMatch:

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 
 from core.calendar import (
     add_working_days,
+    calendar_changed,
     calendar_day_set,
     calendar_warnings,
     calendar_year_set,
@@ -205,6 +206,24 @@ def test_calendar_warnings_name_the_coming_year_without_data():
     ]
     calendar_year_set(year=2027, complete=True, actor=None)
     assert calendar_warnings(today=D(2026, 11, 26)) == []
+
+
+def test_an_edit_is_announced_after_commit_with_its_reason(django_capture_on_commit_callbacks):
+    heard = []
+
+    def listener(sender, *, reason, **kwargs):
+        heard.append((sender, reason))
+
+    calendar_changed.connect(listener, dispatch_uid="test-listener")
+    try:
+        with translation.override("en"), django_capture_on_commit_callbacks() as callbacks:
+            calendar_day_set(date=D(2026, 11, 25), is_working_day=False, name="test holiday", actor=None)
+        assert heard == []  # nothing is announced before the commit
+        for callback in callbacks:
+            callback()
+    finally:
+        calendar_changed.disconnect(dispatch_uid="test-listener")
+    assert heard == [(CalendarDay, "Calendar changed: 2026-11-25 is now a holiday (test holiday)")]
 
 
 def test_calendar_changelist_shows_the_warning(admin_client):

@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from core.calendar import (
@@ -242,8 +243,6 @@ def test_recompute_runs_a_bounded_number_of_queries_whatever_the_number_of_deadl
 
 
 def test_the_deadline_admin_shows_how_the_due_date_was_counted(admin_client, subject):
-    from django.urls import reverse
-
     deadline = _create(subject, D(2026, 9, 30))
     response = admin_client.get(
         reverse("admin:core_deadline_change", args=[deadline.pk]), HTTP_ACCEPT_LANGUAGE="en"

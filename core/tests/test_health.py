@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import caches
 from django.urls import reverse
 
 
@@ -29,8 +30,6 @@ def test_healthz_names_the_cache_when_it_is_unreachable(client, settings):
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }
-    from django.core.cache import caches
-
     caches._settings = None  # drop the cached handler so the override takes effect
     try:
         response = client.get(reverse("healthz"))
