@@ -31,8 +31,11 @@ bench: install
 	$(PY) manage.py compile_translations
 	$(PY) -m bench $(BENCH_ARGS)
 
+# ruff, then the layers: import-linter's contracts in pyproject.toml ([tool.importlinter]);
+# an import that runs up the layers, or a circle between core's modules, fails here.
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff format .
