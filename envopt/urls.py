@@ -12,7 +12,7 @@ from core.views import (
     two_factor_setup,
     two_factor_verify,
 )
-from reports.dashboard_urls import public_patterns as figures_patterns
+from reports.dashboard.urls import public_patterns as figures_patterns
 
 # An unexpected error under /api/ answers JSON, as every other API error does.
 handler500 = "core.errors.server_error"
@@ -40,9 +40,9 @@ urlpatterns = [
     path("accounts/", include(accounts_patterns)),
     path("complaints/", include("complaints.urls")),
     path("liaison/", include("complaints.portal_urls")),
-    path("dashboard/", include("reports.dashboard_urls")),
+    path("dashboard/", include("reports.dashboard.urls")),
     path("figures/", include(figures_patterns)),
-    path("dept/notifications/", include("reports.urls")),
+    path("dept/notifications/", include("reports.notifications.urls")),
     path("dept/", include("casework.department_urls")),
     path("api/", include("casework.api_urls")),
     path("admin/", admin.site.urls),

@@ -7,14 +7,20 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
+        # Imported here, not at the top: an app's models must not load before the registry is
+        # ready (Django's rule for ready()), and these modules import the models.
         from core.deadlines import deadline_listeners
+        from reports.dashboard.figures import figure_drilldowns_register
+        from reports.ledger.escalation import ledger_ladder_register
         from reports.models import REPLY_DEADLINE_KIND
-        from reports.services import notification_reply_deadlines_recomputed
+        from reports.notifications.escalation import notification_ladder_register
+        from reports.notifications.services import notification_reply_deadlines_recomputed
 
         # A calendar edit moves open reply deadlines; the reports' stored due dates follow.
         deadline_listeners.register(REPLY_DEADLINE_KIND, notification_reply_deadlines_recomputed)
-
-        from reports.escalation import ladder_handlers_register
-
-        # A late reply climbs the escalation ladder like any other deadline.
-        ladder_handlers_register()
+        # A late reply, and a late ledger task, climb the escalation ladder like any other deadline.
+        notification_ladder_register()
+        ledger_ladder_register()
+        # The admin's case and complaint lists narrow to a dashboard figure through casework's
+        # drill-down filters, which know the figures only through this registration.
+        figure_drilldowns_register()

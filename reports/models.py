@@ -16,15 +16,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Complaint
-from core.errors import ApplicationError
 from core.models import Deadline, TimeStampedModel
 from liaison.models import Department, Office
 
 REPLY_DEADLINE_KIND = "notification_reply"
-
-
-class InvalidTransition(ApplicationError):
-    """A notification step that is not allowed from the run's or the report's current state."""
 
 
 class NotificationRun(TimeStampedModel):

@@ -1,8 +1,15 @@
-"""Celery wrappers of the notification services: thin, and safe to run twice."""
+"""Celery wrappers of the reports' services: thin, and safe to run twice.
+
+They stay in this module (the one Celery's autodiscovery finds), so their names stay
+``reports.tasks.…``: the periodic-task rows of existing databases and envopt/setup/schedules.py
+name them so, and CELERY_TASK_ROUTES routes ``reports.tasks.*``.
+"""
 
 from celery import shared_task
 
-from reports.periods import previous_month
+from core.periods import Quarter, previous_month
+from reports.dashboard.selectors import dashboard_report
+from reports.notifications.services import notification_run_prepare
 
 
 @shared_task(acks_late=True)
@@ -11,17 +18,12 @@ def notification_reports_prepare_previous_month() -> int:
 
     A second run finds the period's run and returns it unchanged; nothing is sent here.
     """
-    from reports.services import notification_run_prepare
-
     return notification_run_prepare(period=previous_month().label, actor=None).pk
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def dashboard_figures_refresh() -> list[str]:
     """Recompute the current and the previous quarter's dashboard figures into the cache."""
-    from casework.figures import Quarter
-    from reports.dashboard import dashboard_report
-
     current = Quarter.current()
     for quarter in (current, current.previous()):
         dashboard_report(quarter, refresh=True)

@@ -19,8 +19,8 @@ from casework.tests.factories import user
 from complaints.tests import factories as complaint_factories
 from complaints.views import receipt_keep
 from liaison.models import Department
-from reports import services
-from reports.ledger import dispatch_meeting_schedule
+from reports.ledger.services import dispatch_meeting_schedule
+from reports.notifications import services
 from reports.tests.factories import complaint, department
 
 HOSTILE = "执法大队一个月内上门检查四次。<script>alert(1)</script>\"><img src=x onerror=alert(2)>"

@@ -12,9 +12,9 @@ import datetime as dt
 from django.test import Client
 
 from bench.measure import Goal, Result, timed
-from casework.figures import Quarter
 from casework.models import Case
-from reports.dashboard import dashboard_report
+from core.periods import Quarter
+from reports.dashboard.selectors import dashboard_report
 
 OPEN_STATUSES = ",".join(
     [Case.Status.ACCEPTED, Case.Status.HANDLING, Case.Status.REFERRED, Case.Status.REVIEWING]

@@ -15,7 +15,7 @@ from envopt.setup.demo_cases import demo_cases_install
 from envopt.setup.demo_complaints import demo_complaints_install
 from envopt.setup.roles import ROLES, roles_install
 from liaison.models import Department, LiaisonPoint, Office, Supervisor
-from reports.ledger import ledger_task_edit
+from reports.ledger.services import ledger_task_edit
 from reports.models import LedgerTask
 
 S = Department.System

@@ -8,8 +8,8 @@ from django.contrib.auth.models import Permission, User
 
 from complaints.services import complaint_submit
 from complaints.tests import factories as complaint_factories
+from core.periods import PERIOD_TIMEZONE
 from liaison.models import Department
-from reports.periods import PERIOD_TIMEZONE
 
 _counter = itertools.count(1)
 

@@ -15,17 +15,19 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from casework import services
-from casework.figures import SHANGHAI, Quarter, Selection
 from casework.models import Case, Referral
 from casework.tests import factories
 from complaints.models import Category, Channel, Complaint
 from complaints.services import complaint_rate, complaint_submit
 from complaints.tests import factories as complaint_factories
 from core.calendar import working_days_between
+from core.periods import SHANGHAI, Quarter
 from liaison.models import Department, LiaisonPoint, Supervisor
 from liaison.services import liaison_visit_record
-from reports.dashboard import Dashboard, league_rows
-from reports.dashboard_workbooks import DashboardWorkbook, LeagueTableWorkbook
+from reports.dashboard.figures import Selection
+from reports.dashboard.selectors import Dashboard
+from reports.dashboard.tables import league_rows
+from reports.dashboard.workbooks import DashboardWorkbook, LeagueTableWorkbook
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("reports.tests.urls_dashboard")]
 

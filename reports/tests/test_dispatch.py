@@ -17,11 +17,13 @@ from openpyxl import load_workbook
 from casework.models import Case, Referral
 from complaints.models import Category
 from complaints.tests import factories as complaint_factories
+from core.errors import InvalidTransition
 from core.models import Deadline
+from core.periods import PERIOD_TIMEZONE
 from liaison.models import Office
-from reports import ledger
-from reports.models import LEDGER_DEADLINE_KIND, ActionItem, DispatchMeeting, InvalidTransition, LedgerTask
-from reports.periods import PERIOD_TIMEZONE
+from reports.ledger import pack as ledger_pack
+from reports.ledger import services as ledger
+from reports.models import LEDGER_DEADLINE_KIND, ActionItem, DispatchMeeting, LedgerTask
 from reports.tests.test_ledger import LEDGER_PERMISSIONS, office, staff
 
 pytestmark = pytest.mark.django_db
@@ -250,7 +252,7 @@ def test_the_pack_counts_each_offices_cases_and_tasks_by_the_shanghai_quarter(kn
 
     viewer = staff(*PACK_PERMISSIONS)
     with translation.override("en"):
-        pack = ledger.DispatchPack(meeting=meeting("2026Q4"), viewer=viewer).generate()
+        pack = ledger_pack.DispatchPack(meeting=meeting("2026Q4"), viewer=viewer).generate()
     assert pack.today == D(2026, 11, 20)
     assert [section.name for section in pack.sections] == ["第一室", "第二室", "No office assigned"]
     a, b, none = pack.sections
@@ -288,7 +290,7 @@ def test_the_pack_counts_each_offices_cases_and_tasks_by_the_shanghai_quarter(kn
 
 def test_the_case_opened_at_half_past_eleven_on_30_september_belongs_to_q3(known):
     viewer = staff(*PACK_PERMISSIONS)
-    pack = ledger.DispatchPack(meeting=meeting("2026Q3", D(2026, 10, 20)), viewer=viewer).generate()
+    pack = ledger_pack.DispatchPack(meeting=meeting("2026Q3", D(2026, 10, 20)), viewer=viewer).generate()
     a = pack.sections[0]
     # Opened in Q3: the 30 September 23:30 case, and those of July and August; concluded in Q3:
     # the one closed at 23:59 on 30 September (not the one closed 30 seconds into October).
@@ -297,7 +299,7 @@ def test_the_case_opened_at_half_past_eleven_on_30_september_belongs_to_q3(known
 
 def test_a_viewer_who_may_not_see_cases_gets_the_ledger_and_is_told(known):
     viewer = staff("reports.view_dispatchmeeting", "reports.view_ledgertask")
-    pack = ledger.DispatchPack(meeting=meeting(), viewer=viewer).generate()
+    pack = ledger_pack.DispatchPack(meeting=meeting(), viewer=viewer).generate()
     assert pack.ledger_visible and not pack.cases_visible
     assert pack.totals.opened == 0 and pack.task_count == 5
 
@@ -322,7 +324,7 @@ def test_the_pack_costs_the_same_number_of_queries_for_2_and_6_offices(on, offic
     viewer = staff(*PACK_PERMISSIONS)
     viewer.has_perm("casework.view_case")  # the permission cache: two queries, once per request
     with CaptureQueriesContext(connection) as queries:
-        pack = ledger.DispatchPack(meeting=held, viewer=viewer).generate()
+        pack = ledger_pack.DispatchPack(meeting=held, viewer=viewer).generate()
     assert len(pack.sections) == offices and pack.task_count == 2 * offices
     assert sum(section.figures.overdue_now for section in pack.sections) == offices
     # Offices, tasks (with their latest notes), case figures, overdue cases, key departments (2).
@@ -478,6 +480,6 @@ def test_the_pack_gives_the_key_departments_their_own_figures(on):
 
     Case.objects.update(department=key)
     held = meeting()
-    pack = ledger.DispatchPack(meeting=held, viewer=staff(*PACK_PERMISSIONS)).generate()
+    pack = ledger_pack.DispatchPack(meeting=held, viewer=staff(*PACK_PERMISSIONS)).generate()
     figures = dict(pack.key_departments)[key.name]
     assert (figures.opened, figures.open_now) == (1, 1)

@@ -10,21 +10,15 @@ from django.contrib.auth.models import User
 from django.test import RequestFactory
 
 from casework import services
-from casework.figures import (
-    CASE,
-    COMPLAINT,
-    FIGURES,
-    NONE,
-    ComplaintFigureFilter,
-    FigureFilter,
-    Quarter,
-    Selection,
-)
+from casework.figures import ComplaintFigureFilter, FigureFilter
 from casework.models import Case, Referral
 from casework.selectors import case_list
 from casework.tests import factories
 from complaints.models import Complaint
-from reports.dashboard import Dashboard, QuarterFigures, drilldown_url
+from core.periods import Quarter
+from reports.dashboard.figures import CASE, COMPLAINT, FIGURES, NONE, Selection
+from reports.dashboard.selectors import Dashboard, QuarterFigures
+from reports.dashboard.tables import drilldown_url
 from reports.tests.test_dashboard import URLS, build_scenario
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(URLS)]

@@ -12,11 +12,12 @@ from openpyxl import load_workbook
 from casework.tests.factories import user
 from complaints.services import complaint_submit
 from complaints.tests import factories as complaint_factories
+from core.errors import InvalidTransition
 from core.models import OutboundEmail
-from reports import services
-from reports.models import InvalidTransition, NotificationItem, NotificationRun
+from reports.models import NotificationItem, NotificationRun
+from reports.notifications import services
 from reports.tests.factories import IDENTITY_VALUES, PLANTED, complaint, department, shanghai
-from reports.workbooks import XLSX_CONTENT_TYPE
+from reports.xlsx import XLSX_CONTENT_TYPE
 
 pytestmark = pytest.mark.django_db
 

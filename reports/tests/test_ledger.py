@@ -16,13 +16,14 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from core.calendar import calendar_day_set, is_working_day
+from core.errors import InvalidTransition
 from core.ladder import escalation_sweep
 from core.models import Deadline, OutboundEmail
 from core.outbox import outbox_render
 from liaison.models import Office
-from reports import ledger
-from reports.escalation import ladder_handlers_register
-from reports.models import LEDGER_DEADLINE_KIND, InvalidTransition, LedgerProgress, LedgerTask
+from reports.ledger import services as ledger
+from reports.ledger.escalation import ledger_ladder_register as ladder_handlers_register
+from reports.models import LEDGER_DEADLINE_KIND, LedgerProgress, LedgerTask
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from casework.tests.factories import user
 from core.models import Deadline, OutboundEmail
-from reports import services
 from reports.models import NotificationReport, NotificationRun
+from reports.notifications import services
 from reports.tests.factories import IDENTITY_VALUES, PLANTED, complaint, department, staff
 
 pytestmark = pytest.mark.django_db

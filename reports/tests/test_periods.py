@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from reports import services
+from core.periods import MONTH, QUARTER, period_of, period_parse, previous_month
 from reports.models import NotificationItem, NotificationRun
-from reports.periods import MONTH, QUARTER, period_of, period_parse, previous_month
+from reports.notifications import services
 from reports.tests.factories import complaint, department, shanghai
 
 

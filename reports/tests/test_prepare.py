@@ -6,9 +6,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from complaints.masking import NAME_PLACEHOLDER
-from reports import services, tasks
+from core.periods import previous_month
+from reports import tasks
 from reports.models import NotificationItem, NotificationReport, NotificationRun
-from reports.periods import previous_month
+from reports.notifications import services
 from reports.tests.factories import complaint, department, shanghai, staff
 
 pytestmark = pytest.mark.django_db

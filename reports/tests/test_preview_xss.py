@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeData
 
 from casework.tests.factories import user
-from reports import services
+from reports.notifications import services
 from reports.tests.factories import complaint, department
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from casework.tests.factories import user
 from core.calendar import calendar_day_set
 from core.deadlines import deadlines_recompute
+from core.errors import InvalidTransition
 from core.models import Deadline, OutboundEmail
-from reports import services
-from reports.models import REPLY_DEADLINE_KIND, InvalidTransition, NotificationReport, NotificationRun
+from reports.models import REPLY_DEADLINE_KIND, NotificationReport, NotificationRun
+from reports.notifications import services
 from reports.tests.factories import complaint, department, staff
 
 pytestmark = pytest.mark.django_db

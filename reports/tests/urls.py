@@ -8,4 +8,4 @@ _wired = any(getattr(pattern, "namespace", None) == "notifications" for pattern 
 
 urlpatterns = list(project_urlpatterns)
 if not _wired:
-    urlpatterns.insert(0, path("dept/notifications/", include("reports.urls")))
+    urlpatterns.insert(0, path("dept/notifications/", include("reports.notifications.urls")))

@@ -33,10 +33,10 @@ from complaints.models import Complaint
 from core.ladder import escalation_sweep
 from core.models import Deadline, OutboundEmail
 from core.outbox import outbox_deliver_many
+from core.periods import PERIOD_TIMEZONE, previous_month
 from liaison.models import Department, Office
-from reports import services as notification_services
 from reports.models import NotificationItem, NotificationReport
-from reports.periods import PERIOD_TIMEZONE, previous_month
+from reports.notifications import services as notification_services
 from tests.fixtures import RecordingHandler
 from tests.security.canaries import (
     ANONYMOUS,

@@ -35,10 +35,10 @@ from casework.selectors import departments_of
 from complaints.models import Attachment, Category, Channel, ComplainantType, Complaint
 from complaints.services import ComplaintData, IdentityData, complaint_submit
 from complaints.uploads import prepare_uploads
+from core.periods import previous_month
 from liaison.models import Department, LiaisonPoint, Supervisor
-from reports import services as notification_services
 from reports.models import NotificationItem, NotificationReport, NotificationRun
-from reports.periods import previous_month
+from reports.notifications import services as notification_services
 from tests.security.canaries import FIGURES, admin_model_of, url_routes
 from tests.security.conftest import log_in, make_user
 

@@ -16,13 +16,12 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 
 from casework import services
-from casework.figures import Quarter
 from casework.models import Case, Referral
 from complaints.models import Category, ComplainantType
 from complaints.services import ComplaintData, IdentityData, complaint_submit
+from core.periods import Quarter, previous_month
 from liaison.models import Department
-from reports import services as notification_services
-from reports.periods import previous_month
+from reports.notifications import services as notification_services
 from tests.security.canaries import FIGURES, prefilled_released_text
 from tests.security.conftest import log_in, make_user
 

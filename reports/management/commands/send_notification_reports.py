@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from reports import services
-from reports.models import InvalidTransition, NotificationItem, NotificationRun
-from reports.periods import period_parse
-from reports.workbooks import category_label, counts_in_order
+from core.errors import InvalidTransition
+from core.periods import period_parse
+from reports.models import NotificationItem, NotificationRun
+from reports.notifications import services
+from reports.notifications.workbooks import category_label, counts_in_order
 
 
 class DryRunRollback(Exception):

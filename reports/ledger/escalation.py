@@ -1,7 +1,5 @@
-"""The escalation ladder for notification-report replies: a unit that does not reply with its
-improvement measures in time is reminded, its head warned, its supervising leader told; and
-for the work ledger's tasks: the person responsible reminded, the office head warned, the
-commission's supervising leader told."""
+"""The escalation ladder for the work ledger's tasks: the person responsible reminded, the
+office head warned, the commission's supervising leader told."""
 
 from __future__ import annotations
 
@@ -14,53 +12,11 @@ from django.utils import translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from casework.escalation import ladder_recipient
 from core.deadlines import deadline_listeners
 from core.ladder import LadderItem, Notice, Recipient, Step, ladder_registry
 from liaison.models import Office
-from reports.ledger import ledger_deadlines_recomputed
-from reports.models import LEDGER_DEADLINE_KIND, REPLY_DEADLINE_KIND, LedgerTask, NotificationReport
-
-
-class NotificationReplyLadder:
-    kind = REPLY_DEADLINE_KIND
-
-    def notices(self, items: Sequence[LadderItem], step: int) -> list[Notice]:
-        reports = NotificationReport.objects.select_related("run", "department").in_bulk(
-            {item.object_id for item in items}
-        )
-        recipients: dict[int, Recipient] = {}
-        notices = []
-        for item in items:
-            report = reports.get(item.object_id)
-            if report is None or report.status == NotificationReport.Status.REPLIED:
-                continue
-            department = report.department
-            if department.pk not in recipients:
-                recipients[department.pk] = ladder_recipient(department, step)
-            recipient = recipients[department.pk]
-            with translation.override(recipient.language):
-                what = _("Reply to complaint notification %(period)s") % {"period": report.run.period}
-            notices.append(
-                Notice(
-                    deadline_id=item.deadline_id,
-                    recipient=recipient,
-                    reference=str(report.run.period),
-                    what=what,
-                    unit=str(department),
-                    link=settings.SITE_URL + reverse("notifications:report", args=[report.pk]),
-                )
-            )
-        return notices
-
-    def record(
-        self, items: Sequence[LadderItem], step: int, *, notices: Sequence[Notice], now: dt.datetime
-    ) -> None:
-        # No case timeline here: the deadline's ladder step and the outbox e-mail are the record.
-        return None
-
-
-# --- The work ledger ----------------------------------------------------------------------------
+from reports.ledger.services import ledger_deadlines_recomputed
+from reports.models import LEDGER_DEADLINE_KIND, LedgerTask
 
 
 class LedgerTaskLadder:
@@ -174,12 +130,8 @@ def _addresses(address: str) -> tuple[str, ...]:
     return (address,) if address else ()
 
 
-_notification_reply_ladder = NotificationReplyLadder()
-
-
-def ladder_handlers_register() -> None:
-    """Register reports' kinds with the escalation ladder; safe to call twice."""
-    ladder_registry.register(REPLY_DEADLINE_KIND, _notification_reply_ladder)
+def ledger_ladder_register() -> None:
+    """Register the ledger's tasks with the escalation ladder; safe to call twice."""
     ladder_registry.register(LEDGER_DEADLINE_KIND, ledger_task_ladder)
     # The ledger's due dates follow their deadlines when a calendar edit moves them. Registered
     # here, with the ledger's ladder handler, because AppConfig.ready() calls this function.

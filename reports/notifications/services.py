@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -32,27 +31,24 @@ from complaints.masking import identity_findings, redact_text
 from complaints.models import Complaint
 from core.calendar import add_working_days, end_of_day
 from core.deadlines import deadline_create, deadline_explain, deadline_meet
+from core.errors import InvalidTransition, actor_user
 from core.models import Deadline
 from core.outbox import outbox_enqueue, render_email
+from core.periods import period_parse
 from reports.models import (
     REPLY_DEADLINE_KIND,
-    InvalidTransition,
     NotificationItem,
     NotificationReport,
     NotificationRun,
 )
-from reports.periods import period_parse
-from reports.workbooks import XLSX_CONTENT_TYPE, NotificationWorkbook, category_label, counts_in_order
+from reports.notifications.workbooks import NotificationWorkbook, category_label, counts_in_order
+from reports.xlsx import XLSX_CONTENT_TYPE
 
 logger = logging.getLogger(__name__)
 
 EMAIL_KIND = "notification_report"
 EMAIL_TEMPLATE = "reports/email/notification_report"
 R = NotificationRun.Status
-
-
-def _user(actor) -> AbstractBaseUser | None:
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _lock(run: NotificationRun) -> NotificationRun:
@@ -167,7 +163,7 @@ def notification_run_prepare(*, period: str, actor) -> NotificationRun:
                 period=span.label,
                 period_start=span.first_day,
                 period_end=span.last_day,
-                created_by=_user(actor),
+                created_by=actor_user(actor),
             )
     except IntegrityError:
         return NotificationRun.objects.get(period=span.label)
@@ -254,7 +250,7 @@ def notification_item_edit(*, item: NotificationItem, text: str, actor) -> Notif
             code="empty_text",
         )
     if text != item.text:
-        item.text, item.edited_by, item.edited_at = text, _user(actor), timezone.now()
+        item.text, item.edited_by, item.edited_at = text, actor_user(actor), timezone.now()
         item.save(update_fields=["text", "edited_by", "edited_at"])
     return item
 
@@ -265,7 +261,7 @@ def notification_run_approve(*, run: NotificationRun, actor) -> NotificationRun:
     run = _lock(run)
     _move(run, R.APPROVED)
     _refuse_identifying_texts(released_items(run, with_identity=True), sending=False)
-    run.approved_by, run.approved_at = _user(actor), timezone.now()
+    run.approved_by, run.approved_at = actor_user(actor), timezone.now()
     run.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
     run.reports.filter(status=NotificationReport.Status.DRAFT).update(
         status=NotificationReport.Status.APPROVED
@@ -439,7 +435,7 @@ def notification_run_send(*, run: NotificationRun, actor) -> NotificationRun:
         report.status = NotificationReport.Status.SENT
         report.sent_at, report.deadline, report.due_date = now, deadline, deadline.due_date
     NotificationReport.objects.bulk_update(reports, ["status", "sent_at", "deadline", "due_date"])
-    run.sent_by, run.sent_at = _user(actor), now
+    run.sent_by, run.sent_at = actor_user(actor), now
     run.save(update_fields=["status", "sent_by", "sent_at", "updated_at"])
     return run
 
@@ -466,7 +462,7 @@ def notification_report_reply(*, report: NotificationReport, measures: str, acto
             _("Describe the improvement measures your department has taken or will take."), code="no_measures"
         )
     report.status = NotificationReport.Status.REPLIED
-    report.reply, report.replied_at, report.replied_by = measures, timezone.now(), _user(actor)
+    report.reply, report.replied_at, report.replied_by = measures, timezone.now(), actor_user(actor)
     report.save(update_fields=["status", "reply", "replied_at", "replied_by"])
     if report.deadline_id:
         deadline_meet(deadline=report.deadline, at=report.replied_at)

@@ -15,22 +15,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from casework.figures import NONE, Quarter
-from reports import charts
-from reports.dashboard import (
+from core.periods import Period, Quarter
+from reports.dashboard import charts
+from reports.dashboard.figures import NONE, ON_TIME_RATE, SATISFACTION_RATE
+from reports.dashboard.selectors import DashboardReport, dashboard_report
+from reports.dashboard.tables import (
     CATEGORY_COLUMNS,
     CHANNEL_COLUMNS,
     LEAGUE_COLUMNS,
-    ON_TIME_RATE,
     PUBLIC_LEAGUE_COLUMNS,
-    SATISFACTION_RATE,
-    DashboardReport,
     Row,
     busiest_departments,
     category_rows,
     channel_rows,
     column_labels,
-    dashboard_report,
     drilldown_url,
     league_rows,
     league_size,
@@ -39,7 +37,8 @@ from reports.dashboard import (
     sections,
     trend_series,
 )
-from reports.dashboard_workbooks import XLSX_CONTENT_TYPE, DashboardWorkbook, LeagueTableWorkbook
+from reports.dashboard.workbooks import DashboardWorkbook, LeagueTableWorkbook
+from reports.xlsx import XLSX_CONTENT_TYPE
 
 # Until a dedicated permission exists (e.g. casework.view_dashboard, given to leaders and office
 # heads), whoever may see the case list may see its figures.
@@ -54,7 +53,7 @@ LEAGUE_ENDS = 20
 CHART_DEPARTMENTS = 15
 
 
-def quarter_from_request(request) -> tuple[Quarter, str]:
+def quarter_from_request(request) -> tuple[Period, str]:
     """The quarter asked for (``?quarter=2026Q3``), or the current one with the reason why not."""
     current = Quarter.current()
     text = request.GET.get("quarter", "").strip()
@@ -71,7 +70,7 @@ def quarter_from_request(request) -> tuple[Quarter, str]:
     return quarter, ""
 
 
-def quarter_choices(selected: Quarter) -> list[Quarter]:
+def quarter_choices(selected: Period) -> list[Period]:
     current = Quarter.current()
     choices = [current.shifted(-n) for n in range(QUARTERS_OFFERED)]
     if selected not in choices:

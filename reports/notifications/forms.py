@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reports.periods import period_parse
+from core.periods import period_parse
 
 
 class PeriodForm(forms.Form):

@@ -9,9 +9,8 @@ task in the same transaction.
 Services (every write, one transaction each, the row locked): ``ledger_task_create``,
 ``ledger_task_edit``, ``ledger_task_update_status``, ``ledger_progress_add``,
 ``dispatch_meeting_schedule``, ``dispatch_meeting_reschedule``, ``dispatch_minutes_record``,
-``dispatch_action_item_add``. Selectors: ``ledger_task_list``, ``dispatch_meeting_list``.
-Report: ``DispatchPack(meeting=…, viewer=…).generate()``, formatted as a printable page
-(templates/admin/reports/dispatchmeeting/pack.html) and as a workbook (``ledger_workbooks``).
+``dispatch_action_item_add``. Reads are in ``reports.ledger.selectors``; the meeting pack in
+``reports.ledger.pack``.
 
 Due dates. A ledger due date is a calendar date agreed at a meeting, not a period counted in
 working days, so its deadline is anchored on the date itself: one working day after the day
@@ -27,46 +26,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Count, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models import Case as SqlCase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.models import Case
-from casework.selectors import case_list
 from core.deadlines import deadline_cancel, deadline_create, deadline_meet
+from core.errors import InvalidTransition, actor_user
 from core.models import Deadline
-from liaison.models import Department, Office
+from core.periods import QUARTER, Period, period_parse
+from liaison.models import Office
 from reports.models import (
     LEDGER_DEADLINE_KIND,
     MEASURE_NUMBERS,
     ActionItem,
     DispatchMeeting,
-    InvalidTransition,
     LedgerProgress,
     LedgerTask,
 )
-from reports.periods import PERIOD_TIMEZONE, QUARTER, Period, period_parse
 
 T = LedgerTask.Status
 M = DispatchMeeting.Status
 ONE_DAY = dt.timedelta(days=1)
-# Seed §四: offices report progress and problems at each meeting; an open task with no progress
-# note for this long is listed among the problems.
-STALE_AFTER_DAYS = 30
 TITLE_LENGTH = 120
-
-LEDGER_VIEW_PERMISSIONS = ("reports.view_ledgertask", "reports.change_ledgertask")
-MEETING_VIEW_PERMISSIONS = ("reports.view_dispatchmeeting", "reports.change_dispatchmeeting")
-
-
-def _user(actor) -> AbstractBaseUser | None:
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _today() -> dt.date:
@@ -146,7 +129,7 @@ def ledger_task_create(
         office=office,
         responsible=responsible,
         due_date=due_date,
-        created_by=_user(actor),
+        created_by=actor_user(actor),
     )
     task.deadline = _anchored_deadline(task)
     task.due_date = task.deadline.due_date
@@ -245,7 +228,7 @@ def ledger_task_update_status(*, task: LedgerTask, status: str, actor, note: str
             noted_on=_today(),
             note=_("%(status)s: %(note)s") % {"status": T(status).label, "note": note},
             percent=100 if status == T.DONE else _latest_percent(task),
-            author=_user(actor),
+            author=actor_user(actor),
         )
     return task
 
@@ -270,7 +253,7 @@ def ledger_progress_add(
             code="future",
         )
     progress = LedgerProgress.objects.create(
-        task=task, noted_on=noted_on, note=note, percent=int(percent), author=_user(actor)
+        task=task, noted_on=noted_on, note=note, percent=int(percent), author=actor_user(actor)
     )
     if task.status == T.PLANNED:
         task.status = T.IN_PROGRESS
@@ -349,7 +332,7 @@ def dispatch_meeting_schedule(*, quarter: str, scheduled_on: dt.date, place: str
                 quarter=period.label,
                 scheduled_on=scheduled_on,
                 place=(place or "").strip(),
-                created_by=_user(actor),
+                created_by=actor_user(actor),
             )
     except IntegrityError:
         raise _already_scheduled(DispatchMeeting.objects.get(quarter=period.label)) from None
@@ -396,7 +379,7 @@ def dispatch_minutes_record(*, meeting: DispatchMeeting, minutes: str, actor) ->
         meeting.status = M.HELD
         fields.append("status")
     meeting.minutes = minutes
-    meeting.minutes_recorded_by = _user(actor)
+    meeting.minutes_recorded_by = actor_user(actor)
     meeting.minutes_recorded_at = timezone.now()
     meeting.save(update_fields=fields)
     return meeting
@@ -441,308 +424,5 @@ def dispatch_action_item_add(
         description=description,
         due_date=task.due_date,
         ledger_task=task,
-        created_by=_user(actor),
+        created_by=actor_user(actor),
     )
-
-
-# --- Selectors ----------------------------------------------------------------------------------
-
-
-def can_see_ledger(viewer) -> bool:
-    return getattr(viewer, "is_authenticated", False) and any(
-        viewer.has_perm(permission) for permission in LEDGER_VIEW_PERMISSIONS
-    )
-
-
-def can_see_meetings(viewer) -> bool:
-    return getattr(viewer, "is_authenticated", False) and any(
-        viewer.has_perm(permission) for permission in MEETING_VIEW_PERMISSIONS
-    )
-
-
-def _latest(field_name: str) -> Subquery:
-    return Subquery(
-        LedgerProgress.objects.filter(task=OuterRef("pk")).order_by("-noted_on", "-id").values(field_name)[:1]
-    )
-
-
-def ledger_task_list(*, viewer, today: dt.date | None = None) -> QuerySet[LedgerTask]:
-    """The ledger as staff with the ledger permissions see it (all of it: the complaint centre
-    follows every office's work, seed §四.2), with each task's latest progress and overdue flag."""
-    if not can_see_ledger(viewer):
-        return LedgerTask.objects.none()
-    today = today or _today()
-    return LedgerTask.objects.select_related("office", "responsible", "deadline").annotate(
-        latest_note=_latest("note"),
-        latest_percent=_latest("percent"),
-        latest_noted_on=_latest("noted_on"),
-        overdue=SqlCase(
-            When(status__in=LedgerTask.OPEN_STATUSES, due_date__lt=today, then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        ),
-    )
-
-
-def dispatch_meeting_list(*, viewer) -> QuerySet[DispatchMeeting]:
-    if not can_see_meetings(viewer):
-        return DispatchMeeting.objects.none()
-    return DispatchMeeting.objects.select_related("created_by", "minutes_recorded_by").annotate(
-        action_item_count=Count("action_items")
-    )
-
-
-# --- The meeting pack ---------------------------------------------------------------------------
-
-
-@dataclass
-class CaseFigures:
-    """One office's cases: opened and concluded in the quarter, open and overdue now."""
-
-    opened: int = 0
-    concluded: int = 0
-    open_now: int = 0
-    overdue_now: int = 0
-
-    def __add__(self, other: CaseFigures) -> CaseFigures:
-        return CaseFigures(
-            self.opened + other.opened,
-            self.concluded + other.concluded,
-            self.open_now + other.open_now,
-            self.overdue_now + other.overdue_now,
-        )
-
-
-@dataclass
-class PackTask:
-    task: LedgerTask
-    overdue: bool
-    stale: bool  # open, and no progress noted for STALE_AFTER_DAYS days
-    last_progress_on: dt.date  # the latest note's date, or the day the task was created
-    days_overdue: int = 0  # calendar days after the due date
-
-
-@dataclass
-class PackCase:
-    case: Case
-    due_date: dt.date
-    days_overdue: int
-
-
-@dataclass
-class OfficeSection:
-    office: Office | None
-    name: str
-    tasks: list[PackTask] = field(default_factory=list)
-    figures: CaseFigures = field(default_factory=CaseFigures)
-    overdue_cases: list[PackCase] = field(default_factory=list)
-
-    @property
-    def head(self) -> str:
-        head = self.office.head if self.office else None
-        return (head.get_full_name() or head.username) if head else ""
-
-    @property
-    def overdue_tasks(self) -> list[PackTask]:
-        return [item for item in self.tasks if item.overdue]
-
-    @property
-    def problems(self) -> list[PackTask]:
-        return [item for item in self.tasks if item.stale]
-
-    @property
-    def open_tasks(self) -> int:
-        return sum(1 for item in self.tasks if item.task.is_open)
-
-    @property
-    def done_tasks(self) -> int:
-        return sum(1 for item in self.tasks if item.task.status == T.DONE)
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.tasks and self.figures == CaseFigures()
-
-
-@dataclass
-class Pack:
-    meeting: DispatchMeeting
-    period: Period
-    today: dt.date
-    generated_at: dt.datetime
-    sections: list[OfficeSection]
-    ledger_visible: bool
-    cases_visible: bool
-    stale_after_days: int = STALE_AFTER_DAYS
-    # The key departments (工商、税务、质监、环保、城建、交通 …), supervised more closely.
-    key_departments: list[tuple[str, CaseFigures]] = field(default_factory=list)
-
-    @property
-    def totals(self) -> CaseFigures:
-        return sum((section.figures for section in self.sections), CaseFigures())
-
-    @property
-    def task_count(self) -> int:
-        return sum(len(section.tasks) for section in self.sections)
-
-    @property
-    def overdue_task_count(self) -> int:
-        return sum(len(section.overdue_tasks) for section in self.sections)
-
-    @property
-    def problem_count(self) -> int:
-        return sum(len(section.problems) for section in self.sections)
-
-
-class DispatchPack:
-    """The pack of a quarter's dispatch meeting, generated from live data. Per office:
-
-    (a) ledger progress — its open tasks and those done since the quarter began, each with its
-        status, latest progress note and percentage, and whether it is overdue;
-    (b) its cases' figures — opened in the quarter, concluded in the quarter (Asia/Shanghai
-        boundaries), open now and overdue now (casework's ``overdue``: an open referral past due);
-    (c) what is overdue (tasks and cases) and the problems: open tasks with no progress noted
-        for 30 days.
-
-    Set-based: four queries (offices, tasks, case figures, overdue cases) whatever the number
-    of offices, tasks and cases. Tasks and cases with no office make a last "no office" section.
-    What the viewer may not see (``ledger_task_list``, ``case_list``) is left out and said so.
-    """
-
-    def __init__(self, *, meeting: DispatchMeeting, viewer, today: dt.date | None = None) -> None:
-        self.meeting = meeting
-        self.viewer = viewer
-        self.period = _quarter(meeting.quarter)
-        self.today = today or _today()
-
-    def _tasks(self) -> dict[int | None, list[PackTask]]:
-        tasks = (
-            ledger_task_list(viewer=self.viewer, today=self.today)
-            .filter(
-                Q(status__in=LedgerTask.OPEN_STATUSES) | Q(status=T.DONE, done_at__gte=self.period.start_at)
-            )
-            .order_by("due_date", "pk")
-        )
-        stale_before = self.today - dt.timedelta(days=STALE_AFTER_DAYS)
-        grouped: dict[int | None, list[PackTask]] = defaultdict(list)
-        for task in tasks:
-            last = task.latest_noted_on or timezone.localtime(task.created_at).date()
-            grouped[task.office_id].append(
-                PackTask(
-                    task=task,
-                    overdue=task.overdue,
-                    stale=task.is_open and last < stale_before,
-                    last_progress_on=last,
-                    days_overdue=(self.today - task.due_date).days if task.overdue else 0,
-                )
-            )
-        return grouped
-
-    def _cases(self) -> QuerySet[Case]:
-        return case_list(viewer=self.viewer)
-
-    def _figure_rows(self, cases: QuerySet[Case], group_by: str) -> dict[int | None, CaseFigures]:
-        """The quarter's case figures grouped by ``group_by``, in one aggregate query."""
-        start, end = self.period.start_at, self.period.end_at
-        concluded = Case.Status.CONCLUDED
-        rows = (
-            cases.order_by()
-            .values(group_by)
-            .annotate(
-                opened=Count("pk", filter=Q(opened_at__gte=start, opened_at__lt=end)),
-                concluded=Count("pk", filter=Q(status=concluded, closed_at__gte=start, closed_at__lt=end)),
-                open_now=Count("pk", filter=~Q(status=concluded)),
-                overdue_now=Count("pk", filter=Q(overdue=True) & ~Q(status=concluded)),
-            )
-        )
-        names = ("opened", "concluded", "open_now", "overdue_now")
-        return {row[group_by]: CaseFigures(*(row[name] for name in names)) for row in rows}
-
-    def _figures(self) -> dict[int | None, CaseFigures]:
-        return self._figure_rows(self._cases(), "office_id")
-
-    def _key_department_figures(self) -> list[tuple[str, CaseFigures]]:
-        """The quarter's figures for each key department (cases about it), two queries."""
-        by_department = self._figure_rows(self._cases().filter(department__is_key=True), "department_id")
-        return [
-            (department.name, by_department.get(department.pk, CaseFigures()))
-            for department in Department.objects.filter(is_key=True, is_active=True).order_by("name")
-        ]
-
-    def _overdue_cases(self) -> dict[int | None, list[PackCase]]:
-        grouped: dict[int | None, list[PackCase]] = defaultdict(list)
-        cases = (
-            self._cases()
-            .filter(overdue=True)
-            .exclude(status=Case.Status.CONCLUDED)
-            .order_by("due_date", "pk")
-        )
-        for case in cases:
-            grouped[case.office_id].append(
-                PackCase(case=case, due_date=case.due_date, days_overdue=(self.today - case.due_date).days)
-            )
-        return grouped
-
-    def generate(self) -> Pack:
-        ledger_visible = can_see_ledger(self.viewer)
-        cases_visible = getattr(self.viewer, "is_authenticated", False) and self.viewer.has_perm(
-            "casework.view_case"
-        )
-        offices = list(Office.objects.select_related("head").order_by("name", "pk"))
-        tasks = self._tasks() if ledger_visible else {}
-        figures = self._figures() if cases_visible else {}
-        overdue_cases = self._overdue_cases() if cases_visible else {}
-        sections = []
-        for office in [*offices, None]:
-            key = office.pk if office else None
-            section = OfficeSection(
-                office=office,
-                name=office.name if office else _("No office assigned"),
-                tasks=tasks.get(key, []),
-                figures=figures.get(key, CaseFigures()),
-                overdue_cases=overdue_cases.get(key, []),
-            )
-            if office is None and section.is_empty:
-                continue
-            sections.append(section)
-        return Pack(
-            meeting=self.meeting,
-            period=self.period,
-            today=self.today,
-            generated_at=timezone.now().astimezone(PERIOD_TIMEZONE),
-            sections=sections,
-            ledger_visible=ledger_visible,
-            cases_visible=cases_visible,
-            key_departments=self._key_department_figures() if cases_visible else [],
-        )
-
-
-def ledger_export_tasks(tasks: QuerySet[LedgerTask]) -> QuerySet[LedgerTask]:
-    """The tasks of an export in ledger order, read in chunks (the workbook streams them)."""
-    return tasks.order_by("office__name", "due_date", "pk")
-
-
-def ledger_export_progress(tasks: QuerySet[LedgerTask]) -> QuerySet[LedgerProgress]:
-    return (
-        LedgerProgress.objects.filter(task__in=tasks.order_by().values("pk"))
-        .select_related("task", "author")
-        .order_by("task__office__name", "task__due_date", "task_id", "noted_on", "pk")
-    )
-
-
-__all__ = [
-    "DispatchPack",
-    "Pack",
-    "can_see_ledger",
-    "can_see_meetings",
-    "dispatch_action_item_add",
-    "dispatch_meeting_list",
-    "dispatch_meeting_reschedule",
-    "dispatch_meeting_schedule",
-    "dispatch_minutes_record",
-    "ledger_deadlines_recomputed",
-    "ledger_progress_add",
-    "ledger_task_create",
-    "ledger_task_edit",
-    "ledger_task_list",
-    "ledger_task_update_status",
-]

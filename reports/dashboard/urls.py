@@ -2,13 +2,13 @@
 
 Mounted by the project as::
 
-    path("dashboard/", include("reports.dashboard_urls")),                  # namespace "dashboard"
-    path("figures/", include(reports.dashboard_urls.public_patterns)),     # namespace "figures"
+    path("dashboard/", include("reports.dashboard.urls")),                  # namespace "dashboard"
+    path("figures/", include(reports.dashboard.urls.public_patterns)),     # namespace "figures"
 """
 
 from django.urls import path
 
-from reports import dashboard_views
+from reports.dashboard import views as dashboard_views
 
 app_name = "dashboard"
 

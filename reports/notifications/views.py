@@ -18,11 +18,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from casework.selectors import departments_of
 from core.deadlines import deadline_explain
-from reports import services
-from reports.forms import ReplyForm
-from reports.models import InvalidTransition
-from reports.selectors import DEPARTMENT_PERMISSION, notification_report_items, notification_report_list
-from reports.workbooks import category_label, counts_in_order
+from core.errors import InvalidTransition
+from reports.notifications import services
+from reports.notifications.forms import ReplyForm
+from reports.notifications.selectors import (
+    DEPARTMENT_PERMISSION,
+    notification_report_items,
+    notification_report_list,
+)
+from reports.notifications.workbooks import category_label, counts_in_order
 
 PAGE_SIZE = 25
 

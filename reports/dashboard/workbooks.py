@@ -14,15 +14,14 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from casework.figures import SHANGHAI
-from reports.dashboard import (
+from core.periods import SHANGHAI
+from reports.dashboard.figures import DAYS, PERCENT
+from reports.dashboard.selectors import DashboardReport
+from reports.dashboard.tables import (
     CATEGORY_COLUMNS,
     CHANNEL_COLUMNS,
-    DAYS,
     LEAGUE_COLUMNS,
-    PERCENT,
     TREND_KEY,
-    DashboardReport,
     Number,
     Row,
     category_rows,
@@ -31,7 +30,7 @@ from reports.dashboard import (
     league_rows,
     sections,
 )
-from reports.workbooks import XLSX_CONTENT_TYPE
+from reports.xlsx import XLSX_CONTENT_TYPE
 
 __all__ = ["XLSX_CONTENT_TYPE", "DashboardWorkbook", "LeagueTableWorkbook"]
 

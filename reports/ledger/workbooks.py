@@ -16,10 +16,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reports.ledger import Pack
+from core.periods import PERIOD_TIMEZONE
+from reports.ledger.pack import Pack
 from reports.models import LedgerProgress, LedgerTask
-from reports.periods import PERIOD_TIMEZONE
-from reports.workbooks import XLSX_CONTENT_TYPE, Cell, Sheet, write_workbook
+from reports.xlsx import XLSX_CONTENT_TYPE, Cell, Sheet, write_workbook
 
 __all__ = ["XLSX_CONTENT_TYPE", "LedgerWorkbook", "PackWorkbook"]
 
