@@ -204,7 +204,7 @@ def previous_database():
 
 
 def test_a_database_made_by_the_previous_main_migrates_with_every_row_kept(
-    previous_tree, previous_database, tmp_path
+    previous_database, previous_tree, tmp_path
 ):
     db, name = previous_database
     env = {
