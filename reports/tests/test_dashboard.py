@@ -448,6 +448,51 @@ def test_a_complaint_rated_twice_in_a_quarter_counts_once_at_its_latest_level():
     assert total["concluded"] == 1  # at its latest conclusion
 
 
+# --- The fast path on PostgreSQL --------------------------------------------------------------------
+
+
+def _tallies(report) -> list:
+    """Every tally of a report as plain data, to compare two reports number by number."""
+    return [
+        (
+            tally_name,
+            key,
+            sorted(tally.counts.items()),
+            tally.handling_days,
+            tally.handled,
+        )
+        for item in report.chronological
+        for tally_name, tallies in (
+            ("total", {None: item.total}),
+            ("department", item.by_department),
+            ("category", item.by_category),
+            ("channel", item.by_channel),
+        )
+        for key, tally in sorted(tallies.items(), key=lambda entry: str(entry[0]))
+        if sum(tally.counts.values()) or tally.handled
+    ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="GROUPING SETS: PostgreSQL only")
+def test_on_postgresql_the_database_sums_each_dimension_with_grouping_sets_and_agrees_with_the_portable_path():
+    scenario = build_scenario()
+    with CaptureQueriesContext(connection) as captured:
+        fast = Dashboard(quarter=scenario.current).generate()
+    grouped = [query["sql"] for query in captured.captured_queries if "GROUP BY" in query["sql"]]
+    # Per quarter (three of them): cases, complaints received, complaints rated — each one query
+    # summed per dimension by the database, with GROUPING SETS once in it.
+    with_sets = [sql for sql in grouped if "GROUPING SETS" in sql]
+    assert len(with_sets) == 9
+    assert all(sql.count("GROUPING SETS") == 1 for sql in with_sets)
+    assert all("GROUPING(" in sql for sql in with_sets)
+
+    with CaptureQueriesContext(connection) as captured:
+        portable = Dashboard(quarter=scenario.current, now=fast.generated_at, grouping_sets=False).generate()
+    assert not any("GROUPING SETS" in query["sql"] for query in captured.captured_queries)
+    assert _tallies(fast) == _tallies(portable)
+    assert {key: fast.current.total[key] for key in EXPECTED_CURRENT} == EXPECTED_CURRENT
+
+
 # --- A fixed cost, whatever the data ---------------------------------------------------------------
 
 
