@@ -24,10 +24,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from casework import services
 from casework.forms import RecommendationReplyForm as DepartmentReplyForm
 from casework.forms import ReportForm as DepartmentReportForm
-from casework.models import InvalidTransition, Recommendation, Referral
+from casework.models import Recommendation, Referral
 from casework.selectors import DEPARTMENT, case_identities, departments_of, recommendation_list, referral_list
 from complaints.selectors import text_for_viewer
 from core.deadlines import deadline_explain
+from core.errors import InvalidTransition, form_add_service_error
 
 PERMISSION = "liaison.access_department_portal"
 PAGE_SIZE = 25
@@ -40,16 +41,6 @@ AWAITING_REPLY = Recommendation.AWAITING_REPLY
 
 def status_filters() -> list[tuple[str, str]]:
     return [(OPEN, gettext_lazy("Still open")), *Referral.Status.choices, (ALL, gettext_lazy("All"))]
-
-
-def _service_error(form: forms.Form, error: Exception) -> None:
-    """A refused workflow step or a service's validation becomes a form error, never a 500."""
-    if isinstance(error, InvalidTransition):
-        form.add_error(None, ValidationError(str(error), code="invalid_transition"))
-    elif hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-    else:
-        form.add_error(None, error)
 
 
 def _overdue(item, today) -> bool:
@@ -116,7 +107,7 @@ def referral_detail(request, pk: int):
             try:
                 services.referral_acknowledge(referral=referral, actor=request.user)
             except (InvalidTransition, ValidationError) as error:
-                _service_error(acknowledge_form, error)
+                form_add_service_error(acknowledge_form, error)
             else:
                 messages.success(request, _("Acknowledged. You can now submit the handling report."))
                 return redirect("department_portal:referral", pk=referral.pk)
@@ -134,7 +125,7 @@ def referral_detail(request, pk: int):
                         actor=request.user,
                     )
                 except (InvalidTransition, ValidationError) as error:
-                    _service_error(report_form, error)
+                    form_add_service_error(report_form, error)
                 else:
                     messages.success(
                         request,
@@ -189,7 +180,7 @@ def recommendation_detail(request, pk: int):
                     recommendation=recommendation, reply=reply_form.cleaned_data["reply"], actor=request.user
                 )
             except (InvalidTransition, ValidationError) as error:
-                _service_error(reply_form, error)
+                form_add_service_error(reply_form, error)
             else:
                 messages.success(request, _("Your rectification report has been sent."))
                 return redirect("department_portal:recommendation", pk=recommendation.pk)

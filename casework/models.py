@@ -8,7 +8,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Channel, Complaint
-from core.errors import ApplicationError
 from core.models import Deadline
 from liaison.models import Department, Office
 
@@ -18,10 +17,6 @@ CASE_PREFIX = "AJ"
 def case_reference(pk: int | None, opened_at) -> str:
     """AJ2026-000123: for lists that read plain values rather than Case instances."""
     return f"{CASE_PREFIX}{opened_at.year if opened_at else 0:04d}-{pk or 0:06d}"
-
-
-class InvalidTransition(ApplicationError):
-    """A workflow step that is not allowed from the object's current state."""
 
 
 class Case(models.Model):

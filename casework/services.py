@@ -21,7 +21,6 @@ from casework.models import (
     CaseEvent,
     HandlingReport,
     IdentityAccessRequest,
-    InvalidTransition,
     Recommendation,
     Referral,
     ReferralPeriod,
@@ -35,7 +34,10 @@ from complaints.models import Channel, ComplainantIdentity, Complaint, PublicSta
 from complaints.services import ComplaintData, complaint_status_publish, complaint_submit
 from complaints.uploads import PreparedUpload
 from core.deadlines import deadline_cancel, deadline_create, deadline_meet
+from core.errors import InvalidTransition, actor_user
+from core.models import Deadline
 from core.outbox import outbox_enqueue, render_email
+from core.sql import in_ids
 from liaison.models import Department, Office
 
 logger = logging.getLogger(__name__)
@@ -57,7 +59,12 @@ def _event(
     case: Case, action: str, actor, *, note: str = "", from_status: str = "", to_status: str = ""
 ) -> CaseEvent:
     return CaseEvent.objects.create(
-        case=case, action=action, actor=_user(actor), note=note, from_status=from_status, to_status=to_status
+        case=case,
+        action=action,
+        actor=actor_user(actor),
+        note=note,
+        from_status=from_status,
+        to_status=to_status,
     )
 
 
@@ -85,10 +92,6 @@ def case_events_add_many(
             CaseEvent(case_id=case_id, action=action, note=note) for case_id, note in events
         )
     return len(events)
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _lock(case: Case) -> Case:
@@ -368,7 +371,7 @@ def case_refer(
         instructions=instructions,
         released_text=released_text.strip(),
         sent_at=timezone.now(),
-        sent_by=_user(actor),
+        sent_by=actor_user(actor),
     )
     _referral_deadline(referral, days)
     _referral_notice_queue(referral)
@@ -421,7 +424,7 @@ def referral_acknowledge(*, referral: Referral, actor) -> Referral:
     referral = Referral.objects.select_for_update().select_related("case").get(pk=referral.pk)
     _referral_move(referral, Referral.Status.ACKNOWLEDGED)
     referral.acknowledged_at = timezone.now()
-    referral.acknowledged_by = _user(actor)
+    referral.acknowledged_by = actor_user(actor)
     referral.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
     _event(referral.case, A.ACKNOWLEDGED, actor, note=str(referral.department))
     return referral
@@ -449,7 +452,7 @@ def referral_report(
         finding=finding,
         measures=measures.strip(),
         submitted_at=timezone.now(),
-        submitted_by=_user(actor),
+        submitted_by=actor_user(actor),
     )
     for upload in uploads:
         name = default_storage.save(upload.storage_name, ContentFile(upload.content))
@@ -513,7 +516,7 @@ def report_review(
             sources=(S.REVIEWING,),
         )
         return Review.objects.create(
-            report=report, decision=decision, reason=reason, reviewed_at=now, reviewed_by=_user(actor)
+            report=report, decision=decision, reason=reason, reviewed_at=now, reviewed_by=actor_user(actor)
         )
     if decision != Review.Decision.RETURN:
         raise ValidationError(_("Choose accept or return."), code="bad_decision")
@@ -539,7 +542,7 @@ def report_review(
         reason=reason.strip(),
         reviewed_at=now,
         new_due_date=referral.due_date,
-        reviewed_by=_user(actor),
+        reviewed_by=actor_user(actor),
     )
 
 
@@ -626,7 +629,7 @@ def _recommendation_create(*, case, department, kind, content, basis, working_da
         content=content,
         basis=basis,
         issued_at=timezone.now(),
-        issued_by=_user(actor),
+        issued_by=actor_user(actor),
     )
     deadline = deadline_create(
         subject=recommendation,
@@ -818,7 +821,7 @@ def talk_record(
         commitments=commitments,
         follow_up_on=follow_up_on,
         action_against_responsible=action_against_responsible,
-        recorded_by=_user(actor),
+        recorded_by=actor_user(actor),
     )
     talk.cases.set(cases)
     for case in cases:
@@ -849,6 +852,16 @@ def talk_update(*, talk: AccountabilityTalk, changes: dict, cases: list[Case], a
 
 
 @transaction.atomic
+def talk_delete(*, talk: AccountabilityTalk, actor) -> None:
+    """Remove a talk recorded in error; each case it concerned keeps a timeline entry saying so."""
+    talk = AccountabilityTalk.objects.select_for_update().get(pk=talk.pk)
+    note = _("Accountability talk of %(date)s deleted.") % {"date": talk.held_on}
+    for case in talk.cases.all():
+        _event(case, A.TALK, actor, note=note)
+    talk.delete()
+
+
+@transaction.atomic
 def visit_record(
     *, visited_on: date, department: Department, team: str, findings: str, actor
 ) -> UnannouncedVisit:
@@ -859,8 +872,57 @@ def visit_record(
         department=department,
         team=team,
         findings=findings.strip(),
-        recorded_by=_user(actor),
+        recorded_by=actor_user(actor),
     )
+
+
+VISIT_FIELDS = frozenset({"visited_on", "department", "team", "findings"})
+
+
+def _visit_cases(visit: UnannouncedVisit):
+    """The cases opened from a visit's findings. No column links them: visit_open_case files the
+    complaint on the visit channel with the visit's unit and date, and that is what ties them."""
+    return Case.objects.filter(
+        complaint_links__complaint__channel=Channel.UNANNOUNCED_VISIT,
+        complaint_links__complaint__department_id=visit.department_id,
+        complaint_links__complaint__occurred_on=visit.visited_on,
+    ).distinct()
+
+
+@transaction.atomic
+def visit_update(*, visit: UnannouncedVisit, changes: dict, actor) -> UnannouncedVisit:
+    """Correct a recorded visit under the rules of recording one; every case opened from its
+    findings gets a timeline entry naming what was corrected."""
+    unknown = set(changes) - VISIT_FIELDS
+    if unknown:
+        raise ValueError(f"not fields of a visit that can be corrected: {sorted(unknown)}")
+    visit = UnannouncedVisit.objects.select_for_update().get(pk=visit.pk)
+    if not changes:
+        return visit
+    # Matched before the correction: afterwards the unit or date may no longer say which they are.
+    cases = list(_visit_cases(visit))
+    for name, value in changes.items():
+        setattr(visit, name, value.strip() if isinstance(value, str) else value)
+    if not visit.findings:
+        raise ValidationError({"findings": _("Record what the visit found.")})
+    visit.save(update_fields=list(changes))
+    note = _("Unannounced visit of %(date)s corrected: %(fields)s.") % {
+        "date": visit.visited_on,
+        "fields": ", ".join(str(UnannouncedVisit._meta.get_field(name).verbose_name) for name in changes),
+    }
+    for case in cases:
+        _event(case, A.NOTE, actor, note=note)
+    return visit
+
+
+@transaction.atomic
+def visit_delete(*, visit: UnannouncedVisit, actor) -> None:
+    """Remove a visit recorded in error; the cases opened from its findings keep a timeline entry."""
+    visit = UnannouncedVisit.objects.select_for_update().get(pk=visit.pk)
+    note = _("Unannounced visit of %(date)s deleted.") % {"date": visit.visited_on}
+    for case in _visit_cases(visit):
+        _event(case, A.NOTE, actor, note=note)
+    visit.delete()
 
 
 @transaction.atomic
@@ -929,3 +991,69 @@ def identity_access_decide(
             note=f"{request.get_status_display()}: {request.requested_by}",
         )
     return request
+
+
+# --- What the intake and the shared deadlines report -----------------------------------------
+# Called by casework.receivers, inside the transaction of whoever sent the signal: the timeline
+# entry commits or rolls back with the rating, the supplement or the calendar edit.
+
+
+def _case_of(complaint: Complaint) -> Case | None:
+    link = CaseComplaint.objects.filter(complaint=complaint).select_related("case").first()
+    return link.case if link is not None else None
+
+
+def case_rating_record(*, complaint: Complaint, rating) -> CaseEvent | None:
+    """The complainant's rating on the timeline of the case the complaint is in (no actor: the
+    complainant has no account)."""
+    case = _case_of(complaint)
+    if case is None:
+        return None
+    return _event(case, A.RATED, None, note=f"{rating.get_level_display()} {rating.comment}".strip())
+
+
+def case_supplement_record(*, complaint: Complaint, supplement) -> CaseEvent | None:
+    """A note on the case's timeline when the complainant adds information to the complaint."""
+    if not supplement.from_complainant:
+        return None
+    case = _case_of(complaint)
+    if case is None:
+        return None
+    note = _("The complainant added information to %(reference)s.") % {"reference": complaint.reference}
+    return _event(case, A.NOTE, None, note=note)
+
+
+@transaction.atomic
+def case_due_dates_sync(*, model: type[Referral] | type[Recommendation], changes, reason: str) -> int:
+    """After the shared deadlines were recomputed (a calendar edit): the subjects' stored due dates
+    follow, and each case's timeline says what moved, in two statements however many due dates
+    moved (a join, not a subquery per row, and the cases come back from the UPDATE itself).
+    ``changes`` are (deadline, old due date, new due date); returns the number of events."""
+    moved = {deadline.pk: (old, new) for deadline, old, new in changes}
+    what = str(model._meta.verbose_name)
+    qn = connection.ops.quote_name
+    condition, params = in_ids("d.id", moved)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(model._meta.db_table)} AS s SET due_date = d.due_date "  # noqa: S608
+            f"FROM {qn(Deadline._meta.db_table)} AS d WHERE s.deadline_id = d.id AND {condition} "
+            "RETURNING case_id, deadline_id",  # unqualified: SQLite names only its own columns
+            params,
+        )
+        rows = cursor.fetchall()
+    return case_events_add_many(
+        [
+            (
+                case_id,
+                _("%(what)s due date %(old)s → %(new)s: %(reason)s")
+                % {
+                    "what": what,
+                    "old": moved[deadline_id][0],
+                    "new": moved[deadline_id][1],
+                    "reason": reason,
+                },
+            )
+            for case_id, deadline_id in rows
+        ],
+        action=A.DEADLINE_CHANGED,
+    )

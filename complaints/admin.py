@@ -1,5 +1,8 @@
 """The intake part of the staff workplace: record what arrives by any channel, read it,
-see possibly related complaints. A filed complaint is read-only here."""
+see possibly related complaints. A filed complaint is read-only here.
+
+``ComplaintAdmin`` is registered once, by casework (``casework.admin.triage``), which adds the
+triage buttons: the intake sits below casework and does not know it."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -80,7 +83,6 @@ class RatingInline(ComplaintTextInline):
         return self.for_viewer(obj.comment)
 
 
-@admin.register(Complaint)
 class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_display = ["reference", "received_at", "channel", "category", "unit", "status", "is_anonymous"]
     list_link_field = "reference"

@@ -172,6 +172,63 @@ def test_visits_and_talks_added_in_the_admin_go_through_the_services(client):
     assert case.events.filter(action="talk").exists()
 
 
+def test_a_visit_corrected_in_the_admin_goes_through_the_service_and_the_timeline(client):
+    import datetime
+
+    from casework.models import CaseEvent, UnannouncedVisit
+
+    handler = factories.user("handler")
+    client.force_login(handler)
+    department = complaint_factories.department()
+    visit = services.visit_record(
+        visited_on=datetime.date(2026, 11, 18),
+        department=department,
+        team="第一暗访组",
+        findings="窗口无人值守",
+        actor=handler,
+    )
+    case = services.visit_open_case(
+        visit=visit, category="conduct", description=visit.findings, actor=handler
+    )
+    other = factories.accepted_case(actor=handler, department=department)
+    response = client.post(
+        f"/admin/casework/unannouncedvisit/{visit.pk}/change/",
+        {
+            "visited_on": "2026-11-18",
+            "department": department.pk,
+            "team": "第二暗访组",
+            "findings": "  窗口无人值守,群众排长队  ",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    visit.refresh_from_db()
+    assert visit.team == "第二暗访组" and visit.findings == "窗口无人值守,群众排长队"
+    assert visit.recorded_by == handler
+    event = case.events.get(action=CaseEvent.Action.NOTE)
+    assert event.actor == handler and "2026-11-18" in event.note
+    assert not other.events.filter(action=CaseEvent.Action.NOTE).exists()
+    assert UnannouncedVisit.objects.count() == 1
+
+
+def test_a_visit_correction_that_empties_the_findings_is_refused(client):
+    import datetime
+
+    from django.core.exceptions import ValidationError
+
+    handler = factories.user("handler")
+    visit = services.visit_record(
+        visited_on=datetime.date(2026, 11, 18),
+        department=complaint_factories.department(),
+        team="第一暗访组",
+        findings="窗口无人值守",
+        actor=handler,
+    )
+    with pytest.raises(ValidationError):
+        services.visit_update(visit=visit, changes={"findings": "   "}, actor=handler)
+    visit.refresh_from_db()
+    assert visit.findings == "窗口无人值守"
+
+
 def test_the_case_list_exports_with_its_filters_applied(client):
     import io
 

@@ -3,9 +3,10 @@
 import pytest
 
 from casework import services
-from casework.models import Case, CaseEvent, InvalidTransition, Referral
+from casework.models import Case, CaseEvent, Referral
 from casework.tests import factories
 from complaints.tests import factories as complaint_factories
+from core.errors import InvalidTransition
 
 pytestmark = pytest.mark.django_db
 

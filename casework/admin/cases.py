@@ -1,5 +1,5 @@
-"""The staff workplace for casework: a case list with the filters staff triage by, and the
-workflow as buttons with small forms that call the services."""
+"""The case list with the filters staff triage by, and the workflow as buttons with small
+forms that call the services."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -17,16 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import services
+from casework.admin.mixins import run_action_view
 from casework.exports import case_list_workbook
-from casework.figures import ComplaintFigureFilter, FigureFilter
+from casework.figures import FigureFilter
 from casework.forms import (
-    AcceptForm,
     AssignForm,
     CloseForm,
     FindingForm,
-    IdentityRequestForm,
-    MergeForm,
-    NotAcceptForm,
     NoteForm,
     ReasonForm,
     RecommendationDecisionForm,
@@ -34,27 +31,23 @@ from casework.forms import (
     ReferForm,
     ReviewForm,
     TypicalForm,
-    VisitCaseForm,
 )
 from casework.models import (
-    AccountabilityTalk,
     Case,
     CaseComplaint,
     CaseEvent,
     HandlingReport,
-    IdentityAccessRequest,
-    InvalidTransition,
     Recommendation,
     Referral,
-    ReferralPeriod,
-    UnannouncedVisit,
 )
-from casework.selectors import case_list, identity_visible_to, with_unsatisfied
-from complaints.admin import ComplaintAdmin, ReadOnlyInline
-from complaints.models import Complaint, PublicStatus
+from casework.selectors import case_list, with_unsatisfied
+from complaints.admin import ReadOnlyInline
 from complaints.search import search_without_identity
 from complaints.services import complaint_identity_confirmation_record
+from core.admin import ReadOnlyAdmin
 from core.admin_lists import BigTableAdminMixin, ChoicesOfSmallTableFilter, StaffChoicesFilter
+from core.deadlines import deadline_explain
+from core.errors import InvalidTransition
 from core.ladder import Step, step_label
 
 S = Case.Status
@@ -148,8 +141,6 @@ class ReferralInline(ReadOnlyInline):
 
     @admin.display(description=gettext_lazy("how the due date was computed"))
     def due_explained(self, obj):
-        from core.deadlines import deadline_explain
-
         return deadline_explain(obj.deadline) if obj.deadline_id else "—"
 
     def get_queryset(self, request):
@@ -332,65 +323,8 @@ CASE_ACTIONS: dict[str, CaseAction] = {
 }
 
 
-def _service_error(form: forms.Form, error: InvalidTransition | ValidationError) -> None:
-    """A refused step re-renders the form with what was typed. An error the service keyed by a
-    field of this form (a text that still identifies a complainant) goes on that field; anything
-    else above the form."""
-    if isinstance(error, InvalidTransition):
-        form.add_error(None, str(error))
-    elif hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def run_action_view(
-    model_admin,
-    request,
-    *,
-    obj,
-    actions: dict,
-    key: str,
-    extra_context: dict,
-    change_url: str,
-    prepare_form=None,
-):
-    """The shared body of every workflow button: show the form, call the service, report."""
-    action = actions.get(key)
-    if action is None:
-        raise PermissionDenied
-    if not request.user.has_perm(action.permission):
-        raise PermissionDenied
-    form = action.form(request.POST or None, initial=action.initial(obj))
-    if prepare_form:
-        prepare_form(form)
-    if request.method == "POST" and form.is_valid():
-        try:
-            action.run(case=obj, data=form.cleaned_data, actor=request.user)
-        except (InvalidTransition, ValidationError) as error:
-            if isinstance(error, services.IdentityInText):
-                complaint_identity_confirmation_record(complaint_ids=error.complaint_ids, actor=request.user)
-            _service_error(form, error)
-        else:
-            model_admin.message_user(
-                request, _("Done: %(action)s.") % {"action": action.label}, messages.SUCCESS
-            )
-            return redirect(change_url)
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.opts,
-        "form": form,
-        "title": action.label,
-        "object": obj,
-        "change_url": change_url,
-        **extra_context,
-    }
-    return TemplateResponse(request, "admin/casework/action.html", context)
-
-
 @admin.register(Case)
-class CaseAdmin(BigTableAdminMixin, admin.ModelAdmin):
+class CaseAdmin(BigTableAdminMixin, ReadOnlyAdmin):
     list_display = [
         "reference",
         "title",
@@ -458,12 +392,8 @@ class CaseAdmin(BigTableAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return case_list(viewer=request.user)
 
-    def has_add_permission(self, request):
-        return False  # cases open from complaints (accept) or visits
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+    # Cases open from complaints (accept) or visits and are never deleted (ReadOnlyAdmin); the
+    # change page is the workflow's home, its buttons each call a service.
     def has_change_permission(self, request, obj=None):
         return request.user.has_perm("casework.view_case")
 
@@ -661,316 +591,3 @@ class CaseAdmin(BigTableAdminMixin, admin.ModelAdmin):
 
     def has_handle_permission(self, request):
         return request.user.has_perm("casework.handle_case")
-
-
-# --- Triage on the complaint ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ComplaintAction:
-    label: str
-    form: type[forms.Form]
-    run: Callable[..., object]
-    permission: str = "casework.handle_case"
-    initial: Callable[[Complaint], dict] = lambda complaint: {}
-
-
-COMPLAINT_ACTIONS = {
-    "accept": ComplaintAction(
-        gettext_lazy("Accept (open a case)"),
-        AcceptForm,
-        lambda *, case, data, actor: services.complaint_accept(
-            complaint=case,
-            actor=actor,
-            title=data["title"],
-            priority=data["priority"],
-            office=data["office"],
-            handler=data["handler"],
-        ),
-    ),
-    "not_accept": ComplaintAction(
-        gettext_lazy("Do not accept"),
-        NotAcceptForm,
-        lambda *, case, data, actor: services.complaint_not_accept(
-            complaint=case, reason=data["reason"], actor=actor
-        ),
-    ),
-    "merge": ComplaintAction(
-        gettext_lazy("Merge into an existing case"),
-        MergeForm,
-        lambda *, case, data, actor: services.complaint_merge(complaint=case, case=data["case"], actor=actor),
-    ),
-    "identity": ComplaintAction(
-        gettext_lazy("Request to see who complained"),
-        IdentityRequestForm,
-        lambda *, case, data, actor: services.identity_access_request(
-            complaint=case, reason=data["reason"], actor=actor
-        ),
-        permission="complaints.view_complaint",
-    ),
-}
-
-
-admin.site.unregister(Complaint)
-
-
-@admin.register(Complaint)
-class TriageComplaintAdmin(ComplaintAdmin):
-    """The intake's complaint admin with triage buttons: accept, do not accept, merge."""
-
-    change_form_template = "admin/casework/complaint_change_form.html"
-    list_filter = [ComplaintFigureFilter, *ComplaintAdmin.list_filter]
-
-    def can_see_identity(self, request, complaint) -> bool:
-        return identity_visible_to(request.user, complaint)
-
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/triage/<str:action>/",
-                self.admin_site.admin_view(self.triage_view),
-                name="complaints_complaint_triage",
-            ),
-            *super().get_urls(),
-        ]
-
-    def triage_view(self, request, pk: int, action: str):
-        complaint = get_object_or_404(Complaint, pk=pk)
-        return run_action_view(
-            self,
-            request,
-            obj=complaint,
-            actions=COMPLAINT_ACTIONS,
-            key=action,
-            extra_context={},
-            change_url=reverse("admin:complaints_complaint_change", args=[complaint.pk]),
-        )
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        complaint = self.get_object(request, object_id)
-        buttons, case = [], None
-        if complaint is not None:
-            link = CaseComplaint.objects.filter(complaint=complaint).select_related("case").first()
-            case = link.case if link else None
-            if (
-                complaint.status == PublicStatus.RECEIVED
-                and case is None
-                and request.user.has_perm("casework.handle_case")
-            ):
-                buttons = [(k, a.label) for k, a in COMPLAINT_ACTIONS.items() if k != "identity"]
-            if not complaint.is_anonymous and not self.can_see_identity(request, complaint):
-                buttons.append(("identity", COMPLAINT_ACTIONS["identity"].label))
-        return super().change_view(
-            request, object_id, form_url, {"triage_buttons": buttons, "case": case, **(extra_context or {})}
-        )
-
-
-# --- The other records ------------------------------------------------------------------
-
-
-@admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "kind", "status", "round", "sent_at", "due_date", "acknowledged_at"]
-    list_filter = ["status", "kind", ("department", admin.RelatedOnlyFieldListFilter), "sent_at"]
-    search_fields = ["released_text", "department__name"]
-    list_select_related = ["case", "department"]
-    date_hierarchy = "sent_at"
-    readonly_fields = [f.name for f in Referral._meta.concrete_fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Recommendation)
-class RecommendationAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "department", "status", "due_date", "issued_at", "replied_at"]
-    list_filter = ["kind", "status", ("department", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["content", "reply", "department__name"]
-    list_select_related = ["case", "department"]
-    readonly_fields = [f.name for f in Recommendation._meta.concrete_fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(AccountabilityTalk)
-class AccountabilityTalkAdmin(admin.ModelAdmin):
-    list_display = ["department", "held_on", "place", "follow_up_on"]
-    list_filter = [("department", admin.RelatedOnlyFieldListFilter), "held_on"]
-    search_fields = ["heads", "record", "commitments", "department__name"]
-    autocomplete_fields = ["cases"]
-    date_hierarchy = "held_on"
-    list_select_related = ["department"]
-    exclude = ["recorded_by"]
-
-    def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
-        if change:
-            # Corrections go through the service too, and leave a trace on each case.
-            services.talk_update(
-                talk=obj,
-                changes={name: data[name] for name in form.changed_data if name != "cases"},
-                cases=list(data["cases"]),
-                actor=request.user,
-            )
-            return
-        talk = services.talk_record(
-            department=data["department"],
-            heads=data["heads"],
-            held_on=data["held_on"],
-            place=data["place"],
-            record=data["record"],
-            cases=list(data["cases"]),
-            commitments=data["commitments"],
-            follow_up_on=data["follow_up_on"],
-            action_against_responsible=data["action_against_responsible"],
-            actor=request.user,
-        )
-        obj.pk = talk.pk
-        obj._state.adding = False
-
-    def save_related(self, request, form, formsets, change):
-        # The services set the cases; the admin saves no relations of its own.
-        return None
-
-
-@admin.register(UnannouncedVisit)
-class UnannouncedVisitAdmin(admin.ModelAdmin):
-    list_display = ["department", "visited_on", "team"]
-    list_filter = [("department", admin.RelatedOnlyFieldListFilter), "visited_on"]
-    search_fields = ["findings", "team", "department__name"]
-    date_hierarchy = "visited_on"
-    list_select_related = ["department"]
-    exclude = ["recorded_by"]
-    change_form_template = "admin/casework/visit_change_form.html"
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        # A new visit goes through the service, like every other record of the workplace.
-        data = form.cleaned_data
-        visit = services.visit_record(
-            visited_on=data["visited_on"],
-            department=data["department"],
-            team=data["team"],
-            findings=data["findings"],
-            actor=request.user,
-        )
-        obj.pk = visit.pk
-        obj._state.adding = False
-
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/open-case/",
-                self.admin_site.admin_view(self.open_case_view),
-                name="casework_unannouncedvisit_open_case",
-            ),
-            *super().get_urls(),
-        ]
-
-    def open_case_view(self, request, pk: int):
-        visit = get_object_or_404(UnannouncedVisit, pk=pk)
-        if not request.user.has_perm("casework.handle_case"):
-            raise PermissionDenied
-        form = VisitCaseForm(request.POST or None, initial={"description": visit.findings})
-        if request.method == "POST" and form.is_valid():
-            case = services.visit_open_case(
-                visit=visit,
-                category=form.cleaned_data["category"],
-                description=form.cleaned_data["description"],
-                actor=request.user,
-            )
-            self.message_user(request, _("Case %(reference)s opened.") % {"reference": case.reference})
-            return redirect("admin:casework_case_change", case.pk)
-        return TemplateResponse(
-            request,
-            "admin/casework/action.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "form": form,
-                "object": visit,
-                "title": _("Open a case from this finding"),
-                "change_url": reverse("admin:casework_unannouncedvisit_change", args=[visit.pk]),
-            },
-        )
-
-
-@admin.register(IdentityAccessRequest)
-class IdentityAccessRequestAdmin(admin.ModelAdmin):
-    list_display = ["complaint", "requested_by", "requested_at", "status", "decided_by", "decided_at"]
-    list_filter = ["status", "requested_at"]
-    list_select_related = ["complaint", "requested_by", "decided_by"]
-    readonly_fields = [
-        "complaint",
-        "requested_by",
-        "reason",
-        "requested_at",
-        "status",
-        "decided_by",
-        "decided_at",
-        "decision_note",
-    ]
-    actions = ["approve", "refuse"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def _decide(self, request, queryset, approve: bool):
-        done = 0
-        for item in queryset.filter(status=IdentityAccessRequest.Status.PENDING):
-            try:
-                services.identity_access_decide(request=item, approve=approve, actor=request.user)
-                done += 1
-            except ValidationError as error:
-                self.message_user(request, "; ".join(error.messages), messages.ERROR)
-        self.message_user(request, _("%(count)s requests decided.") % {"count": done})
-
-    @admin.action(description=gettext_lazy("Approve the selected requests"), permissions=["approve"])
-    def approve(self, request, queryset):
-        self._decide(request, queryset, True)
-
-    @admin.action(description=gettext_lazy("Refuse the selected requests"), permissions=["approve"])
-    def refuse(self, request, queryset):
-        self._decide(request, queryset, False)
-
-    def has_approve_permission(self, request):
-        return request.user.has_perm("casework.approve_identity_access")
-
-
-@admin.register(ReferralPeriod)
-class ReferralPeriodAdmin(admin.ModelAdmin):
-    list_display = ["kind", "priority", "working_days"]
-    list_editable = ["working_days"]
-    list_filter = ["kind"]
-
-
-@admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
-    """The timeline across cases, read-only."""
-
-    list_display = ["at", "case", "action", "actor", "note"]
-    list_filter = ["action", "at"]
-    search_fields = ["note"]
-    list_select_related = ["case", "actor"]
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
