@@ -474,7 +474,7 @@ def _tallies(report) -> list:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="GROUPING SETS: PostgreSQL only")
-def test_on_postgresql_the_database_sums_each_dimension_with_grouping_sets_and_agrees_with_the_portable_path():
+def test_on_postgresql_the_database_sums_dimensions_with_grouping_sets_as_the_portable_path_does():
     scenario = build_scenario()
     with CaptureQueriesContext(connection) as captured:
         fast = Dashboard(quarter=scenario.current).generate()
