@@ -1,5 +1,5 @@
 """The directory in the staff workplace: departments, offices, liaison points and supervisors,
-the liaison log, and imports of departments and liaison points from Excel."""
+the liaison log, and imports of departments and liaison points from Excel with their record."""
 
 import datetime
 from urllib.parse import urlencode
@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.admin import ReadOnlyAdmin
 from liaison.imports import (
     DEPARTMENTS,
     LIAISON_POINTS,
@@ -27,7 +28,7 @@ from liaison.imports import (
     directory_spec,
     directory_template,
 )
-from liaison.models import Department, LiaisonPoint, LiaisonVisit, Office, Supervisor
+from liaison.models import Department, DirectoryImport, LiaisonPoint, LiaisonVisit, Office, Supervisor
 from liaison.selectors import ACTIVITY_WINDOW_DAYS, appointment_list_with_activity
 from liaison.services import liaison_visit_record, liaison_visit_update
 
@@ -110,11 +111,14 @@ class DirectoryImportMixin:
         changelist_url = reverse(f"admin:{self._url_name('changelist')}")
         result = None
         if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
             result = directory_import(
                 kind=self.import_kind,
-                content=form.cleaned_data["file"].read(),
+                content=upload.read(),
                 actor=request.user,
                 dry_run=form.cleaned_data["check_only"],
+                file_name=upload.name,
+                source=DirectoryImport.Source.WORKPLACE,
             )
             if result.ok and not result.dry_run:
                 self.message_user(request, result.summary(), messages.SUCCESS)
@@ -145,6 +149,28 @@ class DirectoryImportMixin:
         filename = f"{self.import_kind.replace('_', '-')}-template.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+@admin.register(DirectoryImport)
+class DirectoryImportAdmin(ReadOnlyAdmin):
+    """The record of imports, written by the import itself: read-only."""
+
+    list_display = [
+        "imported_at",
+        "kind",
+        "file_name",
+        "source",
+        "imported_by",
+        "system_user",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+    ]
+    list_filter = ["kind", "source", "imported_at"]
+    search_fields = ["file_name", "imported_by__username", "system_user"]
+    list_select_related = ["imported_by"]
+    date_hierarchy = "imported_at"
 
 
 # --- The liaison log ----------------------------------------------------------------------

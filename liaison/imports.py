@@ -5,7 +5,9 @@ field validation (``full_clean``) plus the rules below; if any cell is wrong not
 and the caller gets the full list of errors, each with the row number Excel shows (the header
 is row 1), the column header, the value and a translated reason. Otherwise all rows are
 created or updated in one transaction with ``bulk_create``/``bulk_update``: the number of
-queries does not grow with the number of rows (the database's parameter limit aside).
+queries does not grow with the number of rows (the database's parameter limit aside). A saved
+import is put on the record (``DirectoryImport``: who, what, when, how many) in that same
+transaction.
 
 Columns are matched by their header, in Chinese, English or both ("名称 name"), in any order.
 A column left out of the file is left alone on update; an empty cell clears a text or date,
@@ -33,7 +35,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from liaison.models import Appointment, Department, LiaisonPoint
+from liaison.models import Appointment, Department, DirectoryImport, LiaisonPoint
+from liaison.services import directory_import_record
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +45,8 @@ MAX_ROWS = 5000
 # Headers are looked for in this many columns; a sheet wider than that is not a directory.
 MAX_COLUMNS = 50
 
-DEPARTMENTS = "departments"
-LIAISON_POINTS = "liaison_points"
+DEPARTMENTS = DirectoryImport.Kind.DEPARTMENTS.value
+LIAISON_POINTS = DirectoryImport.Kind.LIAISON_POINTS.value
 
 
 @dataclass(frozen=True)
@@ -470,12 +473,23 @@ def _convert(columns: list[Column], row: _Row) -> list[RowError]:
 # --- The service --------------------------------------------------------------------------
 
 
-def directory_import(*, kind: str, content: bytes, actor, dry_run: bool = False) -> ImportResult:
+def directory_import(
+    *,
+    kind: str,
+    content: bytes,
+    actor,
+    dry_run: bool = False,
+    file_name: str = "",
+    source: str = DirectoryImport.Source.WORKPLACE,
+    system_user: str = "",
+) -> ImportResult:
     """Create or update departments (``kind="departments"``) or liaison points
     (``kind="liaison_points"``) from the first worksheet of an xlsx file.
 
     All or nothing: with any error, nothing is saved and ``errors`` lists them all. With
-    ``dry_run`` everything is checked and counted but nothing is saved."""
+    ``dry_run`` everything is checked and counted but nothing is saved. A saved import is
+    recorded (``DirectoryImport``) with the rows, in one transaction: ``file_name``, ``source``
+    (the workplace or the command) and, for a command, the ``system_user`` who ran it."""
     spec = directory_spec(kind)
     try:
         columns, rows = _read_rows(spec, content)
@@ -500,6 +514,18 @@ def directory_import(*, kind: str, content: bytes, actor, dry_run: bool = False)
     try:
         with transaction.atomic():
             _validate_and_save(spec, columns, rows, first_row_of, result)
+            if result.ok and not dry_run:
+                directory_import_record(
+                    kind=kind,
+                    source=source,
+                    file_name=file_name,
+                    system_user=system_user,
+                    rows=result.rows,
+                    created=result.created,
+                    updated=result.updated,
+                    unchanged=result.unchanged,
+                    actor=actor,
+                )
     except IntegrityError:
         # Someone saved the same name between our read and our insert.
         result.created = result.updated = result.unchanged = 0

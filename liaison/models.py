@@ -233,3 +233,52 @@ class LiaisonVisit(models.Model):
             errors["visited_on"] = _("The date cannot be in the future.")
         if errors:
             raise ValidationError(errors)
+
+
+class DirectoryImport(models.Model):
+    """One import of the directory from Excel, by the workplace's upload or the
+    ``import_directory`` command: who imported what, when, and how many rows it created and
+    updated. Written by the import in the transaction that saves the rows, so there is no import
+    without its record nor a record of rows that were not saved; never changed afterwards. A
+    check that saves nothing (dry run) and a refused file leave no record."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENTS = "departments", _("Departments")
+        LIAISON_POINTS = "liaison_points", _("Liaison points")
+
+    class Source(models.TextChoices):
+        WORKPLACE = "workplace", _("Upload in the staff workplace")
+        COMMAND = "command", _("import_directory command")
+
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    source = models.CharField(_("through"), max_length=10, choices=Source.choices)
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+    # PROTECT, as on the case timeline: a departed user is deactivated, and the record keeps
+    # saying who imported. A command has no signed-in user: the system account that ran it.
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    system_user = models.CharField(
+        _("system account"),
+        max_length=150,
+        blank=True,
+        help_text=_("The operating-system account that ran the command."),
+    )
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True, db_index=True)
+    rows = models.PositiveIntegerField(_("rows"))
+    created = models.PositiveIntegerField(_("created"))
+    updated = models.PositiveIntegerField(_("updated"))
+    unchanged = models.PositiveIntegerField(_("unchanged"))
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+        verbose_name = _("directory import")
+        verbose_name_plural = _("directory imports")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.imported_at:%Y-%m-%d %H:%M}"

@@ -1,10 +1,13 @@
-"""Writes to the directory's liaison log. Imports of the directory itself live in ``imports.py``."""
+"""Writes to the directory's liaison log, and the record of each directory import. Reading and
+saving the imported rows themselves lives in ``imports.py``, which calls
+``directory_import_record`` in the transaction that saves them."""
 
 import datetime
 
 from django.db import transaction
 
-from liaison.models import LiaisonPoint, LiaisonVisit, Supervisor
+from core.errors import actor_user
+from liaison.models import DirectoryImport, LiaisonPoint, LiaisonVisit, Supervisor
 
 
 @transaction.atomic
@@ -29,7 +32,7 @@ def liaison_visit_record(
         kind=kind,
         summary=summary.strip(),
         issues_raised=issues_raised.strip(),
-        recorded_by=actor if getattr(actor, "pk", None) else None,
+        recorded_by=actor_user(actor),
     )
     visit.full_clean()
     visit.save()
@@ -56,3 +59,30 @@ def liaison_visit_update(
     visit.full_clean()
     visit.save(update_fields=["point", "supervisor", "visited_on", "kind", "summary", "issues_raised"])
     return visit
+
+
+def directory_import_record(
+    *,
+    kind: str,
+    source: str,
+    rows: int,
+    created: int,
+    updated: int,
+    unchanged: int,
+    actor,
+    file_name: str = "",
+    system_user: str = "",
+) -> DirectoryImport:
+    """Put a saved directory import on the record: who, what, when, how many rows created and
+    updated. Called by the import inside the transaction that saved the rows."""
+    return DirectoryImport.objects.create(
+        kind=kind,
+        source=source,
+        file_name=file_name[: DirectoryImport._meta.get_field("file_name").max_length],
+        imported_by=actor_user(actor),
+        system_user=system_user,
+        rows=rows,
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+    )

@@ -1,12 +1,14 @@
 """Import departments or liaison points from an xlsx file: the admin's "Import from Excel" for
 scripts and first installs."""
 
+import getpass
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from liaison.imports import DEPARTMENTS, LIAISON_POINTS, MAX_FILE_SIZE, directory_import
+from liaison.models import DirectoryImport
 
 
 class Command(BaseCommand):
@@ -27,7 +29,16 @@ class Command(BaseCommand):
             raise CommandError(_("No such file: %(path)s") % {"path": file})
         if path.stat().st_size > MAX_FILE_SIZE:
             raise CommandError(_("The file is larger than %(size)s MB.") % {"size": MAX_FILE_SIZE // 2**20})
-        result = directory_import(kind=kind, content=path.read_bytes(), actor=None, dry_run=dry_run)
+        result = directory_import(
+            kind=kind,
+            content=path.read_bytes(),
+            actor=None,
+            dry_run=dry_run,
+            file_name=path.name,
+            source=DirectoryImport.Source.COMMAND,
+            # No one is signed in: the record names the system account that ran the command.
+            system_user=_system_user(),
+        )
         for error in result.errors:
             where = _("row %(row)s") % {"row": error.row} if error.row else _("file")
             if error.column:
@@ -37,3 +48,10 @@ class Command(BaseCommand):
         if result.errors:
             raise CommandError(result.summary())
         self.stdout.write(self.style.SUCCESS(result.summary()))
+
+
+def _system_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container's uid with no passwd entry and no $USER
+        return ""
