@@ -3,10 +3,8 @@ every change through ``reports.ledger.services``."""
 
 import datetime as dt
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -22,7 +20,15 @@ from core.errors import InvalidTransition, error_messages
 from core.ladder import step_label
 from core.models import Deadline
 from core.periods import period_parse
-from liaison.models import Office
+from reports.ledger.forms import (
+    ActionItemForm,
+    DispatchMeetingForm,
+    LedgerProgressForm,
+    LedgerStatusForm,
+    LedgerTaskForm,
+    MinutesForm,
+    RescheduleForm,
+)
 from reports.ledger.pack import DispatchPack
 from reports.ledger.selectors import (
     can_see_meetings,
@@ -61,99 +67,6 @@ from reports.xlsx import XLSX_CONTENT_TYPE
 
 T = LedgerTask.Status
 M = DispatchMeeting.Status
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _staff_users():
-    return get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
-
-
-class LedgerTaskForm(forms.ModelForm):
-    class Meta:
-        model = LedgerTask
-        fields = ["title", "goal", "source", "measure_number", "office", "responsible", "due_date"]
-        widgets = {"due_date": DATE_INPUT, "goal": forms.Textarea(attrs={"rows": 4})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "source" in self.fields:
-            # Action items of a dispatch meeting are added on the meeting's page.
-            self.fields["source"].choices = [
-                (value, label)
-                for value, label in LedgerTask.Source.choices
-                if value != LedgerTask.Source.DISPATCH
-            ]
-        if "office" in self.fields:
-            self.fields["office"].required = True
-        if "responsible" in self.fields:
-            self.fields["responsible"].queryset = _staff_users()
-
-    def clean_due_date(self):
-        due_date = self.cleaned_data["due_date"]
-        unchanged = self.instance.pk is not None and due_date == self.instance.due_date
-        if not unchanged and due_date < timezone.localdate():
-            raise ValidationError(
-                _("The due date %(date)s has passed. Choose today or a later date.")
-                % {"date": due_date.isoformat()}
-            )
-        return due_date
-
-    def clean(self):
-        cleaned = super().clean()
-        if "source" in self.fields:
-            source, number = cleaned.get("source"), cleaned.get("measure_number")
-            if source == LedgerTask.Source.MEASURE and not number:
-                self.add_error(
-                    "measure_number", _("Say which of the eight measures (1 to 8) the task serves.")
-                )
-            if source != LedgerTask.Source.MEASURE and number:
-                self.add_error(
-                    "measure_number", _("Only a task for one of the eight measures has a measure number.")
-                )
-        return cleaned
-
-
-class LedgerStatusForm(forms.Form):
-    status = forms.ChoiceField(label=gettext_lazy("New status"), widget=forms.RadioSelect)
-    note = forms.CharField(
-        label=gettext_lazy("Note"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        help_text=gettext_lazy("Added to the progress notes. Required to cancel a task: say why."),
-    )
-
-    def __init__(self, *args, task: LedgerTask, **kwargs):
-        super().__init__(*args, **kwargs)
-        allowed = LedgerTask.TRANSITIONS.get(task.status, set())
-        self.fields["status"].choices = [(value, label) for value, label in T.choices if value in allowed]
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("status") == T.CANCELLED and not (cleaned.get("note") or "").strip():
-            self.add_error("note", _("Say why the task is cancelled."))
-        return cleaned
-
-
-class LedgerProgressForm(forms.ModelForm):
-    percent = forms.IntegerField(label=gettext_lazy("percent done"), min_value=0, max_value=100)
-
-    class Meta:
-        model = LedgerProgress
-        fields = ["noted_on", "percent", "note"]
-        widgets = {"noted_on": DATE_INPUT, "note": forms.Textarea(attrs={"rows": 2, "cols": 60})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "noted_on" in self.fields:
-            self.fields["noted_on"].initial = timezone.localdate
-
-    def clean_noted_on(self):
-        noted_on = self.cleaned_data["noted_on"]
-        if noted_on and noted_on > timezone.localdate():
-            raise ValidationError(
-                _("Progress cannot be noted as of a future date (%(date)s).") % {"date": noted_on.isoformat()}
-            )
-        return noted_on
 
 
 class LedgerProgressInline(admin.TabularInline):
@@ -569,43 +482,6 @@ class LedgerTaskAdmin(SmallFormPageMixin, admin.ModelAdmin):
 # the minutes, reschedule, add an action item (which becomes a ledger task), and the meeting
 # pack as a printable page and as a workbook. Permissions: add/change/view dispatch meeting;
 # add action item.
-
-
-class DispatchMeetingForm(forms.Form):
-    quarter = forms.CharField(
-        label=gettext_lazy("Quarter"), max_length=20, help_text=gettext_lazy("A quarter such as 2026Q4.")
-    )
-    scheduled_on = forms.DateField(label=gettext_lazy("Date"), widget=DATE_INPUT)
-    place = forms.CharField(label=gettext_lazy("Place"), max_length=200, required=False)
-
-
-class RescheduleForm(forms.Form):
-    scheduled_on = forms.DateField(label=gettext_lazy("Date"), widget=DATE_INPUT)
-    place = forms.CharField(label=gettext_lazy("Place"), max_length=200, required=False)
-
-
-class MinutesForm(forms.Form):
-    minutes = forms.CharField(
-        label=gettext_lazy("Minutes"),
-        widget=forms.Textarea(attrs={"rows": 16}),
-        help_text=gettext_lazy(
-            "What each office reported, the problems found and the corrective measures agreed. "
-            "Add the action items separately: each becomes a ledger task."
-        ),
-    )
-
-
-class ActionItemForm(forms.Form):
-    office = forms.ModelChoiceField(label=gettext_lazy("Office"), queryset=Office.objects.order_by("name"))
-    owner = forms.ModelChoiceField(label=gettext_lazy("Owner"), queryset=None, required=False)
-    description = forms.CharField(
-        label=gettext_lazy("What is to be done"), widget=forms.Textarea(attrs={"rows": 4})
-    )
-    due_date = forms.DateField(label=gettext_lazy("Due date"), widget=DATE_INPUT)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _staff_users()
 
 
 class ActionItemInline(admin.TabularInline):
