@@ -229,6 +229,32 @@ def test_a_visit_correction_that_empties_the_findings_is_refused(client):
     assert visit.findings == "窗口无人值守"
 
 
+def test_a_talk_deleted_in_the_admin_leaves_a_trace_on_its_cases(client):
+    import datetime
+
+    from django.contrib.auth.models import User
+
+    from casework.models import AccountabilityTalk, CaseEvent
+
+    root = User.objects.create_superuser("root", "root@jw.example", "pw-12345678")
+    client.force_login(root)
+    case = factories.accepted_case(actor=root)
+    talk = services.talk_record(
+        department=case.department or complaint_factories.department(),
+        heads="王局长",
+        held_on=datetime.date(2026, 11, 20),
+        place="谈话室",
+        record="谈话记录",
+        cases=[case],
+        actor=root,
+    )
+    response = client.post(f"/admin/casework/accountabilitytalk/{talk.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not AccountabilityTalk.objects.exists()
+    recorded, deleted = case.events.filter(action=CaseEvent.Action.TALK).order_by("at", "pk")
+    assert deleted.actor == root and "2026-11-20" in deleted.note and deleted.note != recorded.note
+
+
 def test_the_case_list_exports_with_its_filters_applied(client):
     import io
 
