@@ -25,19 +25,8 @@ from complaints.selectors import (
 )
 from complaints.services import complaint_identity_view_record, complaint_submit
 from complaints.views import receipt_keep, receipt_take
+from core.admin import ReadOnlyInline
 from core.admin_lists import BigTableAdminMixin, ChoicesOfSmallTableFilter
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class ComplaintTextInline(ReadOnlyInline):

@@ -115,18 +115,24 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class DeadlineChangeInline(admin.TabularInline):
-    model = DeadlineChange
-    fields = ["changed_at", "old_due_date", "new_due_date", "reason"]
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under their parent as a record: nothing added, changed or deleted there."""
+
     extra = 0
     can_delete = False
+    show_change_link = False
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class DeadlineChangeInline(ReadOnlyInline):
+    model = DeadlineChange
+    fields = ["changed_at", "old_due_date", "new_due_date", "reason"]
+    readonly_fields = fields
 
 
 @admin.register(Deadline)

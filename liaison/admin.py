@@ -17,7 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from liaison.imports import (
     DEPARTMENTS,
     LIAISON_POINTS,
@@ -176,23 +176,15 @@ class DirectoryImportAdmin(ReadOnlyAdmin):
 # --- The liaison log ----------------------------------------------------------------------
 
 
-class LiaisonVisitInline(admin.TabularInline):
+class LiaisonVisitInline(ReadOnlyInline):
     """The log entries of one point or supervisor, read-only, newest first, with a link to add."""
 
     model = LiaisonVisit
     template = "admin/liaison/visit_inline.html"
     fields = ["visited_on", "kind", "summary", "issues_raised", "recorded_by"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
     subject_field: str  # the add link pre-selects this field
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("recorded_by")

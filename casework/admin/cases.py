@@ -41,10 +41,9 @@ from casework.models import (
     Referral,
 )
 from casework.selectors import case_list, with_unsatisfied
-from complaints.admin import ReadOnlyInline
 from complaints.search import search_without_identity
 from complaints.services import complaint_identity_confirmation_record
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.admin_lists import BigTableAdminMixin, ChoicesOfSmallTableFilter, StaffChoicesFilter
 from core.deadlines import deadline_explain
 from core.errors import InvalidTransition
