@@ -9,6 +9,8 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -33,7 +35,7 @@ from complaints.masking import identity_findings, identity_validate, redact_text
 from complaints.models import Channel, ComplainantIdentity, Complaint, PublicStatus
 from complaints.services import ComplaintData, complaint_status_publish, complaint_submit
 from complaints.uploads import PreparedUpload
-from core.deadlines import deadline_cancel, deadline_create, deadline_meet
+from core.deadlines import deadline_cancel, deadline_create, deadline_explain, deadline_meet
 from core.errors import InvalidTransition, actor_user
 from core.models import Deadline
 from core.outbox import outbox_enqueue, render_email
@@ -380,8 +382,6 @@ def case_refer(
 
 def _referral_notice_queue(referral: Referral, *, return_reason: str = "") -> None:
     """One e-mail to the department: what to do, by when (and why it came back)."""
-    from core.deadlines import deadline_explain
-
     department = referral.department
     language = department.language
     with translation.override(language):
@@ -435,9 +435,6 @@ def referral_report(
     *, referral: Referral, facts: str, finding: str, measures: str, actor, uploads: list[PreparedUpload] = ()
 ) -> HandlingReport:
     """The department reports what it found and did (办理报告); the case goes to review."""
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
     referral = Referral.objects.select_for_update().select_related("case").get(pk=referral.pk)
     if not facts.strip() or not measures.strip():
         raise ValidationError(_("Describe the facts found and the measures taken."), code="incomplete")
