@@ -31,12 +31,12 @@ from casework.models import (
     UnannouncedVisit,
 )
 from casework.selectors import case_identities
-from complaints.masking import identity_findings, identity_validate, redact_text
 from complaints.models import Channel, ComplainantIdentity, Complaint, PublicStatus
 from complaints.services import ComplaintData, complaint_status_publish, complaint_submit
 from complaints.uploads import PreparedUpload
 from core.deadlines import deadline_cancel, deadline_create, deadline_explain, deadline_meet
 from core.errors import InvalidTransition, actor_user
+from core.masking import identity_findings, identity_validate, redact_text
 from core.models import Deadline
 from core.outbox import outbox_enqueue, render_email
 from core.sql import in_ids

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.forms import StaffComplaintForm
-from complaints.masking import identity_for_viewer
 from complaints.models import Complaint, PublicUpdate, Rating, Supplement, reference_to_pk
 from complaints.search import search_without_identity
 from complaints.selectors import (
@@ -27,6 +26,7 @@ from complaints.services import complaint_identity_view_record, complaint_submit
 from complaints.views import receipt_keep, receipt_take
 from core.admin import ReadOnlyInline
 from core.admin_lists import BigTableAdminMixin, ChoicesOfSmallTableFilter
+from core.masking import identity_for_viewer
 
 
 class ComplaintTextInline(ReadOnlyInline):

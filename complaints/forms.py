@@ -11,7 +11,7 @@ from complaints.models import Category, Channel, ComplainantType, Rating
 from complaints.pow import pow_challenge_difficulty, pow_challenge_issue, pow_verify
 from complaints.services import ComplaintData, IdentityData
 from complaints.uploads import prepare_uploads
-from complaints.validators import normalize_credit_code, normalize_phone, validate_credit_code, validate_phone
+from core.validators import normalize_credit_code, normalize_phone, validate_credit_code, validate_phone
 from liaison.models import Department, LiaisonPoint, Supervisor
 
 DESCRIPTION_MIN = 20

@@ -11,8 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from complaints.validators import CreditCodeValidator
 from core.models import TimeStampedModel
+from core.validators import CreditCodeValidator
 from liaison.models import Department, LiaisonPoint, Supervisor
 
 REFERENCE_PREFIX = "TS"

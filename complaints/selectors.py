@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from django.db.models import QuerySet
 
-from complaints.masking import redact_text
 from complaints.models import ComplainantIdentity, Complaint, PublicStatus
 from complaints.tracking import tracking_code_hash
+from core.masking import redact_text
 
 SIMILAR_WINDOW_DAYS = 90
 SIMILAR_CANDIDATES = 500
@@ -41,7 +41,7 @@ def complaint_identity(complaint: Complaint) -> ComplainantIdentity | None:
 def text_for_viewer(text: str, *, identity, can_see: bool) -> str:
     """Any text written by or about a complainant, as this viewer may read it: as written for a
     viewer who may see who complained, otherwise with the identity removed by
-    complaints.masking.redact_text. ``identity`` is one ComplainantIdentity, several (a case with
+    core.masking.redact_text. ``identity`` is one ComplainantIdentity, several (a case with
     merged complaints) or None (anonymous: the phone numbers, e-mails, ID and credit codes any
     text may hold are removed all the same). The admin, the API, the similar-complaints panel and
     the exports all read complaint text through this."""

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from complaints.masking import IDENTITY_FIELDS, redact_text
 from complaints.models import (
     Attachment,
     Channel,
@@ -30,6 +29,7 @@ from complaints.models import (
 from complaints.signals import complaint_rated, complaint_supplemented
 from complaints.tracking import tracking_code_generate, tracking_code_hash
 from complaints.uploads import PreparedUpload
+from core.masking import IDENTITY_FIELDS, redact_text
 from core.outbox import outbox_enqueue, render_email
 from liaison.models import Department, LiaisonPoint, Supervisor
 

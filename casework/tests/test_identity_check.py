@@ -4,7 +4,7 @@ case before it writes anything; the admin shows what was found on the field, kee
 typed and never echoes the identity; search does not find a case by who complained.
 
 Tests marked "rewritten form" use spellings the exact-value check of the interim
-``complaints.masking`` does not catch; they pass once the full recogniser lands there."""
+``core.masking`` does not catch; they pass once the full recogniser lands there."""
 
 import datetime as dt
 
@@ -129,7 +129,7 @@ def test_a_referral_that_names_the_complainant_is_refused_and_nothing_is_written
 
 @pytest.mark.parametrize("value", REWRITTEN)
 def test_a_referral_with_a_rewritten_identity_is_refused(handler, department, value):
-    # rewritten form: passes once the full recogniser lands in complaints.masking
+    # rewritten form: passes once the full recogniser lands in core.masking
     case = factories.accepted_case(actor=handler, department=department)
     with pytest.raises(ValidationError) as error:
         services.case_refer(
@@ -520,7 +520,7 @@ def ladder_handlers():
     "planted",
     [
         pytest.param(EXACT, id="exact"),
-        # rewritten form: passes once the full recogniser lands in complaints.masking
+        # rewritten form: passes once the full recogniser lands in core.masking
         pytest.param(REWRITTEN, id="rewritten"),
     ],
 )

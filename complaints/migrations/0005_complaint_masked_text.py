@@ -1,6 +1,6 @@
 from django.db import migrations, models
 
-from complaints.masking import redact_text
+from core.masking import redact_text
 
 
 def fill(apps, schema_editor):

@@ -27,11 +27,11 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from casework.selectors import departments_of
-from complaints.masking import identity_findings, redact_text
 from complaints.models import Complaint
 from core.calendar import add_working_days, end_of_day
 from core.deadlines import deadline_create, deadline_explain, deadline_meet
 from core.errors import InvalidTransition, actor_user
+from core.masking import identity_findings, redact_text
 from core.models import Deadline
 from core.outbox import outbox_enqueue, render_email
 from core.periods import period_parse
@@ -72,7 +72,7 @@ def identity_of(complaint: Complaint):
 
 
 # --- The identity check ------------------------------------------------------------------
-# One recogniser for the whole product (complaints.masking): what prepare redacts and what
+# One recogniser for the whole product (core.masking): what prepare redacts and what
 # approve and send refuse are the same rule the referrals and the API use.
 
 

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from complaints.masking import NAME_PLACEHOLDER
+from core.masking import NAME_PLACEHOLDER
 from core.periods import previous_month
 from reports import tasks
 from reports.models import NotificationItem, NotificationReport, NotificationRun
@@ -62,7 +62,7 @@ def test_item_texts_are_the_description_with_the_identity_removed():
 
 
 def test_an_identity_written_in_other_forms_is_redacted_when_preparing():
-    """What prepare redacts is what approve checks: the one recogniser of complaints.masking."""
+    """What prepare redacts is what approve checks: the one recogniser of core.masking."""
     rewritten = (
         "联系人张 三反映:请联系手机尾号12345678,或回电１３９１２３４５６７８,来信 zhangsan at example.com;"
         "华兴机械被重复检查,统一社会信用代码91110000 802100433B。"

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import openpyxl
 from django.urls import URLResolver, get_resolver, reverse
 
-from complaints.validators import credit_code_check_character, organization_code_check_character
+from core.validators import credit_code_check_character, organization_code_check_character
 
 # --- Canary identities ------------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints.validators import credit_code_check_character, normalize_credit_code, normalize_phone
+from core.validators import credit_code_check_character, normalize_credit_code, normalize_phone
 
 MASK = "＊＊"
 

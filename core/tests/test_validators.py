@@ -1,11 +1,11 @@
-"""Tests for complaints.validators: credit codes (GB 32100 / GB 11714) and phone numbers."""
+"""Tests for core.validators: credit codes (GB 32100 / GB 11714) and phone numbers."""
 
 import pytest
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from complaints.validators import (
+from core.validators import (
     CREDIT_CODE_CHARSET,
     CreditCodeValidator,
     credit_code_check_character,
@@ -291,7 +291,7 @@ def test_validate_credit_code_function_works_in_a_form_field():
 
 def test_credit_code_validator_is_deconstructible_and_comparable():
     path, args, kwargs = CreditCodeValidator().deconstruct()
-    assert path == "complaints.validators.CreditCodeValidator"
+    assert path == "core.validators.CreditCodeValidator"
     assert (args, kwargs) == ((), {})
     assert CreditCodeValidator() == CreditCodeValidator()
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from complaints.masking import identity_findings, redact_text
 from complaints.models import ComplainantIdentity
+from core.masking import identity_findings, redact_text
 
 ZHANG = ComplainantIdentity(
     contact_name="张三",

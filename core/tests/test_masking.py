@@ -8,7 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from complaints.masking import (
+from complaints.models import ComplainantIdentity
+from core.masking import (
     ENTERPRISE_PLACEHOLDER,
     NAME_PLACEHOLDER,
     _identity_rules,
@@ -17,7 +18,6 @@ from complaints.masking import (
     identity_validate,
     redact_text,
 )
-from complaints.models import ComplainantIdentity
 
 PHONE, EMAIL, CODE, ID_NUMBER = "〔电话〕", "〔邮箱〕", "〔信用代码〕", "〔身份证号〕"
 NAME_LABEL = "the complainant's name"
