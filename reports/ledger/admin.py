@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework.admin import OverdueFilter
+from core.admin import ReadOnlyInline
 from core.errors import InvalidTransition, error_messages
 from core.ladder import step_label
 from core.models import Deadline
@@ -484,27 +485,16 @@ class LedgerTaskAdmin(SmallFormPageMixin, admin.ModelAdmin):
 # add action item.
 
 
-class ActionItemInline(admin.TabularInline):
+class ActionItemInline(ReadOnlyInline):
     """Read-only here: an action item is added with the button, through the service."""
 
     model = ActionItem
     fields = ["office", "owner", "description", "due_date", "task_link", "task_status"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = gettext_lazy("action items (each is a ledger task)")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("office", "owner", "ledger_task")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return can_see_meetings(request.user)
