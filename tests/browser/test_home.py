@@ -8,7 +8,7 @@ pytestmark = pytest.mark.browser
 def test_home_page_in_chinese_then_english(page):
     page.goto("/")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
-    assert page.get_by_role("heading", level=1).inner_text() == "政府部门损害了您企业的利益吗?"
+    assert page.get_by_role("heading", level=1).inner_text() == "政府部门损害了您企业的利益吗？"
     # Every asset comes from the app itself.
     css = page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor")
     assert css == "rgb(178, 34, 34)"
