@@ -187,6 +187,14 @@ def test_placeholders_match_between_msgid_and_msgstr():
     assert not problems, "\n".join(problems[:20])
 
 
+def test_no_msgid_overrides_a_different_django_translation():
+    problems = collision_problems(_catalogue())
+    assert not problems, (
+        "give these a context (pgettext / translate … context …) so Django's own translation stays:\n"
+        + "\n".join(problems)
+    )
+
+
 def test_the_checks_catch_what_they_should():
     assert half_width_next_to_cjk("名称: 值") == [2]
     assert half_width_next_to_cjk("附件 (PDF)") == [3]
@@ -195,3 +203,13 @@ def test_the_checks_catch_what_they_should():
     assert half_width_next_to_cjk("时间 10:30,金额 1,000") == [8]
     assert half_width_next_to_cjk("See https://example.org/a?b=1 (help)") == []
     assert placeholders("%(a)s and {{ b }}") == ["%(a)s", "{{b}}"]
+
+
+def test_django_admin_words_keep_django_translations_and_ours_keep_their_context():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert translation.gettext("Change") == "修改"
+        assert translation.gettext("Minutes") == "分钟"
+        assert translation.pgettext("difference from the earlier period", "Change") == "增减"
+        assert translation.pgettext("meeting minutes", "Minutes") == "会议纪要"

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from casework.admin import OverdueFilter
 from core.admin import ReadOnlyInline
@@ -105,7 +105,7 @@ class DueFilter(admin.SimpleListFilter):
             ("past", gettext_lazy("Before today")),
             ("30", gettext_lazy("In the next 30 days")),
             ("quarter", gettext_lazy("This quarter")),
-            ("year", gettext_lazy("This year")),
+            ("year", pgettext_lazy("due-date filter", "This year")),
             ("later", gettext_lazy("After this year")),
         ]
 

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from liaison.models import Office
 from reports.models import LedgerProgress, LedgerTask
@@ -122,7 +122,7 @@ class RescheduleForm(forms.Form):
 
 class MinutesForm(forms.Form):
     minutes = forms.CharField(
-        label=gettext_lazy("Minutes"),
+        label=pgettext_lazy("meeting minutes", "Minutes"),
         widget=forms.Textarea(attrs={"rows": 16}),
         help_text=gettext_lazy(
             "What each office reported, the problems found and the corrective measures agreed. "

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from complaints.models import Category
 from core.periods import PERIOD_TIMEZONE
@@ -63,7 +64,7 @@ class NotificationWorkbook:
     def _sheets(self) -> list[Sheet]:
         counts = counts_in_order(self.counts_by_category)
         summary = Sheet(
-            title=_("Summary"),
+            title=pgettext("report section", "Summary"),
             heading=[
                 _("Complaint notification %(period)s: %(department)s")
                 % {"period": self.period, "department": self.department_name},
