@@ -35,14 +35,6 @@ def departments_of(viewer) -> list[int]:
     return cached
 
 
-def is_department_user(viewer) -> bool:
-    return (
-        getattr(viewer, "is_authenticated", False)
-        and not viewer.is_staff
-        and viewer.has_perm("liaison.access_department_portal")
-    )
-
-
 def unsatisfied_ratings(case) -> QuerySet[Rating]:
     """Unsatisfied ratings of the complaints of ``case`` (a case or an OuterRef to one)."""
     return Rating.objects.filter(complaint__case_link__case=case, level=Rating.Level.UNSATISFIED)
