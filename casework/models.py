@@ -521,6 +521,58 @@ class IdentityAccessRequest(models.Model):
         return f"{self.complaint.reference}: {self.requested_by}"
 
 
+class ExtensionRequest(models.Model):
+    """A department asks for more time on a referral (延期申请); staff approve or refuse it. An
+    approved request moves the referral's deadline through the deadline service."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting decision")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="extension_requests", verbose_name=_("referral")
+    )
+    reason = models.TextField(_("reason"))
+    proposed_date = models.DateField(_("proposed new due date"))
+    due_date_before = models.DateField(_("due date when requested"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    granted_date = models.DateField(_("granted due date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral"], condition=Q(status="pending"), name="one_pending_extension_per_referral"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referral}: {self.proposed_date}"
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("Timeline events are append-only.")
@@ -563,6 +615,11 @@ class CaseEvent(models.Model):
         IDENTITY_REQUESTED = "identity_requested", _("Access to the complainant's identity requested")
         IDENTITY_DECIDED = "identity_decided", _("Identity access request decided")
         NOTE = "note", _("Note")
+        INTERNAL_NOTE = "internal_note", _("Internal note (staff only)")
+        MESSAGE_SENT = "message_sent", _("Message to the complainant")
+        MESSAGE_RECEIVED = "message_received", _("Message from the complainant")
+        EXTENSION_REQUESTED = "extension_requested", _("Extension requested by the department")
+        EXTENSION_DECIDED = "extension_decided", _("Extension request decided")
 
     # (case, at) serves lookups by case: one index fewer to write for every event appended.
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)

@@ -259,12 +259,45 @@ class Supplement(models.Model):
         return f"{self.complaint} + {self.created_at:%Y-%m-%d}"
 
 
+class Message(models.Model):
+    """A message between the complaint centre and the complainant, through the tracking code
+    (GlobaLeaks' receipt): staff ask or inform from the case, the complainant reads and answers
+    on the tracking page. Never released to a department."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="messages")
+    from_complainant = models.BooleanField(_("from the complainant"))
+    text = models.TextField(_("text"))
+    # Internal: who wrote a staff message. Never shown on the tracking page.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["complaint", "created_at"], name="message_complaint_at")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class Attachment(models.Model):
     """Evidence, stored under a random name in private storage with its metadata stripped."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
     supplement = models.ForeignKey(
         Supplement, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    message = models.ForeignKey(
+        "Message", null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
     file = models.FileField(_("file"), max_length=200)
     display_name = models.CharField(_("file name"), max_length=120)

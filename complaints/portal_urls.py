@@ -1,6 +1,6 @@
 from django.urls import path
 
-from complaints import views
+from complaints import portal_views as views
 
 app_name = "liaison_portal"
 

@@ -1,4 +1,4 @@
-"""Public intake pages and the liaison-point portal: form -> service -> redirect."""
+"""Public intake pages: form -> service -> redirect. The liaison portal is in portal_views."""
 
 import secrets
 import time
@@ -8,24 +8,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from complaints.forms import LiaisonComplaintForm, PublicComplaintForm, RatingForm, SupplementForm, TrackForm
+from complaints.forms import PublicComplaintForm, RatingForm, SupplementForm, TrackForm
 from complaints.models import Attachment, Channel, Complaint
 from complaints.selectors import (
     complaint_by_tracking_code,
-    complaint_list_for_filer,
     complaint_public_timeline,
 )
 from complaints.services import SubmittedComplaint, complaint_rate, complaint_submit, complaint_supplement_add
 from core.ratelimit import rate_limited
-from liaison.models import Appointment, LiaisonPoint, Supervisor
 
 TRACKED_KEY = "complaints:tracked"
 RECEIPT_SECONDS = 600
@@ -190,70 +186,3 @@ def attachment_download(request, pk: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-# --- Liaison points and supervisors ------------------------------------------------
-
-
-def _appointment_of(user) -> tuple[str, LiaisonPoint | None, Supervisor | None]:
-    """The user's appointment while it is active and within its term; an ended one files nothing."""
-    today = timezone.localdate()
-    current = Q(status=Appointment.Status.ACTIVE) & (
-        Q(term_ends_on__isnull=True) | Q(term_ends_on__gte=today)
-    )
-    point = LiaisonPoint.objects.filter(current, user=user).first()
-    if point is not None:
-        return Channel.LIAISON_POINT, point, None
-    supervisor = Supervisor.objects.filter(current, user=user).first()
-    if supervisor is not None:
-        return Channel.SUPERVISOR, None, supervisor
-    return "", None, None
-
-
-@login_required
-@permission_required("liaison.access_liaison_portal", raise_exception=True)
-def portal_home(request):
-    complaints = complaint_list_for_filer(request.user)[:200]
-    _channel, point, supervisor = _appointment_of(request.user)
-    return render(
-        request,
-        "complaints/portal_home.html",
-        {"complaints": complaints, "point": point, "supervisor": supervisor},
-    )
-
-
-@login_required
-@permission_required("liaison.access_liaison_portal", raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def portal_new(request):
-    channel, point, supervisor = _appointment_of(request.user)
-    if not channel:
-        messages.error(
-            request,
-            _(
-                "Your account is not linked to a current liaison point or supervisor appointment. "
-                "Ask the complaint centre."
-            ),
-        )
-        return redirect("liaison_portal:home")
-    if request.method == "POST":
-        form = LiaisonComplaintForm(request.POST, request.FILES)
-        if form.is_valid():
-            submitted = complaint_submit(
-                data=form.complaint_data(),
-                identity=form.identity_data(),
-                uploads=form.cleaned_data["uploads"],
-                channel=channel,
-                source=str(point or supervisor),
-                actor=request.user,
-                liaison_point=point,
-                supervisor=supervisor,
-            )
-            return receipt_keep(
-                redirect("complaints:submitted"), submitted, emailed=bool(form.cleaned_data.get("email"))
-            )
-    else:
-        form = LiaisonComplaintForm()
-    return render(
-        request, "complaints/portal_new.html", {"form": form, "point": point, "supervisor": supervisor}
-    )
