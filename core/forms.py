@@ -16,7 +16,7 @@ def _messages_for(field: forms.Field) -> dict[str, str]:
     """The plain message of each error code this kind of field raises, with %(label)s."""
     found = {
         "required": _("Please fill in “%(label)s”."),
-        "max_length": _("“%(label)s” can be at most %(limit_value)d characters long (it has %(show_value)d)."),
+        "max_length": _("“%(label)s” can be at most %(limit_value)d characters (it has %(show_value)d)."),
         "min_length": _("Write at least %(limit_value)d characters in “%(label)s” (it has %(show_value)d)."),
     }
     if isinstance(field, forms.ModelMultipleChoiceField):
