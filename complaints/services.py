@@ -136,6 +136,7 @@ def complaint_submit(
         )
 
     code = tracking_code_generate()
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
     with _files_removed_on_error() as written:
         complaint = _complaint_create(
             code=code,
@@ -149,6 +150,7 @@ def complaint_submit(
             liaison_point=liaison_point,
             supervisor=supervisor,
             received_at=received_at,
+            language=language,
         )
     logger.info("complaint %s received via %s", complaint.reference, channel)
 
@@ -157,13 +159,25 @@ def complaint_submit(
             complaint=complaint,
             tracking_code=code,
             email=identity.email,
-            language=language or translation.get_language() or settings.LANGUAGE_CODE,
+            language=language,
         )
     return SubmittedComplaint(complaint=complaint, tracking_code=code)
 
 
 def _complaint_create(
-    *, code, data, identity, uploads, written, channel, source, actor, liaison_point, supervisor, received_at
+    *,
+    code,
+    data,
+    identity,
+    uploads,
+    written,
+    channel,
+    source,
+    actor,
+    liaison_point,
+    supervisor,
+    received_at,
+    language,
 ) -> Complaint:
     complaint = Complaint.objects.create(
         tracking_hash=tracking_code_hash(code),
@@ -190,7 +204,7 @@ def _complaint_create(
         supervisor=supervisor,
     )
     if identity is not None:
-        ComplainantIdentity.objects.create(complaint=complaint, **identity.__dict__)
+        ComplainantIdentity.objects.create(complaint=complaint, language=language, **identity.__dict__)
     PublicUpdate.objects.create(complaint=complaint, status=PublicStatus.RECEIVED)
     if uploads:
         _store_uploads(complaint=complaint, uploads=list(uploads), written=written)

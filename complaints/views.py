@@ -32,7 +32,9 @@ RECEIPT_COOKIE = "envopt_receipt"
 RECEIPT_SALT = "complaints.receipt"
 
 
-def receipt_keep(response: HttpResponse, submitted: SubmittedComplaint, *, emailed: bool) -> HttpResponse:
+def receipt_keep(
+    response: HttpResponse, submitted: SubmittedComplaint, *, emailed: bool, on_behalf: bool = False
+) -> HttpResponse:
     """Keep the code for the confirmation page for ten minutes, in the cache only, under a random
     token the browser holds in a signed cookie: never in a URL, never stored in the clear, and
     no session row written for every complaint filed (the public form is the busiest write)."""
@@ -41,6 +43,8 @@ def receipt_keep(response: HttpResponse, submitted: SubmittedComplaint, *, email
         "code": submitted.tracking_code,
         "reference": submitted.complaint.reference,
         "emailed": emailed,
+        # Filed by a liaison point or supervisor for an enterprise: the code is to be handed on.
+        "on_behalf": on_behalf,
     }
     cache.set(f"complaints:receipt:{token}", receipt, timeout=RECEIPT_SECONDS)
     response.set_signed_cookie(
