@@ -59,3 +59,16 @@ def test_english():
     found = errors({"description": "short"}, language="en")
     assert found["description"] == ["Write at least 20 characters in “问题描述” (it has 5)."]
     assert found["agree"] == ["Please tick “同意隐私说明”."]
+
+
+class PercentForm(PlainErrorsMixin, forms.Form):
+    rate = forms.CharField(label="满意率%", max_length=3)
+    share = forms.ChoiceField(label="占比%", choices=[("a", "a")])
+
+
+def test_a_percent_sign_in_the_label_is_shown_once():
+    with translation.override("zh-hans"):
+        form = PercentForm({"rate": "1234"})
+        form.is_valid()
+        assert form.errors["rate"] == ["“满意率%”最多 3 个字，现在有 4 个。"]
+        assert form.errors["share"] == ["请选择“占比%”。"]
