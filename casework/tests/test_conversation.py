@@ -477,3 +477,17 @@ def test_a_department_user_cannot_use_the_case_buttons(client):
     response = client.post(reverse("admin:casework_case_action", args=[case.pk, "message"]), {"text": "x"})
     assert response.status_code in (302, 403, 404)
     assert not Message.objects.exists()
+
+
+def test_the_thread_on_the_complaint_page_is_masked_for_staff_who_may_not_see_who_complained(client):
+    head = factories.user("head")
+    handler = factories.user("handler")
+    case = factories.accepted_case(actor=head)
+    complaint = case.complaint_links.get().complaint
+    complaint_message_reply(complaint=complaint, text="我的电话是13912345678,请联系张三。")
+    url = reverse("admin:complaints_complaint_change", args=[complaint.pk])
+    client.force_login(handler)
+    masked = client.get(url).content.decode()
+    assert "请联系" in masked and "13912345678" not in masked
+    client.force_login(head)
+    assert "13912345678" in client.get(url).content.decode()

@@ -286,3 +286,8 @@ def test_the_tracking_page_of_a_concluded_complaint_invites_a_rating(client):
     next_step = page[page.index("data-next-step") : page.index("</section>", page.index("data-next-step"))]
     assert "satisfied with the outcome" in next_step
     assert 'value="rate"' in page
+
+
+def test_the_tracking_forms_name_the_field_in_their_errors(client):
+    page = client.post("/complaints/track/", {"code": ""}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Please fill in “Tracking code”." in page
