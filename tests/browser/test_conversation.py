@@ -15,7 +15,7 @@ from django.urls import reverse
 from PIL import Image
 
 from casework import services
-from casework.models import CaseEvent
+from casework.models import CaseEvent, Referral
 from casework.tests import factories
 from complaints.models import Complaint, Message
 from complaints.services import ComplaintData, complaint_submit
@@ -203,12 +203,20 @@ def test_the_receipt_and_the_tracking_page_fit_the_screen_and_the_code_never_bre
     complaint = Complaint.objects.get()
     head = factories.user("head")
     case = services.complaint_accept(complaint=complaint, actor=head)
+    referral = services.case_refer(
+        case=case,
+        department=complaint.department,
+        kind=Referral.Kind.ASSIGN,
+        released_text="企业反映退税办理拖延、反复补交材料的问题。",
+        working_days=10,
+        actor=head,
+    )
     services.case_message_send(
         case=case, text="请提供第一次提交材料的回执编号,以及窗口工作人员的工号(如有)。", actor=head
     )
     track(page, code)
     assert page.locator("[data-messages]").is_visible()
-    assert page.locator("[data-next-step]").is_visible()
+    assert page.locator("[data-next-step] [data-expected-on]").inner_text() == referral.due_date.isoformat()
     assert page.locator("[data-submission]").is_visible()
     width_used = page.evaluate("document.documentElement.scrollWidth")
     assert width_used <= width, f"the tracking page scrolls sideways ({width_used}px at {width}px)"
