@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from casework.extensions import STAFF_PERMISSION, extension_can_request, extension_decide
 from casework.models import ExtensionRequest
@@ -173,7 +173,9 @@ class ExtensionRequestAdmin(ReadOnlyAdmin):
             url = reverse("admin:casework_extensionrequest_change", args=[obj.pk])
             return format_html('<a href="{}">{}</a>', url, _("Details"))
         url = reverse("admin:casework_extensionrequest_decide", args=[obj.pk])
-        return format_html('<a class="button" href="{}" data-decide>{}</a>', url, _("Decide"))
+        return format_html(
+            '<a class="button" href="{}" data-decide>{}</a>', url, pgettext("extension request", "Decide")
+        )
 
     def get_urls(self):
         return [

@@ -92,7 +92,9 @@ def referral(handler, department, dept_user, on):
 
 
 def ask(referral, dept_user, proposed: dt.date, reason: str = "需调取三年的检查台账,工作量大。"):
-    return extensions.extension_request(referral=referral, reason=reason, proposed_date=proposed, actor=dept_user)
+    return extensions.extension_request(
+        referral=referral, reason=reason, proposed_date=proposed, actor=dept_user
+    )
 
 
 def field_codes(error: ValidationError) -> dict[str, list[str]]:
@@ -264,7 +266,9 @@ def test_staff_may_grant_another_working_day_than_proposed(referral, dept_user, 
     assert field_codes(refused.value) == {"granted_date": ["not_working_day"]}
     extension.refresh_from_db()
     assert extension.status == ExtensionRequest.Status.PENDING
-    extensions.extension_decide(extension=extension, approve=True, granted_date=D(2026, 10, 20), actor=handler)
+    extensions.extension_decide(
+        extension=extension, approve=True, granted_date=D(2026, 10, 20), actor=handler
+    )
     referral.refresh_from_db()
     assert referral.due_date == D(2026, 10, 20)
 
@@ -318,7 +322,9 @@ def test_once_the_report_is_in_a_request_can_only_be_refused(referral, dept_user
     )
     with pytest.raises(InvalidTransition):
         extensions.extension_decide(extension=extension, approve=True, actor=handler)
-    extensions.extension_decide(extension=extension, approve=False, note="报告已提交,无需延期。", actor=handler)
+    extensions.extension_decide(
+        extension=extension, approve=False, note="报告已提交,无需延期。", actor=handler
+    )
     assert Referral.objects.get(pk=referral.pk).due_date == DUE
 
 
@@ -419,7 +425,9 @@ def test_the_form_errors_are_in_plain_chinese_and_name_the_field(client, referra
     client.force_login(dept_user)
     url = reverse("department_portal:referral", args=[referral.pk])
     response = client.post(
-        url, {"action": "extension", "reason": "", "proposed_date": "2026-10-11"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+        url,
+        {"action": "extension", "reason": "", "proposed_date": "2026-10-11"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
     form = response.context["extension_form"]
     (reason_error,) = form.errors["reason"]
@@ -434,8 +442,61 @@ def test_the_decision_shows_on_the_portal(client, referral, dept_user, handler, 
     extensions.extension_decide(extension=extension, approve=True, note="同意。", actor=handler)
     client.force_login(dept_user)
     page = client.get(reverse("department_portal:referral", args=[referral.pk])).content.decode()
-    assert f'data-extension-status="approved"' in page and 'data-due-date="2026-10-16"' in page
+    assert 'data-extension-status="approved"' in page and 'data-due-date="2026-10-16"' in page
     assert "同意。" in page
     home = client.get(reverse("department_portal:home"))
     (row,) = home.context["page"]
     assert row.due_date == D(2026, 10, 16) and row.pending_extension_date is None
+
+
+# --- Identity: a department never learns who complained -------------------------------------------
+
+CANARY_NAME, CANARY_PHONE = "司马金丝雀", "13590417263"
+
+
+def test_no_list_page_or_extension_email_carries_the_complainants_name_or_phone(
+    client, handler, department, dept_user, on
+):
+    on(REFERRED_ON)
+    complaint = complaint_factories.submit(
+        department=department,
+        description=f"我是{CANARY_NAME},电话{CANARY_PHONE}。三个月内被同一部门重复检查五次,严重影响生产。",
+    ).complaint
+    complaint.identity.contact_name, complaint.identity.phone = CANARY_NAME, CANARY_PHONE
+    complaint.identity.save(update_fields=["contact_name", "phone"])
+    case = services.complaint_accept(complaint=complaint, actor=handler)
+    services.case_assign(case=case, handler=handler, actor=handler)
+    referral = services.case_refer(
+        case=case,
+        department=department,
+        kind=Referral.Kind.ASSIGN,
+        released_text=services.case_released_text(case=case),
+        working_days=3,
+        actor=handler,
+    )
+    services.referral_acknowledge(referral=referral, actor=dept_user)
+    on(D(2026, 9, 30))
+    client.force_login(dept_user)
+    url = reverse("department_portal:referral", args=[referral.pk])
+    response = client.post(
+        url, {"action": "extension", "reason": "需调取台账。", "proposed_date": "2026-10-16"}
+    )
+    assert response.status_code == 302
+    extension = ExtensionRequest.objects.get()
+    extensions.extension_decide(extension=extension, approve=True, note="同意延期。", actor=handler)
+
+    pages = [
+        client.get(reverse("department_portal:home"), {"status": s}).content.decode() for s in ("open", "all")
+    ]
+    pages.append(client.get(url).content.decode())
+    assert all("data-summary" in page for page in pages[:2])
+    assert "三个月内被同一部门重复检查五次" in pages[0]  # the summary is there, masked
+    emails = list(OutboundEmail.objects.filter(kind__startswith="extension_"))
+    assert {email.kind for email in emails} == {"extension_requested", "extension_decided"}
+    texts = [
+        *pages,
+        *(part for email in emails for part in (email.subject, email.body_text, email.body_html)),
+    ]
+    for text in texts:
+        assert CANARY_NAME not in text and CANARY_PHONE not in text
+        assert CANARY_PHONE[-4:] not in text
