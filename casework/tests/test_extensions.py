@@ -500,3 +500,91 @@ def test_no_list_page_or_extension_email_carries_the_complainants_name_or_phone(
     for text in texts:
         assert CANARY_NAME not in text and CANARY_PHONE not in text
         assert CANARY_PHONE[-4:] not in text
+
+
+# --- The admin -------------------------------------------------------------------------------------
+
+ADMIN_LIST = "/admin/casework/extensionrequest/"
+
+
+def decide_url(extension: ExtensionRequest) -> str:
+    return reverse("admin:casework_extensionrequest_decide", args=[extension.pk])
+
+
+def test_the_admin_list_shows_pending_first_links_each_case_and_finds_it_by_reference(
+    client, referral, dept_user, handler, department, on, django_assert_max_num_queries
+):
+    on(D(2026, 9, 30))
+    decided = ask(referral, dept_user, D(2026, 10, 16))
+    extensions.extension_decide(extension=decided, approve=False, note="按期办理。", actor=handler)
+    _case, other = factories.referred_case(actor=handler, department=department, working_days=3)
+    services.referral_acknowledge(referral=other, actor=dept_user)
+    waiting = [ask(referral, dept_user, D(2026, 10, 20)), ask(other, dept_user, D(2026, 10, 21))]
+    client.force_login(handler)
+    with django_assert_max_num_queries(20):
+        response = client.get(ADMIN_LIST)
+    assert response.status_code == 200
+    shown = [row.pk for row in response.context["cl"].result_list]
+    assert shown == [waiting[1].pk, waiting[0].pk, decided.pk]  # pending first, newest first
+    page = response.content.decode()
+    assert reverse("admin:casework_case_change", args=[other.case_id]) in page
+    assert decide_url(waiting[0]) in page and decide_url(decided) not in page
+
+    found = client.get(ADMIN_LIST, {"q": other.case.reference})
+    assert [row.pk for row in found.context["cl"].result_list] == [waiting[1].pk]
+    pending = client.get(ADMIN_LIST, {"status__exact": "pending"})
+    assert {row.pk for row in pending.context["cl"].result_list} == {waiting[0].pk, waiting[1].pk}
+    by_unit = client.get(ADMIN_LIST, {"referral__department__id__exact": department.pk})
+    assert len(by_unit.context["cl"].result_list) == 3
+    elsewhere = client.get(
+        ADMIN_LIST, {"referral__department__id__exact": complaint_factories.department().pk}
+    )
+    assert len(elsewhere.context["cl"].result_list) == 0
+
+
+def test_the_decide_page_defaults_to_the_proposed_date_and_needs_a_reason_to_refuse(
+    client, referral, dept_user, handler, on
+):
+    on(D(2026, 9, 30))
+    extension = ask(referral, dept_user, D(2026, 10, 16))
+    client.force_login(handler)
+    page = client.get(decide_url(extension))
+    assert page.status_code == 200
+    assert page.context["form"]["granted_date"].value() == D(2026, 10, 16)
+    assert reverse("admin:casework_case_change", args=[referral.case_id]) in page.content.decode()
+
+    refused = client.post(decide_url(extension), {"decision": "refuse", "decision_note": ""})
+    assert refused.status_code == 200 and refused.context["form"].has_error("decision_note", code="required")
+    sunday = client.post(decide_url(extension), {"decision": "approve", "granted_date": "2026-10-18"})
+    assert sunday.status_code == 200
+    assert sunday.context["form"].has_error("granted_date", code="not_working_day")
+    extension.refresh_from_db()
+    assert extension.status == ExtensionRequest.Status.PENDING
+
+    response = client.post(
+        decide_url(extension), {"decision": "approve", "granted_date": "2026-10-16", "decision_note": ""}
+    )
+    change = reverse("admin:casework_extensionrequest_change", args=[extension.pk])
+    assert response.status_code == 302 and response["Location"] == change
+    referral.refresh_from_db()
+    assert referral.due_date == D(2026, 10, 16)
+    detail = client.get(change)
+    assert detail.status_code == 200 and not detail.context["can_decide"]
+    # Deciding again only says it was decided.
+    again = client.post(decide_url(extension), {"decision": "refuse", "decision_note": "不同意"})
+    assert again.status_code == 302
+    assert ExtensionRequest.objects.get().status == ExtensionRequest.Status.APPROVED
+
+
+def test_staff_without_the_handling_permission_cannot_decide(client, referral, dept_user, on):
+    on(D(2026, 9, 30))
+    extension = ask(referral, dept_user, D(2026, 10, 16))
+    leader = factories.user("leader")
+    assert not leader.has_perm("casework.handle_case")
+    client.force_login(leader)
+    assert client.get(decide_url(extension)).status_code == 403
+    assert client.post(decide_url(extension), {"decision": "approve"}).status_code == 403
+    client.force_login(dept_user)
+    assert client.get(decide_url(extension)).status_code in (302, 403)
+    extension.refresh_from_db()
+    assert extension.status == ExtensionRequest.Status.PENDING
