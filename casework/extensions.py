@@ -222,10 +222,11 @@ def extension_decide(
     refuse (with a reason) a pending request; the department is told either way."""
     if not actor.has_perm(STAFF_PERMISSION):
         raise PermissionDenied(_("Only case handlers can decide on extension requests."))
+    # The referral first, then the request: the order extension_request locks them in.
+    referral = _lock_referral(extension.referral_id)
     extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
     if extension.status != ExtensionRequest.Status.PENDING:
         raise InvalidTransition(_("This request has already been decided."))
-    referral = _lock_referral(extension.referral_id)
     note = note.strip()
     if note:
         # The department reads the note in its e-mail and on its portal.
@@ -292,11 +293,21 @@ def _decided_notice_queue(extension: ExtensionRequest, referral: Referral) -> No
     )
 
 
+def extension_pending_for_case(case) -> ExtensionRequest | None:
+    """The request awaiting a decision on the case's open referral, if any (for the case page)."""
+    return (
+        ExtensionRequest.objects.filter(referral__case=case, status=ExtensionRequest.Status.PENDING)
+        .select_related("referral__department", "requested_by")
+        .first()
+    )
+
+
 __all__ = [
     "EXTENDABLE",
     "extension_can_request",
     "extension_date_check",
     "extension_decide",
     "extension_max_working_days",
+    "extension_pending_for_case",
     "extension_request",
 ]

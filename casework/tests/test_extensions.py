@@ -588,3 +588,37 @@ def test_staff_without_the_handling_permission_cannot_decide(client, referral, d
     assert client.get(decide_url(extension)).status_code in (302, 403)
     extension.refresh_from_db()
     assert extension.status == ExtensionRequest.Status.PENDING
+
+
+def test_the_case_page_fragment_shows_the_pending_request_with_a_way_to_decide(
+    referral, dept_user, handler, on
+):
+    from django.contrib.auth.context_processors import PermWrapper
+    from django.template.loader import render_to_string
+
+    on(D(2026, 9, 30))
+    assert extensions.extension_pending_for_case(referral.case) is None
+    extension = ask(referral, dept_user, D(2026, 10, 16))
+    pending = extensions.extension_pending_for_case(referral.case)
+    assert pending == extension
+    html = render_to_string(
+        "admin/casework/extensionrequest/_case_pending.html",
+        {"pending_extension": pending, "perms": PermWrapper(handler)},
+    )
+    assert "data-extension-pending-case" in html and "2026-10-16" in html and decide_url(extension) in html
+    extensions.extension_decide(extension=extension, approve=True, actor=handler)
+    assert extensions.extension_pending_for_case(referral.case) is None
+
+
+def test_the_department_is_told_in_its_own_language(handler, dept_user, on):
+    unit = complaint_factories.department(language="zh-hans")
+    chinese_user = factories.user("dept", department=unit)
+    on(REFERRED_ON)
+    _case, referral = factories.referred_case(actor=handler, department=unit, working_days=3)
+    services.referral_acknowledge(referral=referral, actor=chinese_user)
+    on(D(2026, 9, 30))
+    extension = ask(referral, chinese_user, D(2026, 10, 16))
+    extensions.extension_decide(extension=extension, approve=True, actor=handler)
+    email = OutboundEmail.objects.get(kind="extension_decided")
+    assert email.language == "zh-hans"
+    assert "延期已批准" in email.subject and "2026-10-16" in email.body_text
