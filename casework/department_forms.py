@@ -1,7 +1,10 @@
 """Forms of the department portal that are the portal's own: the extension request (延期申请).
 The handling report and the rectification reply live in casework/forms.py."""
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.extensions import extension_date_check
@@ -26,7 +29,9 @@ class ExtensionRequestForm(PlainErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.referral = referral
         if referral.due_date:
-            self.fields["proposed_date"].widget.attrs["min"] = referral.due_date.isoformat()
+            # A hint for the date picker; the server decides (extension_date_check).
+            earliest = max(referral.due_date + dt.timedelta(days=1), timezone.localdate())
+            self.fields["proposed_date"].widget.attrs["min"] = earliest.isoformat()
 
     def clean(self):
         cleaned = super().clean()

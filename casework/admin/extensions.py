@@ -2,6 +2,8 @@
 a small page (approve with the granted date, or refuse with a reason) that calls
 casework.extensions.extension_decide. Nothing is edited directly; every row links to its case."""
 
+import datetime as dt
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -56,7 +58,7 @@ class ExtensionDecisionForm(PlainErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         due = extension.referral.due_date
         if due:
-            self.fields["granted_date"].widget.attrs["min"] = due.isoformat()
+            self.fields["granted_date"].widget.attrs["min"] = (due + dt.timedelta(days=1)).isoformat()
 
     def clean(self):
         cleaned = super().clean()

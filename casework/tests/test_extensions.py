@@ -393,7 +393,7 @@ def test_the_portal_form_files_a_request_and_shows_it_pending(client, referral, 
     client.force_login(dept_user)
     url = reverse("department_portal:referral", args=[referral.pk])
     page = client.get(url).content.decode()
-    assert "data-extension-form" in page and 'min="2026-10-08"' in page
+    assert "data-extension-form" in page and 'min="2026-10-09"' in page
 
     bad = client.post(url, {"action": "extension", "reason": "", "proposed_date": "2026-10-11"})
     assert bad.status_code == 200
