@@ -12,7 +12,7 @@ from django.db.models import IntegerField, Value, When
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
@@ -167,7 +167,8 @@ class ExtensionRequestAdmin(ReadOnlyAdmin):
 
     @admin.display(description=gettext_lazy("current due date"))
     def current_due_date(self, obj):
-        return obj.referral.due_date or "—"
+        due = obj.referral.due_date
+        return formats.date_format(due, "DATE_FORMAT") if due else "—"
 
     @admin.display(description=gettext_lazy("status"), ordering="status")
     def decision(self, obj):
