@@ -3,6 +3,7 @@
 the other records (``records``). Importing the package registers them all."""
 
 from casework.admin import conversation  # noqa: F401 - registers the note and message buttons
+from casework.admin import extensions  # noqa: F401 - registers the extension requests
 from casework.admin.cases import (
     CASE_ACTIONS,
     CaseAdmin,
