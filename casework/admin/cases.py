@@ -449,7 +449,7 @@ class CaseAdmin(BigTableAdminMixin, ReadOnlyAdmin):
         "category",
         "department",
         "office",
-        "handler",
+        "handler_name",
         "disposition",
         "channel",
         "opened_at",
@@ -462,8 +462,13 @@ class CaseAdmin(BigTableAdminMixin, ReadOnlyAdmin):
         "is_typical",
         "typical_summary",
         "reopened_count",
-        "escalation_level",
+        "escalation",
     ]
+
+    def get_fields(self, request, obj=None):
+        # Only what is shown read-only: no model field may become an input of the case page
+        # (handler, escalation level are shown through display methods of their own).
+        return list(self.readonly_fields)
 
     def get_queryset(self, request):
         # due_soon for the badge: the calendar is read once per page, not per row.
@@ -498,7 +503,7 @@ class CaseAdmin(BigTableAdminMixin, ReadOnlyAdmin):
         if obj.department is None:
             return "—"
         return format_html(
-            '<span title="{}">{}</span>',
+            '<span class="unit-name" title="{}">{}</span>',
             obj.department.name,
             obj.department.short_name or obj.department.name,
         )

@@ -496,6 +496,7 @@ def test_the_timeline_names_actions_and_statuses_and_masks_notes(client, role, s
     services.case_self_handle(case=case, actor=intake, note="已电话联系张三(13912345678)核实情况")
     CaseEvent.objects.create(case=case, actor=intake, action=CaseEvent.Action.INTERNAL_NOTE, note="内部讨论")
     client.force_login(factories.user(role))
+    client.get(f"/admin/casework/case/{case.pk}/change/")  # warm the content types' cache
     with CaptureQueriesContext(connection) as few:
         page = client.get(f"/admin/casework/case/{case.pk}/change/").content.decode()
     timeline = page[page.index('class="js-inline-admin-formset inline-group" id="events-group"') :]
@@ -526,3 +527,15 @@ def test_every_casework_form_writes_plain_errors():
     ]
     assert len(found) >= 15
     assert [k.__name__ for k in found if not issubclass(k, PlainErrorsMixin)] == []
+
+
+def test_the_case_page_has_no_inputs_of_its_own(client):
+    handler = factories.user("handler")
+    other = factories.user("handler")
+    client.force_login(handler)
+    case = factories.accepted_case(actor=handler)
+    page = client.get(f"/admin/casework/case/{case.pk}/change/").content.decode()
+    assert 'name="handler"' not in page and 'name="escalation_level"' not in page
+    client.post(f"/admin/casework/case/{case.pk}/change/", {"handler": other.pk, "escalation_level": 3})
+    case.refresh_from_db()
+    assert case.handler_id is None and case.escalation_level == 0
