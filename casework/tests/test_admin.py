@@ -400,7 +400,7 @@ def test_a_leader_cannot_be_made_handler(client):
     assert case.handler_id is None
 
 
-def _attach(complaint, settings, tmp_path):
+def _attach(complaint):
     from complaints.services import complaint_supplement_add
     from complaints.uploads import PreparedUpload
 
@@ -427,10 +427,10 @@ def _attach(complaint, settings, tmp_path):
     ("role", "sees_identity"), [("handler", False), ("intake", True)], ids=["masked", "with-permission"]
 )
 def test_the_accept_form_shows_the_complaint_as_the_viewer_may_read_it_and_its_evidence(
-    client, settings, tmp_path, role, sees_identity
+    client, role, sees_identity
 ):
     complaint = complaint_factories.submit(description=IDENTIFYING).complaint
-    attachment = _attach(complaint, settings, tmp_path)
+    attachment = _attach(complaint)
     client.force_login(factories.user(role))
     page = client.get(f"/admin/complaints/complaint/{complaint.pk}/triage/accept/").content.decode()
     assert "被重复检查五次" in page
@@ -440,14 +440,12 @@ def test_the_accept_form_shows_the_complaint_as_the_viewer_may_read_it_and_its_e
 
 
 @pytest.mark.parametrize("action", ["refer", "close", "assign"])
-def test_case_action_forms_show_the_complaint_masked_without_the_permission(
-    client, settings, tmp_path, action
-):
+def test_case_action_forms_show_the_complaint_masked_without_the_permission(client, action):
     handler = factories.user("handler")
     case = factories.accepted_case(actor=factories.user("intake"), description=IDENTIFYING)
     if action == "close":
         services.case_self_handle(case=case, actor=handler)
-    attachment = _attach(case.complaint_links.get().complaint, settings, tmp_path)
+    attachment = _attach(case.complaint_links.get().complaint)
     client.force_login(handler)
     page = client.get(f"/admin/casework/case/{case.pk}/act/{action}/").content.decode()
     assert "data-complaint-text" in page and "被重复检查五次" in page
