@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from casework import services
 from casework.admin.mixins import case_complaints_for_viewer, run_action_view
 from casework.exports import case_list_workbook
+from casework.extensions import extension_pending_for_case
 from casework.figures import FigureFilter
 from casework.forms import (
     AssignForm,
@@ -663,6 +664,7 @@ class CaseAdmin(BigTableAdminMixin, ReadOnlyAdmin):
             {
                 "workflow_buttons": buttons,
                 "reports": reports,
+                "pending_extension": extension_pending_for_case(case) if case else None,
                 "show_save": False,
                 "show_save_and_continue": False,
                 "show_save_and_add_another": False,

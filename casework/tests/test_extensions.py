@@ -610,6 +610,18 @@ def test_the_case_page_fragment_shows_the_pending_request_with_a_way_to_decide(
     assert extensions.extension_pending_for_case(referral.case) is None
 
 
+def test_the_case_page_shows_the_pending_request(client, referral, dept_user, handler, on):
+    on(D(2026, 9, 30))
+    page = reverse("admin:casework_case_change", args=[referral.case_id])
+    client.force_login(handler)
+    assert "data-extension-pending-case" not in client.get(page).content.decode()
+    extension = ask(referral, dept_user, D(2026, 10, 16))
+    html = client.get(page).content.decode()
+    assert "data-extension-pending-case" in html and decide_url(extension) in html
+    extensions.extension_decide(extension=extension, approve=True, actor=handler)
+    assert "data-extension-pending-case" not in client.get(page).content.decode()
+
+
 def test_the_department_is_told_in_its_own_language(handler, dept_user, on):
     unit = complaint_factories.department(language="zh-hans")
     chinese_user = factories.user("dept", department=unit)
