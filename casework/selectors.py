@@ -311,3 +311,17 @@ def handler_candidates() -> QuerySet:
         )
         .order_by("first_name", "last_name", "username")
     )
+
+
+def intake_staff_emails() -> list[str]:
+    """Active staff who take in complaints and may see who complained (intake officers, office
+    heads): through their groups or their own permissions."""
+    user_model = get_user_model()
+    wanted = [("complaints", "add_complaint"), ("complaints", "view_complainant_identity")]
+    users = user_model.objects.filter(is_active=True, is_staff=True)
+    for app_label, codename in wanted:
+        holds = Q(
+            user_permissions__content_type__app_label=app_label, user_permissions__codename=codename
+        ) | Q(groups__permissions__content_type__app_label=app_label, groups__permissions__codename=codename)
+        users = users.filter(pk__in=user_model.objects.filter(holds).values("pk"))
+    return sorted({email for email in users.values_list("email", flat=True) if email})

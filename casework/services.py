@@ -8,12 +8,10 @@ from collections.abc import Sequence
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -32,7 +30,7 @@ from casework.models import (
     Review,
     UnannouncedVisit,
 )
-from casework.selectors import case_identities
+from casework.selectors import case_identities, intake_staff_emails
 from complaints.models import Channel, ComplainantIdentity, Complaint, Message, PublicStatus
 from complaints.selectors import NextStep
 from complaints.services import (
@@ -1153,20 +1151,6 @@ def case_message_received_record(*, complaint: Complaint, message) -> CaseEvent 
 # the e-mails name the case and the department, never the complainant.
 
 
-def _intake_staff_emails() -> list[str]:
-    """Active staff who take in complaints and may see who complained (intake officers, office
-    heads): through their groups or their own permissions."""
-    user_model = get_user_model()
-    wanted = [("complaints", "add_complaint"), ("complaints", "view_complainant_identity")]
-    users = user_model.objects.filter(is_active=True, is_staff=True)
-    for app_label, codename in wanted:
-        holds = Q(
-            user_permissions__content_type__app_label=app_label, user_permissions__codename=codename
-        ) | Q(groups__permissions__content_type__app_label=app_label, groups__permissions__codename=codename)
-        users = users.filter(pk__in=user_model.objects.filter(holds).values("pk"))
-    return sorted({email for email in users.values_list("email", flat=True) if email})
-
-
 def case_notice_recipients(case: Case) -> list[str]:
     """Who is told when something arrives on a case (see above)."""
     handler = case.handler
@@ -1178,7 +1162,7 @@ def case_notice_recipients(case: Case) -> list[str]:
             return [office.head.email]
         if office.email:
             return [office.email]
-    return _intake_staff_emails()
+    return intake_staff_emails()
 
 
 def staff_notice_queue(*, to: list[str], notice: str, key: str, context: dict, related: str = ""):
@@ -1205,31 +1189,6 @@ def _staff_notice_queue(*, case: Case, notice: str, key: str, context: dict):
     }
     return staff_notice_queue(
         to=case_notice_recipients(case), notice=notice, key=key, context=context, related=case.reference
-    )
-
-
-def notification_reply_notice_queue(*, report) -> None:
-    """Tell the centre that a unit replied to its complaint notification (投诉通报) with its
-    improvement measures: to whoever sent the notification run, else the intake staff.
-
-    For reports.notifications.services.notification_report_reply, in its transaction (reports
-    sits above casework and calls down; casework does not import it): ``report`` is its
-    NotificationReport (department, run with period and sent_by, reply)."""
-    run = report.run
-    sender = getattr(run, "sent_by", None)
-    to = (
-        [sender.email] if sender is not None and sender.is_active and sender.email else _intake_staff_emails()
-    )
-    staff_notice_queue(
-        to=to,
-        notice="notification_reply",
-        key=f"{report.pk}",
-        context={
-            "department": report.department,
-            "period": run.period,
-            "run_url": settings.SITE_URL + reverse("admin:reports_notificationrun_change", args=[run.pk]),
-        },
-        related=f"notification:{run.period}:{report.pk}",
     )
 
 

@@ -2,7 +2,6 @@
 each step: through the services, the admin's case buttons and what a department can read."""
 
 import io
-from types import SimpleNamespace
 
 import pytest
 from django.conf import settings as django_settings
@@ -313,20 +312,6 @@ def test_the_handler_is_told_of_each_rectification_report():
     with translation.override(django_settings.LANGUAGE_CODE):  # staff notices: the site's language
         assert recommendation.get_kind_display() in notices[0].body_text
     assert Recommendation.objects.get().status == Recommendation.Status.REPLIED
-
-
-def test_a_notification_reply_is_told_to_whoever_sent_the_run():
-    sender = handler_with_email()
-    department = complaint_factories.department()
-    report = SimpleNamespace(
-        pk=41, department=department, run=SimpleNamespace(pk=7, period="2026-11", sent_by=sender)
-    )
-    services.notification_reply_notice_queue(report=report)
-    services.notification_reply_notice_queue(report=report)  # queued once
-    (row,) = rows("staff_notification_reply")
-    assert row.to == [sender.email] and row.key == "staff-notification_reply:41"
-    assert str(department) in row.subject and "2026-11" in row.subject
-    assert "/admin/reports/notificationrun/7/" in row.body_text
 
 
 # --- The department: a return asks for a new report; messages and notes never reach it ---------

@@ -26,7 +26,8 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from casework.selectors import departments_of
+from casework.selectors import departments_of, intake_staff_emails
+from casework.services import staff_notice_queue
 from complaints.models import Complaint
 from core.calendar import add_working_days, end_of_day
 from core.deadlines import deadline_create, deadline_explain, deadline_meet
@@ -466,7 +467,27 @@ def notification_report_reply(*, report: NotificationReport, measures: str, acto
     report.save(update_fields=["status", "reply", "replied_at", "replied_by"])
     if report.deadline_id:
         deadline_meet(deadline=report.deadline, at=report.replied_at)
+    notification_reply_notice_queue(report=report)
     return report
+
+
+def notification_reply_notice_queue(*, report: NotificationReport) -> None:
+    """Tell the centre that a unit replied with its improvement measures: whoever sent the
+    notification run, else the intake staff. In the reply's transaction, queued once."""
+    run = report.run
+    sender = run.sent_by
+    to = [sender.email] if sender is not None and sender.is_active and sender.email else intake_staff_emails()
+    staff_notice_queue(
+        to=to,
+        notice="notification_reply",
+        key=f"{report.pk}",
+        context={
+            "department": report.department,
+            "period": run.period,
+            "run_url": settings.SITE_URL + reverse("admin:reports_notificationrun_change", args=[run.pk]),
+        },
+        related=f"notification:{run.period}:{report.pk}",
+    )
 
 
 def notification_reply_deadlines_recomputed(changes, reason: str) -> None:

@@ -97,6 +97,25 @@ def test_replying_meets_the_deadline_once():
         services.notification_report_reply(report=report, measures="再次回复", actor=member)
 
 
+def test_a_reply_is_told_to_whoever_sent_the_run_once():
+    unit = department()
+    sender = user("handler")
+    sender.email = "sender@centre.example"
+    sender.save(update_fields=["email"])
+    run = services.notification_run_send(run=_approved_run(unit), actor=sender)
+    report = run.reports.get()
+    member = user("dept", department=unit)
+    services.notification_report_reply(report=report, measures="已建立检查备案制度。", actor=member)
+    services.notification_reply_notice_queue(report=report)  # a second call queues nothing more
+
+    (row,) = OutboundEmail.objects.filter(kind="staff_notification_reply")
+    assert row.to == ["sender@centre.example"] and row.key == f"staff-notification_reply:{report.pk}"
+    assert str(unit) in row.subject and str(run.period) in row.subject
+    assert f"/admin/reports/notificationrun/{run.pk}/" in row.body_text
+    # The notice says where to read the reply; the measures themselves stay in the admin.
+    assert "已建立检查备案制度" not in row.body_text
+
+
 def test_only_the_departments_own_users_can_reply():
     unit, other = department(), department()
     run = services.notification_run_send(run=_approved_run(unit), actor=None)
