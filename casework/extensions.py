@@ -20,7 +20,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from casework.models import CaseEvent, ExtensionRequest, Referral
-from casework.selectors import case_identities, departments_of
+from casework.selectors import case_identities, case_notice_recipients, departments_of
 from core.calendar import WorkingCalendar, add_working_days, working_days_between
 from core.deadlines import deadline_cancel, deadline_create, deadline_explain
 from core.errors import InvalidTransition, actor_user
@@ -34,13 +34,12 @@ STAFF_PERMISSION = "casework.handle_case"
 # A referral the department is working on: acknowledged, or returned for a new report. Before
 # acknowledging there is nothing to extend yet; once reported, the centre has the next move.
 EXTENDABLE = Referral.AWAITING_REPORT
-# How far a due date may move in one request: beyond this a referral should be taken back or
-# re-planned, not extended. EXTENSION_MAX_WORKING_DAYS in the settings overrides it.
-MAX_WORKING_DAYS = 60
 
 
 def extension_max_working_days() -> int:
-    return int(getattr(settings, "EXTENSION_MAX_WORKING_DAYS", MAX_WORKING_DAYS))
+    """How far a due date may move in one request (settings.EXTENSION_MAX_WORKING_DAYS): beyond
+    it a referral should be taken back or re-planned, not extended."""
+    return settings.EXTENSION_MAX_WORKING_DAYS
 
 
 def extension_can_request(referral: Referral) -> bool:
@@ -152,20 +151,6 @@ def extension_request(*, referral: Referral, reason: str, proposed_date: dt.date
     return extension
 
 
-def _centre_recipient(referral: Referral) -> list[str]:
-    """The case handler; without one (or without an address), the case's office, then the
-    centre's mailbox (CENTRE_EMAIL). No address at all leaves a failed outbox row staff see."""
-    case = referral.case
-    for address in (
-        case.handler.email if case.handler else "",
-        case.office.email if case.office else "",
-        getattr(settings, "CENTRE_EMAIL", ""),
-    ):
-        if address:
-            return [address]
-    return []
-
-
 def _requested_notice_queue(extension: ExtensionRequest, referral: Referral) -> None:
     language = settings.LANGUAGE_CODE
     context = {
@@ -181,7 +166,7 @@ def _requested_notice_queue(extension: ExtensionRequest, referral: Referral) -> 
     outbox_enqueue(
         key=f"extension-requested:{extension.pk}",
         kind="extension_requested",
-        to=_centre_recipient(referral),
+        to=case_notice_recipients(referral.case),
         subject=subject,
         text=text,
         html=html,

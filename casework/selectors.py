@@ -325,3 +325,18 @@ def intake_staff_emails() -> list[str]:
         ) | Q(groups__permissions__content_type__app_label=app_label, groups__permissions__codename=codename)
         users = users.filter(pk__in=user_model.objects.filter(holds).values("pk"))
     return sorted({email for email in users.values_list("email", flat=True) if email})
+
+
+def case_notice_recipients(case: Case) -> list[str]:
+    """Who is told when something arrives on a case: its handler; without one (or without an
+    address), the head of its office or the office's mailbox; else the intake staff."""
+    handler = case.handler
+    if handler is not None and handler.is_active and handler.email:
+        return [handler.email]
+    office = case.office
+    if office is not None:
+        if office.head is not None and office.head.is_active and office.head.email:
+            return [office.head.email]
+        if office.email:
+            return [office.email]
+    return intake_staff_emails()

@@ -30,7 +30,7 @@ from casework.models import (
     Review,
     UnannouncedVisit,
 )
-from casework.selectors import case_identities, intake_staff_emails
+from casework.selectors import case_identities, case_notice_recipients
 from complaints.models import Channel, ComplainantIdentity, Complaint, Message, PublicStatus
 from complaints.selectors import NextStep
 from complaints.services import (
@@ -1149,20 +1149,6 @@ def case_message_received_record(*, complaint: Complaint, message) -> CaseEvent 
 # without an office, the intake staff (who triage and can see who complained). In the site's
 # language: staff accounts keep no language of their own. Links lead into the staff workplace;
 # the e-mails name the case and the department, never the complainant.
-
-
-def case_notice_recipients(case: Case) -> list[str]:
-    """Who is told when something arrives on a case (see above)."""
-    handler = case.handler
-    if handler is not None and handler.is_active and handler.email:
-        return [handler.email]
-    office = case.office
-    if office is not None:
-        if office.head is not None and office.head.is_active and office.head.email:
-            return [office.head.email]
-        if office.email:
-            return [office.email]
-    return intake_staff_emails()
 
 
 def staff_notice_queue(*, to: list[str], notice: str, key: str, context: dict, related: str = ""):

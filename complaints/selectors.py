@@ -94,7 +94,7 @@ next_step_providers = NextStepRegistry()
 
 def acceptance_working_days() -> int:
     """Working days within which the centre decides whether to accept a complaint."""
-    return getattr(settings, "INTAKE_ACCEPTANCE_DAYS", 5)
+    return settings.INTAKE_ACCEPTANCE_DAYS
 
 
 def complaint_next_step(complaint: Complaint, *, can_rate: bool = False) -> NextStep | None:

@@ -265,6 +265,9 @@ INTAKE_RATE_LIMITS_ENABLED = env_bool("INTAKE_RATE_LIMITS_ENABLED", True)
 INTAKE_SUBMIT_RATE = env_str("INTAKE_SUBMIT_RATE", "10/h")
 INTAKE_TRACK_RATE = env_str("INTAKE_TRACK_RATE", "30/h")
 INTAKE_SUPPLEMENT_RATE = env_str("INTAKE_SUPPLEMENT_RATE", "20/h")
+# Working days within which the centre decides whether to accept a complaint (shown to the
+# complainant on the tracking page as the next step's expected date).
+INTAKE_ACCEPTANCE_DAYS = env_int("INTAKE_ACCEPTANCE_DAYS", 5)
 # How many proxies of ours stand in front of the app: the client is the address that many
 # places from the right of X-Forwarded-For (the left part can be forged by the client).
 RATE_LIMIT_TRUSTED_PROXIES = env_int("RATE_LIMIT_TRUSTED_PROXIES", 0)
@@ -288,6 +291,8 @@ DASHBOARD_FIGURES_SECONDS = env_int("DASHBOARD_FIGURES_SECONDS", 600)
 LADDER_REMIND_DAYS_BEFORE = env_int("LADDER_REMIND_DAYS_BEFORE", 2)
 LADDER_ESCALATE_DAYS_AFTER = env_int("LADDER_ESCALATE_DAYS_AFTER", 3)
 NOTIFICATION_REPLY_DAYS = env_int("NOTIFICATION_REPLY_DAYS", 10)
+# How far one extension request (延期申请) may move a referral's due date, in working days.
+EXTENSION_MAX_WORKING_DAYS = env_int("EXTENSION_MAX_WORKING_DAYS", 60)
 # The centre reviews a department's report within this many working days (its own ladder).
 REPORT_REVIEW_DAYS = env_int("REPORT_REVIEW_DAYS", 5)
 # Who hears of reviews the centre itself has let run late (督办 of the centre's own work).

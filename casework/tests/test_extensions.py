@@ -23,6 +23,7 @@ from core.calendar import calendar_day_set, working_days_between
 from core.errors import InvalidTransition
 from core.ladder import escalation_sweep, ladder_registry
 from core.models import Deadline, OutboundEmail
+from liaison.models import Office
 
 pytestmark = pytest.mark.django_db
 
@@ -215,13 +216,17 @@ def test_a_request_is_on_the_timeline_and_the_handler_is_told(referral, dept_use
     assert referral.due_date == DUE
 
 
-def test_without_a_handler_the_notice_goes_to_the_centre(settings, handler, department, dept_user, on):
-    settings.CENTRE_EMAIL = "centre@centre.example"
+def test_without_a_handler_the_notice_goes_to_the_office_head(handler, department, dept_user, on):
+    head = factories.user("handler")
+    head.email = "head@centre.example"
+    head.save(update_fields=["email"])
+    office = Office.objects.create(name="督办一室", head=head)
     on(REFERRED_ON)
     _case, referral = factories.referred_case(actor=handler, department=department, working_days=3)
+    services.case_assign(case=referral.case, office=office, actor=handler)
     services.referral_acknowledge(referral=referral, actor=dept_user)
     ask(referral, dept_user, D(2026, 10, 16))
-    assert OutboundEmail.objects.get(kind="extension_requested").to == ["centre@centre.example"]
+    assert OutboundEmail.objects.get(kind="extension_requested").to == ["head@centre.example"]
 
 
 # --- Deciding -----------------------------------------------------------------------------------
