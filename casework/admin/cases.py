@@ -567,7 +567,7 @@ class CaseAdmin(BigTableAdminMixin, ReadOnlyAdmin):
                 name="casework_case_action",
             ),
             path(
-                "<int:pk>/report-file/",
+                "<int:pk>/report-file/<int:file_pk>/",
                 self.admin_site.admin_view(self.report_attachment_view),
                 name="casework_case_report_attachment",
             ),
@@ -623,16 +623,13 @@ class CaseAdmin(BigTableAdminMixin, ReadOnlyAdmin):
                     inline.identities, inline.can_see = identities, can_see
         return inlines
 
-    def report_attachment_view(self, request, pk: int):
-        """A handling report's file (``?file=<id>``), streamed to staff who may read the case's
-        reports; only a file of a report on this case."""
+    def report_attachment_view(self, request, pk: int, file_pk: int):
+        """A handling report's file, streamed to staff who may read the case's reports; only a
+        file of a report on this case."""
         case = get_object_or_404(self.get_queryset(request), pk=pk)
         if not request.user.has_perm("casework.view_handlingreport"):
             raise PermissionDenied
-        file_id = request.GET.get("file", "")
-        if not file_id.isdigit():
-            raise Http404
-        attachment = get_object_or_404(ReportAttachment, pk=int(file_id), report__referral__case=case)
+        attachment = get_object_or_404(ReportAttachment, pk=file_pk, report__referral__case=case)
         try:
             handle = attachment.file.open("rb")
         except FileNotFoundError as exc:

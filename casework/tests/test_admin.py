@@ -476,14 +476,14 @@ def test_the_review_form_shows_the_report_under_review_with_its_files(client):
     client.force_login(handler)
     page = client.get(f"/admin/casework/case/{case.pk}/act/review/").content.decode()
     assert "经核查,确有重复检查。" in page and "已约谈执法大队,合并检查事项。" in page
-    link = f"/admin/casework/case/{case.pk}/report-file/?file={file.pk}"
+    link = f"/admin/casework/case/{case.pk}/report-file/{file.pk}/"
     assert link in page and "整改报告.pdf" in page
     response = client.get(link)
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 report"
     other = factories.accepted_case(actor=handler)
     # Only a file of this case's reports, only for staff who read reports.
-    assert client.get(f"/admin/casework/case/{other.pk}/report-file/?file={file.pk}").status_code == 404
-    assert client.get(f"/admin/casework/case/{case.pk}/report-file/?file=x").status_code == 404
+    assert client.get(f"/admin/casework/case/{other.pk}/report-file/{file.pk}/").status_code == 404
+    assert client.get(f"/admin/casework/case/{case.pk}/report-file/{file.pk + 1}/").status_code == 404
     client.force_login(dept_user)
     assert client.get(link).status_code in (302, 403)
     default_storage.delete(name)

@@ -30,7 +30,7 @@ from PIL import Image
 
 from casework import services
 from casework.admin import CASE_ACTIONS, COMPLAINT_ACTIONS
-from casework.models import Case, CaseEvent, Recommendation, Referral, Review
+from casework.models import Case, CaseEvent, Recommendation, Referral, ReportAttachment, Review
 from casework.selectors import departments_of
 from complaints.models import Attachment, Category, Channel, ComplainantType, Complaint
 from complaints.services import ComplaintData, IdentityData, complaint_submit
@@ -44,7 +44,7 @@ from tests.security.conftest import log_in, make_user
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
-ID_PARAMETERS = {"object_id", "pk", "id", "report_pk", "content_type_id"}
+ID_PARAMETERS = {"object_id", "pk", "id", "report_pk", "file_pk", "content_type_id"}
 MISSING_ID = 2_000_000_000
 
 ROLES = [
@@ -157,6 +157,7 @@ def build_world():
         finding=Case.Finding.SUBSTANTIATED,
         measures="已整改。",
         actor=None,
+        uploads=prepare_uploads([_png("report-b.png")]),
     )
     recommendation_b = services.recommendation_issue(
         case=case_b, department=dept_b, content="建议规范检查。", working_days=10, actor=handler
@@ -228,6 +229,7 @@ def build_world():
         "filed_by_supervisor": filed_by_supervisor,
         "complaint_b": complaint_b,
         "report_b": report_b,
+        "report_file_b": ReportAttachment.objects.get(report__referral=referral_b),
     }
 
 
@@ -345,6 +347,8 @@ def _urls(route, world):
                 kwargs[param] = obj.pk if obj is not None else MISSING_ID
             elif param == "report_pk":
                 kwargs[param] = world["report_b"].pk
+            elif param == "file_pk":
+                kwargs[param] = world["report_file_b"].pk
             elif param != "action":
                 raise AssertionError(f"{route.route}: parameter {param} is not in the matrix")
         actions = [None]
@@ -354,6 +358,12 @@ def _urls(route, world):
         for action in actions:
             url = reverse(route.name, kwargs={**kwargs, **({"action": action} if action else {})})
             urls.append((url, obj, lambda user, model=model, obj=obj: admin_allowed(route, model, user, obj)))
+        if route.name == "admin:casework_case_report_attachment":
+            # A report's file: who reads the case and its reports.
+            urls = [
+                (url, obj, lambda user, rule=rule: rule(user) and _perm(user, "casework.view_handlingreport"))
+                for url, obj, rule in urls
+            ]
         return urls
     assert route.name in NON_ADMIN, f"{route.route} ({route.name}): add it to NON_ADMIN with who may read it"
     model, rule = NON_ADMIN[route.name]
@@ -382,6 +392,7 @@ CONTROLS = {
     "admin:casework_referral_change",
     "admin:reports_notificationrun_change",
     "admin:casework_case_action",
+    "admin:casework_case_report_attachment",
     "api:case-detail",
     "api:complaint-detail",
     "api:referral-detail",
