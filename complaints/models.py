@@ -223,7 +223,7 @@ class ComplainantIdentity(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     # The language the complaint was filed in: notices to the complainant are written in it.
-    language = models.CharField(_("language"), max_length=10, blank=True, default="")
+    language = models.CharField(_("language"), max_length=10, blank=True, db_default="")
 
     class Meta:
         verbose_name = _("complainant identity")

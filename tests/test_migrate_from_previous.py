@@ -219,9 +219,21 @@ def test_a_database_made_by_the_previous_main_migrates_with_every_row_kept(
     # the old one's path.
     for variable in ("CELERY_BROKER_URL", "PYTHONPATH"):
         env.pop(variable, None)
+    # The current code is installed in editable mode: its import finder would hand the old tree
+    # any module the old tree lacks (a new templatetags package, say). A sitecustomize on the old
+    # tree's path removes that finder, so the old tree runs only its own code.
+    isolate = tmp_path / "isolate"
+    isolate.mkdir()
+    (isolate / "sitecustomize.py").write_text(
+        "import sys\n"
+        "sys.meta_path[:] = [\n"
+        "    f for f in sys.meta_path if '__editable__' not in getattr(f, '__module__', '')\n"
+        "]\n"
+    )
+    old_env = {**env, "PYTHONPATH": str(isolate)}
 
-    _ok(_manage(previous_tree, env, "migrate", "--noinput"), "migrate with the previous main")
-    _ok(_manage(previous_tree, env, "seed_demo", "--quiet-logins"), "seed_demo with the previous main")
+    _ok(_manage(previous_tree, old_env, "migrate", "--noinput"), "migrate with the previous main")
+    _ok(_manage(previous_tree, old_env, "seed_demo", "--quiet-logins"), "seed_demo with the previous main")
     before = _snapshot(db, name)
     # The old tree really ran: none of the current code's later migrations is recorded yet.
     applied = before["django_migrations"]["rows"]
