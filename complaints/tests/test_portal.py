@@ -48,7 +48,12 @@ def test_the_form_speaks_of_the_enterprise_not_of_the_liaison_as_complainant(cli
     assert "Filed on behalf of" in page and "Does the enterprise give its name?" in page
     assert "how it affected the enterprise" in page
     # The public form's words to the complainant are not used here.
-    for spoken_to_the_complainant in ("About you", "You complain as", "Whom you complain about", "you complain"):
+    for spoken_to_the_complainant in (
+        "About you",
+        "You complain as",
+        "Whom you complain about",
+        "you complain",
+    ):
         assert spoken_to_the_complainant not in page
 
 
@@ -65,7 +70,9 @@ def test_filing_hands_the_code_on_for_the_enterprise(client):
     client.force_login(user)
     response = client.post("/liaison/new/", factories.form_post(department=factories.department().pk))
     assert response.status_code == 302 and response["Location"] == "/complaints/submitted/"
-    request = RequestFactory().get("/", HTTP_COOKIE=f"{RECEIPT_COOKIE}={response.cookies[RECEIPT_COOKIE].value}")
+    request = RequestFactory().get(
+        "/", HTTP_COOKIE=f"{RECEIPT_COOKIE}={response.cookies[RECEIPT_COOKIE].value}"
+    )
     receipt = receipt_take(request)
     complaint = Complaint.objects.get(filed_by=user)
     assert receipt["on_behalf"] is True and receipt["reference"] == complaint.reference
