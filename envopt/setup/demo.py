@@ -1,6 +1,7 @@
 """Demo data for `make run`: the directory of DESIGN.md, the commission's offices,
-30 liaison points, 30 supervisors, one account per role and 60 complaints. Idempotent: running it
-again updates the same rows by their natural keys and creates nothing twice."""
+30 liaison points, 30 supervisors, one account per role, and six quarters of complaints ending
+today taken through the workflow (demo_complaints, demo_cases). Idempotent: running it again
+updates the same rows by their natural keys and creates nothing twice."""
 
 import datetime
 import hashlib
@@ -137,8 +138,9 @@ def _person(i: int) -> str:
 
 
 @transaction.atomic
-def demo_install() -> dict[str, int]:
-    """Install the demo directory and accounts; return how many rows of each kind exist."""
+def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Install the demo directory and accounts, and the story of six quarters ending ``now``
+    (default: now); return how many rows of each kind exist."""
     groups = roles_install(strict=True)
     User = get_user_model()
 
@@ -219,10 +221,10 @@ def demo_install() -> dict[str, int]:
             due_date=measure.due_date,
             actor=None,
         )
-    complaints = demo_complaints_install()
-    cases = demo_cases_install()
+    story = demo_complaints_install(now=now)
+    cases = demo_cases_install(story, now=now)
     return {
-        "complaints": complaints,
+        "complaints": len(story),
         "cases": cases,
         "departments": Department.objects.count(),
         "offices": Office.objects.count(),
