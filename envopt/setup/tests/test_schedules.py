@@ -1,7 +1,8 @@
 import pytest
+from django.utils import translation
 
 from envopt.celery import app
-from envopt.setup.schedules import SCHEDULES, schedules_install
+from envopt.setup.schedules import SCHEDULES, schedule_name, schedules_install
 
 
 @pytest.mark.django_db
@@ -31,9 +32,12 @@ def test_schedules_are_named_in_the_sites_language(settings):
     from django_celery_beat.models import PeriodicTask
 
     assert settings.LANGUAGE_CODE == "zh-hans"
-    names = set(PeriodicTask.objects.values_list("name", flat=True))
-    assert {"发送待发邮件（发件箱巡检）", "督办阶梯：催办、预警、督办"} <= names
-    assert not names & {entry["name"] for entry in SCHEDULES}
+    names = dict(PeriodicTask.objects.values_list("task", "name"))
+    for entry in SCHEDULES:
+        with translation.override("zh-hans"):
+            chinese = translation.gettext(entry["name"])
+        assert chinese != entry["name"] and any("\u4e00" <= ch <= "\u9fff" for ch in chinese)
+        assert names[entry["task"]] == chinese
 
 
 @pytest.mark.django_db
@@ -46,7 +50,7 @@ def test_a_schedule_installed_in_english_is_renamed_once_and_a_staff_name_kept()
     PeriodicTask.objects.filter(task="core.tasks.escalation_sweep").update(name="每天早上的督办")
     assert schedules_install() == []
     names = dict(PeriodicTask.objects.values_list("task", "name"))
-    assert names["core.tasks.outbox_sweep"] == "发送待发邮件（发件箱巡检）"
+    assert names["core.tasks.outbox_sweep"] == schedule_name(SCHEDULES[0]) != SCHEDULES[0]["name"]
     assert names["core.tasks.escalation_sweep"] == "每天早上的督办"
     assert schedules_install() == []
     assert dict(PeriodicTask.objects.values_list("task", "name")) == names
