@@ -14,7 +14,6 @@ class OnBehalfComplaintForm(PlainErrorsMixin, LiaisonComplaintForm):
     LABELS = {
         "complainant_type": _("Filed on behalf of"),
         "identity_mode": _("Does the enterprise give its name?"),
-        "contact_name": _("Contact person at the enterprise"),
         "phone": _("Contact phone"),
         "email": _("The enterprise's e-mail"),
         "desired_outcome": _("What outcome the enterprise wants"),

@@ -93,7 +93,24 @@ STORIES: dict[str, list[str]] = {
         "企业搬迁补偿协议签订后，补偿款分批支付的时间一再推迟，希望督促兑现承诺。",
     ],
 }
-OUTCOMES = ["退还费用并纠正", "尽快办结", "依法处理责任人", "给出书面答复", "停止重复检查", ""]
+# What the complainant asks for, by the kind of problem ("" leaves the field empty, as many do).
+OUTCOMES: dict[str, list[str]] = {
+    C.POLICY: ["按政策规定办理", "给出书面答复", ""],
+    C.PERMITS: ["尽快办结", "一次性告知所需材料", ""],
+    C.CHARGES: ["退还费用并纠正", "公开收费依据", ""],
+    C.FINES: ["撤销违规罚款", "依法处理责任人", ""],
+    C.LEVIES: ["停止摊派并退还费用", ""],
+    C.INSPECTIONS: ["停止重复检查", "合并检查、减少打扰", ""],
+    C.INACTION: ["尽快处理", "给出书面答复", ""],
+    C.MISCONDUCT: ["依法处理责任人", "停止刁难企业", ""],
+    C.CORRUPTION: ["依法处理责任人", ""],
+    C.HARM: ["兑现承诺", "赔偿企业损失", ""],
+    C.CONDUCT: ["改进工作作风", "尽快办结", ""],
+    C.TRAINING: ["取消强制培训", "退还费用", ""],
+    C.ASSOCIATIONS: ["退还会费", "取消指定中介", ""],
+    C.OPENNESS: ["公开办事指南和材料清单", "公开收费项目和标准", ""],
+    C.OTHER: ["督促尽快答复", "兑现承诺", ""],
+}
 
 S = Department.System
 # How often each kind of unit is complained about, and what about.
@@ -275,7 +292,7 @@ def demo_complaints_install(*, now: dt.datetime | None = None) -> list[DemoCompl
         channel = _weighted(rng, CHANNEL_WEIGHTS)
         anonymous = rng.random() < 0.22
         individual = rng.random() < 0.12
-        outcome = rng.choice(OUTCOMES)
+        outcome = rng.choice(OUTCOMES[category])
         occurred_days = rng.randint(2, 40)
         person = f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)}"
         enterprise = f"{rng.choice(ENTERPRISE_WORDS)}{rng.choice(ENTERPRISE_KINDS)}"
