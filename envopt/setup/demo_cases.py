@@ -25,6 +25,7 @@ from casework import services
 from casework.models import Case, Referral, Review
 from complaints.models import Complaint, PublicStatus
 from complaints.services import complaint_rate
+from core.ladder import escalation_sweep
 from core.models import OutboundEmail
 from core.outbox import outbox_render
 from core.periods import SHANGHAI
@@ -217,6 +218,10 @@ class DemoCasework:
                 note=FACTS[finding] if finding == F.UNVERIFIABLE else "",
                 follow_up_on=(story.at + dt.timedelta(days=30)).date() if finding == F.UNVERIFIABLE else None,
             )
+            if finding == F.UNVERIFIABLE:
+                # The unit explains itself and submits its rectification plan (seed §三.1).
+                explanation = case.recommendations.order_by("-pk").first()
+                self._rectified(explanation, story, department, "已书面说明有关情况，并制定了整改措施。")
         if finding == F.SUBSTANTIATED and department is not None and rng.random() < 0.15:
             self._recommendation(case, story, department)
         if not story.after(0, 2):
@@ -299,13 +304,18 @@ class DemoCasework:
             basis="企业反映的问题经核查属实，暴露出制度执行不严的问题。",
             actor=self.head,
         )
-        moment = story.at
-        side = Story(story.rng, moment, self.now)
-        if side.after(8, 20):
+        reply = "已完成专项自查，建立问题清单，整改措施已全部落实。"
+        self._rectified(recommendation, story, department, reply)
+
+    def _rectified(self, recommendation, story: Story, department: Department, reply: str) -> None:
+        """The unit's rectification report some weeks later, accepted by the office head; both
+        only once their day has come."""
+        side = Story(story.rng, story.at, self.now)
+        if side.after(6, 18):
             side.run(
                 services.recommendation_reply,
                 recommendation=recommendation,
-                reply="已完成专项自查，建立问题清单，整改措施已全部落实。",
+                reply=reply,
                 actor=self.department_actor(department),
             )
             if side.after(1, 4):
@@ -407,6 +417,10 @@ def demo_cases_install(story: list[DemoComplaint], *, now: dt.datetime | None = 
             work.complaint(item)
     work.talks_and_visits(timezone.localtime(now).date())
     _past_emails_delivered(after=last_email, before=now - dt.timedelta(days=1))
+    # Today's sweep of the escalation ladder, as the beat runs it every morning: what is overdue
+    # in the story gets its reminder, warning or escalation (and today's e-mails about it).
+    with demo_clock_at(now):
+        escalation_sweep(now=now)
     return Case.objects.count()
 
 

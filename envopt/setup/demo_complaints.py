@@ -197,6 +197,9 @@ PINNED_STAGES = {
     7: "returned",
     8: "handling",
     9: "acknowledged",
+    # About a month old: acknowledged but never reported, past its due date (the ladder's work).
+    18: "acknowledged",
+    23: "acknowledged",
 }
 PINNED_TO_THE_MARKET_REGULATOR = {"sent", "acknowledged", "reported", "returned"}
 MARKET_REGULATOR = "市场监管局"
