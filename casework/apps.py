@@ -8,13 +8,20 @@ class CaseworkConfig(AppConfig):
 
     def ready(self) -> None:
         from casework import receivers
-        from complaints.signals import complaint_rated, complaint_supplemented
+        from casework.services import complaint_next_step_for_case
+        from complaints.selectors import next_step_providers
+        from complaints.signals import complaint_message_received, complaint_rated, complaint_supplemented
         from core.deadlines import deadline_listeners
 
         complaint_rated.connect(receivers.on_complaint_rated, dispatch_uid="casework-rated")
         complaint_supplemented.connect(
             receivers.on_complaint_supplemented, dispatch_uid="casework-supplemented"
         )
+        complaint_message_received.connect(
+            receivers.on_complaint_message_received, dispatch_uid="casework-message-received"
+        )
+        # The tracking page's "what happens next" once a complaint is in a case.
+        next_step_providers.register(complaint_next_step_for_case)
         deadline_listeners.register("referral", receivers.on_referral_deadlines_recomputed)
         deadline_listeners.register("recommendation", receivers.on_recommendation_deadlines_recomputed)
 

@@ -1,20 +1,47 @@
 """Small forms behind the workflow buttons of the staff workplace and the department portal."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import Case, Recommendation, Referral, Review
+from casework.selectors import handler_candidates
 from complaints.forms import MultipleFileField, attachments_help
 from complaints.models import Category
 from complaints.uploads import prepare_uploads
+from core.forms import PlainErrorsMixin
 from liaison.models import Department, Office
+
+
+def handler_label(user) -> str:
+    """A handler as colleagues know them: full name, office(s) and role(s), e.g.
+    "李明 · 监察投诉中心 · 案件承办人". Reads ``offices`` and ``groups`` as prefetched
+    (handler_candidates)."""
+    name = user.get_full_name() or user.get_username()
+    offices = "、".join(office.name for office in user.offices.all())
+    # Group names are the role table's English names; their translations are in the catalogue.
+    roles = "、".join(gettext(group.name) for group in user.groups.all())
+    return " · ".join(part for part in (name, offices, roles) if part)
+
+
+class HandlerChoiceField(forms.ModelChoiceField):
+    """Active staff who may handle cases (casework.handle_case), by name, office and role: not
+    the leaders, not the departments' logins."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Handler"))
+        kwargs.setdefault("required", False)
+        super().__init__(queryset=handler_candidates(), **kwargs)
+
+    def label_from_instance(self, obj) -> str:
+        return handler_label(obj)
+
 
 REASON = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(PlainErrorsMixin, forms.Form):
     title = forms.CharField(
         label=_("Case title"),
         max_length=200,
@@ -25,20 +52,16 @@ class AcceptForm(forms.Form):
         label=_("Priority"), choices=Case.Priority.choices, initial=Case.Priority.NORMAL
     )
     office = forms.ModelChoiceField(label=_("Office"), queryset=Office.objects.all(), required=False)
-    handler = forms.ModelChoiceField(
-        label=_("Handler"),
-        required=False,
-        queryset=get_user_model().objects.filter(is_staff=True, is_active=True),
-    )
+    handler = HandlerChoiceField()
 
 
-class NotAcceptForm(forms.Form):
+class NotAcceptForm(PlainErrorsMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason, as the complainant will read it"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class MergeForm(forms.Form):
+class MergeForm(PlainErrorsMixin, forms.Form):
     case = forms.ModelChoiceField(
         label=_("Case to merge into"),
         queryset=Case.objects.exclude(status="concluded"),
@@ -46,23 +69,19 @@ class MergeForm(forms.Form):
     )
 
 
-class AssignForm(forms.Form):
+class AssignForm(PlainErrorsMixin, forms.Form):
     office = forms.ModelChoiceField(label=_("Office"), queryset=Office.objects.all(), required=False)
-    handler = forms.ModelChoiceField(
-        label=_("Handler"),
-        required=False,
-        queryset=get_user_model().objects.filter(is_staff=True, is_active=True),
-    )
+    handler = HandlerChoiceField()
     priority = forms.ChoiceField(
         label=_("Priority"), choices=[("", "—"), *Case.Priority.choices], required=False
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(PlainErrorsMixin, forms.Form):
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-class ReferForm(forms.Form):
+class ReferForm(PlainErrorsMixin, forms.Form):
     department = forms.ModelChoiceField(
         label=_("Department"), queryset=Department.objects.filter(is_active=True)
     )
@@ -87,11 +106,11 @@ class ReferForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PlainErrorsMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(PlainErrorsMixin, forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"), choices=Review.Decision.choices, widget=forms.RadioSelect
     )
@@ -106,7 +125,7 @@ class ReviewForm(forms.Form):
     )
 
 
-class FindingForm(forms.Form):
+class FindingForm(PlainErrorsMixin, forms.Form):
     finding = forms.ChoiceField(label=_("Finding"), choices=Case.Finding.choices)
     note = forms.CharField(label=_("Details"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     follow_up_on = forms.DateField(
@@ -117,7 +136,7 @@ class FindingForm(forms.Form):
     )
 
 
-class RecommendationForm(forms.Form):
+class RecommendationForm(PlainErrorsMixin, forms.Form):
     department = forms.ModelChoiceField(label=_("Unit"), queryset=Department.objects.filter(is_active=True))
     content = forms.CharField(label=_("Recommendation"), widget=forms.Textarea(attrs={"rows": 4}))
     basis = forms.CharField(label=_("Basis"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -126,7 +145,7 @@ class RecommendationForm(forms.Form):
     )
 
 
-class RecommendationDecisionForm(forms.Form):
+class RecommendationDecisionForm(PlainErrorsMixin, forms.Form):
     recommendation = forms.ModelChoiceField(label=_("Recommendation"), queryset=Recommendation.objects.none())
     accept = forms.TypedChoiceField(
         label=_("Decision"),
@@ -137,7 +156,7 @@ class RecommendationDecisionForm(forms.Form):
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-class CloseForm(forms.Form):
+class CloseForm(PlainErrorsMixin, forms.Form):
     finding = forms.ChoiceField(
         label=_("Finding"), choices=[("", _("— as recorded —")), *Case.Finding.choices], required=False
     )
@@ -148,16 +167,16 @@ class CloseForm(forms.Form):
     )
 
 
-class TypicalForm(forms.Form):
+class TypicalForm(PlainErrorsMixin, forms.Form):
     summary = forms.CharField(label=_("Summary for circulation"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class VisitCaseForm(forms.Form):
+class VisitCaseForm(PlainErrorsMixin, forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     description = forms.CharField(label=_("What the visit found"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class IdentityRequestForm(forms.Form):
+class IdentityRequestForm(PlainErrorsMixin, forms.Form):
     reason = forms.CharField(
         label=_("Why you need to know who complained"), widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -166,7 +185,7 @@ class IdentityRequestForm(forms.Form):
 # --- Department portal ---------------------------------------------------------------
 
 
-class ReportForm(forms.Form):
+class ReportForm(PlainErrorsMixin, forms.Form):
     """The department's handling report, checked against the referral's state before its files
     are processed (cleaning files is the expensive part)."""
 
@@ -212,7 +231,7 @@ class ReportForm(forms.Form):
         return self.is_bound and bool(self.files.getlist("attachments")) and bool(self.errors)
 
 
-class RecommendationReplyForm(forms.Form):
+class RecommendationReplyForm(PlainErrorsMixin, forms.Form):
     reply = forms.CharField(
         label=_("Rectification report"), widget=forms.Textarea(attrs={"rows": 5}), max_length=10000
     )

@@ -13,6 +13,10 @@ def on_complaint_supplemented(sender, *, complaint, supplement, **kwargs) -> Non
     services.case_supplement_record(complaint=complaint, supplement=supplement)
 
 
+def on_complaint_message_received(sender, *, complaint, message, **kwargs) -> None:
+    services.case_message_received_record(complaint=complaint, message=message)
+
+
 def on_referral_deadlines_recomputed(changes, reason: str) -> None:
     services.case_due_dates_sync(model=Referral, changes=changes, reason=reason)
 

@@ -1,8 +1,13 @@
 """Shared reads of casework: one visibility rule per role, used by the admin, the department
 portal, the API and the exports alike, so that a list and a detail page never disagree."""
 
+import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db.models import (
     BooleanField,
     DateField,
@@ -12,6 +17,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -20,8 +26,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from casework.models import Case, CaseComplaint, IdentityAccessRequest, Recommendation, Referral
-from complaints.models import ComplainantIdentity, Complaint, Rating
+from complaints.models import ComplainantIdentity, Complaint, PublicStatus, Rating
 from complaints.selectors import IDENTITY_FIELDS, complaint_identity, identity_permitted
+from core.calendar import add_working_days
+from liaison.models import Office
 
 
 def departments_of(viewer) -> list[int]:
@@ -166,3 +174,140 @@ def case_identities(case: Case) -> list[ComplainantIdentity]:
 def case_overdue_filter(today=None) -> Q:
     today = today or timezone.localdate()
     return Q(referrals__status__in=Referral.OPEN_STATUSES, referrals__due_date__lt=today)
+
+
+# --- The staff front page: work queues ------------------------------------------------------
+
+# "Due soon" on the front page and in the case list: an open referral due within this many
+# working days (PRC calendar), today included, not yet overdue.
+DUE_SOON_WORKING_DAYS = 2
+
+
+def due_soon_until(today: dt.date | None = None) -> dt.date:
+    """The last day that counts as "due soon": DUE_SOON_WORKING_DAYS working days after today."""
+    today = today or timezone.localdate()
+    return add_working_days(today, DUE_SOON_WORKING_DAYS).due_date
+
+
+def due_soon_condition(today: dt.date | None = None, until: dt.date | None = None) -> Q:
+    """On case_list's annotations: an open referral is due today or within the next working days."""
+    today = today or timezone.localdate()
+    return Q(due_date__gte=today, due_date__lte=until or due_soon_until(today))
+
+
+class WorkScope(StrEnum):
+    """Whose cases a member of staff's queues count: a handler their own, an office head their
+    offices', a leader (who reads but does not handle) every case."""
+
+    MINE = "mine"
+    OFFICE = "office"
+    ALL = "all"
+
+
+def work_scope(viewer) -> tuple[WorkScope, list[int]]:
+    """The viewer's scope and, for an office head, the offices they head (liaison.Office.head:
+    the one link from a person to an office the directory keeps for this purpose)."""
+    if viewer.is_superuser or (
+        viewer.has_perm("casework.view_case") and not viewer.has_perm("casework.handle_case")
+    ):
+        return WorkScope.ALL, []
+    headed = offices_headed_by(viewer)
+    if headed:
+        return WorkScope.OFFICE, headed
+    return WorkScope.MINE, []
+
+
+def offices_headed_by(viewer) -> list[int]:
+    """The offices this user heads (cached on the user object for one request)."""
+    cached = getattr(viewer, "_envopt_offices_headed", None)
+    if cached is None:
+        cached = list(Office.objects.filter(head=viewer).values_list("id", flat=True))
+        viewer._envopt_offices_headed = cached
+    return cached
+
+
+def scope_condition(*, viewer, scope: WorkScope, offices: list[int]) -> Q:
+    """The cases of a scope, as a condition on case_list."""
+    if scope == WorkScope.MINE:
+        return Q(handler_id=viewer.pk)
+    if scope == WorkScope.OFFICE:
+        return Q(office_id__in=offices)
+    return Q()
+
+
+@dataclass(frozen=True)
+class WorkQueues:
+    """The counts of a staff member's front page; each is what the list it links to shows."""
+
+    scope: WorkScope
+    offices: list[int]
+    to_triage: int
+    to_review: int
+    due_soon: int
+    overdue: int
+    unsatisfied: int
+    mine: int
+    due_soon_until: dt.date
+
+
+def work_queues(*, viewer) -> WorkQueues:
+    """Counts of the viewer's work queues, in three queries whatever the number of cases: the
+    offices they head, one aggregate over their cases, one count of complaints to triage.
+
+    - to triage: complaints received and not yet accepted, merged or declined (the centre's
+      intake, not anyone's own: every member of staff sees the same number);
+    - to review: cases whose department's report awaits review;
+    - due soon / overdue: cases with an open referral due within DUE_SOON_WORKING_DAYS working
+      days / past its due date;
+    - unsatisfied: concluded cases whose complainant was unsatisfied (reopen or not);
+    - mine: open cases the viewer handles, whatever their role.
+    """
+    scope, offices = work_scope(viewer)
+    today = timezone.localdate()
+    until = due_soon_until(today)
+    scoped = scope_condition(viewer=viewer, scope=scope, offices=offices)
+    open_case = ~Q(status=Case.Status.CONCLUDED)
+    conditions = {
+        "to_review": scoped & Q(status=Case.Status.REVIEWING),
+        "due_soon": scoped & due_soon_condition(today, until),
+        "overdue": scoped & Q(overdue=True),
+        "unsatisfied": scoped & Q(status=Case.Status.CONCLUDED, unsatisfied=True),
+        "mine": Q(handler_id=viewer.pk) & open_case,
+    }
+    # One row of sums over 0/1 flags: Django cannot aggregate with a filter that names another
+    # annotation (overdue, due_date), but it can sum annotations computed per row.
+    flags = {
+        f"in_{key}": SqlCase(When(condition, then=1), default=0) for key, condition in conditions.items()
+    }
+    totals = (
+        case_list(viewer=viewer)
+        .order_by()
+        .annotate(**flags)
+        .aggregate(**{key: Coalesce(Sum(f"in_{key}"), 0) for key in conditions})
+    )
+    counts = {key: int(value) for key, value in totals.items()}
+    to_triage = complaint_list(viewer=viewer).filter(status=PublicStatus.RECEIVED).order_by().count()
+    return WorkQueues(scope=scope, offices=offices, to_triage=to_triage, due_soon_until=until, **counts)
+
+
+HANDLE_PERMISSION = ("casework", "handle_case")
+
+
+def handler_candidates() -> QuerySet:
+    """Who can be a case's handler: active staff holding casework.handle_case through a role or
+    in person (so not the leaders, who read but do not handle), with their offices and roles
+    prefetched for the pickers' labels (three queries for the whole list)."""
+    app_label, codename = HANDLE_PERMISSION
+    holds = Q(
+        groups__permissions__content_type__app_label=app_label, groups__permissions__codename=codename
+    ) | Q(user_permissions__content_type__app_label=app_label, user_permissions__codename=codename)
+    holders = get_user_model().objects.filter(holds).values("pk")
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True, pk__in=holders)
+        .prefetch_related(
+            Prefetch("offices", queryset=Office.objects.order_by("name")),
+            Prefetch("groups", queryset=Group.objects.order_by("name")),
+        )
+        .order_by("first_name", "last_name", "username")
+    )

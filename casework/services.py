@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from datetime import date
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -31,8 +33,14 @@ from casework.models import (
     UnannouncedVisit,
 )
 from casework.selectors import case_identities
-from complaints.models import Channel, ComplainantIdentity, Complaint, PublicStatus
-from complaints.services import ComplaintData, complaint_status_publish, complaint_submit
+from complaints.models import Channel, ComplainantIdentity, Complaint, Message, PublicStatus
+from complaints.selectors import NextStep
+from complaints.services import (
+    ComplaintData,
+    complaint_message_send,
+    complaint_status_publish,
+    complaint_submit,
+)
 from complaints.uploads import PreparedUpload
 from core.deadlines import deadline_cancel, deadline_create, deadline_explain, deadline_meet
 from core.errors import InvalidTransition, actor_user
@@ -480,6 +488,16 @@ def referral_report(
         note=_("Round %(round)s: %(finding)s")
         % {"round": report.round, "finding": report.get_finding_display()},
     )
+    _staff_notice_queue(
+        case=case,
+        notice="report_received",
+        key=f"{report.pk}",
+        context={
+            "report": report,
+            "department": referral.department,
+            "review_due": report.review_deadline.due_date,
+        },
+    )
     return report
 
 
@@ -682,6 +700,13 @@ def recommendation_reply(*, recommendation: Recommendation, reply: str, actor) -
     if recommendation.deadline_id:
         deadline_meet(deadline=recommendation.deadline)
     _event(recommendation.case, A.RECOMMENDATION_REPLY, actor, note=str(recommendation.department))
+    # A reply returned and answered again is a new reply: one notice per reply.
+    _staff_notice_queue(
+        case=recommendation.case,
+        notice="rectification_received",
+        key=f"{recommendation.pk}:{recommendation.replied_at:%Y%m%d%H%M%S%f}",
+        context={"recommendation": recommendation, "department": recommendation.department},
+    )
     return recommendation
 
 
@@ -1054,3 +1079,204 @@ def case_due_dates_sync(*, model: type[Referral] | type[Recommendation], changes
         ],
         action=A.DEADLINE_CHANGED,
     )
+
+
+# --- Internal notes and messages with the complainant -----------------------------------------
+
+
+@transaction.atomic
+def case_note_add(*, case: Case, text: str, actor) -> CaseEvent:
+    """An internal note on the case's timeline: staff only, never released to a department or
+    shown to a complainant (no page outside the staff workplace reads the timeline)."""
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write the note.")}, code="empty")
+    case = _lock(case)
+    return _event(case, A.INTERNAL_NOTE, actor, note=text)
+
+
+def case_message_complaints(case: Case):
+    """The complaints of the case a message can go to (through their tracking codes), the first
+    complaint first."""
+    return Complaint.objects.filter(case_link__case=case).order_by(
+        "-case_link__is_primary", "case_link__linked_at", "pk"
+    )
+
+
+@transaction.atomic
+def case_message_send(*, case: Case, text: str, actor, complaint: Complaint | None = None) -> Message:
+    """Ask the complainant a question or tell them something, from the case: the message waits on
+    the tracking page (anonymous complainants too), is on the timeline, and a complainant who left
+    an e-mail address is told there is a new message (the e-mail carries nothing of the case).
+    Messages stay between the centre and the complainant: no department ever reads them."""
+    case = _lock(case)
+    complaints = list(case_message_complaints(case))
+    if complaint is None:
+        complaint = complaints[0] if complaints else None
+    if complaint is None or complaint.pk not in {c.pk for c in complaints}:
+        raise ValidationError(_("Choose a complaint of this case."), code="not_in_case")
+    message = complaint_message_send(complaint=complaint, text=text, actor=actor)
+    note = message.text
+    if len(complaints) > 1:
+        note = _("To the complainant of %(reference)s: %(text)s") % {
+            "reference": complaint.reference,
+            "text": message.text,
+        }
+    _event(case, A.MESSAGE_SENT, actor, note=note)
+    return message
+
+
+def case_message_received_record(*, complaint: Complaint, message) -> CaseEvent | None:
+    """The complainant's message on the case's timeline (its text in the note, which the staff
+    workplace masks for staff who may not see who complained) and a notice to the handler."""
+    case = _case_of(complaint)
+    if case is None:
+        return None
+    names = [attachment.display_name for attachment in message.attachments.all()]
+    note = message.text
+    if names:
+        note = "\n".join(part for part in (note, _("Files: %(names)s") % {"names": ", ".join(names)}) if part)
+    event = _event(case, A.MESSAGE_RECEIVED, None, note=note)
+    _staff_notice_queue(
+        case=case,
+        notice="message_received",
+        key=f"{message.pk}",
+        context={"complaint": complaint, "files": len(names)},
+    )
+    return event
+
+
+# --- Notices to the centre's staff ------------------------------------------------------------
+# To the case's handler; without one, the head of the case's office or the office's address;
+# without an office, the intake staff (who triage and can see who complained). In the site's
+# language: staff accounts keep no language of their own. Links lead into the staff workplace;
+# the e-mails name the case and the department, never the complainant.
+
+
+def _intake_staff_emails() -> list[str]:
+    """Active staff who take in complaints and may see who complained (intake officers, office
+    heads): through their groups or their own permissions."""
+    user_model = get_user_model()
+    wanted = [("complaints", "add_complaint"), ("complaints", "view_complainant_identity")]
+    users = user_model.objects.filter(is_active=True, is_staff=True)
+    for app_label, codename in wanted:
+        holds = Q(
+            user_permissions__content_type__app_label=app_label, user_permissions__codename=codename
+        ) | Q(groups__permissions__content_type__app_label=app_label, groups__permissions__codename=codename)
+        users = users.filter(pk__in=user_model.objects.filter(holds).values("pk"))
+    return sorted({email for email in users.values_list("email", flat=True) if email})
+
+
+def case_notice_recipients(case: Case) -> list[str]:
+    """Who is told when something arrives on a case (see above)."""
+    handler = case.handler
+    if handler is not None and handler.is_active and handler.email:
+        return [handler.email]
+    office = case.office
+    if office is not None:
+        if office.head is not None and office.head.is_active and office.head.email:
+            return [office.head.email]
+        if office.email:
+            return [office.email]
+    return _intake_staff_emails()
+
+
+def staff_notice_queue(*, to: list[str], notice: str, key: str, context: dict, related: str = ""):
+    """One notice to staff (templates/email/staff_<notice>.*), queued once under its key."""
+    language = settings.LANGUAGE_CODE
+    subject, text, html = render_email(f"email/staff_{notice}", context, language=language)
+    return outbox_enqueue(
+        key=f"staff-{notice}:{key}",
+        kind=f"staff_{notice}",
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        language=language,
+        related=related,
+    )
+
+
+def _staff_notice_queue(*, case: Case, notice: str, key: str, context: dict):
+    context = {
+        "case": case,
+        "case_url": settings.SITE_URL + reverse("admin:casework_case_change", args=[case.pk]),
+        **context,
+    }
+    return staff_notice_queue(
+        to=case_notice_recipients(case), notice=notice, key=key, context=context, related=case.reference
+    )
+
+
+def notification_reply_notice_queue(*, report) -> None:
+    """Tell the centre that a unit replied to its complaint notification (投诉通报) with its
+    improvement measures: to whoever sent the notification run, else the intake staff.
+
+    For reports.notifications.services.notification_report_reply, in its transaction (reports
+    sits above casework and calls down; casework does not import it): ``report`` is its
+    NotificationReport (department, run with period and sent_by, reply)."""
+    run = report.run
+    sender = getattr(run, "sent_by", None)
+    to = (
+        [sender.email] if sender is not None and sender.is_active and sender.email else _intake_staff_emails()
+    )
+    staff_notice_queue(
+        to=to,
+        notice="notification_reply",
+        key=f"{report.pk}",
+        context={
+            "department": report.department,
+            "period": run.period,
+            "run_url": settings.SITE_URL + reverse("admin:reports_notificationrun_change", args=[run.pk]),
+        },
+        related=f"notification:{run.period}:{report.pk}",
+    )
+
+
+# --- What the complainant can expect next (the tracking page) ----------------------------------
+
+
+def complaint_next_step_for_case(complaint: Complaint) -> NextStep | None:
+    """Registered with complaints.selectors.next_step_providers: the next step of the case the
+    complaint is in, and the date it is due where there is one (working days)."""
+    case = _case_of(complaint)
+    if case is None:
+        return None
+    if case.status == S.ACCEPTED:
+        return NextStep(
+            _(
+                "Your complaint has been accepted. The complaint centre decides whether it handles "
+                "the matter itself or refers it to the department responsible under its supervision."
+            )
+        )
+    if case.status == S.REFERRED:
+        referral = case.referrals.filter(status__in=Referral.OPEN_STATUSES).order_by("-sent_at").first()
+        return NextStep(
+            _(
+                "The department responsible is investigating under the complaint centre's supervision. "
+                "Its report is due by the date below; the centre then reviews it."
+            ),
+            referral.due_date if referral else None,
+        )
+    if case.status == S.REVIEWING:
+        report = (
+            HandlingReport.objects.filter(referral__case=case, review__isnull=True)
+            .select_related("review_deadline")
+            .order_by("-submitted_at")
+            .first()
+        )
+        due = report.review_deadline.due_date if report and report.review_deadline_id else None
+        return NextStep(_("The complaint centre is reviewing the department's report."), due)
+    if case.status == S.HANDLING:
+        recommendation = (
+            case.recommendations.filter(status__in=Recommendation.AWAITING_REPLY).order_by("due_date").first()
+        )
+        if recommendation is not None:
+            return NextStep(
+                _("The unit has been asked to put the matter right and report by the date below."),
+                recommendation.due_date,
+            )
+        return NextStep(
+            _("The complaint centre is handling your complaint and will tell you the result here.")
+        )
+    return None

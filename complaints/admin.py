@@ -10,10 +10,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from complaints.forms import StaffComplaintForm
-from complaints.models import Complaint, PublicUpdate, Rating, Supplement, reference_to_pk
+from complaints.models import Complaint, Message, PublicUpdate, Rating, Supplement, reference_to_pk
 from complaints.search import search_without_identity
 from complaints.selectors import (
     complaint_identity,
@@ -49,6 +49,35 @@ class SupplementInline(ComplaintTextInline):
     @admin.display(description=gettext_lazy("text"))
     def text_for_viewer(self, obj):
         return self.for_viewer(obj.text)
+
+
+class MessageInline(ComplaintTextInline):
+    """The thread with the complainant through the tracking code, as this viewer may read it.
+    Written from the case (its "Message the complainant" button) and on the tracking page."""
+
+    model = Message
+    fields = ["created_at", "direction", "text_for_viewer", "files", "read_at"]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("messages with the complainant (tracking page)")
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever may read the complaint reads its thread (no separate message permission).
+        return request.user.has_perm("complaints.view_complaint")
+
+    @admin.display(description=pgettext_lazy("message direction", "from"))
+    def direction(self, obj):
+        return _("the complainant") if obj.from_complainant else _("the complaint centre")
+
+    @admin.display(description=gettext_lazy("text"))
+    def text_for_viewer(self, obj):
+        return self.for_viewer(obj.text)
+
+    @admin.display(description=pgettext_lazy("message attachments", "files"))
+    def files(self, obj):
+        return ", ".join(attachment.display_name for attachment in obj.attachments.all()) or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("attachments")
 
 
 class PublicUpdateInline(ComplaintTextInline):
@@ -89,7 +118,7 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_select_related = ["department"]
     ordering = ["-received_at", "-id"]
     list_per_page = 50
-    inlines = [PublicUpdateInline, SupplementInline, RatingInline]
+    inlines = [PublicUpdateInline, MessageInline, SupplementInline, RatingInline]
     change_form_template = "admin/complaints/complaint/change_form.html"
     fieldsets = [
         (

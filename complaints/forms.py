@@ -11,6 +11,7 @@ from complaints.models import Category, Channel, ComplainantType, Rating
 from complaints.pow import pow_challenge_difficulty, pow_challenge_issue, pow_verify
 from complaints.services import ComplaintData, IdentityData
 from complaints.uploads import prepare_uploads
+from core.forms import PlainErrorsMixin
 from core.validators import normalize_credit_code, normalize_phone, validate_credit_code, validate_phone
 from liaison.models import Department, LiaisonPoint, Supervisor
 
@@ -68,7 +69,7 @@ class IdentityMode:
     ]
 
 
-class BaseComplaintForm(forms.Form):
+class BaseComplaintForm(PlainErrorsMixin, forms.Form):
     """The fields every channel shares."""
 
     complainant_type = forms.ChoiceField(
@@ -329,7 +330,7 @@ class LiaisonComplaintForm(BaseComplaintForm):
         return data
 
 
-class TrackForm(forms.Form):
+class TrackForm(PlainErrorsMixin, forms.Form):
     code = forms.CharField(
         label=_("Tracking code"),
         max_length=40,
@@ -339,7 +340,7 @@ class TrackForm(forms.Form):
     )
 
 
-class SupplementForm(forms.Form):
+class SupplementForm(PlainErrorsMixin, forms.Form):
     text = forms.CharField(
         label=_("Additional information"),
         max_length=DESCRIPTION_MAX,
@@ -364,7 +365,7 @@ class SupplementForm(forms.Form):
         return data
 
 
-class RatingForm(forms.Form):
+class RatingForm(PlainErrorsMixin, forms.Form):
     level = forms.ChoiceField(
         label=_("How satisfied are you with the outcome?"),
         choices=Rating.Level.choices,
@@ -373,3 +374,32 @@ class RatingForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class MessageReplyForm(PlainErrorsMixin, forms.Form):
+    """The complainant's answer on the tracking page: text and evidence files, through the same
+    upload checks as a supplement."""
+
+    text = forms.CharField(
+        label=_("Your answer"),
+        max_length=DESCRIPTION_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    attachments = MultipleFileField(label=_("Files with your answer"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = attachments_help()
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("text") or "").strip() and not data.get("attachments"):
+            self.add_error("text", _("Write your answer or attach a file."))
+            return data
+        files = data.get("attachments") or []
+        try:
+            data["uploads"] = prepare_uploads(files) if files else []
+        except ValidationError as error:
+            self.add_error("attachments", error)
+        return data

@@ -1,11 +1,17 @@
 """Shared reads of the intake app."""
 
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from complaints.models import ComplainantIdentity, Complaint, PublicStatus
+from complaints.models import Attachment, ComplainantIdentity, Complaint, Message, PublicStatus
 from complaints.tracking import tracking_code_hash
+from core.calendar import add_working_days
 from core.masking import redact_text
 
 SIMILAR_WINDOW_DAYS = 90
@@ -64,9 +70,57 @@ def complaint_by_tracking_code(code: str) -> Complaint | None:
     return Complaint.objects.select_related("department").filter(tracking_hash=digest).first()
 
 
+@dataclass(frozen=True)
+class NextStep:
+    """What happens next on the tracking page, and by when (a date in working days) if known."""
+
+    text: str
+    expected_on: date | None = None
+
+
+class NextStepRegistry:
+    """Casework registers here what it knows of a complaint's next step once the complaint is in
+    a case (a referral's due date, a review's): the intake cannot import casework."""
+
+    def __init__(self) -> None:
+        self.provider: Callable[[Complaint], NextStep | None] | None = None
+
+    def register(self, provider: Callable[[Complaint], NextStep | None]) -> None:
+        self.provider = provider
+
+
+next_step_providers = NextStepRegistry()
+
+
+def acceptance_working_days() -> int:
+    """Working days within which the centre decides whether to accept a complaint."""
+    return getattr(settings, "INTAKE_ACCEPTANCE_DAYS", 5)
+
+
+def complaint_next_step(complaint: Complaint, *, can_rate: bool = False) -> NextStep | None:
+    """The next step the complainant can expect, with its expected date where there is one."""
+    if complaint.status == PublicStatus.RECEIVED:
+        days = acceptance_working_days()
+        received_on = timezone.localdate(complaint.received_at)
+        return NextStep(
+            _("The complaint centre decides whether to accept your complaint, within %(days)s working days.")
+            % {"days": days},
+            add_working_days(received_on, days).due_date,
+        )
+    if complaint.status == PublicStatus.NOT_ACCEPTED:
+        return None
+    if complaint.status == PublicStatus.CONCLUDED:
+        if can_rate:
+            return NextStep(_("Tell us whether you are satisfied with the outcome (below)."))
+        return None
+    step = next_step_providers.provider(complaint) if next_step_providers.provider else None
+    return step or NextStep(_("The complaint centre is handling your complaint."))
+
+
 def complaint_public_timeline(complaint: Complaint) -> dict:
-    """What the tracking page shows: public steps and the complainant's own additions only,
-    merged in the order they happened."""
+    """What the tracking page shows: the complainant's own submission with its files (names
+    only), the public steps and the complainant's own additions merged in the order they
+    happened, the next step, and the messages with the centre. A fixed number of queries."""
     updates = list(complaint.public_updates.all())
     supplements = list(complaint.supplements.filter(from_complainant=True).prefetch_related("attachments"))
     ratings = list(complaint.ratings.all())
@@ -78,9 +132,27 @@ def complaint_public_timeline(complaint: Complaint) -> dict:
         + [{"kind": "rating", "at": r.created_at, "item": r} for r in ratings]
     )
     entries.sort(key=lambda entry: entry["at"])
+    can_rate = complaint.status == PublicStatus.CONCLUDED and not rated
+    # Names only: the files are never served to the public (the tracking code is no login).
+    filed_files = list(
+        Attachment.objects.filter(complaint=complaint, supplement__isnull=True, message__isnull=True).only(
+            "display_name", "size", "complaint_id"
+        )
+    )
+    thread = list(
+        Message.objects.filter(complaint=complaint)
+        .only("from_complainant", "text", "created_at", "read_at", "complaint_id")
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.only("display_name", "message_id"))
+        )
+    )
     return {
         "entries": entries,
-        "can_rate": complaint.status == PublicStatus.CONCLUDED and not rated,
+        "can_rate": can_rate,
+        "filed_files": filed_files,
+        "thread": thread,
+        "unread": sum(1 for m in thread if not m.from_complainant and m.read_at is None),
+        "next_step": complaint_next_step(complaint, can_rate=can_rate),
     }
 
 

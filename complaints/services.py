@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -21,12 +22,13 @@ from complaints.models import (
     ComplainantType,
     Complaint,
     IdentityView,
+    Message,
     PublicStatus,
     PublicUpdate,
     Rating,
     Supplement,
 )
-from complaints.signals import complaint_rated, complaint_supplemented
+from complaints.signals import complaint_message_received, complaint_rated, complaint_supplemented
 from complaints.tracking import tracking_code_generate, tracking_code_hash
 from complaints.uploads import PreparedUpload
 from core.masking import IDENTITY_FIELDS, redact_text
@@ -84,6 +86,7 @@ def _store_uploads(
     uploads: list[PreparedUpload],
     written: list[str],
     supplement: Supplement | None = None,
+    message: Message | None = None,
 ) -> list[Attachment]:
     rows = []
     for upload in uploads:
@@ -93,6 +96,7 @@ def _store_uploads(
             Attachment(
                 complaint=complaint,
                 supplement=supplement,
+                message=message,
                 file=name,
                 display_name=upload.display_name,
                 content_type=upload.content_type,
@@ -307,15 +311,125 @@ def complaint_supplement_add(
 def complaint_status_publish(
     *, complaint: Complaint, status: str, text: str = "", actor=None
 ) -> PublicUpdate:
-    """Record a step the complainant can see on the tracking page (called by casework)."""
+    """Record a step the complainant can see on the tracking page (called by casework), and tell a
+    complainant who left an e-mail address when the complaint is accepted, not accepted or
+    concluded."""
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    before = locked.status
     locked.status = complaint.status = status
     locked.save(update_fields=["status", "updated_at"])
-    return PublicUpdate.objects.create(
+    update = PublicUpdate.objects.create(
         complaint=locked,
         status=status,
         text=text,
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    if before == PublicStatus.RECEIVED and status in (PublicStatus.ACCEPTED, PublicStatus.HANDLING):
+        # A complaint merged into a case already under way goes straight to "being handled".
+        complaint_notice_queue(complaint=locked, notice=NOTICE_ACCEPTED, key=f"{locked.pk}")
+    elif status == PublicStatus.NOT_ACCEPTED and before != status:
+        complaint_notice_queue(
+            complaint=locked, notice=NOTICE_NOT_ACCEPTED, key=f"{locked.pk}", context={"reason": text}
+        )
+    elif status == PublicStatus.CONCLUDED and before != status:
+        # Once per conclusion: a reopened case concluded again is told again.
+        conclusion = locked.public_updates.filter(status=PublicStatus.CONCLUDED).count()
+        complaint_notice_queue(
+            complaint=locked,
+            notice=NOTICE_CONCLUDED,
+            key=f"{locked.pk}:{conclusion}",
+            context={"result": text},
+        )
+    return update
+
+
+# --- Notices to the complainant -----------------------------------------------------------------
+# E-mailed only to a complainant who filed under their real name and left an address, in the
+# language they filed in. None carries the tracking code (whoever reads a forwarded e-mail would
+# hold the complaint) and a message notice carries nothing of the case: "open your tracking page".
+
+NOTICE_ACCEPTED = "accepted"
+NOTICE_NOT_ACCEPTED = "not_accepted"
+NOTICE_CONCLUDED = "concluded"
+NOTICE_MESSAGE = "message"
+NOTICES = (NOTICE_ACCEPTED, NOTICE_NOT_ACCEPTED, NOTICE_CONCLUDED, NOTICE_MESSAGE)
+
+
+def complaint_notice_queue(*, complaint: Complaint, notice: str, key: str, context: dict | None = None):
+    """Queue one notice to the complainant (templates/email/complaint_<notice>.*) under the outbox
+    key ``complaint-<notice>:<key>`` (queued once however often it is asked); None when there is
+    nobody to tell (anonymous, or no e-mail address) or it was queued before."""
+    if notice not in NOTICES:
+        raise ValueError(f"unknown notice {notice!r}")
+    identity = (
+        None
+        if complaint.is_anonymous
+        else ComplainantIdentity.objects.filter(complaint_id=complaint.pk).only("email", "language").first()
+    )
+    if identity is None or not identity.email:
+        return None
+    language = identity.language or settings.LANGUAGE_CODE
+    context = {
+        "complaint": complaint,
+        "track_url": f"{settings.SITE_URL}{reverse('complaints:track')}",
+        **(context or {}),
+    }
+    subject, text, html = render_email(f"email/complaint_{notice}", context, language=language)
+    return outbox_enqueue(
+        key=f"complaint-{notice}:{key}",
+        kind=f"complaint_{notice}",
+        to=[identity.email],
+        subject=subject,
+        text=text,
+        html=html,
+        language=language,
+        related=complaint.reference,
+    )
+
+
+# --- Messages through the tracking code ---------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_message_send(*, complaint: Complaint, text: str, actor) -> Message:
+    """A message from the complaint centre to the complainant: a question or an update, read on
+    the tracking page. Casework calls it from the case and puts it on the timeline. A complainant
+    who left an e-mail address is told there is a new message, and nothing else."""
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write the message to the complainant.")}, code="empty")
+    message = Message.objects.create(
+        complaint=complaint,
+        from_complainant=False,
+        text=text,
+        author=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    complaint_notice_queue(complaint=complaint, notice=NOTICE_MESSAGE, key=f"{message.pk}")
+    return message
+
+
+@transaction.atomic
+def complaint_message_reply(
+    *, complaint: Complaint, text: str, uploads: list[PreparedUpload] = ()
+) -> Message:
+    """The complainant's message on the tracking page (text and files through the upload checks);
+    casework hears of it through ``complaint_message_received``, in this transaction."""
+    text = text.strip()
+    if not text and not uploads:
+        raise ValidationError({"text": _("Write your answer or attach a file.")}, code="empty")
+    with _files_removed_on_error() as written:
+        message = Message.objects.create(complaint=complaint, from_complainant=True, text=text)
+        if uploads:
+            _store_uploads(complaint=complaint, uploads=list(uploads), message=message, written=written)
+    logger.info("message from the complainant of %s", complaint.reference)
+    complaint_message_received.send(sender=Complaint, complaint=complaint, message=message)
+    return message
+
+
+def complaint_messages_mark_read(*, complaint: Complaint) -> int:
+    """The centre's messages have been shown on the tracking page: mark them read (one statement)."""
+    return Message.objects.filter(complaint=complaint, from_complainant=False, read_at__isnull=True).update(
+        read_at=timezone.now()
     )
 
 

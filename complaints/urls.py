@@ -9,5 +9,6 @@ urlpatterns = [
     path("submitted/", views.complaint_submitted, name="submitted"),
     path("track/", views.complaint_track, name="track"),
     path("track/status/", views.complaint_status, name="status"),
+    path("track/status/reply/", views.complaint_message_reply_view, name="reply"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
 ]

@@ -10,17 +10,25 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from complaints.forms import PublicComplaintForm, RatingForm, SupplementForm, TrackForm
+from complaints.forms import MessageReplyForm, PublicComplaintForm, RatingForm, SupplementForm, TrackForm
 from complaints.models import Attachment, Channel, Complaint
 from complaints.selectors import (
     complaint_by_tracking_code,
     complaint_public_timeline,
 )
-from complaints.services import SubmittedComplaint, complaint_rate, complaint_submit, complaint_supplement_add
+from complaints.services import (
+    SubmittedComplaint,
+    complaint_message_reply,
+    complaint_messages_mark_read,
+    complaint_rate,
+    complaint_submit,
+    complaint_supplement_add,
+)
 from core.ratelimit import rate_limited
 
 TRACKED_KEY = "complaints:tracked"
@@ -166,13 +174,45 @@ def complaint_status(request):
                 else:
                     messages.success(request, _("Thank you for rating the outcome."))
                     return redirect("complaints:status")
+    return _status_page(request, complaint, supplement_form=supplement_form, rating_form=rating_form)
+
+
+def _status_page(request, complaint, *, supplement_form=None, rating_form=None, reply_form=None):
+    """The tracking page. The centre's messages shown on it are marked read (after the page's
+    data is read, so that the page can still say which ones are new)."""
+    timeline = complaint_public_timeline(complaint)
+    if timeline["unread"]:
+        complaint_messages_mark_read(complaint=complaint)
     context = {
         "complaint": complaint,
-        "supplement_form": supplement_form,
-        "rating_form": rating_form,
-        **complaint_public_timeline(complaint),
+        "supplement_form": supplement_form or SupplementForm(),
+        "rating_form": rating_form or RatingForm(),
+        "reply_form": reply_form or MessageReplyForm(),
+        **timeline,
     }
     return render(request, "complaints/status.html", context)
+
+
+@never_cache
+@require_http_methods(["POST"])
+@rate_limited("complaint-message", "INTAKE_SUPPLEMENT_RATE")
+def complaint_message_reply_view(request):
+    """The complainant answers the centre (or writes to it) from the tracking page."""
+    complaint = _tracked_complaint(request)
+    if complaint is None:
+        return redirect("complaints:track")
+    form = MessageReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            complaint_message_reply(
+                complaint=complaint, text=form.cleaned_data["text"], uploads=form.cleaned_data["uploads"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your message has been sent to the complaint centre."))
+            return redirect(reverse("complaints:status") + "#messages")
+    return _status_page(request, complaint, reply_form=form)
 
 
 @login_required

@@ -49,10 +49,20 @@ def _messages_for(field: forms.Field) -> dict[str, str]:
     return found
 
 
+# The codes whose message Django %-formats with params (a limit, the value chosen): a "%" in the
+# label must be doubled there, and only there, or the other messages would show "%%".
+INTERPOLATED_CODES = frozenset(
+    {"max_length", "min_length", "min_value", "max_value", "invalid_choice", "invalid_pk_value"}
+)
+
+
 def plain_error_messages(field: forms.Field, label: str) -> dict[str, str]:
     """The field's error messages with the label written in (Django fills in the rest)."""
-    safe_label = str(label).replace("%", "%%")
-    return {code: text.replace("%(label)s", safe_label) for code, text in _messages_for(field).items()}
+    label = str(label)
+    return {
+        code: text.replace("%(label)s", label.replace("%", "%%") if code in INTERPOLATED_CODES else label)
+        for code, text in _messages_for(field).items()
+    }
 
 
 class PlainErrorsMixin:

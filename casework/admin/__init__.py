@@ -2,6 +2,10 @@
 (``cases``), triage on the complaint (``triage``, where the complaint admin is registered) and
 the other records (``records``). Importing the package registers them all."""
 
+from casework.admin import (
+    conversation,  # noqa: F401 - registers the note and message buttons
+    extensions,  # noqa: F401 - registers the extension requests
+)
 from casework.admin.cases import (
     CASE_ACTIONS,
     CaseAdmin,

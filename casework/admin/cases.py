@@ -7,18 +7,21 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
+from django.db.models import Case as SqlCase
+from django.db.models import Value, When
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from casework import services
-from casework.admin.mixins import run_action_view
+from casework.admin.mixins import case_complaints_for_viewer, run_action_view
 from casework.exports import case_list_workbook
+from casework.extensions import extension_pending_for_case
 from casework.figures import FigureFilter
 from casework.forms import (
     AssignForm,
@@ -31,6 +34,7 @@ from casework.forms import (
     ReferForm,
     ReviewForm,
     TypicalForm,
+    handler_label,
 )
 from casework.models import (
     Case,
@@ -39,12 +43,22 @@ from casework.models import (
     HandlingReport,
     Recommendation,
     Referral,
+    ReportAttachment,
 )
-from casework.selectors import case_list, with_unsatisfied
+from casework.selectors import (
+    DUE_SOON_WORKING_DAYS,
+    case_identities,
+    case_list,
+    due_soon_condition,
+    handler_candidates,
+    offices_headed_by,
+    with_unsatisfied,
+)
 from complaints.search import search_without_identity
+from complaints.selectors import identity_permitted, text_for_viewer
 from complaints.services import complaint_identity_confirmation_record
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
-from core.admin_lists import BigTableAdminMixin, ChoicesOfSmallTableFilter, StaffChoicesFilter
+from core.admin_lists import BigTableAdminMixin, ChoicesOfSmallTableFilter
 from core.deadlines import deadline_explain
 from core.errors import InvalidTransition
 from core.ladder import Step, step_label
@@ -60,11 +74,17 @@ class OverdueFilter(admin.SimpleListFilter):
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+        return [
+            ("yes", _("Overdue")),
+            ("soon", _("Due within %(days)s working days") % {"days": DUE_SOON_WORKING_DAYS}),
+            ("no", _("Not overdue")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
             return queryset.filter(overdue=True)
+        if self.value() == "soon":
+            return queryset.filter(due_soon_condition())
         if self.value() == "no":
             return queryset.filter(overdue=False)
         return queryset
@@ -75,10 +95,27 @@ class MineFilter(admin.SimpleListFilter):
     parameter_name = "mine"
 
     def lookups(self, request, model_admin):
-        return [("1", _("My cases"))]
+        return [
+            ("1", _("My cases")),
+            ("open", _("My open cases")),
+            ("office", _("Cases of the offices I head")),
+        ]
 
     def queryset(self, request, queryset):
-        return queryset.filter(handler=request.user) if self.value() == "1" else queryset
+        if self.value() == "1":
+            return queryset.filter(handler=request.user)
+        if self.value() == "open":
+            return queryset.filter(handler=request.user).exclude(status=S.CONCLUDED)
+        if self.value() == "office":
+            return queryset.filter(office_id__in=offices_headed_by(request.user))
+        return queryset
+
+
+class HandlerFilter(ChoicesOfSmallTableFilter):
+    """The handler picker's people (handler_candidates), by name, office and role."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(user.pk, handler_label(user)) for user in handler_candidates()]
 
 
 class EscalationLevelFilter(admin.SimpleListFilter):
@@ -168,15 +205,57 @@ class RecommendationInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+def status_label(value: str) -> str:
+    """A case status as its translated label; a value no longer in the choices as stored."""
+    try:
+        return S(value).label
+    except ValueError:
+        return value
+
+
 class EventInline(ReadOnlyInline):
+    """The timeline: actions and statuses by their names; notes (where complainants' messages and
+    rating comments appear) masked for staff without the identity permission; internal notes
+    marked as such. ``identities`` and ``can_see`` are set by CaseAdmin for the case shown."""
+
     model = CaseEvent
-    fields = ["at", "actor", "action", "from_status", "to_status", "note"]
+    fields = ["at", "actor_name", "action_label", "status_change", "note_for_viewer"]
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("timeline")
     classes = ["timeline"]
+    identities: list = []
+    can_see = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=gettext_lazy("by"))
+    def actor_name(self, obj):
+        if obj.actor is None:
+            return "—"
+        return obj.actor.get_full_name() or obj.actor.get_username()
+
+    @admin.display(description=gettext_lazy("action"))
+    def action_label(self, obj):
+        if obj.action == CaseEvent.Action.INTERNAL_NOTE:
+            return format_html(
+                '<span class="badge internal" data-internal-note>{}</span> {}',
+                pgettext("timeline", "Staff only"),
+                obj.get_action_display(),
+            )
+        return obj.get_action_display()
+
+    @admin.display(description=gettext_lazy("status"))
+    def status_change(self, obj):
+        if not (obj.from_status or obj.to_status):
+            return "—"
+        if obj.from_status and obj.to_status:
+            return f"{status_label(obj.from_status)} → {status_label(obj.to_status)}"
+        return status_label(obj.to_status or obj.from_status)
+
+    @admin.display(description=gettext_lazy("note"))
+    def note_for_viewer(self, obj):
+        return text_for_viewer(obj.note, identity=self.identities, can_see=self.can_see) or "—"
 
 
 # --- Workflow actions ------------------------------------------------------------------
@@ -324,17 +403,16 @@ CASE_ACTIONS: dict[str, CaseAction] = {
 
 @admin.register(Case)
 class CaseAdmin(BigTableAdminMixin, ReadOnlyAdmin):
+    # The essential columns only, so that the list fits 1280 px with its filters beside it:
+    # office, priority and dates are filters (and on the case page).
     list_display = [
         "reference",
-        "title",
+        "short_title",
         "status",
-        "priority",
-        "department",
-        "office",
-        "handler",
-        "opened_at",
+        "unit",
+        "handler_name",
         "due_badge",
-        "escalation_level",
+        "escalation",
     ]
     list_link_field = "reference"
     list_filter = [
@@ -347,7 +425,7 @@ class CaseAdmin(BigTableAdminMixin, ReadOnlyAdmin):
         "disposition",
         ("department", ChoicesOfSmallTableFilter),
         ("office", ChoicesOfSmallTableFilter),
-        ("handler", StaffChoicesFilter),
+        ("handler", HandlerFilter),
         "channel",
         EscalationLevelFilter,
         UnsatisfiedFilter,
@@ -372,7 +450,7 @@ class CaseAdmin(BigTableAdminMixin, ReadOnlyAdmin):
         "category",
         "department",
         "office",
-        "handler",
+        "handler_name",
         "disposition",
         "channel",
         "opened_at",
@@ -385,11 +463,19 @@ class CaseAdmin(BigTableAdminMixin, ReadOnlyAdmin):
         "is_typical",
         "typical_summary",
         "reopened_count",
-        "escalation_level",
+        "escalation",
     ]
 
+    def get_fields(self, request, obj=None):
+        # Only what is shown read-only: no model field may become an input of the case page
+        # (handler, escalation level are shown through display methods of their own).
+        return list(self.readonly_fields)
+
     def get_queryset(self, request):
-        return case_list(viewer=request.user)
+        # due_soon for the badge: the calendar is read once per page, not per row.
+        return case_list(viewer=request.user).annotate(
+            due_soon=SqlCase(When(due_soon_condition(), then=Value(True)), default=Value(False))
+        )
 
     # Cases open from complaints (accept) or visits and are never deleted (ReadOnlyAdmin); the
     # change page is the workflow's home, its buttons each call a service.
@@ -400,13 +486,60 @@ class CaseAdmin(BigTableAdminMixin, ReadOnlyAdmin):
     def reference(self, obj):
         return obj.reference
 
+    @admin.display(description=gettext_lazy("title"), ordering="title")
+    def short_title(self, obj):
+        # One line cut with an ellipsis (admin-extra.css); the whole title on hover and, being
+        # focusable, on keyboard focus, where the CSS lets it wrap.
+        priority = ""
+        if obj.priority != Case.Priority.NORMAL:
+            priority = format_html(
+                '<span class="badge priority-{}">{}</span> ', obj.priority, obj.get_priority_display()
+            )
+        return format_html(
+            '{}<span class="case-title" tabindex="0" title="{}">{}</span>', priority, obj.title, obj.title
+        )
+
+    @admin.display(description=gettext_lazy("unit"), ordering="department__name")
+    def unit(self, obj):
+        if obj.department is None:
+            return "—"
+        return format_html(
+            '<span class="unit-name" title="{}">{}</span>',
+            obj.department.name,
+            obj.department.short_name or obj.department.name,
+        )
+
+    @admin.display(description=gettext_lazy("handler"), ordering="handler__first_name")
+    def handler_name(self, obj):
+        if obj.handler is None:
+            return "—"
+        return obj.handler.get_full_name() or obj.handler.get_username()
+
+    @admin.display(description=gettext_lazy("escalation"), ordering="escalation_level")
+    def escalation(self, obj):
+        if not obj.escalation_level:
+            return "—"
+        return format_html(
+            '<span class="badge escalation-{}">{}</span>',
+            obj.escalation_level,
+            step_label(obj.escalation_level),
+        )
+
     @admin.display(description=gettext_lazy("due"), ordering="due_date")
     def due_badge(self, obj):
         if obj.due_date is None:
             return "—"
         if obj.overdue:
             return format_html(
-                '<span class="badge overdue" title="{}">⚠ {}</span>', _("Overdue"), obj.due_date
+                '<span class="badge overdue">⚠ {} <span class="badge-note">{}</span></span>',
+                obj.due_date,
+                _("Overdue"),
+            )
+        if getattr(obj, "due_soon", False):
+            return format_html(
+                '<span class="badge due-soon">{} <span class="badge-note">{}</span></span>',
+                obj.due_date,
+                pgettext("due date", "Soon"),
             )
         return format_html('<span class="badge">{}</span>', obj.due_date)
 
@@ -432,6 +565,11 @@ class CaseAdmin(BigTableAdminMixin, ReadOnlyAdmin):
                 "<int:pk>/act/<str:action>/",
                 self.admin_site.admin_view(self.action_view),
                 name="casework_case_action",
+            ),
+            path(
+                "<int:pk>/report-file/",
+                self.admin_site.admin_view(self.report_attachment_view),
+                name="casework_case_report_attachment",
             ),
             *super().get_urls(),
         ]
@@ -466,10 +604,45 @@ class CaseAdmin(BigTableAdminMixin, ReadOnlyAdmin):
             obj=case,
             actions=CASE_ACTIONS,
             key=action,
-            extra_context={"report": report},
+            extra_context={
+                "report": report,
+                "report_attachments": list(report.attachments.all()) if report else [],
+                "complaints": case_complaints_for_viewer(case, viewer=request.user),
+            },
             change_url=reverse("admin:casework_case_change", args=[case.pk]),
             prepare_form=prepare,
         )
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if obj is not None:
+            can_see = identity_permitted(request.user)
+            identities = [] if can_see else case_identities(obj)
+            for inline in inlines:
+                if isinstance(inline, EventInline):
+                    inline.identities, inline.can_see = identities, can_see
+        return inlines
+
+    def report_attachment_view(self, request, pk: int):
+        """A handling report's file (``?file=<id>``), streamed to staff who may read the case's
+        reports; only a file of a report on this case."""
+        case = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not request.user.has_perm("casework.view_handlingreport"):
+            raise PermissionDenied
+        file_id = request.GET.get("file", "")
+        if not file_id.isdigit():
+            raise Http404
+        attachment = get_object_or_404(ReportAttachment, pk=int(file_id), report__referral__case=case)
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404 from exc
+        response = FileResponse(
+            handle, as_attachment=True, filename=attachment.display_name, content_type=attachment.content_type
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         case = self.get_object(request, object_id)
@@ -491,6 +664,7 @@ class CaseAdmin(BigTableAdminMixin, ReadOnlyAdmin):
             {
                 "workflow_buttons": buttons,
                 "reports": reports,
+                "pending_extension": extension_pending_for_case(case) if case else None,
                 "show_save": False,
                 "show_save_and_continue": False,
                 "show_save_and_add_another": False,

@@ -1,13 +1,19 @@
 """What the casework admins share: records written through the services, and the workflow
 buttons' page (a small form that calls one service)."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from casework import services
+from casework.selectors import identity_visible_ids
+from complaints.models import Attachment, Complaint
+from complaints.selectors import complaint_text_for_viewer
 from complaints.services import complaint_identity_confirmation_record
 from core.errors import InvalidTransition, form_add_service_error
 
@@ -99,3 +105,44 @@ def run_action_view(
         **extra_context,
     }
     return TemplateResponse(request, "admin/casework/action.html", context)
+
+
+@dataclass(frozen=True)
+class ComplaintForViewer:
+    """A complaint as an action form shows it: its text as this viewer may read it (masked
+    without the identity permission or an approved request) and its evidence files."""
+
+    complaint: Complaint
+    description: str
+    desired_outcome: str
+    occurred_place: str
+    attachments: list[Attachment]
+
+
+def complaints_for_viewer(complaints, *, viewer) -> list[ComplaintForViewer]:
+    """``complaints`` (a queryset) read for ``viewer``: three queries whatever their number."""
+    rows = list(
+        complaints.select_related("identity", "department").prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id"))
+        )
+    )
+    visible = identity_visible_ids(viewer, [c.pk for c in rows])
+    return [
+        ComplaintForViewer(
+            complaint=complaint,
+            **{
+                field: complaint_text_for_viewer(complaint, field, can_see=complaint.pk in visible)
+                for field in ("description", "desired_outcome", "occurred_place")
+            },
+            attachments=list(complaint.attachments.all()),
+        )
+        for complaint in rows
+    ]
+
+
+def case_complaints_for_viewer(case, *, viewer) -> list[ComplaintForViewer]:
+    """The complaints gathered in ``case``, the first one first."""
+    complaints = Complaint.objects.filter(case_link__case=case).order_by(
+        "-case_link__is_primary", "received_at"
+    )
+    return complaints_for_viewer(complaints, viewer=viewer)

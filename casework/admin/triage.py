@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy
 
 from casework import services
-from casework.admin.mixins import run_action_view
+from casework.admin.mixins import complaints_for_viewer, run_action_view
 from casework.figures import ComplaintFigureFilter
 from casework.forms import AcceptForm, IdentityRequestForm, MergeForm, NotAcceptForm
 from casework.models import CaseComplaint
@@ -94,7 +94,12 @@ class TriageComplaintAdmin(ComplaintAdmin):
             obj=complaint,
             actions=COMPLAINT_ACTIONS,
             key=action,
-            extra_context={},
+            # What is being triaged, as this viewer may read it, beside the decision.
+            extra_context={
+                "complaints": complaints_for_viewer(
+                    Complaint.objects.filter(pk=complaint.pk), viewer=request.user
+                )
+            },
             change_url=reverse("admin:complaints_complaint_change", args=[complaint.pk]),
         )
 

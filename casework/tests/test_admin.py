@@ -344,3 +344,200 @@ def test_correcting_a_talk_goes_through_the_service_and_marks_the_cases(client):
     assert (
         first.events.filter(action="talk").count() == 2 and second.events.filter(action="talk").count() == 1
     )
+
+
+# --- The staff workplace of issue 13 ----------------------------------------------------------
+
+IDENTIFYING = "张三(电话13912345678)反映:华兴机械制造有限公司被重复检查五次。"
+
+
+def test_the_handler_picker_offers_people_who_can_handle_by_name_office_and_role(client):
+    from django.contrib.auth.models import Group
+
+    from casework.forms import AssignForm
+    from liaison.models import Office
+
+    handler = factories.user("handler")
+    handler.first_name = "李明"
+    handler.save()
+    office = Office.objects.create(name="第三监察室")
+    office.members.add(handler)
+    head = factories.user("head")
+    leader = factories.user("leader")
+    department_user = factories.user("dept", department=complaint_factories.department())
+    gone = factories.user("handler")
+    gone.is_active = False
+    gone.save()
+    field = AssignForm().fields["handler"]
+    offered = {user.pk: field.label_from_instance(user) for user in field.queryset}
+    assert set(offered) == {handler.pk, head.pk}
+    assert leader.pk not in offered and department_user.pk not in offered and gone.pk not in offered
+    role = Group.objects.get(name="Case handler").name
+    label = offered[handler.pk]
+    assert label.startswith("李明 · 第三监察室 · ")
+    from django.utils.translation import gettext
+
+    assert label.endswith(gettext(role)) and gettext(role) != role  # the role, translated
+
+    # The case page's picker and the list's handler filter say the same.
+    client.force_login(handler)
+    case = factories.accepted_case(actor=handler)
+    page = client.get(f"/admin/casework/case/{case.pk}/act/assign/").content.decode()
+    assert "李明 · 第三监察室" in page and leader.username not in page
+    listing = client.get("/admin/casework/case/").content.decode()
+    assert "李明 · 第三监察室" in listing
+
+
+def test_a_leader_cannot_be_made_handler(client):
+    handler = factories.user("handler")
+    leader = factories.user("leader")
+    client.force_login(handler)
+    case = factories.accepted_case(actor=handler)
+    response = client.post(f"/admin/casework/case/{case.pk}/act/assign/", {"handler": leader.pk})
+    assert response.status_code == 200
+    assert "errornote" in response.content.decode() or "field-error" in response.content.decode()
+    case.refresh_from_db()
+    assert case.handler_id is None
+
+
+def _attach(complaint):
+    from complaints.services import complaint_supplement_add
+    from complaints.uploads import PreparedUpload
+
+    content = b"%PDF-1.4 test"
+    complaint_supplement_add(
+        complaint=complaint,
+        text="补充材料",
+        uploads=[
+            PreparedUpload(
+                display_name="检查通知书.pdf",
+                content_type="application/pdf",
+                extension="pdf",
+                size=len(content),
+                sha256="0" * 64,
+                content=content,
+                storage_name="2026/12/notice.pdf",
+            )
+        ],
+    )
+    return complaint.attachments.get()
+
+
+@pytest.mark.parametrize(
+    ("role", "sees_identity"), [("handler", False), ("intake", True)], ids=["masked", "with-permission"]
+)
+def test_the_accept_form_shows_the_complaint_as_the_viewer_may_read_it_and_its_evidence(
+    client, role, sees_identity
+):
+    complaint = complaint_factories.submit(description=IDENTIFYING).complaint
+    attachment = _attach(complaint)
+    client.force_login(factories.user(role))
+    page = client.get(f"/admin/complaints/complaint/{complaint.pk}/triage/accept/").content.decode()
+    assert "被重复检查五次" in page
+    assert ("13912345678" in page) is sees_identity
+    assert ("张三" in page) is sees_identity
+    assert f'href="/complaints/attachments/{attachment.pk}/"' in page and "检查通知书.pdf" in page
+
+
+@pytest.mark.parametrize("action", ["refer", "close", "assign"])
+def test_case_action_forms_show_the_complaint_masked_without_the_permission(client, action):
+    handler = factories.user("handler")
+    case = factories.accepted_case(actor=factories.user("intake"), description=IDENTIFYING)
+    if action == "close":
+        services.case_self_handle(case=case, actor=handler)
+    attachment = _attach(case.complaint_links.get().complaint)
+    client.force_login(handler)
+    page = client.get(f"/admin/casework/case/{case.pk}/act/{action}/").content.decode()
+    assert "data-complaint-text" in page and "被重复检查五次" in page
+    assert "13912345678" not in page and "张三" not in page
+    assert f'href="/complaints/attachments/{attachment.pk}/"' in page
+
+
+def test_the_review_form_shows_the_report_under_review_with_its_files(client):
+    from casework.models import ReportAttachment
+
+    handler = factories.user("handler")
+    department = complaint_factories.department()
+    dept_user = factories.user("dept", department=department)
+    case, referral = factories.reported_case(actor=handler, dept_user=dept_user, department=department)
+    report = referral.reports.get()
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    name = default_storage.save("tests/report.pdf", ContentFile(b"%PDF-1.4 report"))
+    file = ReportAttachment.objects.create(
+        report=report,
+        file=name,
+        display_name="整改报告.pdf",
+        content_type="application/pdf",
+        size=15,
+        sha256="0" * 64,
+    )
+    client.force_login(handler)
+    page = client.get(f"/admin/casework/case/{case.pk}/act/review/").content.decode()
+    assert "经核查,确有重复检查。" in page and "已约谈执法大队,合并检查事项。" in page
+    link = f"/admin/casework/case/{case.pk}/report-file/?file={file.pk}"
+    assert link in page and "整改报告.pdf" in page
+    response = client.get(link)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 report"
+    other = factories.accepted_case(actor=handler)
+    # Only a file of this case's reports, only for staff who read reports.
+    assert client.get(f"/admin/casework/case/{other.pk}/report-file/?file={file.pk}").status_code == 404
+    assert client.get(f"/admin/casework/case/{case.pk}/report-file/?file=x").status_code == 404
+    client.force_login(dept_user)
+    assert client.get(link).status_code in (302, 403)
+    default_storage.delete(name)
+
+
+@pytest.mark.parametrize(("role", "sees_identity"), [("handler", False), ("intake", True)])
+def test_the_timeline_names_actions_and_statuses_and_masks_notes(client, role, sees_identity):
+    from casework.models import CaseEvent
+
+    intake = factories.user("intake")
+    case = factories.accepted_case(actor=intake, description=IDENTIFYING)
+    services.case_self_handle(case=case, actor=intake, note="已电话联系张三(13912345678)核实情况")
+    CaseEvent.objects.create(case=case, actor=intake, action=CaseEvent.Action.INTERNAL_NOTE, note="内部讨论")
+    client.force_login(factories.user(role))
+    client.get(f"/admin/casework/case/{case.pk}/change/")  # warm the content types' cache
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(f"/admin/casework/case/{case.pk}/change/").content.decode()
+    timeline = page[page.index('class="js-inline-admin-formset inline-group" id="events-group"') :]
+    assert str(Case.Status.ACCEPTED.label) in timeline and str(Case.Status.HANDLING.label) in timeline
+    assert ">accepted<" not in timeline and "→" in timeline
+    assert "已电话联系" in timeline
+    assert ("13912345678" in timeline) is sees_identity
+    assert "data-internal-note" in timeline and "内部讨论" in timeline
+    for _ in range(10):
+        CaseEvent.objects.create(case=case, actor=intake, action=CaseEvent.Action.NOTE, note="跟进")
+    with CaptureQueriesContext(connection) as many:
+        client.get(f"/admin/casework/case/{case.pk}/change/")
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_every_casework_form_writes_plain_errors():
+    import inspect
+
+    from django import forms
+
+    from casework import forms as casework_forms
+    from core.forms import PlainErrorsMixin
+
+    found = [
+        klass
+        for _name, klass in inspect.getmembers(casework_forms, inspect.isclass)
+        if issubclass(klass, forms.BaseForm) and klass.__module__ == casework_forms.__name__
+    ]
+    assert len(found) >= 15
+    assert [k.__name__ for k in found if not issubclass(k, PlainErrorsMixin)] == []
+
+
+def test_the_case_page_has_no_inputs_of_its_own(client):
+    handler = factories.user("handler")
+    other = factories.user("handler")
+    client.force_login(handler)
+    case = factories.accepted_case(actor=handler)
+    page = client.get(f"/admin/casework/case/{case.pk}/change/").content.decode()
+    assert 'name="handler"' not in page and 'name="escalation_level"' not in page
+    client.post(f"/admin/casework/case/{case.pk}/change/", {"handler": other.pk, "escalation_level": 3})
+    case.refresh_from_db()
+    assert case.handler_id is None and case.escalation_level == 0

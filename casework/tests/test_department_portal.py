@@ -4,6 +4,7 @@ report → return → report again loop, form errors, identity protection and qu
 Assertions do not depend on the interface language: they read data attributes, form error
 codes and the database, not English or Chinese sentences."""
 
+import datetime as dt
 import io
 from datetime import timedelta
 
@@ -18,7 +19,15 @@ from django.utils import timezone
 from PIL import Image
 
 from casework import services
-from casework.models import Case, CaseEvent, HandlingReport, Recommendation, Referral, Review
+from casework.models import (
+    Case,
+    CaseEvent,
+    ExtensionRequest,
+    HandlingReport,
+    Recommendation,
+    Referral,
+    Review,
+)
 from casework.tests import factories
 from complaints.models import Category, ComplainantType
 from complaints.services import ComplaintData, IdentityData, complaint_submit, complaint_supplement_add
@@ -162,7 +171,10 @@ def test_open_referrals_are_sorted_by_due_date_and_the_overdue_are_marked(
     shown = [r.pk for r in response.context["page"]]
     assert shown == [referrals[1].pk, referrals[2].pk, referrals[0].pk]  # open only, earliest due first
     page = response.content.decode()
-    assert f'data-referral="{referrals[1].pk}" class="dept-overdue" data-overdue' in page
+    assert (
+        f'data-referral="{referrals[1].pk}" data-due-state="overdue" class="dept-overdue" data-overdue'
+        in page
+    )
     assert page.count("data-overdue") == 1
     withdrawn = client.get(HOME, {"status": "withdrawn"})
     assert [r.pk for r in withdrawn.context["page"]] == [closed.pk]
@@ -198,9 +210,24 @@ def test_the_list_costs_the_same_number_of_queries_for_3_and_for_30_referrals(
     add(3)
     few = queries_for_the_list()
     add(27)
+    # Pending extension requests, overdue and due-soon rows, summaries: nothing per row.
+    today = timezone.localdate()
+    for index, referral in enumerate(Referral.objects.filter(department=department)[:10]):
+        services.referral_acknowledge(referral=referral, actor=dept_user)
+        Referral.objects.filter(pk=referral.pk).update(due_date=today + timedelta(days=index - 5))
+        if index % 2:
+            ExtensionRequest.objects.create(
+                referral=referral,
+                reason="需要更多时间。",
+                proposed_date=today + timedelta(days=30),
+                due_date_before=today,
+                requested_by=dept_user,
+            )
     many = queries_for_the_list()
     assert few == many
-    assert len(client.get(HOME).context["page"]) == 25
+    response = client.get(HOME)
+    assert len(response.context["page"]) == 25
+    assert response.content.decode().count("data-extension-pending") == 5
 
 
 # --- Acknowledge, report, return, report again ---------------------------------------------
@@ -450,3 +477,87 @@ def test_a_released_text_from_before_a_better_recogniser_is_masked_on_the_portal
     page = client.get(referral_url(referral)).content.decode()
     assert identity.contact_name not in page and identity.phone not in page
     assert "〔" in page
+
+
+# --- Due states on the PRC calendar, summaries -------------------------------------------------
+
+D = dt.date
+
+
+def test_overdue_first_then_soonest_due_counted_in_working_days_on_the_real_calendar(
+    client, handler, department, dept_user, monkeypatch
+):
+    """Wednesday 30 September 2026: 1–7 October are National Day holidays, so "within 2 working
+    days" reaches Friday 9 October (8 and 9 October), nine calendar days away."""
+    made = {}
+    for name, due in [
+        ("later", D(2026, 10, 12)),  # 3 working days away: not due soon
+        ("friday", D(2026, 10, 9)),  # 2 working days away: due soon
+        ("late", D(2026, 9, 25)),  # 3 working days overdue (28, 29, 30 September)
+        ("today", D(2026, 9, 30)),  # due today: not overdue yet, due soon
+        ("yesterday", D(2026, 9, 29)),  # 1 working day overdue
+    ]:
+        made[name] = factories.referred_case(actor=handler, department=department)[1]
+        Referral.objects.filter(pk=made[name].pk).update(due_date=due)
+    # Reported long ago and past its due date: the centre has the next move, so neither overdue
+    # nor first in the list.
+    _case, reported = factories.reported_case(actor=handler, dept_user=dept_user, department=department)
+    Referral.objects.filter(pk=reported.pk).update(due_date=D(2026, 9, 1))
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: D(2026, 9, 30))
+
+    client.force_login(dept_user)
+    response = client.get(HOME)
+    rows = list(response.context["page"])
+    assert [row.pk for row in rows] == [
+        made["late"].pk,
+        made["yesterday"].pk,
+        made["today"].pk,
+        made["friday"].pk,
+        made["later"].pk,
+        reported.pk,
+    ]
+    states = {row.pk: (row.due_state, row.due_working_days) for row in rows}
+    assert states == {
+        made["late"].pk: ("overdue", 3),
+        made["yesterday"].pk: ("overdue", 1),
+        made["today"].pk: ("soon", 0),
+        made["friday"].pk: ("soon", 2),
+        made["later"].pk: ("ok", 0),
+        reported.pk: ("", 0),
+    }
+    page = response.content.decode()
+    assert page.count('data-due-flag="overdue"') == 2 and page.count('data-due-flag="soon"') == 2
+    assert f'data-referral="{made["friday"].pk}" data-due-state="soon" class="dept-due-soon"' in page
+    assert f'data-referral="{reported.pk}" data-due-state=""' in page
+
+
+def test_a_weekend_is_no_working_day_for_due_soon(client, handler, department, dept_user, monkeypatch):
+    """Friday 16 October 2026: Monday 19 is 1 working day away, Tuesday 20 is 2, Wednesday 21 is 3."""
+    dues = [D(2026, 10, 19), D(2026, 10, 20), D(2026, 10, 21)]
+    made = []
+    for due in dues:
+        referral = factories.referred_case(actor=handler, department=department)[1]
+        Referral.objects.filter(pk=referral.pk).update(due_date=due)
+        made.append(referral.pk)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: D(2026, 10, 16))
+    client.force_login(dept_user)
+    rows = {row.pk: (row.due_state, row.due_working_days) for row in client.get(HOME).context["page"]}
+    assert [rows[pk] for pk in made] == [("soon", 1), ("soon", 2), ("ok", 0)]
+
+
+def test_the_summary_is_the_released_text_shortened_and_masked_again(client, handler, department, dept_user):
+    case, referral = factories.referred_case(actor=handler, department=department)
+    identity = case.complaint_links.get().complaint.identity
+    long_text = (
+        f"企业反映:联系人{identity.contact_name}(电话{identity.phone})称三个月内被重复检查五次。"
+        + "后续说明。" * 60
+    )
+    Referral.objects.filter(pk=referral.pk).update(released_text=long_text)
+    client.force_login(dept_user)
+    response = client.get(HOME)
+    (row,) = response.context["page"]
+    assert row.summary.startswith("企业反映:联系人") and len(row.summary) <= 80
+    assert "后续说明。" * 20 not in row.summary  # shortened
+    page = response.content.decode()
+    assert identity.contact_name not in page and identity.phone not in page
+    assert "data-summary" in page and "〔" in row.summary

@@ -40,7 +40,7 @@ def file_and_track(client, **overrides) -> tuple[str, Complaint]:
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     page = client.get(response["Location"]).content.decode()
-    code = re.search(r"data-tracking-code[^>]*>([A-Z2-9-]+)<", page).group(1)
+    code = re.search(r'data-tracking-code data-code="([A-Z2-9-]+)"', page).group(1)
     return code, Complaint.objects.latest("id")
 
 
