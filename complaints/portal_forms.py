@@ -5,10 +5,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.forms import DESCRIPTION_MAX, DESCRIPTION_MIN, IdentityMode, LiaisonComplaintForm
-from core.forms import PlainErrorsMixin, plain_error_messages
+from core.forms import plain_error_messages
 
 
-class OnBehalfComplaintForm(PlainErrorsMixin, LiaisonComplaintForm):
+class OnBehalfComplaintForm(LiaisonComplaintForm):
     """LiaisonComplaintForm with labels and help that speak of the enterprise, not of "you"."""
 
     LABELS = {

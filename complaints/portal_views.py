@@ -96,15 +96,16 @@ def portal_complaint(request, pk: int):
         complaint_list_for_filer(request.user).select_related("identity", "liaison_point", "supervisor"),
         pk=pk,
     )
+    # The public steps only: not the messages with the centre, which the enterprise writes with
+    # its code and which may say who it is (an anonymous one too).
     timeline = complaint_public_timeline(complaint)
-    files = [a for a in complaint.attachments.all() if a.supplement_id is None and a.message_id is None]
     return render(
         request,
         "complaints/portal_complaint.html",
         {
             "complaint": complaint,
             "identity": None if complaint.is_anonymous else getattr(complaint, "identity", None),
-            "files": files,
+            "files": timeline["filed_files"],
             "entries": timeline["entries"],
         },
     )

@@ -104,10 +104,10 @@ def test_seed_demo_files_a_spread_of_complaints_once(seeded):
     assert set(complaints.values_list("category", flat=True)) == set(Category.values)
     assert set(Complaint.objects.values_list("channel", flat=True)) == set(Channel.values)
     assert complaints.filter(is_anonymous=True).exists() and complaints.filter(is_anonymous=False).exists()
-    # No unit, category or channel is everything: the busiest has at most a third.
+    # No unit, category or channel is everything: the busiest has at most two fifths.
     for field in ("department", "category", "channel"):
         top = complaints.values(field).annotate(n=Count("pk")).order_by("-n").first()
-        assert top["n"] <= count / 3, (field, top)
+        assert top["n"] <= count * 0.4, (field, top)
 
 
 @pytest.mark.django_db
