@@ -31,7 +31,8 @@ from core.outbox import outbox_render
 from core.periods import SHANGHAI
 from envopt.setup.demo_clock import demo_clock_at
 from envopt.setup.demo_complaints import DemoComplaint, demo_quarters
-from liaison.models import Department, Office
+from liaison.models import Department, LiaisonPoint, LiaisonVisit, Office, Supervisor
+from liaison.services import liaison_visit_record
 
 F = Case.Finding
 NOT_ACCEPTED_REASONS = [
@@ -62,6 +63,20 @@ RETURN_REASONS = [
     "报告未说明对企业损失的处理，请重新调查并报告。",
     "报告对责任人的处理意见不明确，请补充调查并报告。",
 ]
+LIAISON_LOG = {
+    LiaisonVisit.Kind.VISIT: [
+        ("走访企业，了解生产经营和涉企检查情况。", "反映同一事项多个部门重复检查。"),
+        ("走访企业，宣传投诉渠道和查询码的使用。", ""),
+        ("回访企业此前反映问题的办理情况，企业表示满意。", ""),
+    ],
+    LiaisonVisit.Kind.FEEDBACK: [
+        ("监督员反馈近期窗口办事情况。", "部分窗口午休时间无人值守。"),
+        ("联系点反馈园区企业用电报装进度慢。", "报装周期超过承诺时限。"),
+    ],
+    LiaisonVisit.Kind.MEETING: [
+        ("召开联系点企业座谈会，听取对优化营商环境的意见建议。", "希望进一步减少检查频次、公开收费清单。"),
+    ],
+}
 RATING_COMMENTS = {
     "satisfied": ["处理及时，问题已经解决。", "感谢纪委督促，费用已退还。", ""],
     "basically": ["问题基本解决，但时间拖得有点长。", ""],
@@ -354,6 +369,36 @@ class DemoCasework:
 
     # --- the programme's other records ------------------------------------------------------
 
+    def liaison_log(self, today: dt.date) -> None:
+        """The centre's contacts with the liaison points and supervisors: visits, feedback and a
+        discussion meeting, a handful in each quarter."""
+        rng = random.Random("envopt-demo-liaison-log")  # noqa: S311 - not security
+        points = list(LiaisonPoint.objects.order_by("appointed_on", "enterprise_name"))
+        supervisors = list(Supervisor.objects.order_by("appointed_on", "name"))
+        if not points or not supervisors:
+            return
+        for quarter in demo_quarters(today):
+            last = min(quarter.last_day, today - dt.timedelta(days=1))
+            span = (last - quarter.first_day).days + 1
+            for _ in range(rng.randint(5, 9) if span > 30 else 2):
+                day = quarter.first_day + dt.timedelta(days=rng.randrange(max(1, span)))
+                kind = rng.choices(list(LIAISON_LOG), weights=[50, 35, 15])[0]
+                summary, issues = rng.choice(LIAISON_LOG[kind])
+                subject = (
+                    {"point": rng.choice(points)}
+                    if rng.random() < 0.6
+                    else {"supervisor": rng.choice(supervisors)}
+                )
+                with demo_clock_at(dt.datetime.combine(day, dt.time(16), tzinfo=SHANGHAI)):
+                    liaison_visit_record(
+                        **subject,
+                        visited_on=day,
+                        kind=kind,
+                        summary=summary,
+                        issues_raised=issues,
+                        actor=self.handler,
+                    )
+
     def talks_and_visits(self, today: dt.date) -> None:
         """One accountability talk and one unannounced visit in each past quarter."""
         rng = random.Random("envopt-demo-records")  # noqa: S311 - not security
@@ -416,6 +461,7 @@ def demo_cases_install(story: list[DemoComplaint], *, now: dt.datetime | None = 
         if item.complaint is not None:
             work.complaint(item)
     work.talks_and_visits(timezone.localtime(now).date())
+    work.liaison_log(timezone.localtime(now).date())
     _past_emails_delivered(after=last_email, before=now - dt.timedelta(days=1))
     # Today's sweep of the escalation ladder, as the beat runs it every morning: what is overdue
     # in the story gets its reminder, warning or escalation (and today's e-mails about it).

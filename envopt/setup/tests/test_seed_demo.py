@@ -199,6 +199,8 @@ def test_the_dashboard_compares_quarters_with_real_figures(seeded):
             "concluded",
             "rated",
             "liaison_complaints",
+            "liaison_entries",
+            "recommendations_issued",
         ):
             assert total[key] > 0, (figures.quarter.label, key)
         assert total["accepted"] <= total["received"]
@@ -220,6 +222,10 @@ def test_every_role_finds_work_today(seeded):
     assert {"sent", "acknowledged", "reported", "returned"} <= set(market.values_list("status", flat=True))
     assert Complaint.objects.filter(filed_by__username="liaison").exists()
     assert Complaint.objects.filter(filed_by__username="supervisor").exists()
+    # Something is overdue today, and today's sweep of the escalation ladder has seen to it.
+    assert Case.objects.filter(escalation_level__gt=0).exclude(status=Case.Status.CONCLUDED).exists()
+    # The liaison points filed only while appointed.
+    assert not Complaint.objects.filter(liaison_point__appointed_on__gt=F("received_at__date")).exists()
     # The story's old notices are on record as sent then; they are not mailed again on start.
     old = OutboundEmail.objects.filter(created_at__lt=seeded["now"] - dt.timedelta(days=2))
     assert old.exists() and not old.filter(status=OutboundEmail.Status.PENDING).exists()
