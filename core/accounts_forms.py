@@ -4,8 +4,10 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import PlainErrorsMixin
 
-class LoginForm(AuthenticationForm):
+
+class LoginForm(PlainErrorsMixin, AuthenticationForm):
     """Django's form, with the hints password managers and phones need."""
 
     def __init__(self, *args, **kwargs):
@@ -14,7 +16,7 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
 
 
-class CodeForm(forms.Form):
+class CodeForm(PlainErrorsMixin, forms.Form):
     """One code: six digits from the authenticator app, or (at the login step) a backup code."""
 
     code = forms.CharField(

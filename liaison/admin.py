@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
+from core.forms import PlainErrorsMixin
 from liaison.imports import (
     DEPARTMENTS,
     LIAISON_POINTS,
@@ -53,7 +54,7 @@ class HasEmailFilter(admin.SimpleListFilter):
 # --- Imports from Excel -------------------------------------------------------------------
 
 
-class DirectoryImportForm(forms.Form):
+class DirectoryImportForm(PlainErrorsMixin, forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Workbook (.xlsx)"),
         help_text=gettext_lazy("At most 5 MB and 5,000 rows; the first worksheet is read."),
@@ -227,7 +228,7 @@ class ActivityColumnMixin:
         )
 
 
-class LiaisonVisitForm(forms.ModelForm):
+class LiaisonVisitForm(PlainErrorsMixin, forms.ModelForm):
     class Meta:
         model = LiaisonVisit
         fields = ["point", "supervisor", "visited_on", "kind", "summary", "issues_raised"]
@@ -290,8 +291,13 @@ class LiaisonVisitAdmin(admin.ModelAdmin):
 # --- The directory ------------------------------------------------------------------------
 
 
+class DirectoryForm(PlainErrorsMixin, forms.ModelForm):
+    """The directory's edit forms: errors that name the field in plain words."""
+
+
 @admin.register(Department)
 class DepartmentAdmin(DirectoryImportMixin, admin.ModelAdmin):
+    form = DirectoryForm
     import_kind = DEPARTMENTS
     list_display = ["name", "short_name", "system", "is_key", "email", "head_name", "is_active"]
     list_filter = ["system", "is_key", "is_active", HasEmailFilter]
@@ -319,6 +325,7 @@ class DepartmentAdmin(DirectoryImportMixin, admin.ModelAdmin):
 
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
+    form = DirectoryForm
     list_display = ["name", "head", "email"]
     search_fields = ["name"]
     autocomplete_fields = ["head"]
@@ -328,6 +335,7 @@ class OfficeAdmin(admin.ModelAdmin):
 
 @admin.register(LiaisonPoint)
 class LiaisonPointAdmin(DirectoryImportMixin, ActivityColumnMixin, admin.ModelAdmin):
+    form = DirectoryForm
     import_kind = LIAISON_POINTS
     activity_filter = "point__id__exact"
     list_display = [
@@ -348,6 +356,7 @@ class LiaisonPointAdmin(DirectoryImportMixin, ActivityColumnMixin, admin.ModelAd
 
 @admin.register(Supervisor)
 class SupervisorAdmin(ActivityColumnMixin, admin.ModelAdmin):
+    form = DirectoryForm
     activity_filter = "supervisor__id__exact"
     list_display = [
         "name",

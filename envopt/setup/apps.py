@@ -11,8 +11,15 @@ class SetupConfig(AppConfig):
     verbose_name = _("Setup")
 
     def ready(self) -> None:
-        from envopt.setup.roles import roles_install_after_migrate
+        from django.contrib.auth.models import Group
+
+        from envopt.setup.roles import role_group_label, roles_install_after_migrate
         from envopt.setup.schedules import schedules_install_after_migrate
+
+        # Group.name is data and the roles' groups are found by it: a role's group keeps its
+        # stable English key and reads as the role's label in the reader's language wherever a
+        # group is shown (Django has no hook for this but the model's __str__).
+        Group.__str__ = role_group_label
 
         # Roles are data: every migrate brings the groups and their permissions up to date.
         post_migrate.connect(roles_install_after_migrate, sender=self)

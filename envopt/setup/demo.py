@@ -1,6 +1,7 @@
 """Demo data for `make run`: the directory of DESIGN.md, the commission's offices,
-30 liaison points, 30 supervisors, one account per role and 60 complaints. Idempotent: running it
-again updates the same rows by their natural keys and creates nothing twice."""
+30 liaison points, 30 supervisors, one account per role, and six quarters of complaints ending
+today taken through the workflow (demo_complaints, demo_cases). Idempotent: running it again
+updates the same rows by their natural keys and creates nothing twice."""
 
 import datetime
 import hashlib
@@ -9,10 +10,11 @@ from base64 import b32encode
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from envopt.setup.demo_cases import demo_cases_install
-from envopt.setup.demo_complaints import demo_complaints_install
+from envopt.setup.demo_complaints import demo_complaints_install, demo_quarters
 from envopt.setup.roles import ROLES, roles_install
 from liaison.models import Department, LiaisonPoint, Office, Supervisor
 from reports.ledger.services import ledger_task_edit
@@ -137,8 +139,9 @@ def _person(i: int) -> str:
 
 
 @transaction.atomic
-def demo_install() -> dict[str, int]:
-    """Install the demo directory and accounts; return how many rows of each kind exist."""
+def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Install the demo directory and accounts, and the story of six quarters ending ``now``
+    (default: now); return how many rows of each kind exist."""
     groups = roles_install(strict=True)
     User = get_user_model()
 
@@ -182,7 +185,11 @@ def demo_install() -> dict[str, int]:
     Office.objects.filter(pk=offices["监察投诉中心"].pk).update(head=users["officehead"])
     departments["市场监管局"].members.add(users["dept"])
 
-    base = datetime.date(2026, 3, 1)
+    # Appointed two months before the story begins, for a three-year term: a point files and is
+    # visited only while appointed. Set when created, so that a later run moves no dates.
+    today = timezone.localtime(now).date() if now else timezone.localdate()
+    base = demo_quarters(today)[0].first_day - datetime.timedelta(days=60)
+    term_ends = base.replace(year=base.year + 3)
     for i in range(30):
         LiaisonPoint.objects.update_or_create(
             enterprise_name=_enterprise(i),
@@ -191,8 +198,15 @@ def demo_install() -> dict[str, int]:
                 "address": f"经济开发区{i + 1}号路{(i * 7) % 90 + 10}号",
                 "contact_name": _person(i),
                 "phone": f"1390000{i:04d}",
+                "user": users["liaison"] if i == 0 else None,
+            },
+            create_defaults={
+                "sector": SECTORS[i % len(SECTORS)],
+                "address": f"经济开发区{i + 1}号路{(i * 7) % 90 + 10}号",
+                "contact_name": _person(i),
+                "phone": f"1390000{i:04d}",
                 "appointed_on": base + datetime.timedelta(days=i),
-                "term_ends_on": datetime.date(2028, 2, 28),
+                "term_ends_on": term_ends,
                 "user": users["liaison"] if i == 0 else None,
             },
         )
@@ -202,8 +216,13 @@ def demo_install() -> dict[str, int]:
             defaults={
                 "position": "总经理" if i % 2 else "办公室主任",
                 "phone": f"1380000{i:04d}",
+                "user": users["supervisor"] if i == 0 else None,
+            },
+            create_defaults={
+                "position": "总经理" if i % 2 else "办公室主任",
+                "phone": f"1380000{i:04d}",
                 "appointed_on": base + datetime.timedelta(days=i),
-                "term_ends_on": datetime.date(2028, 2, 28),
+                "term_ends_on": term_ends,
                 "user": users["supervisor"] if i == 0 else None,
             },
         )
@@ -219,10 +238,10 @@ def demo_install() -> dict[str, int]:
             due_date=measure.due_date,
             actor=None,
         )
-    complaints = demo_complaints_install()
-    cases = demo_cases_install()
+    story = demo_complaints_install(now=now)
+    cases = demo_cases_install(story, now=now)
     return {
-        "complaints": complaints,
+        "complaints": len(story),
         "cases": cases,
         "departments": Department.objects.count(),
         "offices": Office.objects.count(),

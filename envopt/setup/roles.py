@@ -3,6 +3,12 @@
 Each later app adds its permissions to the table below. ``roles_install`` makes the
 groups match the table exactly (a permission removed here is removed from the group),
 and runs after every ``migrate``.
+
+A group's stored name is the role's stable key ("Intake officer"): code, tests and existing
+databases find the group by it, and it stays the same whatever language a user reads. People
+read the role's translated label instead: ``role_group_label`` (installed as ``Group.__str__``
+by the setup app) shows it wherever the admin names a group (the group list and pages, the
+user form's group picker, filters), in the reader's language.
 """
 
 import logging
@@ -85,7 +91,7 @@ LEDGER_VIEW = [
 
 ALL_PERMISSIONS = "__all__"
 
-# key: (group name, description, permissions, is_staff)
+# key: group (the stored name, a stable key), label (what people read), permissions, staff
 ROLES: dict[str, dict] = {
     "administrator": {
         "group": "Administrator",
@@ -172,6 +178,20 @@ ROLES: dict[str, dict] = {
         "staff": False,
     },
 }
+
+
+def role_group_label(group: Group) -> str:
+    """A group as people read it: a role's group by the role's translated label, any other group
+    (made by staff in the admin) by its name."""
+    for role in ROLES.values():
+        if role["group"] == group.name:
+            return str(role["label"])
+    return group.name
+
+
+def is_role_group(group: Group) -> bool:
+    """The group is one of the roles' (its name is a key setup_roles looks it up by)."""
+    return any(role["group"] == group.name for role in ROLES.values())
 
 
 def _permissions_for(codes: list[str], *, strict: bool) -> list[Permission]:

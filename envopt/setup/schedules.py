@@ -1,7 +1,13 @@
 """The periodic jobs, declared in one place and installed after every migrate. Staff edit them
-afterwards in the admin (django-celery-beat); an existing schedule is never overwritten."""
+afterwards in the admin (django-celery-beat); an existing schedule is never overwritten.
 
+A job's name (PeriodicTask.name) is data that staff read and may edit: it is written in the
+site's language (settings.LANGUAGE_CODE). A job found by its task still bearing the name it was
+first installed with in English is renamed to the translation; a name staff changed is kept."""
+
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext_noop
 
 SCHEDULES = [
@@ -41,24 +47,37 @@ SCHEDULES = [
 ]
 
 
+def schedule_name(entry: dict) -> str:
+    """The job's name in the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return translation.gettext(entry["name"])
+
+
 @transaction.atomic
 def schedules_install() -> list[str]:
-    """Create the schedules that do not exist yet; return the names created."""
+    """Create the schedules that do not exist yet, and give the existing ones that still bear
+    their English name the translated one; return the names created."""
     from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
     created = []
     for entry in SCHEDULES:
-        if PeriodicTask.objects.filter(task=entry["task"]).exists():
+        name = schedule_name(entry)
+        existing = list(PeriodicTask.objects.filter(task=entry["task"]))
+        if existing:
+            for task in existing:
+                if task.name == entry["name"] and name != entry["name"]:
+                    task.name = name  # save(), so that a running beat notices the change
+                    task.save(update_fields=["name"])
             continue
         if "every_minutes" in entry:
             interval, _ = IntervalSchedule.objects.get_or_create(
                 every=entry["every_minutes"], period=IntervalSchedule.MINUTES
             )
-            PeriodicTask.objects.create(name=entry["name"], task=entry["task"], interval=interval)
+            PeriodicTask.objects.create(name=name, task=entry["task"], interval=interval)
         else:
             crontab, _ = CrontabSchedule.objects.get_or_create(timezone="Asia/Shanghai", **entry["crontab"])
-            PeriodicTask.objects.create(name=entry["name"], task=entry["task"], crontab=crontab)
-        created.append(entry["name"])
+            PeriodicTask.objects.create(name=name, task=entry["task"], crontab=crontab)
+        created.append(name)
     return created
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from core.forms import PlainErrorsMixin
 from liaison.models import Office
 from reports.models import LedgerProgress, LedgerTask
 
@@ -19,7 +20,7 @@ def _staff_users():
     return get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
 
 
-class LedgerTaskForm(forms.ModelForm):
+class LedgerTaskForm(PlainErrorsMixin, forms.ModelForm):
     class Meta:
         model = LedgerTask
         fields = ["title", "goal", "source", "measure_number", "office", "responsible", "due_date"]
@@ -64,7 +65,7 @@ class LedgerTaskForm(forms.ModelForm):
         return cleaned
 
 
-class LedgerStatusForm(forms.Form):
+class LedgerStatusForm(PlainErrorsMixin, forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("New status"), widget=forms.RadioSelect)
     note = forms.CharField(
         label=gettext_lazy("Note"),
@@ -85,7 +86,7 @@ class LedgerStatusForm(forms.Form):
         return cleaned
 
 
-class LedgerProgressForm(forms.ModelForm):
+class LedgerProgressForm(PlainErrorsMixin, forms.ModelForm):
     percent = forms.IntegerField(label=gettext_lazy("percent done"), min_value=0, max_value=100)
 
     class Meta:
@@ -107,7 +108,7 @@ class LedgerProgressForm(forms.ModelForm):
         return noted_on
 
 
-class DispatchMeetingForm(forms.Form):
+class DispatchMeetingForm(PlainErrorsMixin, forms.Form):
     quarter = forms.CharField(
         label=gettext_lazy("Quarter"), max_length=20, help_text=gettext_lazy("A quarter such as 2026Q4.")
     )
@@ -115,12 +116,12 @@ class DispatchMeetingForm(forms.Form):
     place = forms.CharField(label=gettext_lazy("Place"), max_length=200, required=False)
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(PlainErrorsMixin, forms.Form):
     scheduled_on = forms.DateField(label=gettext_lazy("Date"), widget=DATE_INPUT)
     place = forms.CharField(label=gettext_lazy("Place"), max_length=200, required=False)
 
 
-class MinutesForm(forms.Form):
+class MinutesForm(PlainErrorsMixin, forms.Form):
     minutes = forms.CharField(
         label=pgettext_lazy("meeting minutes", "Minutes"),
         widget=forms.Textarea(attrs={"rows": 16}),
@@ -131,7 +132,7 @@ class MinutesForm(forms.Form):
     )
 
 
-class ActionItemForm(forms.Form):
+class ActionItemForm(PlainErrorsMixin, forms.Form):
     office = forms.ModelChoiceField(label=gettext_lazy("Office"), queryset=Office.objects.order_by("name"))
     owner = forms.ModelChoiceField(label=gettext_lazy("Owner"), queryset=None, required=False)
     description = forms.CharField(

@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import PlainErrorsMixin
 from core.periods import period_parse
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(PlainErrorsMixin, forms.Form):
     period = forms.CharField(
         label=_("Period"),
         max_length=20,
@@ -16,7 +17,7 @@ class PeriodForm(forms.Form):
         return period_parse(self.cleaned_data["period"]).label
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(PlainErrorsMixin, forms.Form):
     measures = forms.CharField(
         label=_("Improvement measures"),
         max_length=20000,
