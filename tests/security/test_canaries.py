@@ -489,6 +489,10 @@ DEPARTMENT_IDS = {
     ),
     "notifications:report": lambda flow: NotificationReport.objects.filter(department=flow.department),
     "complaints:attachment": lambda flow: flow.real.attachments.all(),
+    # The liaison portal's page of a filed complaint: a department user is refused it.
+    "liaison_portal:complaint": lambda flow: Complaint.objects.filter(
+        pk__in=[flow.real.pk, flow.anonymous.pk]
+    ),
 }
 QUERY_VARIANTS = {
     "department_portal:home": ["", *(f"?status={s}" for s in ("all", *Referral.Status.values))],

@@ -8,7 +8,8 @@ Who may see what is one table, ``allowed``, reasoned from DESIGN.md:
 * the public sees no object by its id (the tracking page finds a complaint by its code only);
 * a department reads its own referrals, recommendations and sent notification reports, never a
   case file, a complaint or another department's anything;
-* liaison points and supervisors see what they filed (their portal lists it; it has no ids);
+* liaison points and supervisors see what they filed (their portal lists it and opens each one
+  by its id), nothing else;
 * the centre's staff see what their role's permissions let them see, across departments (the
   centre supervises all of them): the staff workplace's model permissions, and for the API the
   same permissions as the selectors document;
@@ -306,6 +307,10 @@ NON_ADMIN = {
         lambda u, o: (_staff(u) and _perm(u, "casework.handle_case")) or _department_of(u, o),
     ),
     "api:department-detail": (Department, lambda u, o: u is not None),
+    "liaison_portal:complaint": (
+        Complaint,
+        lambda u, o: _perm(u, "liaison.access_liaison_portal") and o.filed_by_id == u.pk,
+    ),
 }
 
 
