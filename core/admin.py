@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken, get_digest_token
 from knox.settings import CONSTANTS as KNOX_CONSTANTS
@@ -186,7 +186,7 @@ class DeadlineAdmin(CalendarWarningMixin, ReadOnlyAdmin):
     readonly_fields = fields
     inlines = [DeadlineChangeInline]
 
-    @admin.display(description=_("subject"))
+    @admin.display(description=pgettext_lazy("what a deadline is for", "subject"))
     def subject_link(self, obj: Deadline) -> str:
         return format_html("{} #{}", obj.content_type.name, obj.object_id)
 

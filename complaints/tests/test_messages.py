@@ -274,6 +274,7 @@ def test_a_receipt_filed_on_behalf_of_an_enterprise_says_to_hand_the_code_over(c
     client.cookies.update(response.cookies)
     page = client.get("/complaints/submitted/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "data-on-behalf" in page and "Hand this tracking code to the enterprise" in page
+    assert "The enterprise's complaint has been received" in page and "Your complaint" not in page
     assert submitted.tracking_code in page
 
 
