@@ -268,14 +268,14 @@ class AccessChangeAdmin(ReadOnlyAdmin):
     """The record of grants and revocations, for administrators: read-only, by date, filterable
     to the changes that open complainants' identities."""
 
-    list_display = ["at", "action", "kind", "subject", "item", "identity", "changed_by"]
+    list_display = ["at", "action", "kind", "subject_label", "item_label", "identity", "changed_by"]
     list_filter = ["identity", "action", "kind", "at", "group"]
     date_hierarchy = "at"
     search_fields = ["subject", "item", "actor_name"]
     search_help_text = _(
         "Search by user or role, role or permission (e.g. view_complainant_identity), or who changed it."
     )
-    list_select_related = ["actor"]
+    list_select_related = ["actor", "group"]
     fields = [
         "at",
         "action",
@@ -289,6 +289,20 @@ class AccessChangeAdmin(ReadOnlyAdmin):
         "changed_by",
     ]
     readonly_fields = fields
+
+    # A role is stored under its stable key (the group's name); shown as the group reads, which is
+    # the role's label in the reader's language.
+    @admin.display(description=_("given to"), ordering="subject")
+    def subject_label(self, obj: AccessChange) -> str:
+        if obj.group_id and obj.kind == AccessChange.Kind.GROUP_PERMISSION:
+            return str(obj.group)
+        return obj.subject
+
+    @admin.display(description=_("role or permission"), ordering="item")
+    def item_label(self, obj: AccessChange) -> str:
+        if obj.group_id and obj.kind == AccessChange.Kind.ROLE:
+            return str(obj.group)
+        return obj.item
 
     @admin.display(description=_("changed by"), ordering="actor_name")
     def changed_by(self, obj: AccessChange) -> str:

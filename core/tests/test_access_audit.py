@@ -3,6 +3,7 @@ is made (the admin, code, a command), and administrators read the record in the 
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from django.utils import translation
 
 from core.models import AccessChange
 from envopt.setup.roles import ROLES
@@ -136,6 +137,11 @@ def test_administrators_read_the_record_and_cannot_change_it(client, administrat
     listing = client.get("/admin/core/accesschange/", {"identity__exact": "1", "q": "person-audit"})
     assert listing.status_code == 200
     assert [c.item for c in listing.context["cl"].result_list] == [ROLES["office_head"]["group"]]
+    # The role is stored under its stable key and read as the role's label in the reader's language.
+    chinese = client.get("/admin/core/accesschange/", {"q": "person-audit"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    with translation.override("zh-hans"):
+        label = str(ROLES["office_head"]["label"])
+    assert label != ROLES["office_head"]["group"] and label in chinese.content.decode()
     found = client.get("/admin/core/accesschange/", {"q": "person-audit"})
     assert found.context["cl"].result_count == 2
     change = AccessChange.objects.filter(user=person).first()
