@@ -64,6 +64,10 @@ MAIN_TABLES = {
 CHANGED_ON_PURPOSE = {
     ("django_celery_beat_periodictask", "task"),  # core.0007: envopt.core.tasks.* → core.tasks.*
     ("django_celery_beat_periodictasks", "last_update"),  # beat's "schedules changed" stamp
+    # The jobs installed under English names take their names in the site's language (issue 13,
+    # envopt.setup.schedules after migrate), which also stamps their change time.
+    ("django_celery_beat_periodictask", "name"),
+    ("django_celery_beat_periodictask", "date_changed"),
 }
 
 
@@ -263,6 +267,12 @@ def test_a_database_made_by_the_previous_main_migrates_with_every_row_kept(
     task_names = {row[periodic["columns"].index("task")] for row in periodic["rows"]}
     assert task_names, "no periodic tasks after the upgrade"
     assert task_names <= set(celery_app.tasks), f"not registered: {task_names - set(celery_app.tasks)}"
+    # … and are named in the site's language (zh-hans): no job keeps its English name.
+    job_names = {row[periodic["columns"].index("name")] for row in periodic["rows"]}
+    old_rows = before["django_celery_beat_periodictask"]["rows"]
+    old_names = {row[periodic["columns"].index("name")] for row in old_rows}
+    assert job_names and not job_names & old_names, f"still in English: {job_names & old_names}"
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in job) for job in job_names), job_names
 
     # What the current migrations add is filled in for the old rows: every complaint's text
     # without identity (complaints.0005).
