@@ -58,6 +58,7 @@ class Channel(models.TextChoices):
     UNANNOUNCED_VISIT = "unannounced_visit", _("Unannounced-visit finding")
     MEDIA = "media", _("Online or media")
     HIGHER_AUTHORITY = "higher_authority", _("Referred by a higher authority")
+    INSPECTION = "inspection", _("Inspection supervision")
 
 
 class ComplainantType(models.TextChoices):

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "liaison",
     "complaints",
     "casework",
+    "inspections",
     "reports",
     # Wiring: roles and demo data, which span every app.
     "envopt.setup",
@@ -293,6 +294,22 @@ LADDER_ESCALATE_DAYS_AFTER = env_int("LADDER_ESCALATE_DAYS_AFTER", 3)
 NOTIFICATION_REPLY_DAYS = env_int("NOTIFICATION_REPLY_DAYS", 10)
 # How far one extension request (延期申请) may move a referral's due date, in working days.
 EXTENSION_MAX_WORKING_DAYS = env_int("EXTENSION_MAX_WORKING_DAYS", 60)
+
+# Inspections of enterprises (涉企检查). How many inspections one department may make of one
+# enterprise in a calendar year by its risk class before the commission must approve; the window
+# in days within which another department's inspection makes a cross inspection; the day annual
+# plans are due (MM-DD); working days to record an outcome after entry; how many ratings a
+# department must have before it sees their aggregate.
+INSPECTION_YEARLY_CAP = {
+    "A": env_int("INSPECTION_CAP_A", 1),
+    "B": env_int("INSPECTION_CAP_B", 2),
+    "C": env_int("INSPECTION_CAP_C", 3),
+    "D": env_int("INSPECTION_CAP_D", 4),
+}
+INSPECTION_CROSS_WINDOW_DAYS = env_int("INSPECTION_CROSS_WINDOW_DAYS", 30)
+INSPECTION_PLAN_DUE = env_str("INSPECTION_PLAN_DUE", "03-31")
+INSPECTION_OUTCOME_WORKING_DAYS = env_int("INSPECTION_OUTCOME_WORKING_DAYS", 5)
+INSPECTION_RATINGS_MIN_AGGREGATE = env_int("INSPECTION_RATINGS_MIN_AGGREGATE", 5)
 # The centre reviews a department's report within this many working days (its own ladder).
 REPORT_REVIEW_DAYS = env_int("REPORT_REVIEW_DAYS", 5)
 # Who hears of reviews the centre itself has let run late (督办 of the centre's own work).

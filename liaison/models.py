@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
+from core.validators import CreditCodeValidator
 
 
 class Department(TimeStampedModel):
@@ -58,6 +59,43 @@ class Department(TimeStampedModel):
         verbose_name = _("department")
         verbose_name_plural = _("departments")
         permissions = [("access_department_portal", _("Can use the department portal"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Enterprise(TimeStampedModel):
+    """An enterprise in the registry (企业库): who departments inspect and who rates inspections.
+    Its risk and credit class (分级分类) sets how often one department may inspect it in a year;
+    a no-disturbance enterprise (无事不扰) is inspected only with the commission's approval."""
+
+    class RiskClass(models.TextChoices):
+        A = "A", _("A: low risk, good credit")
+        B = "B", _("B: ordinary")
+        C = "C", _("C: elevated risk")
+        D = "D", _("D: high risk, poor credit")
+
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[CreditCodeValidator()]
+    )
+    name = models.CharField(_("name"), max_length=200, db_index=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    district = models.CharField(_("district"), max_length=60, blank=True, db_index=True)
+    industry = models.CharField(_("industry"), max_length=60, blank=True, db_index=True)
+    risk_class = models.CharField(
+        _("risk and credit class"), max_length=1, choices=RiskClass.choices, default=RiskClass.B
+    )
+    no_disturbance = models.BooleanField(
+        _("no-disturbance enterprise (无事不扰)"),
+        default=False,
+        help_text=_("Inspected only with the commission's approval."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
 
     def __str__(self) -> str:
         return self.name
