@@ -49,6 +49,7 @@ CASE_VIEW = [
     "casework.view_accountabilitytalk",
     "casework.view_unannouncedvisit",
     "casework.view_referralperiod",
+    "casework.view_extensionrequest",
 ]
 CASE_WORK = [
     *CASE_VIEW,
@@ -89,6 +90,28 @@ LEDGER_VIEW = [
     "reports.view_actionitem",
 ]
 
+# Inspections of enterprises (issue 14): the registry, the lists, the filings and their flags.
+INSPECTION_VIEW = [
+    "liaison.view_enterprise",
+    "inspections.view_inspectingunit",
+    "inspections.view_inspectionitem",
+    "inspections.view_inspectionplan",
+    "inspections.view_inspection",
+    "inspections.view_inspectionflag",
+]
+INSPECTION_WORK = [*INSPECTION_VIEW, "inspections.decide_inspection"]
+INSPECTION_DIRECTORY = [
+    "liaison.add_enterprise",
+    "liaison.change_enterprise",
+    "inspections.add_inspectingunit",
+    "inspections.change_inspectingunit",
+    "inspections.add_inspectionitem",
+    "inspections.change_inspectionitem",
+    "inspections.change_inspectionplan",
+    "inspections.view_supervisioncode",
+    "inspections.change_supervisioncode",
+]
+
 ALL_PERMISSIONS = "__all__"
 
 # key: group (the stored name, a stable key), label (what people read), permissions, staff
@@ -107,6 +130,7 @@ ROLES: dict[str, dict] = {
             *DIRECTORY_VIEW,
             *COMPLAINT_VIEW,
             *CASE_WORK,
+            *INSPECTION_WORK,
             "complaints.add_complaint",
             "complaints.view_complainant_identity",
         ],
@@ -119,6 +143,7 @@ ROLES: dict[str, dict] = {
             *DIRECTORY_VIEW,
             *COMPLAINT_VIEW,
             *CASE_WORK,
+            *INSPECTION_WORK,
             *NOTIFICATION_WORK,
             # Handlers responsible for ledger tasks note their own progress.
             "reports.view_ledgertask",
@@ -135,6 +160,8 @@ ROLES: dict[str, dict] = {
             *DIRECTORY_VIEW,
             *COMPLAINT_VIEW,
             *CASE_WORK,
+            *INSPECTION_WORK,
+            *INSPECTION_DIRECTORY,
             "complaints.add_complaint",
             "complaints.view_complainant_identity",
             "liaison.change_office",
@@ -158,6 +185,7 @@ ROLES: dict[str, dict] = {
             *DIRECTORY_VIEW,
             "complaints.view_complaint",
             *CASE_VIEW,
+            *INSPECTION_VIEW,
             "reports.view_notificationrun",
             "reports.view_notificationreport",
             "casework.view_dashboard",
@@ -169,6 +197,14 @@ ROLES: dict[str, dict] = {
         "group": "Department user",
         "label": _("Department user"),
         "permissions": ["liaison.access_department_portal"],
+        "staff": False,
+    },
+    "inspector": {
+        "group": "Department inspector",
+        "label": _("Department inspector"),
+        # An enforcement officer of a department: files inspections before entry, registers the
+        # entry by scanning the enterprise's supervision code, records the outcome.
+        "permissions": ["liaison.access_department_portal", "inspections.file_inspection"],
         "staff": False,
     },
     "liaison_reporter": {

@@ -1,0 +1,2 @@
+"""The staff workplace for inspections, one module per part. Importing the package registers them
+all."""
