@@ -235,14 +235,41 @@ def _is_alnum(char: str) -> bool:
 # --- Rules and the checks that go with them --------------------------------------------------
 
 
+class _LazyPattern:
+    """A regular expression compiled the first time it is used. A complainant's e-mail and
+    enterprise patterns are long (every way of writing "at" and "dot", every short form) and
+    most texts never mention either: with a needle (below) they are never compiled for those."""
+
+    __slots__ = ("_compiled", "flags", "source")
+
+    def __init__(self, source: str, flags: int = 0):
+        self.source, self.flags, self._compiled = source, flags, None
+
+    @property
+    def compiled(self) -> re.Pattern:
+        if self._compiled is None:
+            self._compiled = re.compile(self.source, self.flags)
+        return self._compiled
+
+    @property
+    def groupindex(self):
+        return self.compiled.groupindex
+
+    def finditer(self, text: str):
+        return self.compiled.finditer(text)
+
+
 class _Rule(NamedTuple):
     kind: str
-    pattern: re.Pattern
+    pattern: re.Pattern | _LazyPattern
     view: str = "text"  # text, digits, squeezed, squeezed_digits or alnum (see _View)
     # A further check of a match, given the view, its span in ``text`` and the ``text`` index
     # of each matched character (None in the text and digits views): boundaries that a squeezed
     # view cannot see, a check character.
     check: Callable[[_View, int, int, list[int] | None], bool] | None = None
+    # Plain lower-case strings of which every match contains at least one (see _probe): when the
+    # text contains none, the rule cannot match and is skipped without running (or compiling) it.
+    needles: tuple[str, ...] = ()
 
 
 def _not_within_digits(view: _View, start: int, end: int, _positions) -> bool:
@@ -657,7 +684,11 @@ def _email_rules(email: str) -> list[_Rule]:
     own_domain = domain not in _PUBLIC_MAIL_DOMAINS and not domain.endswith((".gov.cn", ".edu.cn"))
     if own_domain and len(domain.split(".")[0]) >= 3:
         patterns.append(rf"(?<![A-Za-z0-9-]){domain_pattern}(?![A-Za-z0-9-])")
-    return [_Rule("email", re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE))]
+    # Every pattern above holds the local part's or the domain's first label as written (only
+    # soft hyphens inside, which the probe drops).
+    needles = (local.split(".")[0], domain.split(".")[0])
+    pattern = _LazyPattern("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    return [_Rule("email", pattern, needles=needles if all(needles) else ())]
 
 
 # --- The complainant's enterprise ------------------------------------------------------------
@@ -855,7 +886,15 @@ def _enterprise_rules(enterprise_name: str) -> list[_Rule]:
         return []
     # 华兴公司, 华兴厂: a short name with a legal form that is not in the registered name.
     pattern = f"(?:{_alternatives(forms)})(?:{_alternatives(_LEGAL_FORMS)})?"
-    return [_Rule("enterprise", re.compile(pattern, re.IGNORECASE), "squeezed", _not_within_a_word)]
+    return [
+        _Rule(
+            "enterprise",
+            _LazyPattern(pattern, re.IGNORECASE),
+            "squeezed",
+            _not_within_a_word,
+            needles=tuple(form.lower() for form in forms),
+        )
+    ]
 
 
 # --- The complainant's credit code -----------------------------------------------------------
@@ -954,10 +993,22 @@ class _Span(NamedTuple):
 _RANK = {kind: (info.generic, _KIND_ORDER[kind]) for kind, info in _KINDS.items()}
 
 
+def _probe(view: _View, name: str, probes: dict[str, str]) -> str:
+    """The view's haystack as needles are looked for in it: lower case, without soft hyphens."""
+    if name not in probes:
+        probes[name] = view.haystack(name)[0].replace("\xad", "").lower()
+    return probes[name]
+
+
 def _candidates(view: _View, rules: tuple[_Rule, ...]) -> list[tuple[int, int, str]]:
     allowed = None
     found = []
+    probes: dict[str, str] = {}
     for rule in rules:
+        if rule.needles:
+            probe = _probe(view, rule.view, probes)
+            if not any(needle in probe for needle in rule.needles):
+                continue
         haystack, positions = view.haystack(rule.view)
         has_group = "v" in rule.pattern.groupindex
         generic = _KINDS[rule.kind].generic

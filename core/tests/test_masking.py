@@ -572,3 +572,29 @@ def test_an_identity_is_compiled_once_however_many_texts_it_checks():
     after = _identity_rules.cache_info()
     assert after.misses == before.misses
     assert after.hits >= before.hits + 50
+
+
+def test_a_complainants_long_patterns_are_compiled_only_for_texts_that_may_name_them():
+    """The e-mail and enterprise patterns are compiled lazily and skipped by their needles: filing
+    a complaint that mentions neither costs no regular-expression compilation (the public form is
+    the busiest write), while a text that names them is still redacted."""
+    from types import SimpleNamespace
+
+    from core.masking import _identity_rules, _LazyPattern, _rules_for, redact_text
+
+    _identity_rules.cache_clear()  # compiled by no earlier test
+    who = SimpleNamespace(
+        contact_name="欧阳娜娜",
+        phone="13811112222",
+        email="oyang.nana@huaxingjixie.com",
+        enterprise_name="杭州华兴机械制造有限公司",
+        credit_code="",
+    )
+    lazy = [rule.pattern for rule in _rules_for(who) if isinstance(rule.pattern, _LazyPattern)]
+    assert len(lazy) == 2 and all(pattern._compiled is None for pattern in lazy)
+    plain = "窗口人员让我们反复补交同样的材料，一份材料前后交了四次。"
+    assert redact_text(plain, who) == plain
+    assert all(pattern._compiled is None for pattern in lazy)
+    written = "请回复 oyang点nana 艾特 huaxingjixie dot com，华兴公司的事。"
+    redacted = redact_text(written, who)
+    assert "oyang" not in redacted and "huaxingjixie" not in redacted and "华兴" not in redacted
