@@ -44,7 +44,7 @@ def inspection_list(request):
         (value, label, counts.get(value, 0)) for value, label in Inspection.Status.choices
     ]
     status = request.GET.get("status") or ALL
-    if status not in dict((value, label) for value, label, _count in filters):
+    if status not in {value for value, _label, _count in filters}:
         status = ALL
     if status != ALL:
         inspections = inspections.filter(status=status)

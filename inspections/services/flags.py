@@ -26,7 +26,7 @@ S = Inspection.Status
 # Where a decision may move an inspection from (the inspection is not yet on site).
 BEFORE_ENTRY = (S.FILED, S.PENDING_APPROVAL, S.JOINT)
 TRANSITIONS = {
-    REFUSE: {status: S.REFUSED for status in BEFORE_ENTRY},
+    REFUSE: dict.fromkeys(BEFORE_ENTRY, S.REFUSED),
     JOINT: {S.FILED: S.JOINT, S.PENDING_APPROVAL: S.JOINT},
 }
 
