@@ -285,12 +285,18 @@ class InspectionFlagAdmin(ReadOnlyAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view
-        return [
+        # One path per decision (no free-form segment): the IDOR matrix probes each with an id.
+        decisions = [
             path(
-                "<int:pk>/decide/<str:decision>/",
+                f"<int:pk>/{decision}/",
                 view(self.decide_view),
-                name="inspections_inspectionflag_decide",
-            ),
+                {"decision": decision},
+                name=f"inspections_inspectionflag_{decision}",
+            )
+            for decision in DECISIONS
+        ]
+        return [
+            *decisions,
             path(
                 "<int:pk>/open-case/", view(self.open_case_view), name="inspections_inspectionflag_open_case"
             ),
@@ -333,7 +339,7 @@ class InspectionFlagAdmin(ReadOnlyAdmin):
         if obj.status != OPEN:
             return "—"
         links = [
-            (reverse("admin:inspections_inspectionflag_decide", args=[obj.pk, key]), key, label)
+            (reverse(f"admin:inspections_inspectionflag_{key}", args=[obj.pk]), key, label)
             for key, (_status, label) in DECISIONS.items()
             if not (key == "dismiss" and obj.blocking)
         ]
@@ -346,7 +352,7 @@ class InspectionFlagAdmin(ReadOnlyAdmin):
         obj = context.get("original")
         if obj is not None and obj.status == OPEN and request.user.has_perm(DECIDE_PERMISSION):
             context["flag_actions"] = [
-                (reverse("admin:inspections_inspectionflag_decide", args=[obj.pk, key]), key, label)
+                (reverse(f"admin:inspections_inspectionflag_{key}", args=[obj.pk]), key, label)
                 for key, (_status, label) in DECISIONS.items()
                 if not (key == "dismiss" and obj.blocking)
             ]

@@ -24,7 +24,7 @@ def test_the_flag_list_shows_open_flags_and_its_actions(client, held):
     client.force_login(f.staff("Case handler"))
     page = client.get(reverse("admin:inspections_inspectionflag_changelist")).content.decode()
     flag = held.flags.get()
-    assert reverse("admin:inspections_inspectionflag_decide", args=[flag.pk, "approve"]) in page
+    assert reverse("admin:inspections_inspectionflag_approve", args=[flag.pk]) in page
     assert reverse("admin:inspections_inspectionflag_open_case", args=[flag.pk]) in page
     assert 'data-decide="dismiss"' not in page  # a blocking flag is approved or refused
 
@@ -32,7 +32,7 @@ def test_the_flag_list_shows_open_flags_and_its_actions(client, held):
 def test_approving_through_the_admin_files_the_inspection(client, held):
     client.force_login(f.staff("Case handler"))
     flag = held.flags.get()
-    url = reverse("admin:inspections_inspectionflag_decide", args=[flag.pk, "approve"])
+    url = reverse("admin:inspections_inspectionflag_approve", args=[flag.pk])
     assert escape(flag.explanation) in client.get(url).content.decode()
     response = client.post(url, {"note": "同意"})
     assert response.status_code == 302
@@ -43,9 +43,7 @@ def test_approving_through_the_admin_files_the_inspection(client, held):
 def test_refusing_without_a_note_re_renders_with_the_error(client, held):
     client.force_login(f.staff("Case handler"))
     flag = held.flags.get()
-    response = client.post(
-        reverse("admin:inspections_inspectionflag_decide", args=[flag.pk, "refuse"]), {"note": ""}
-    )
+    response = client.post(reverse("admin:inspections_inspectionflag_refuse", args=[flag.pk]), {"note": ""})
     assert response.status_code == 200 and 'id="id_note_error"' in response.content.decode()
     flag.refresh_from_db()
     assert flag.status == InspectionFlag.Status.OPEN
@@ -72,10 +70,7 @@ def test_a_leader_reads_but_cannot_decide(client, held):
     client.force_login(f.staff("Leader"))
     flag = held.flags.get()
     assert client.get(reverse("admin:inspections_inspectionflag_changelist")).status_code == 200
-    assert (
-        client.get(reverse("admin:inspections_inspectionflag_decide", args=[flag.pk, "approve"])).status_code
-        == 403
-    )
+    assert client.get(reverse("admin:inspections_inspectionflag_approve", args=[flag.pk])).status_code == 403
     assert (
         client.get(reverse("admin:inspections_inspectionflag_open_case", args=[flag.pk])).status_code == 403
     )
