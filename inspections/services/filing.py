@@ -134,7 +134,7 @@ def inspection_filing_check(
                     "items",
                     _(
                         "Item %(code)s applies only to %(industries)s; %(enterprise)s is in "
-                        "\u201c%(industry)s\u201d."
+                        "“%(industry)s”."
                     )
                     % {
                         "code": item.code,
