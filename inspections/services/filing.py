@@ -59,7 +59,7 @@ def _year_range(day: dt.date) -> tuple[dt.date, dt.date]:
     return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
 
 
-def _normalise_officers(officers) -> list[dict]:
+def normalised_officers(officers) -> list[dict]:
     rows = []
     for officer in officers or []:
         if not isinstance(officer, dict):
@@ -69,6 +69,13 @@ def _normalise_officers(officers) -> list[dict]:
         if name or certificate:
             rows.append({"name": name, "certificate": certificate})
     return rows
+
+
+def item_not_in_list_message(code: str, department) -> str:
+    return _(
+        "Item %(code)s is not in the inspection list of %(department)s: nothing outside "
+        "the list may be inspected (清单之外无检查)."
+    ) % {"code": code, "department": department}
 
 
 def inspection_filing_check(
@@ -121,21 +128,11 @@ def inspection_filing_check(
         industry = (enterprise.industry if enterprise else "").strip()
         for item in items:
             if item.department_id != department.pk or not item.is_active:
-                add(
-                    "items",
-                    _(
-                        "Item %(code)s is not in the inspection list of %(department)s: nothing outside "
-                        "the list may be inspected (清单之外无检查)."
-                    )
-                    % {"code": item.code, "department": department},
-                )
+                add("items", item_not_in_list_message(item.code, department))
             elif item.industries and industry not in item.industries:
                 add(
                     "items",
-                    _(
-                        "Item %(code)s applies only to %(industries)s; %(enterprise)s is in "
-                        "“%(industry)s”."
-                    )
+                    _("Item %(code)s applies only to %(industries)s; %(enterprise)s is in “%(industry)s”.")
                     % {
                         "code": item.code,
                         "industries": "、".join(item.industries),
@@ -323,7 +320,7 @@ def inspection_file(
     blocking rule (the cap, no-disturbance) holds it for the commission. Raises ValidationError
     keyed by field when it may not be filed at all (outside the list, not the department's, …)."""
     items = list(items)
-    officers = _normalise_officers(officers)
+    officers = normalised_officers(officers)
     inspection_filing_check(
         department=department,
         unit=unit,
