@@ -282,14 +282,22 @@ def inspection_portal_url(inspection: Inspection) -> str:
 
 
 def inspection_notice_queue(
-    *, inspection: Inspection, department: Department, notice: str, key: str, context: dict
+    *,
+    inspection: Inspection,
+    department: Department,
+    notice: str,
+    key: str,
+    context: dict,
+    own: Inspection | None = None,
 ):
     """One e-mail to a department about an inspection (templates/email/inspection_<notice>.*),
-    in the department's language, queued once under its key."""
+    in the department's language, queued once under its key. The link leads to the department's
+    own inspection (``own``, by default ``inspection``): a page it can open."""
     language = department.language
+    own = own or inspection
     context = {"inspection": inspection, "department": department, **context}
-    if department.pk == inspection.department_id:
-        context.setdefault("portal_url", inspection_portal_url(inspection))
+    if own.department_id == department.pk:
+        context["portal_url"] = inspection_portal_url(own)
     subject, text, html = render_email(f"email/inspection_{notice}", context, language=language)
     return outbox_enqueue(
         key=f"inspection-{notice}:{key}:{department.pk}",
@@ -372,12 +380,13 @@ def inspection_file(
     if other is not None:
         # The earlier filing is proposed the same joint inspection, unless it already has one.
         Inspection.objects.filter(pk=other.pk, joint_with__isnull=True).update(joint_with=inspection)
-        for department_told in (department, other.department):
+        for department_told, own in ((department, inspection), (other.department, other)):
             inspection_notice_queue(
                 inspection=inspection,
                 department=department_told,
                 notice="joint_proposed",
                 key=str(inspection.pk),
                 context={"first": inspection, "second": other},
+                own=own,
             )
     return inspection

@@ -81,17 +81,18 @@ def flag_decide(*, flag: InspectionFlag, decision: str, note: str, actor) -> Ins
             inspection.status = S.FILED
             inspection.save(update_fields=["status", "updated_at"])
 
-    told = [inspection.department]
+    told = [(inspection.department, inspection)]
     if decision == JOINT and inspection.joint_with_id:
         other = Inspection.objects.select_related("department").get(pk=inspection.joint_with_id)
         if other.department_id != inspection.department_id:
-            told.append(other.department)
-    for department in told:
+            told.append((other.department, other))
+    for department, own in told:
         inspection_notice_queue(
             inspection=inspection,
             department=department,
             notice="decided",
             key=f"{flag.pk}",
             context={"flag": flag, "decision": decision, "note": note},
+            own=own,
         )
     return flag

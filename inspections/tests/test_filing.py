@@ -211,6 +211,9 @@ def test_a_cross_inspection_proposes_a_joint_one_to_both_departments(world):
     assert sorted(address for email in emails for address in email.to) == sorted(
         [world["department"].email, other.department.email]
     )
+    links = {email.to[0]: email.body_text for email in emails}
+    assert f"/dept/inspections/{mine.pk}/" in links[world["department"].email]
+    assert f"/dept/inspections/{other.pk}/" in links[other.department.email]
     for email in emails:
         assert mine.enterprise.name in email.body_text
         assert other.department.name in email.body_text and world["department"].name in email.body_text
