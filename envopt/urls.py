@@ -43,7 +43,9 @@ urlpatterns = [
     path("dashboard/", include("reports.dashboard.urls")),
     path("figures/", include(figures_patterns)),
     path("dept/notifications/", include("reports.notifications.urls")),
+    path("dept/inspections/", include("inspections.filing_urls")),
     path("dept/", include("casework.department_urls")),
+    path("api/v1/", include("inspections.api_urls")),
     path("api/", include("casework.api_urls")),
     path("admin/", admin.site.urls),
 ]
