@@ -34,6 +34,7 @@ from core.ladder import escalation_sweep
 from core.models import Deadline, OutboundEmail
 from core.outbox import outbox_deliver_many
 from core.periods import PERIOD_TIMEZONE, previous_month
+from inspections.models import Inspection
 from liaison.models import Department, Office
 from reports.models import NotificationItem, NotificationReport
 from reports.notifications import services as notification_services
@@ -489,6 +490,8 @@ DEPARTMENT_IDS = {
     ),
     "notifications:report": lambda flow: NotificationReport.objects.filter(department=flow.department),
     "complaints:attachment": lambda flow: flow.real.attachments.all(),
+    # Issue 14: the department's own inspections (this flow files none; the list and form are walked).
+    "inspection_filing:detail": lambda flow: Inspection.objects.filter(department=flow.department),
     # The liaison portal's page of a filed complaint: a department user is refused it.
     "liaison_portal:complaint": lambda flow: Complaint.objects.filter(
         pk__in=[flow.real.pk, flow.anonymous.pk]

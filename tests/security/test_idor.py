@@ -37,7 +37,8 @@ from complaints.models import Attachment, Category, Channel, ComplainantType, Co
 from complaints.services import ComplaintData, IdentityData, complaint_submit
 from complaints.uploads import prepare_uploads
 from core.periods import previous_month
-from liaison.models import Department, LiaisonPoint, Supervisor
+from inspections.models import Inspection, InspectionFlag
+from liaison.models import Department, Enterprise, LiaisonPoint, Supervisor
 from reports.models import NotificationItem, NotificationReport, NotificationRun
 from reports.notifications import services as notification_services
 from tests.security.canaries import FIGURES, admin_model_of, url_routes
@@ -195,6 +196,18 @@ def build_world():
     notification_services.notification_run_send(run=run, actor=head)
     report_b = NotificationReport.objects.get(run=run, department=dept_b)
 
+    # B's inspection of an enterprise, flagged (issue 14: the filing pages and the flag admin).
+    inspected = Enterprise.objects.create(credit_code="91110000802100433B", name="乙区受检企业")
+    inspection_b = Inspection.objects.create(
+        department=dept_b,
+        enterprise=inspected,
+        planned_on=dt.date(2026, 12, 20),
+        officers=[{"name": "乙一", "certificate": "B-1"}, {"name": "乙二", "certificate": "B-2"}],
+    )
+    flag_b = InspectionFlag.objects.create(
+        inspection=inspection_b, kind=InspectionFlag.Kind.CROSS, explanation="乙区与甲区交叉检查。"
+    )
+
     # B's object of each model; any other model: its latest row (or a missing id, probed for 5xx).
     objects = {
         Complaint: complaint_b,
@@ -211,6 +224,8 @@ def build_world():
         type(identity_request): identity_request,
         type(talk): talk,
         type(visit): visit,
+        Inspection: inspection_b,
+        InspectionFlag: flag_b,
     }
     clients = {role: log_in(user) for role, user in users.items()}
     for client in clients.values():
@@ -307,6 +322,11 @@ NON_ADMIN = {
         lambda u, o: (_staff(u) and _perm(u, "casework.handle_case")) or _department_of(u, o),
     ),
     "api:department-detail": (Department, lambda u, o: u is not None),
+    "inspection_filing:detail": (Inspection, _department_of),
+    "inspections_api:inspection-detail": (
+        Inspection,
+        lambda u, o: _department_of(u, o) or (_staff(u) and _perm(u, "inspections.view_inspection")),
+    ),
     "liaison_portal:complaint": (
         Complaint,
         lambda u, o: _perm(u, "liaison.access_liaison_portal") and o.filed_by_id == u.pk,
