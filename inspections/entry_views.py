@@ -110,7 +110,7 @@ def entry_home(request):
 
 def _inspector_page(request, enterprise: Enterprise):
     department_ids = departments_of(request.user)
-    departments = list(Department.objects.filter(pk__in=department_ids).order_by("name"))
+    departments = Department.objects.filter(pk__in=department_ids).order_by("name")
     candidates = entry_candidates(
         enterprise=enterprise, department_ids=department_ids, today=timezone.localdate()
     )
@@ -184,7 +184,6 @@ def _inspector_page(request, enterprise: Enterprise):
     ]
     context = {
         "enterprise": enterprise,
-        "departments": departments,
         "candidates": list(candidates),
         "entry_form": entry_form,
         "emergency_form": emergency_form,

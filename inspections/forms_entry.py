@@ -54,8 +54,9 @@ class EmergencyEntryForm(PlainErrorsMixin, forms.Form):
             .select_related("department")
             .order_by("department__name", "code")
         )
-        if len(departments) == 1:
-            self.fields["department"].initial = departments[0].pk
+        only = list(departments[:2])
+        if len(only) == 1:
+            self.fields["department"].initial = only[0].pk
             self.fields["department"].widget = forms.HiddenInput()
 
     def clean(self):
