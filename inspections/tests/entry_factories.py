@@ -51,7 +51,11 @@ def dept_user(department: Department, *, username: str | None = None) -> User:
 
 def item(department: Department, **overrides) -> InspectionItem:
     n = next(_counter)
-    values = {"code": f"JC-{n:03d}", "name": f"安全生产检查事项{n}", "legal_basis": "《安全生产法》第六十五条"}
+    values = {
+        "code": f"JC-{n:03d}",
+        "name": f"安全生产检查事项{n}",
+        "legal_basis": "《安全生产法》第六十五条",
+    }
     values.update(overrides)
     return InspectionItem.objects.create(department=department, **values)
 

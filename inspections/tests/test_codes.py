@@ -120,7 +120,7 @@ def test_staff_issue_a_code_and_see_its_link_once(client):
     assert "data-code-issue" in client.get(url).content.decode()
     response = client.post(url)
     body = response.content.decode()
-    link = re.search(r'data-code-link>([^<]+)<', body).group(1)
+    link = re.search(r"data-code-link>([^<]+)<", body).group(1)
     secret = link.rstrip("/").rsplit("/", 1)[1]
     assert codes.enterprise_by_code(secret) == enterprise
     assert "data-code-qr" in body
@@ -134,8 +134,10 @@ def test_rotating_in_the_admin_shows_a_new_link_and_the_old_one_stops(client):
     old = codes.code_issue(enterprise=enterprise)
     client.force_login(_staff_with_code_permission())
     body = client.post(f"/admin/inspections/supervisioncode/enterprise/{enterprise.pk}/").content.decode()
-    new = re.search(r'data-code-link>[^<]*/e/([^/<]+)/<', body).group(1)
-    assert new != old and codes.enterprise_by_code(old) is None and codes.enterprise_by_code(new) == enterprise
+    new = re.search(r"data-code-link>[^<]*/e/([^/<]+)/<", body).group(1)
+    assert (
+        new != old and codes.enterprise_by_code(old) is None and codes.enterprise_by_code(new) == enterprise
+    )
 
 
 def test_rotating_needs_the_change_permission(client):
@@ -154,7 +156,9 @@ def test_rotating_needs_the_change_permission(client):
 def test_the_add_page_finds_the_enterprise_by_credit_code(client):
     enterprise = f.enterprise()
     client.force_login(_staff_with_code_permission())
-    response = client.post("/admin/inspections/supervisioncode/add/", {"credit_code": enterprise.credit_code.lower()})
+    response = client.post(
+        "/admin/inspections/supervisioncode/add/", {"credit_code": enterprise.credit_code.lower()}
+    )
     assert response.status_code == 302
     assert response["Location"].endswith(f"/enterprise/{enterprise.pk}/")
     wrong = client.post("/admin/inspections/supervisioncode/add/", {"credit_code": "91330106000000000X"})

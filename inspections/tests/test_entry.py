@@ -73,7 +73,9 @@ def test_entering_eight_days_after_the_planned_date_is_refused(scene, settings):
 def test_the_entry_sets_the_outcome_deadline_in_working_days(scene, settings):
     settings.INSPECTION_OUTCOME_WORKING_DAYS = 5
     inspection = f.filed(department=scene["department"], enterprise=scene["enterprise"])
-    entered = entry.inspection_enter(inspection=inspection, enterprise=scene["enterprise"], actor=scene["inspector"])
+    entered = entry.inspection_enter(
+        inspection=inspection, enterprise=scene["enterprise"], actor=scene["inspector"]
+    )
     entered.refresh_from_db()
     assert entered.status == Inspection.Status.ENTERED
     assert entered.entered_by == scene["inspector"] and entered.entered_at is not None
@@ -103,13 +105,17 @@ def test_a_department_user_without_the_inspector_role_cannot_enter(scene):
 def test_a_filing_for_another_enterprise_cannot_be_entered_here(scene):
     inspection = f.filed(department=scene["department"], enterprise=f.enterprise())
     with pytest.raises(ValidationError) as error:
-        entry.inspection_enter(inspection=inspection, enterprise=scene["enterprise"], actor=scene["inspector"])
+        entry.inspection_enter(
+            inspection=inspection, enterprise=scene["enterprise"], actor=scene["inspector"]
+        )
     assert error.value.code == "other_enterprise"
 
 
 def test_an_inspection_awaiting_approval_cannot_be_entered(scene):
     pending = f.filed(
-        department=scene["department"], enterprise=scene["enterprise"], status=Inspection.Status.PENDING_APPROVAL
+        department=scene["department"],
+        enterprise=scene["enterprise"],
+        status=Inspection.Status.PENDING_APPROVAL,
     )
     with pytest.raises(ValidationError) as error:
         entry.inspection_enter(inspection=pending, enterprise=scene["enterprise"], actor=scene["inspector"])
@@ -135,7 +141,8 @@ def test_an_emergency_entry_is_recorded_and_flagged_for_review(scene):
 def test_an_emergency_entry_needs_a_reason_on_the_page(client, scene):
     _scan(client, scene, user=scene["inspector"])
     response = client.post(
-        "/e/", {"action": "emergency", "emergency-department": scene["department"].pk, "emergency-kind": "special"}
+        "/e/",
+        {"action": "emergency", "emergency-department": scene["department"].pk, "emergency-kind": "special"},
     )
     assert response.status_code == 200
     assert "reason" in response.context["emergency_form"].errors
