@@ -71,7 +71,9 @@ class EmergencyEntryForm(PlainErrorsMixin, forms.Form):
 
 class OutcomeForm(PlainErrorsMixin, forms.Form):
     outcome = forms.ChoiceField(
-        label=_("Outcome"), choices=Inspection.Outcome.choices, widget=forms.RadioSelect
+        label=pgettext_lazy("inspection", "Outcome"),
+        choices=Inspection.Outcome.choices,
+        widget=forms.RadioSelect,
     )
     note = forms.CharField(
         label=_("What was found or decided"),

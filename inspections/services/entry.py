@@ -135,7 +135,9 @@ def inspection_outcome_record(*, inspection: Inspection, outcome: str, note: str
         raise ValidationError(_("Say what problems were found or what was decided."), code="no_note")
     with transaction.atomic():
         locked = (
-            Inspection.objects.select_for_update(of=("self",)).select_related("outcome_deadline").get(pk=inspection.pk)
+            Inspection.objects.select_for_update(of=("self",))
+            .select_related("outcome_deadline")
+            .get(pk=inspection.pk)
         )
         _check_inspector(actor, locked.department_id)
         if locked.status != Inspection.Status.ENTERED:
