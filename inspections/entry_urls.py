@@ -9,7 +9,7 @@ app_name = "inspection_entry"
 
 urlpatterns = [
     path("e/", entry_views.entry_home, name="home"),
-    path("e/disturbed/<int:pk>/", entry_views.inspection_disturbed, name="disturbed"),
+    path("e/disturbed/", entry_views.inspection_disturbed, name="disturbed"),
     path("e/<str:secret>/", entry_views.entry_open, name="open"),
     path("dept/inspections/ratings/", entry_views.department_ratings, name="department_ratings"),
 ]

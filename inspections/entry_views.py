@@ -231,12 +231,17 @@ def _enterprise_page(request, enterprise: Enterprise):
 @never_cache
 @require_http_methods(["GET", "POST"])
 @rate_limited("complaint-submit", "INTAKE_SUBMIT_RATE")
-def inspection_disturbed(request, pk: int):
-    """ "This inspection disturbed us": the public complaint form, prefilled with 乱检查 and the
-    inspecting department; the complaint filed is linked to the inspection."""
+def inspection_disturbed(request):
+    """This inspection disturbed us: the public complaint form, prefilled with 乱检查 and the
+    inspecting department; the complaint filed is linked to the inspection. The inspection is
+    named in the query (?inspection=…) and must be one of the enterprise whose code opened this
+    session: the URL alone reaches nothing."""
     enterprise = _enterprise(request)
     if enterprise is None or request.user.is_authenticated:
         return redirect("inspection_entry:home")
+    pk = request.GET.get("inspection", "")
+    if not pk.isdigit():
+        raise Http404
     inspection = (
         Inspection.objects.select_related("department")
         .filter(pk=pk, enterprise=enterprise, status__in=ENTERPRISE_VISIBLE)

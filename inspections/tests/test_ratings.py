@@ -204,11 +204,11 @@ def test_this_inspection_disturbed_us_files_a_linked_complaint(client, scene, se
     settings.INTAKE_POW_ENABLED = False
     inspection = _visited(scene)
     _open(client, scene)
-    form = client.get(f"/e/disturbed/{inspection.pk}/")
+    form = client.get(f"/e/disturbed/?inspection={inspection.pk}")
     initial = form.context["form"].initial
     assert initial["category"] == Category.INSPECTIONS and initial["department"] == scene["department"].pk
     response = client.post(
-        f"/e/disturbed/{inspection.pk}/",
+        f"/e/disturbed/?inspection={inspection.pk}",
         {
             "complainant_type": "enterprise",
             "identity_mode": "anonymous",
@@ -227,7 +227,7 @@ def test_this_inspection_disturbed_us_files_a_linked_complaint(client, scene, se
 
 def test_the_disturbed_form_is_only_for_this_enterprises_inspections(client, scene):
     other = f.filed(department=scene["department"], enterprise=f.enterprise(), status="concluded")
-    assert _open(client, scene).get(f"/e/disturbed/{other.pk}/").status_code == 404
+    assert _open(client, scene).get(f"/e/disturbed/?inspection={other.pk}").status_code == 404
 
 
 # --- Staff ------------------------------------------------------------------------------------

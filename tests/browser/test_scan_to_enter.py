@@ -111,3 +111,10 @@ def test_the_enterprise_rates_an_inspection_anonymously(phone, site):
     rating = InspectionRating.objects.get(inspection=inspection)
     assert rating.score == 2
     assert "检查要求停产半天配合" not in page.content()  # not shown back, even to this browser
+    # "This inspection disturbed us": the complaint form, prefilled with 乱检查 and the department.
+    page.locator(f"[data-inspection='{inspection.pk}'] [data-disturbed]").click()
+    page.wait_for_url("**/e/disturbed/**")
+    assert page.locator("select[name=category]").input_value() == "inspections"
+    assert page.locator("select[name=department]").input_value() == str(inspection.department_id)
+    no_sideways_scroll(page)
+    shot(page, "6-disturbed-complaint-form")
