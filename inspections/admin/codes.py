@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -20,6 +21,11 @@ from inspections.services.codes import code_issue, code_link, code_rotate, code_
 from liaison.models import Enterprise
 
 PERMISSION = "inspections.change_supervisioncode"
+RECEIPT_SECONDS = 600
+
+
+def _receipt_key(request, enterprise) -> str:
+    return f"inspections:code-receipt:{request.user.pk}:{request.session.session_key}:{enterprise.pk}"
 
 
 class CodeIssueForm(PlainErrorsMixin, forms.Form):
@@ -97,8 +103,14 @@ class SupervisionCodeAdmin(admin.ModelAdmin):
             else:
                 secret = code_issue(enterprise=enterprise, actor=request.user)
                 self.log_addition(request, enterprise.supervision_code, _("Supervision code issued."))
-            return self._page(request, enterprise, secret=secret)
-        return self._page(request, enterprise)
+            # Post/redirect/get, so that reloading the page cannot rotate the code again; the secret
+            # waits in the cache (never the database) for this user, for the next page only.
+            cache.set(_receipt_key(request, enterprise), secret, timeout=RECEIPT_SECONDS)
+            return redirect(request.path)
+        secret = cache.get(_receipt_key(request, enterprise))
+        if secret is not None:
+            cache.delete(_receipt_key(request, enterprise))
+        return self._page(request, enterprise, secret=secret)
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):

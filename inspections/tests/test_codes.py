@@ -118,7 +118,8 @@ def test_staff_issue_a_code_and_see_its_link_once(client):
     client.force_login(_staff_with_code_permission())
     url = f"/admin/inspections/supervisioncode/enterprise/{enterprise.pk}/"
     assert "data-code-issue" in client.get(url).content.decode()
-    response = client.post(url)
+    response = client.post(url, follow=True)
+    assert response.redirect_chain == [(url, 302)]  # reloading the page cannot rotate again
     body = response.content.decode()
     link = re.search(r"data-code-link>([^<]+)<", body).group(1)
     secret = link.rstrip("/").rsplit("/", 1)[1]
@@ -133,7 +134,8 @@ def test_rotating_in_the_admin_shows_a_new_link_and_the_old_one_stops(client):
     enterprise = f.enterprise()
     old = codes.code_issue(enterprise=enterprise)
     client.force_login(_staff_with_code_permission())
-    body = client.post(f"/admin/inspections/supervisioncode/enterprise/{enterprise.pk}/").content.decode()
+    url = f"/admin/inspections/supervisioncode/enterprise/{enterprise.pk}/"
+    body = client.post(url, follow=True).content.decode()
     new = re.search(r"data-code-link>[^<]*/e/([^/<]+)/<", body).group(1)
     assert (
         new != old and codes.enterprise_by_code(old) is None and codes.enterprise_by_code(new) == enterprise

@@ -118,3 +118,38 @@ def test_the_enterprise_rates_an_inspection_anonymously(phone, site):
     assert page.locator("select[name=department]").input_value() == str(inspection.department_id)
     no_sideways_scroll(page)
     shot(page, "6-disturbed-complaint-form")
+
+
+def test_staff_issue_and_print_the_supervision_code(page, browser, live_server, transactional_db):
+    """The office head issues an enterprise's code in the staff workplace: the QR code and the
+    link are shown once, and the link opens the enterprise's page."""
+    from casework.tests import factories as casework_factories
+    from core.twofactor_testing import totp_code_now, totp_device_for_tests
+
+    enterprise = f.enterprise(name="临江精细化工有限公司")
+    head = casework_factories.user("head", username="head-codes")
+    device = totp_device_for_tests(head)
+    url = f"/admin/inspections/supervisioncode/enterprise/{enterprise.pk}/"
+    page.goto(f"/accounts/login/?next={url}")
+    page.fill("input[name=username]", "head-codes")
+    page.fill("input[name=password]", f.PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/accounts/two-factor/**")
+    page.fill("input[name=code]", totp_code_now(device))
+    page.locator("main form.form button[type=submit]").click()
+    page.wait_for_url(f"**{url}")
+    page.locator("[data-code-issue]").click()
+    page.wait_for_selector("[data-code-qr]")
+    assert page.locator("[data-code-qr]").evaluate("img => img.naturalWidth") > 0  # the SVG drew
+    link = page.locator("[data-code-link]").inner_text()
+    shot(page, "7-staff-code")
+    page.goto(url)
+    assert page.locator("[data-code-link]").count() == 0 and page.locator("[data-code-rotate]").count() == 1
+    # The QR code carries SITE_URL + the path; the test server has its own address.
+    path = "/e/" + link.rstrip("/").rsplit("/", 1)[1] + "/"
+    visitor_context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport=PHONE)
+    visitor = visitor_context.new_page()
+    visitor.goto(path)
+    visitor.wait_for_url("**/e/")
+    assert "临江精细化工有限公司" in visitor.inner_text("main")
+    visitor_context.close()
