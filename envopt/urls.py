@@ -42,6 +42,7 @@ urlpatterns = [
     path("liaison/", include("complaints.portal_urls")),
     path("dashboard/", include("reports.dashboard.urls")),
     path("figures/", include(figures_patterns)),
+    path("", include("inspections.entry_urls")),
     path("dept/notifications/", include("reports.notifications.urls")),
     path("dept/inspections/", include("inspections.filing_urls")),
     path("dept/", include("casework.department_urls")),

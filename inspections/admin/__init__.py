@@ -1,4 +1,8 @@
 """The staff workplace for inspections, one module per part. Importing the package registers them
 all."""
 
-from inspections.admin import inspections  # noqa: F401 - filings and their flags
+from inspections.admin import (  # noqa: F401
+    codes,  # supervision codes (scan-to-enter)
+    inspections,  # filings and their flags
+    ratings,  # the enterprises' ratings
+)
