@@ -46,11 +46,14 @@ class MayFile(permissions.BasePermission):
 def inspection_list_for_api(*, viewer):
     """The department's own inspections; every inspection for staff who read them."""
     inspections = Inspection.objects.all()
+    flags = InspectionFlag.objects.order_by("kind")
     if not (viewer.is_staff and viewer.has_perm(VIEW_ALL)):
         inspections = inspections.filter(department_id__in=departments_of(viewer))
+        # A low rating's flag would tell the department which enterprise rated it low.
+        flags = flags.exclude(kind__in=InspectionFlag.HIDDEN_FROM_DEPARTMENTS)
     return inspections.select_related("department", "unit", "enterprise").prefetch_related(
         Prefetch("items", queryset=InspectionItem.objects.order_by("code")),
-        Prefetch("flags", queryset=InspectionFlag.objects.order_by("kind")),
+        Prefetch("flags", queryset=flags),
     )
 
 

@@ -12,5 +12,16 @@ def inspection_list_for_department(*, viewer) -> QuerySet[Inspection]:
     return (
         Inspection.objects.filter(department_id__in=departments_of(viewer))
         .select_related("department", "enterprise", "unit")
-        .annotate(open_flags=Count("flags", filter=Q(flags__status=InspectionFlag.Status.OPEN)))
+        .annotate(
+            open_flags=Count(
+                "flags",
+                filter=Q(flags__status=InspectionFlag.Status.OPEN)
+                & ~Q(flags__kind__in=InspectionFlag.HIDDEN_FROM_DEPARTMENTS),
+            )
+        )
     )
+
+
+def flags_for_department(inspection: Inspection) -> QuerySet[InspectionFlag]:
+    """The flags of an inspection its department may read (never a low rating's)."""
+    return inspection.flags.exclude(kind__in=InspectionFlag.HIDDEN_FROM_DEPARTMENTS)

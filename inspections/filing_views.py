@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from casework.selectors import departments_of
 from core.errors import form_add_service_error
-from inspections.filing_selectors import inspection_list_for_department
+from inspections.filing_selectors import flags_for_department, inspection_list_for_department
 from inspections.forms_filing import EnterpriseSearchForm, InspectionFilingForm
 from inspections.models import Inspection, InspectionFlag
 from inspections.services.filing import inspection_file
@@ -122,7 +122,7 @@ def inspection_detail(request, pk: int):
     context = {
         "inspection": inspection,
         "items": list(inspection.items.order_by("code")),
-        "flags": list(inspection.flags.order_by("-blocking", "kind")),
+        "flags": list(flags_for_department(inspection).order_by("-blocking", "kind")),
         "open_status": InspectionFlag.Status.OPEN,
     }
     return render(request, "inspections/department/filing_detail.html", context)

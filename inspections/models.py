@@ -233,6 +233,10 @@ class InspectionFlag(models.Model):
         OUTCOME_LATE = "outcome_late", _("Outcome not recorded in time")
         LOW_RATING = "low_rating", _("Low rating by the enterprise")
 
+    # A low rating on inspection X tells X's department which enterprise rated it low: such flags
+    # are for the commission only (never on a department's page, list count or API answer).
+    HIDDEN_FROM_DEPARTMENTS = (Kind.LOW_RATING,)
+
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         APPROVED = "approved", _("Approved")

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from casework.tests import factories as casework_factories
 from complaints.models import Category, Complaint
@@ -281,26 +281,55 @@ def test_a_departments_pages_e_mails_and_api_never_show_a_rating_or_its_enterpri
     for day in (due, add_working_days(due, 1).due_date, add_working_days(due, 10).due_date):  # every step
         escalation_sweep(now=timezone.make_aware(dt.datetime.combine(day, dt.time(10))))
 
-    needles = [CANARY_COMMENT, "ZQX-7731", canary_enterprise.name, "鎏翠瓯码", canary_enterprise.credit_code]
-    pages = {}
+    # The department filed the inspection, so its own inspection pages and API name the enterprise;
+    # what must never reach it is the rating: its comment, its score, the low-rating flag, and on
+    # every other page (the ratings aggregate, the portal, its e-mails) the rated enterprise itself.
+    rating_needles = [CANARY_COMMENT, "ZQX-7731", "low_rating"]
+    with translation.override("zh-hans"):
+        rating_needles.append(str(InspectionFlag.Kind.LOW_RATING.label))
+    with translation.override("en"):
+        rating_needles.append(str(InspectionFlag.Kind.LOW_RATING.label))
+    identity_needles = [canary_enterprise.name, "鎏翠瓯码", canary_enterprise.credit_code]
+    pages, own_inspection_pages = {}, {}
     for user in (dept_user, inspector):
         client = Client()
         client.force_login(user)
         for url in ("/dept/", "/dept/inspections/ratings/", "/dept/notifications/", "/e/"):
             response = client.get(url, follow=True)
             pages[f"{user.username} {url}"] = response.content.decode()
+        for url in ("/dept/inspections/", f"/dept/inspections/{rated.pk}/"):
+            response = client.get(url, follow=True)
+            own_inspection_pages[f"{user.username} {url}"] = response.content.decode()
     assert "data-count" in pages[f"{dept_user.username} /dept/inspections/ratings/"]
-    for url in ("/api/v1/inspections/", "/api/v1/enterprises/", "/api/v1/referrals/"):
+    assert rated.flags.filter(kind=InspectionFlag.Kind.LOW_RATING).exists()
+    for url in ("/api/v1/enterprises/", "/api/v1/referrals/"):
+        client = Client()
+        client.force_login(dept_user)
+        pages[f"api {url}"] = client.get(url).content.decode(errors="replace")
+    for url in ("/api/v1/inspections/", f"/api/v1/inspections/{rated.pk}/"):
         client = Client()
         client.force_login(dept_user)
         response = client.get(url)
-        pages[f"api {url}"] = response.content.decode(errors="replace")
+        assert response.status_code == 200, url
+        own_inspection_pages[f"api {url}"] = response.content.decode(errors="replace")
+    assert any(canary_enterprise.name in text for text in own_inspection_pages.values())
     addresses = {department.email, department.head_email, department.supervising_leader_email} - {""}
     mails = [row for row in OutboundEmail.objects.all() if set(row.to) & addresses]
     assert mails, "the ladder sent the department nothing: the e-mail part of the check is empty"
     for row in mails:
         pages[f"mail {row.pk}"] = " ".join([row.subject, row.body_text, row.body_html, str(row.context)])
-    hits = [(where, needle) for where, text in pages.items() for needle in needles if needle in text]
+    hits = [
+        (where, needle)
+        for where, text in pages.items()
+        for needle in rating_needles + identity_needles
+        if needle in text
+    ]
+    hits += [
+        (where, needle)
+        for where, text in own_inspection_pages.items()
+        for needle in rating_needles
+        if needle in text
+    ]
     assert not hits, hits
 
     # On site, the inspector scanning the rated enterprise's code knows where they are, but the

@@ -35,6 +35,8 @@ from core.models import Deadline, OutboundEmail
 from core.outbox import outbox_deliver_many
 from core.periods import PERIOD_TIMEZONE, previous_month
 from inspections.models import Inspection
+from inspections.services.codes import code_issue
+from inspections.tests import filing_factories as inspection_factories
 from liaison.models import Department, Office
 from reports.models import NotificationItem, NotificationReport
 from reports.notifications import services as notification_services
@@ -522,6 +524,9 @@ def department_urls(flow) -> tuple[list[str], list[str]]:
                 reverse(route.name, args=[pk])
                 for pk in DEPARTMENT_IDS[route.name](flow).values_list("pk", flat=True)
             ]
+        elif route.name == "inspection_entry:open" and route.params == ("secret",):
+            # An enterprise's supervision-code link, as a department user might scan it.
+            urls.append(reverse(route.name, args=[code_issue(enterprise=inspection_factories.enterprise())]))
         else:
             unfilled.append(route.route)
     return urls, unfilled
