@@ -43,6 +43,7 @@ urlpatterns = [
     path("dashboard/", include("reports.dashboard.urls")),
     path("figures/", include(figures_patterns)),
     path("dept/notifications/", include("reports.notifications.urls")),
+    path("dept/inspections/plans/", include("inspections.plan_urls")),
     path("dept/", include("casework.department_urls")),
     path("api/", include("casework.api_urls")),
     path("admin/", admin.site.urls),

@@ -403,8 +403,7 @@ SPECS[ENTERPRISES] = DirectorySpec(
             "风险等级",
             "risk class",
             gettext_lazy(
-                "The risk and credit class A, B, C or D (分级分类). Empty: unchanged, B for a new "
-                "enterprise."
+                "The risk and credit class A, B, C or D (分级分类). Empty: unchanged, B for a new enterprise."
             ),
             choice_parser(Enterprise.RiskClass),
             empty=KEEP,
@@ -774,7 +773,11 @@ def _validate_and_save(
 def directory_template(kind: str) -> bytes:
     """A blank workbook to fill in: the headers on the first sheet, what each column takes on
     the second (in the active language)."""
-    spec = directory_spec(kind)
+    return spec_template(directory_spec(kind))
+
+
+def spec_template(spec: DirectorySpec) -> bytes:
+    """The blank workbook of any spec, the directory's or another app's (inspection items)."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = spec.sheet_title
@@ -836,6 +839,16 @@ def directory_template(kind: str) -> bytes:
 
 def _choices_of(spec: DirectorySpec, field_name: str):
     return spec.model._meta.get_field(field_name).choices or []
+
+
+# --- For other apps' imports (the inspection item lists) -----------------------------------
+
+Row = _Row
+Refused = _Refused
+read_rows = _read_rows
+convert_row = _convert
+chunks = _chunks
+file_error = _file_error
 
 
 def directory_columns(kind: str) -> tuple[Column, ...]:

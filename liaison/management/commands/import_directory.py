@@ -1,5 +1,5 @@
-"""Import departments, liaison points or the enterprise registry from an xlsx file: the admin's "Import from Excel" for
-scripts and first installs."""
+"""Import departments, liaison points or the enterprise registry from an xlsx file: the admin's
+"Import from Excel" for scripts and first installs."""
 
 import getpass
 from pathlib import Path
@@ -13,9 +13,9 @@ from liaison.models import DirectoryImport
 
 class Command(BaseCommand):
     help = (
-        "Create or update departments, SME liaison points or enterprises (by credit code) from the first worksheet of an xlsx "
-        "file (the admin's template). All or nothing: with any error nothing is saved and every "
-        "error is printed."
+        "Create or update departments, SME liaison points or enterprises (by credit code) from the "
+        "first worksheet of an xlsx file (the admin's template). All or nothing: with any error "
+        "nothing is saved and every error is printed."
     )
 
     def add_arguments(self, parser):
