@@ -21,5 +21,6 @@ class PlanFileForm(PlainErrorsMixin, forms.Form):
         min_value=0,
         max_value=1_000_000,
         help_text=_("How many on-site inspections of enterprises you plan for the year."),
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        # A text box (styled like the others) that brings up the digits keyboard on a phone.
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )

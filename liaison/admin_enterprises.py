@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.admin_lists import BigTableAdminMixin
 from core.forms import PlainErrorsMixin
@@ -135,7 +135,7 @@ class EnterpriseAdmin(BigTableAdminMixin, DirectoryImportMixin, admin.ModelAdmin
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["credit_code", "name", "address", "district", "industry"]}),
-        (gettext_lazy("Inspections"), {"fields": ["risk_class", "no_disturbance", "is_active"]}),
+        (pgettext_lazy("enterprise admin", "Inspections"), {"fields": ["risk_class", "no_disturbance", "is_active"]}),
         (gettext_lazy("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
 

@@ -4,7 +4,7 @@ the escalation ladder a late plan has climbed. Written by the departments (the p
 
 from django.contrib import admin
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.admin import ReadOnlyAdmin
 from core.admin_lists import ChoicesOfSmallTableFilter
@@ -32,7 +32,7 @@ class YearFilter(admin.SimpleListFilter):
 
 
 class FiledFilter(admin.SimpleListFilter):
-    title = gettext_lazy("filed")
+    title = pgettext_lazy("inspection plan", "filed")
     parameter_name = "filed"
 
     def lookups(self, request, model_admin):

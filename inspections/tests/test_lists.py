@@ -45,7 +45,13 @@ def test_a_good_list_creates_and_updates_items_by_department_and_code(department
     result = inspection_items_import(
         content=xlsx(
             [
-                ["市场监管局", "SC-01", "食品生产许可检查", "《食品安全法》第一百一十条", "食品制造业，餐饮业"],
+                [
+                    "市场监管局",
+                    "SC-01",
+                    "食品生产许可检查",
+                    "《食品安全法》第一百一十条",
+                    "食品制造业，餐饮业",
+                ],
                 ["市市场监督管理局", "SC-02", "特种设备检查", "《特种设备安全法》", ""],
                 ["市生态环境局", "SC-01", "排污许可检查", "《环境保护法》", "制造业、化工"],
             ]
@@ -92,7 +98,10 @@ def test_any_bad_row_saves_nothing_and_lists_every_error(departments):
 
 def test_a_missing_column_refuses_the_file(departments):
     result = inspection_items_import(content=xlsx([["市场监管局", "A"]], headers=HEADERS[:2]), actor=None)
-    assert not result.ok and {error.column for error in result.errors} >= {"事项名称 name", "检查依据 legal basis"}
+    assert not result.ok and {error.column for error in result.errors} >= {
+        "事项名称 name",
+        "检查依据 legal basis",
+    }
 
 
 def test_the_import_costs_the_same_queries_for_more_rows(departments):
