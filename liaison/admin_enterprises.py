@@ -135,7 +135,10 @@ class EnterpriseAdmin(BigTableAdminMixin, DirectoryImportMixin, admin.ModelAdmin
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["credit_code", "name", "address", "district", "industry"]}),
-        (pgettext_lazy("enterprise admin", "Inspections"), {"fields": ["risk_class", "no_disturbance", "is_active"]}),
+        (
+            pgettext_lazy("enterprise admin", "Inspections"),
+            {"fields": ["risk_class", "no_disturbance", "is_active"]},
+        ),
         (gettext_lazy("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
 

@@ -74,7 +74,9 @@ def plan_file(plan: InspectionPlan, *, summary: str, planned_count: int, actor) 
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        locked = InspectionPlan.objects.select_for_update(of=("self",)).select_related("deadline").get(pk=plan.pk)
+        locked = (
+            InspectionPlan.objects.select_for_update(of=("self",)).select_related("deadline").get(pk=plan.pk)
+        )
         if locked.year < timezone.localdate().year:
             raise ValidationError(_("The year of this plan is over: it can no longer be changed."))
         now = timezone.now()
