@@ -194,3 +194,17 @@ def test_staff_filter_plans_by_year_filed_and_overdue(client, units, monkeypatch
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(YEAR, 4, 2))
     page = client.get(base, {"overdue": "yes"}).content.decode()
     assert market_row in page and tax_row not in page
+
+
+def test_a_past_years_plan_is_read_only(client, units):
+    market, _tax, _closed = units
+    plan = plans_open_year(2025)[0]
+    with pytest.raises(ValidationError):
+        plan_file(plan, summary="补报", planned_count=1, actor=None)
+    user = factories.user("dept", department=plan.department)
+    client.force_login(user)
+    url = f"/dept/inspections/plans/{plan.pk}/"
+    assert 'id="file-plan"' not in client.get(url).content.decode()
+    assert client.post(url, {"summary": "补报", "planned_count": "1"}).status_code == 302
+    plan.refresh_from_db()
+    assert plan.filed_at is None and plan.summary == ""
