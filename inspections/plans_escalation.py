@@ -61,4 +61,6 @@ inspection_plan_ladder = InspectionPlanLadder()
 
 def plans_ladder_register() -> None:
     """Register the plans with the escalation ladder; safe to call twice."""
+    from inspections import plans_tasks  # noqa: F401 - the yearly job, known to the worker
+
     ladder_registry.register(PLAN_DEADLINE_KIND, inspection_plan_ladder)

@@ -208,3 +208,12 @@ def test_a_past_years_plan_is_read_only(client, units):
     assert client.post(url, {"summary": "补报", "planned_count": "1"}).status_code == 302
     plan.refresh_from_db()
     assert plan.filed_at is None and plan.summary == ""
+
+
+def test_the_yearly_job_opens_this_years_plans(units, monkeypatch):
+    from inspections.plans_tasks import inspection_plans_open_current_year
+
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(YEAR, 1, 2))
+    assert inspection_plans_open_current_year.apply().get() == 2
+    assert inspection_plans_open_current_year.apply().get() == 0
+    assert InspectionPlan.objects.filter(year=YEAR).count() == 2
