@@ -181,3 +181,17 @@ def test_an_item_edited_in_the_admin_keeps_its_industries_as_a_list(staff_client
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert InspectionItem.objects.get(code="SC-09").industries == ["制造业", "零售业"]
+
+
+def test_the_office_head_imports_items_and_a_handler_only_reads(client, departments):
+    head = factories.user("head")
+    client.force_login(head)
+    good = SimpleUploadedFile("i.xlsx", xlsx([["市场监管局", "SC-01", "事项", "依据", ""]]))
+    assert client.post("/admin/inspections/inspectionitem/import/", {"file": good}).status_code == 302
+    assert client.get("/admin/liaison/enterprise/import/").status_code == 200
+    handler = factories.user("handler")
+    client.force_login(handler)
+    assert client.get("/admin/inspections/inspectionitem/").status_code == 200
+    assert client.get("/admin/inspections/inspectionitem/import/").status_code == 403
+    assert client.get("/admin/liaison/enterprise/import/").status_code == 403
+    assert client.get("/admin/inspections/inspectionplan/").status_code == 200
