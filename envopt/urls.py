@@ -44,6 +44,7 @@ urlpatterns = [
     path("figures/", include(figures_patterns)),
     path("", include("inspections.entry_urls")),
     path("dept/notifications/", include("reports.notifications.urls")),
+    path("dept/inspections/plans/", include("inspections.plan_urls")),
     path("dept/inspections/", include("inspections.filing_urls")),
     path("dept/", include("casework.department_urls")),
     path("api/v1/", include("inspections.api_urls")),

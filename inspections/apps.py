@@ -7,6 +7,9 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("Inspections of enterprises")
 
     def ready(self) -> None:
-        from inspections.entry_escalation import outcome_ladder_register  # scan-to-enter: late outcomes
+        # Imported here: the modules import the models (Django's rule for ready()).
+        from inspections.entry_escalation import outcome_ladder_register
+        from inspections.plans_escalation import plans_ladder_register
 
-        outcome_ladder_register()
+        outcome_ladder_register()  # an outcome not recorded in time climbs the escalation ladder
+        plans_ladder_register()  # so does a plan not filed in time

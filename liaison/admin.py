@@ -373,3 +373,6 @@ class SupervisorAdmin(ActivityColumnMixin, admin.ModelAdmin):
     date_hierarchy = "appointed_on"
     autocomplete_fields = ["user"]
     inlines = [SupervisorVisitInline]
+
+
+from liaison import admin_enterprises  # noqa: E402, F401 - the enterprise registry

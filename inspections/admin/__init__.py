@@ -4,5 +4,7 @@ all."""
 from inspections.admin import (  # noqa: F401
     codes,  # supervision codes (scan-to-enter)
     inspections,  # filings and their flags
+    lists,  # inspecting units and item lists
+    plans,  # annual inspection plans
     ratings,  # the enterprises' ratings
 )

@@ -1,5 +1,5 @@
-"""Import departments or liaison points from an xlsx file: the admin's "Import from Excel" for
-scripts and first installs."""
+"""Import departments, liaison points or the enterprise registry from an xlsx file: the admin's
+"Import from Excel" for scripts and first installs."""
 
 import getpass
 from pathlib import Path
@@ -7,19 +7,19 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from liaison.imports import DEPARTMENTS, LIAISON_POINTS, MAX_FILE_SIZE, directory_import
+from liaison.imports import DEPARTMENTS, ENTERPRISES, LIAISON_POINTS, directory_import, directory_spec
 from liaison.models import DirectoryImport
 
 
 class Command(BaseCommand):
     help = (
-        "Create or update departments or SME liaison points from the first worksheet of an xlsx "
-        "file (the admin's template). All or nothing: with any error nothing is saved and every "
-        "error is printed."
+        "Create or update departments, SME liaison points or enterprises (by credit code) from the "
+        "first worksheet of an xlsx file (the admin's template). All or nothing: with any error "
+        "nothing is saved and every error is printed."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=[DEPARTMENTS, LIAISON_POINTS])
+        parser.add_argument("kind", choices=[DEPARTMENTS, LIAISON_POINTS, ENTERPRISES])
         parser.add_argument("file", metavar="FILE.xlsx")
         parser.add_argument("--dry-run", action="store_true", help="Check and count; save nothing.")
 
@@ -27,8 +27,9 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": file})
-        if path.stat().st_size > MAX_FILE_SIZE:
-            raise CommandError(_("The file is larger than %(size)s MB.") % {"size": MAX_FILE_SIZE // 2**20})
+        max_size = directory_spec(kind).max_file_size
+        if path.stat().st_size > max_size:
+            raise CommandError(_("The file is larger than %(size)s MB.") % {"size": max_size // 2**20})
         result = directory_import(
             kind=kind,
             content=path.read_bytes(),
