@@ -29,4 +29,4 @@ RUN SECRET_KEY=build-only ALLOWED_HOSTS=build.invalid ENVOPT_ENV=production \
 
 USER envopt
 EXPOSE 8000
-CMD ["gunicorn", "envopt.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "envopt.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--logger-class", "envopt.gunicorn_logging.RedactingLogger"]

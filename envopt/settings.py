@@ -310,6 +310,12 @@ INSPECTION_CROSS_WINDOW_DAYS = env_int("INSPECTION_CROSS_WINDOW_DAYS", 30)
 INSPECTION_PLAN_DUE = env_str("INSPECTION_PLAN_DUE", "03-31")
 INSPECTION_OUTCOME_WORKING_DAYS = env_int("INSPECTION_OUTCOME_WORKING_DAYS", 5)
 INSPECTION_RATINGS_MIN_AGGREGATE = env_int("INSPECTION_RATINGS_MIN_AGGREGATE", 5)
+# The enterprise's page behind its supervision code, per client address (as the tracking page);
+# how many days back an inspector may register an entry against a filing; the key of the codes'
+# keyed hash (derived from SECRET_KEY when empty, apart from the tracking codes' key).
+INSPECTION_PAGE_RATE = env_str("INSPECTION_PAGE_RATE", "60/h")
+INSPECTION_ENTRY_WINDOW_DAYS = env_int("INSPECTION_ENTRY_WINDOW_DAYS", 7)
+SUPERVISION_CODE_KEY = env_str("SUPERVISION_CODE_KEY", "")
 # The centre reviews a department's report within this many working days (its own ladder).
 REPORT_REVIEW_DAYS = env_int("REPORT_REVIEW_DAYS", 5)
 # Who hears of reviews the centre itself has let run late (督办 of the centre's own work).

@@ -45,11 +45,10 @@ from liaison.models import Department, Enterprise
 
 SESSION_KEY = "inspections:enterprise"
 SESSION_SECONDS = 3600
-PAGE_RATE_DEFAULT = "60/h"
 
 
 def _page_rate() -> str:
-    return getattr(settings, "INSPECTION_PAGE_RATE", PAGE_RATE_DEFAULT)
+    return settings.INSPECTION_PAGE_RATE
 
 
 def _unlogged(response):

@@ -12,12 +12,10 @@ from django.utils import timezone
 from inspections.models import Inspection, InspectionItem, InspectionRating
 from liaison.models import Department, Enterprise
 
-# How many days back a filed inspection may still be entered (planned for today or these days).
-ENTRY_WINDOW_DAYS_DEFAULT = 7
-
 
 def entry_window_days() -> int:
-    return getattr(settings, "INSPECTION_ENTRY_WINDOW_DAYS", ENTRY_WINDOW_DAYS_DEFAULT)
+    """How many days back a filed inspection may still be entered (planned for today or these)."""
+    return settings.INSPECTION_ENTRY_WINDOW_DAYS
 
 
 def _with_items(queryset: QuerySet) -> QuerySet:

@@ -283,6 +283,8 @@ class DirectoryImport(models.Model):
     class Kind(models.TextChoices):
         DEPARTMENTS = "departments", _("Departments")
         LIAISON_POINTS = "liaison_points", _("Liaison points")
+        ENTERPRISES = "enterprises", _("Enterprises")
+        INSPECTION_ITEMS = "inspection_items", _("Inspection items")
 
     class Source(models.TextChoices):
         WORKPLACE = "workplace", _("Upload in the staff workplace")

@@ -99,7 +99,9 @@ INSPECTION_VIEW = [
     "inspections.view_inspection",
     "inspections.view_inspectionflag",
 ]
-INSPECTION_WORK = [*INSPECTION_VIEW, "inspections.decide_inspection"]
+# Individual ratings show their inspection and enterprise only to holders of the identity
+# permission (the ratings admin); the others read scores and comments without them.
+INSPECTION_WORK = [*INSPECTION_VIEW, "inspections.decide_inspection", "inspections.view_inspectionrating"]
 INSPECTION_DIRECTORY = [
     "liaison.add_enterprise",
     "liaison.change_enterprise",

@@ -34,6 +34,18 @@ SCHEDULES = [
         "every_minutes": 5,
     },
     {
+        "name": gettext_noop("Open this year's annual inspection plans of the departments"),
+        "task": "inspections.plans_tasks.inspection_plans_open_current_year",
+        # 2 January: every active department gets its plan, due on INSPECTION_PLAN_DUE.
+        "crontab": {
+            "minute": "0",
+            "hour": "7",
+            "day_of_month": "2",
+            "month_of_year": "1",
+            "day_of_week": "*",
+        },
+    },
+    {
         "name": gettext_noop("Prepare last month's complaint notification reports for review"),
         "task": "reports.tasks.notification_reports_prepare_previous_month",
         "crontab": {

@@ -29,7 +29,7 @@ _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{22}$")
 def _key() -> bytes:
     # A deployment may set its own key; by default one derived from SECRET_KEY, apart from the
     # tracking codes' key so that one hash can never be tried as the other.
-    configured = getattr(settings, "SUPERVISION_CODE_KEY", "")
+    configured = settings.SUPERVISION_CODE_KEY
     return (configured or f"supervision-code:{settings.SECRET_KEY}").encode()
 
 

@@ -34,7 +34,7 @@ from core.ladder import escalation_sweep
 from core.models import Deadline, OutboundEmail
 from core.outbox import outbox_deliver_many
 from core.periods import PERIOD_TIMEZONE, previous_month
-from inspections.models import Inspection
+from inspections.models import Inspection, InspectionPlan
 from inspections.services.codes import code_issue
 from inspections.tests import filing_factories as inspection_factories
 from liaison.models import Department, Office
@@ -492,6 +492,10 @@ DEPARTMENT_IDS = {
     ),
     "notifications:report": lambda flow: NotificationReport.objects.filter(department=flow.department),
     "complaints:attachment": lambda flow: flow.real.attachments.all(),
+    # The department's annual inspection plans (issue 14), one opened for the flow's department.
+    "inspection_plans:detail": lambda flow: InspectionPlan.objects.filter(
+        pk=InspectionPlan.objects.get_or_create(department=flow.department, year=2027)[0].pk
+    ),
     # Issue 14: the department's own inspections (this flow files none; the list and form are walked).
     "inspection_filing:detail": lambda flow: Inspection.objects.filter(department=flow.department),
     # The liaison portal's page of a filed complaint: a department user is refused it.

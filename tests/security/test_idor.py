@@ -37,7 +37,7 @@ from complaints.models import Attachment, Category, Channel, ComplainantType, Co
 from complaints.services import ComplaintData, IdentityData, complaint_submit
 from complaints.uploads import prepare_uploads
 from core.periods import previous_month
-from inspections.models import Inspection, InspectionFlag
+from inspections.models import Inspection, InspectionFlag, InspectionPlan
 from liaison.models import Department, Enterprise, LiaisonPoint, Supervisor
 from reports.models import NotificationItem, NotificationReport, NotificationRun
 from reports.notifications import services as notification_services
@@ -208,8 +208,12 @@ def build_world():
         inspection=inspection_b, kind=InspectionFlag.Kind.CROSS, explanation="乙区与甲区交叉检查。"
     )
 
+    # B's annual inspection plan (issue 14: the department portal's plan pages).
+    plan_b = InspectionPlan.objects.create(department=dept_b, year=2027)
+
     # B's object of each model; any other model: its latest row (or a missing id, probed for 5xx).
     objects = {
+        InspectionPlan: plan_b,
         Complaint: complaint_b,
         Case: case_b,
         Referral: referral_b,
@@ -305,6 +309,7 @@ NON_ADMIN = {
     "complaints:attachment": (Attachment, lambda u, o: _staff(u) and _perm(u, "complaints.view_attachment")),
     "department_portal:referral": (Referral, _department_of),
     "department_portal:recommendation": (Recommendation, _department_of),
+    "inspection_plans:detail": (InspectionPlan, _department_of),
     "notifications:report": (NotificationReport, lambda u, o: _department_of(u, o) and o.sent_at is not None),
     "api:case-detail": (Case, lambda u, o: _perm(u, "casework.view_case")),
     "api:event-detail": (CaseEvent, lambda u, o: _perm(u, "casework.view_case")),

@@ -1,0 +1,53 @@
+"""The access log of the production web server never writes a supervision-code secret."""
+
+import datetime as dt
+from types import SimpleNamespace
+
+from gunicorn.config import Config
+
+from envopt.gunicorn_logging import RedactingLogger, redact_url
+
+SECRET = "Qx7sJ2mK9pL4vN8rT1wY6z"
+
+
+def test_the_secret_in_an_enterprise_link_is_redacted_and_the_rest_kept():
+    assert redact_url(f"/e/{SECRET}/") == "/e/[redacted]/"
+    assert redact_url(f"GET /e/{SECRET}/ HTTP/1.1") == "GET /e/[redacted]/ HTTP/1.1"
+    assert redact_url(f"https://envopt.example/e/{SECRET}/") == "https://envopt.example/e/[redacted]/"
+    for kept in ("/e/", "/e/disturbed/?inspection=12", "/complaints/track/", "/dept/inspections/3/"):
+        assert redact_url(kept) == kept
+
+
+def test_gunicorns_access_line_through_the_logger_class():
+    logger = RedactingLogger(Config())
+    request = SimpleNamespace(
+        headers=[("REFERER", f"https://envopt.example/e/{SECRET}/"), ("USER-AGENT", "test")],
+        method="GET",
+        uri=f"/e/{SECRET}/",
+        path=f"/e/{SECRET}/",
+        query="",
+        version=(1, 1),
+    )
+    response = SimpleNamespace(status="302 Found", headers=[], sent=0, response_length=0)
+    environ = {
+        "REMOTE_ADDR": "10.0.0.1",
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/e/{SECRET}/",
+        "PATH_INFO": f"/e/{SECRET}/",
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
+    atoms = logger.atoms(response, request, environ, dt.timedelta(milliseconds=5))
+    line = logger.cfg.access_log_format % atoms
+    assert SECRET not in line and "/e/[redacted]/" in line
+
+
+def test_the_production_commands_use_the_logger_class():
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[3]
+    web = yaml.safe_load((root / "docker-compose.yml").read_text())["services"]["web"]["command"]
+    assert web[web.index("--logger-class") + 1] == "envopt.gunicorn_logging.RedactingLogger"
+    assert "envopt.gunicorn_logging.RedactingLogger" in (root / "Dockerfile").read_text()
