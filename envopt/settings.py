@@ -404,6 +404,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a field named "kind": each choice set gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralKindEnum": "casework.models.Referral.Kind",
+        "RecommendationKindEnum": "casework.models.Recommendation.Kind",
+        "InspectionKindEnum": "inspections.models.Inspection.Kind",
+        "InspectionFlagKindEnum": "inspections.models.InspectionFlag.Kind",
+    },
 }
 
 # --- Security ------------------------------------------------------------------

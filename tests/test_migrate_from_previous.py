@@ -71,6 +71,11 @@ CHANGED_ON_PURPOSE = {
 }
 
 
+# Tables the current code adds rows to after migrate on purpose: the schedules of later issues
+# (issue 14: opening each year's inspection plans). Every old row is still compared below.
+GROWN_ON_PURPOSE = {"django_celery_beat_periodictask"}
+
+
 def _unavailable(reason: str):
     # CI (ENVOPT_REQUIRE_SERVICES=1) must never pass by skipping the upgrade check.
     if REQUIRE_SERVICES:
@@ -251,6 +256,10 @@ def test_a_database_made_by_the_previous_main_migrates_with_every_row_kept(
     assert not set(before) - set(after), "tables dropped by the upgrade"
     for table, label in MAIN_TABLES.items():
         old, new = sum(before[table]["rows"].values()), sum(after[table]["rows"].values())
+        if table in GROWN_ON_PURPOSE:
+            # Rows the current code adds after migrate (its new schedules); none of the old lost.
+            assert new >= old, f"{label} ({table}): {old} before the upgrade, {new} after"
+            continue
         assert new == old, f"{label} ({table}): {old} before the upgrade, {new} after"
     for table, snap in before.items():
         columns = snap["columns"]
