@@ -6,7 +6,8 @@ flag the rules raise: over the cap, a cross inspection with its joint proposal, 
 a no-disturbance enterprise, an emergency entry, an outcome not recorded in time and a low
 rating; the commission decides some of them and opens a case from one.
 
-The registry, units, lists, codes and officers are updated by their natural keys on every run;
+On every run, missing enterprises and codes are created by their natural keys and the units,
+lists and officers' accounts updated by theirs;
 the story runs once (when any inspection exists it does nothing). Deterministic: a seeded
 generator and dates counted from today."""
 
