@@ -65,6 +65,15 @@ class Dataset:
     leader_username: str
     department_ids: list[int] = field(default_factory=list)
     busiest_department_id: int = 0
+    # Issue 14 (bench.load_inspections).
+    enterprises: int = 0
+    inspections: int = 0
+    inspection_flags: int = 0
+    enterprise_secret: str = ""
+    enterprise_page_id: int = 0
+    inspector_username: str = ""
+    filing_department_id: int = 0
+    filing_enterprise_id: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -713,6 +722,9 @@ def load(scale: Scale, *, quiet: bool = False, today: dt.date | None = None) -> 
         progress.finish()
 
     _reset_sequences(Complaint, Case, CaseComplaint, Deadline, Referral, CaseEvent, Rating, Recommendation)
+    from bench.load_inspections import load_inspections
+
+    inspections = load_inspections(scale, departments, quiet=quiet, today=today)
     # As autovacuum leaves a table in production: statistics, and the visibility map that lets
     # counts and filters be index-only scans.
     with connection.cursor() as cursor:
@@ -739,4 +751,5 @@ def load(scale: Scale, *, quiet: bool = False, today: dt.date | None = None) -> 
         leader_username=leader.username,
         department_ids=[d.pk for d in departments],
         busiest_department_id=max(counts, key=counts.get),
+        **asdict(inspections),
     )

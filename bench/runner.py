@@ -99,7 +99,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _groups() -> list[str]:
-    return ["pages", "export", "sweep", "recompute", "notifications", "http"]
+    return ["pages", "inspections", "export", "sweep", "recompute", "notifications", "http"]
 
 
 def machine() -> dict[str, Any]:
@@ -257,7 +257,10 @@ def main(argv: list[str] | None = None) -> int:
             "machine": machine(),
             "versions": versions(),
             "scale": scale.name,
-            "dataset": {k: v for k, v in dataset.as_dict().items() if k != "department_ids"},
+            # The supervision-code secret opens the enterprise's page: never written out.
+            "dataset": {
+                k: v for k, v in dataset.as_dict().items() if k not in ("department_ids", "enterprise_secret")
+            },
             "settings": {k: v for k, v in environment.items() if k != "DATABASE_URL"},
             "repeat": repeat,
             "figures": {result.key: result.as_dict() for result in results},

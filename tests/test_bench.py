@@ -23,6 +23,9 @@ FIGURES = {
     "api_cases",
     "dashboard",
     "dashboard_compute",
+    "inspection_filing",
+    "inspection_flags",
+    "enterprise_page",
     "export_xlsx",
     "export_rss",
     "sweep_first",
@@ -78,6 +81,7 @@ def test_the_bench_runs_every_figure_at_a_tiny_scale(tmp_path):
     document = json.loads(output.read_text())
     assert document["scale"] == "tiny" and document["errors"] == []
     assert document["dataset"]["cases"] == 1000 and document["dataset"]["events"] == 3000
+    assert document["dataset"]["enterprises"] == 1000 and document["dataset"]["inspections"] >= 5000
     assert set(document["figures"]) == FIGURES
     for key, figure in document["figures"].items():
         assert figure["samples"] and figure["min"] <= figure["median"] <= figure["max"], key

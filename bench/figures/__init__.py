@@ -10,6 +10,7 @@ from bench.measure import Result
 
 GROUPS = {
     "pages": "bench.figures.pages",
+    "inspections": "bench.figures.inspections",
     "export": "bench.figures.export",
     "sweep": "bench.figures.sweep",
     "recompute": "bench.figures.recompute",

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from envopt.setup.demo_cases import demo_cases_install
 from envopt.setup.demo_complaints import demo_complaints_install, demo_quarters
+from envopt.setup.demo_inspections import demo_inspection_logins, demo_inspections_install
 from envopt.setup.roles import ROLES, roles_install
 from liaison.models import Department, LiaisonPoint, Office, Supervisor
 from reports.ledger.services import ledger_task_edit
@@ -79,6 +80,7 @@ ACCOUNTS = [
     ("officehead", "office_head", "主任 张华"),
     ("leader", "leader", "委领导 陈明"),
     ("dept", "department_user", "市场监管局联络员"),
+    ("inspector", "inspector", "市场监管局执法检查员"),
     ("liaison", "liaison_reporter", "联系点 华兴机械"),
     ("supervisor", "liaison_reporter", "监督员 王建国"),
 ]
@@ -120,13 +122,16 @@ def demo_logins() -> list[str]:
         "Demo logins (username / password / role / authenticator secret for the second step):",
     ]
     for username, role, _display in ACCOUNTS:
-        needs_code = ROLES[role]["staff"] or (settings.TWO_FACTOR_DEPARTMENTS and role == "department_user")
+        needs_code = ROLES[role]["staff"] or (
+            settings.TWO_FACTOR_DEPARTMENTS and role in ("department_user", "inspector")
+        )
         secret = demo_totp_secret(username) if needs_code else ""
         lines.append(f"  {username:<11} {demo_password(username):<24} {role:<17} {secret}".rstrip())
     lines.append(
         "  Staff confirm each login with a code: add the secret to an authenticator app (time-based),"
     )
     lines.append("  or print the current code with: python manage.py demo_totp_code <username>")
+    lines.extend(demo_inspection_logins())
     return lines
 
 
@@ -183,7 +188,7 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
 
     offices["监察投诉中心"].members.add(users["intake"], users["handler"], users["officehead"])
     Office.objects.filter(pk=offices["监察投诉中心"].pk).update(head=users["officehead"])
-    departments["市场监管局"].members.add(users["dept"])
+    departments["市场监管局"].members.add(users["dept"], users["inspector"])
 
     # Appointed two months before the story begins, for a three-year term: a point files and is
     # visited only while appointed. Set when created, so that a later run moves no dates.
@@ -240,6 +245,7 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
         )
     story = demo_complaints_install(now=now)
     cases = demo_cases_install(story, now=now)
+    inspections = demo_inspections_install(now=now)
     return {
         "complaints": len(story),
         "cases": cases,
@@ -248,4 +254,5 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
         "liaison points": LiaisonPoint.objects.count(),
         "supervisors": Supervisor.objects.count(),
         "accounts": len(users),
+        **inspections,
     }

@@ -102,10 +102,9 @@ def test_seed_demo_files_a_spread_of_complaints_once(seeded):
     call_command("seed_demo", "--quiet-logins")
     assert demo_complaints().count() == count
     assert set(complaints.values_list("category", flat=True)) == set(Category.values)
-    # Every channel but inspection supervision: those cases open from inspections' flags and
-    # ratings, which the demo does not seed yet (issue 14).
+    # Every channel, inspection supervision too: the demo opens a case from an inspection's flag.
     channels = set(Complaint.objects.values_list("channel", flat=True))
-    assert channels == set(Channel.values) - {Channel.INSPECTION}
+    assert channels == set(Channel.values)
     assert complaints.filter(is_anonymous=True).exists() and complaints.filter(is_anonymous=False).exists()
     # No unit, category or channel is everything: the busiest has at most two fifths.
     for field in ("department", "category", "channel"):

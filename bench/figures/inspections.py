@@ -1,0 +1,105 @@
+"""Inspections of enterprises (issue 14), timed in-process like the pages: filing one inspection
+with every rule evaluated (the service, as the filing page and the API call it), the admin's list
+of flagged inspections, and the enterprise's own page (/e/, reached through its code's link).
+
+The filing's statements must not depend on the data: every run files a new inspection of the
+same enterprise, which trips every rule each time (cap, cross, repeated, no-disturbance), and
+the count of each run is compared."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import User
+from django.test import Client
+
+from bench.figures.pages import _client, _get, _page, late
+from bench.measure import Goal, Result, timed
+from inspections.models import InspectingUnit, InspectionFlag, InspectionItem
+from inspections.services.filing import inspection_file
+from liaison.models import Department, Enterprise
+
+OFFICERS = [{"name": "王执法", "certificate": "ZF-0001"}, {"name": "李执法", "certificate": "ZF-0002"}]
+
+
+def _filing(context) -> Result:
+    dataset = context.dataset
+    department = Department.objects.get(pk=dataset.filing_department_id)
+    unit = InspectingUnit.objects.get(department=department)
+    items = list(InspectionItem.objects.filter(department=department).order_by("code")[:2])
+    enterprise = Enterprise.objects.get(pk=dataset.filing_enterprise_id)
+    today = dt.date.fromisoformat(dataset.today)
+    state = {}
+
+    def setup():
+        # As a request would: the user loaded afresh (its permissions not cached yet).
+        state["actor"] = User.objects.get(username=dataset.inspector_username)
+
+    def file():
+        inspection = inspection_file(
+            department=department,
+            unit=unit,
+            enterprise=enterprise,
+            items=items,
+            kind="routine",
+            legal_basis="",
+            planned_on=today + dt.timedelta(days=5),
+            officers=OFFICERS,
+            actor=state["actor"],
+        )
+        state["last"] = inspection
+
+    samples, statements = timed(file, repeat=max(context.repeat, 5), warmup=2, setup=setup)
+    every_rule = {
+        InspectionFlag.Kind.OVER_CAP,
+        InspectionFlag.Kind.CROSS,
+        InspectionFlag.Kind.REPEATED,
+        InspectionFlag.Kind.NO_DISTURBANCE,
+    }
+    kinds = set(InspectionFlag.objects.filter(inspection=state["last"]).values_list("kind", flat=True))
+    result = Result(
+        key="inspection_filing",
+        label="filing one inspection, all rules evaluated",
+        unit="ms",
+        samples=samples,
+        statements=statements,
+        goal=Goal("<=", 20, "ms"),
+    )
+    result.checks["constant query count"] = len(set(statements)) == 1
+    result.checks["every rule raised its flag"] = kinds == every_rule
+    return result
+
+
+def _enterprise_page(context) -> Result:
+    client = Client()
+    opened = client.get(f"/e/{context.dataset.enterprise_secret}/")
+    if opened.status_code != 302:
+        raise RuntimeError(f"the supervision-code link answered {opened.status_code}")
+    samples, statements = timed(_get(client, "/e/"), repeat=context.repeat, warmup=2)
+    return Result(
+        key="enterprise_page",
+        label="enterprise's own page /e/ (its inspections)",
+        unit="ms",
+        samples=samples,
+        statements=statements,
+        goal=Goal("<=", 30, "ms"),
+        extra={"url": "/e/"},
+    )
+
+
+def run(context) -> list[Result]:
+    staff = _client(context.dataset.admin_username)
+    flagged = InspectionFlag.objects.count()
+    return [
+        _filing(context),
+        _page(
+            context,
+            "inspection_flags",
+            "admin list of flagged inspections",
+            staff,
+            "/admin/inspections/inspectionflag/",
+            goal=Goal("<=", 50, "ms"),
+            compare_url=f"/admin/inspections/inspectionflag/?p={late(flagged, 100)}",
+        ),
+        _enterprise_page(context),
+    ]
