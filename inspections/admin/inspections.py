@@ -268,6 +268,7 @@ class InspectionFlagAdmin(ReadOnlyAdmin):
     search_fields = ["inspection__enterprise__name", "=inspection__enterprise__credit_code"]
     list_select_related = ["inspection__department", "inspection__enterprise", "case"]
     show_full_result_count = False
+    list_per_page = 50  # as the case list: each row carries five decision links
     change_form_template = "admin/inspections/inspectionflag/change_form.html"
     fields = [
         "inspection_link",
