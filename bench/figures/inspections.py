@@ -99,7 +99,7 @@ def run(context) -> list[Result]:
             staff,
             "/admin/inspections/inspectionflag/",
             goal=Goal("<=", 50, "ms"),
-            compare_url=f"/admin/inspections/inspectionflag/?p={late(flagged, 100)}",
+            compare_url=f"/admin/inspections/inspectionflag/?p={late(flagged, 25)}",
         ),
         _enterprise_page(context),
     ]
