@@ -5,12 +5,14 @@ ratings before a department's average is shown, the drill-down and a fixed query
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
 
 from casework.tests import factories
 from core.periods import SHANGHAI, Quarter
@@ -192,6 +194,43 @@ def test_the_dashboard_drills_down_to_exactly_the_rows_counted(client, data):
     rows = {row.value: row for row in response.context["inspection_league"]}
     listed = client.get(rows[str(data["b"].pk)].cells["inspections"].url)
     assert listed.context["cl"].result_count == 2
+
+
+def test_the_workbooks_carry_the_inspection_figures(client, data):
+    client.force_login(factories.user("leader"))
+    client.cookies["django_language"] = "en"
+    response = client.get(f"/dashboard/dashboard.xlsx?quarter={CURRENT.label}")
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert "Inspections of enterprises" in book.sheetnames
+    rows = [row for row in book["Inspections of enterprises"].iter_rows(values_only=True) if row and row[0]]
+    by_label = {str(row[0]).strip(): row for row in rows}
+    assert by_label["Inspections"][1:6] == (4, 1, 3, 5, -1)
+    league = client.get(f"/dashboard/league-table.xlsx?quarter={CURRENT.label}")
+    book = load_workbook(io.BytesIO(league.content), read_only=True)
+    names = [row[0] for row in book["Inspections by department"].iter_rows(values_only=True) if row]
+    assert "检查甲局" in names and ENTERPRISE_NAME not in names
+
+
+def test_who_may_read_ratings_drills_down_to_the_ratings_given(client, data):
+    from django.contrib.auth.models import Permission
+
+    leader = factories.user("leader")
+    leader.user_permissions.add(Permission.objects.get(codename="view_inspectionrating"))
+    client.force_login(leader)
+    response = client.get(f"/dashboard/?quarter={CURRENT.label}")
+    url = {line.key: line for line in response.context["inspection_lines"]}["rated"].current.url
+    assert url.startswith("/admin/inspections/inspectionrating/?created_at__gte=")
+    assert client.get(url).context["cl"].result_count == 4
+
+
+def test_the_refresh_task_recomputes_the_inspection_figures(data):
+    from reports.dashboard.selectors import dashboard_report
+
+    report = dashboard_report(CURRENT)
+    assert report.inspections[0].total["inspections"] == 4
+    _inspection(data["b"], data["e1"], dt.date(2026, 9, 2))
+    assert dashboard_report(CURRENT).inspections[0].total["inspections"] == 4  # cached
+    assert dashboard_report(CURRENT, refresh=True).inspections[0].total["inspections"] == 5
 
 
 def test_the_inspection_figures_cost_a_fixed_number_of_statements(client, data):
