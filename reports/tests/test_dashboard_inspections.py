@@ -253,3 +253,34 @@ def test_the_inspection_figures_cost_a_fixed_number_of_statements(client, data):
         _flag(inspection, InspectionFlag.Kind.REPEATED, dt.date(2026, 8, 1 + n))
         _rate(inspection, 2, dt.date(2026, 8, 2 + n))
     assert page_queries() == before
+
+
+def test_the_dispatch_pack_lists_the_quarters_inspections_for_who_reads_them(client, data, settings):
+    from django.contrib.auth.models import Permission, User
+    from django.urls import reverse
+
+    from reports.ledger import services as ledger
+    from reports.ledger.pack import DispatchPack
+
+    settings.INSPECTION_RATINGS_MIN_AGGREGATE = 3
+    held = ledger.dispatch_meeting_schedule(
+        quarter=CURRENT.label, scheduled_on=dt.date(2026, 9, 20), place="三楼会议室", actor=None
+    )
+    codes = ["view_dispatchmeeting", "view_ledgertask", "view_case"]
+    viewer = User.objects.create_user("pack-reader", password="pw-12345678", is_staff=True)
+    viewer.user_permissions.add(*Permission.objects.filter(codename__in=codes))
+    assert DispatchPack(meeting=held, viewer=viewer).generate().inspections is None
+    viewer.user_permissions.add(Permission.objects.get(codename="view_inspection"))
+    viewer = User.objects.get(pk=viewer.pk)  # a fresh permission cache
+    with CaptureQueriesContext(connection) as captured:
+        pack = DispatchPack(meeting=held, viewer=viewer).generate()
+    assert pack.inspections["inspections"] == 4 and pack.inspections["flags"] == 3
+    rows = {row["name"]: row for row in pack.inspection_departments}
+    assert rows["检查甲局"]["average_rating"] == "2.7"  # 1, 4 and 3
+    assert rows["检查乙局"]["average_rating"] == "—"  # one rating: below the minimum
+    assert rows["检查乙局"]["flagged_share"] == "50.0%"
+    client.force_login(viewer)
+    page = client.get(reverse("admin:reports_dispatchmeeting_pack", args=[held.pk])).content.decode()
+    assert "data-inspections" in page and page.count("data-inspection-department") == 2
+    assert ENTERPRISE_NAME not in page
+    assert len(captured.captured_queries) <= 14
