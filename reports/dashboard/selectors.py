@@ -48,7 +48,7 @@ from reports.dashboard.figures import (
     complaint_received,
     figures_of,
 )
-from reports.dashboard.inspections import InspectionQuarter, count_inspections
+from reports.inspection_figures import InspectionQuarter, count_inspections
 
 CASE_KEYS = tuple(figures_of(CASE))
 RECEIVED_KEYS = ("received", "liaison_complaints")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from complaints.models import Category, Channel
 from core.periods import Period
-from reports.dashboard import inspections as inspection_figures
+from reports import inspection_figures
 from reports.dashboard.figures import (
     ADMIN_CHANGELISTS,
     AVERAGE_DAYS,

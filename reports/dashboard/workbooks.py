@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from core.periods import SHANGHAI
-from reports.dashboard import inspections as inspection_figures
+from reports import inspection_figures
 from reports.dashboard.figures import DAYS, PERCENT
 from reports.dashboard.selectors import DashboardReport
 from reports.dashboard.tables import (

@@ -16,9 +16,7 @@ from casework.models import Case
 from casework.selectors import case_list
 from core.periods import PERIOD_TIMEZONE, Period, period_parse
 from liaison.models import Department, Office
-from reports.dashboard.figures import DAYS, PERCENT
-from reports.dashboard.inspections import InspectionTally, count_inspections
-from reports.dashboard.tables import format_value
+from reports.inspection_figures import InspectionTally, count_inspections
 from reports.ledger.selectors import can_see_ledger, ledger_task_list
 from reports.models import DispatchMeeting, LedgerTask
 
@@ -140,8 +138,8 @@ def _inspection_row(name: str, tally: InspectionTally) -> dict:
         "no_filing": tally["no_filing"],
         "above_cap": tally["above_cap"],
         "flags": tally.flag_count,
-        "flagged_share": format_value(tally.flagged_share, PERCENT),
-        "average_rating": format_value(tally.shown_average_rating, DAYS),
+        "flagged_share": "—" if tally.flagged_share is None else f"{tally.flagged_share * 100:.1f}%",
+        "average_rating": "—" if tally.shown_average_rating is None else f"{tally.shown_average_rating:.1f}",
     }
 
 

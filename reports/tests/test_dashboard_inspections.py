@@ -18,9 +18,9 @@ from casework.tests import factories
 from core.periods import SHANGHAI, Quarter
 from inspections.models import Inspection, InspectionFlag, InspectionRating
 from inspections.tests import filing_factories as ff
-from reports.dashboard.inspections import count_inspections
 from reports.dashboard.selectors import Dashboard
 from reports.dashboard.tables import inspection_league_rows, inspection_lines
+from reports.inspection_figures import count_inspections
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("reports.tests.urls_dashboard")]
 

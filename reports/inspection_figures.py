@@ -1,4 +1,6 @@
-"""Inspections of enterprises on the leaders' dashboard and the public figures (issue 14).
+"""Inspections of enterprises in the figures (issue 14): the leaders' dashboard, the public figures
+and the dispatch pack read them (a module beside the three rooms of reports, which may not import
+each other).
 
 An inspection counts in the quarter of its planned date (a Shanghai date; an emergency entry's
 planned date is the day of entry) unless refused or cancelled. Flags count in the quarter they
