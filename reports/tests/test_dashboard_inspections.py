@@ -194,6 +194,10 @@ def test_the_dashboard_drills_down_to_exactly_the_rows_counted(client, data):
     rows = {row.value: row for row in response.context["inspection_league"]}
     listed = client.get(rows[str(data["b"].pk)].cells["inspections"].url)
     assert listed.context["cl"].result_count == 2
+    listed = client.get(rows[str(data["a"].pk)].cells["flags"].url)
+    assert listed.status_code == 200
+    assert listed.context["cl"].result_count == 2  # over the cap, and the low rating
+    assert rows[str(data["a"].pk)].cells["shown_average_rating"].url == ""
 
 
 def test_the_workbooks_carry_the_inspection_figures(client, data):
