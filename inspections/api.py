@@ -172,7 +172,8 @@ class EnterpriseQuery(serializers.Serializer):
         summary=_("Enterprises"),
         description=_(
             "The enterprise registry (企业库), by name. Look one up by its unified social credit code "
-            "(credit_code, exact) or by the beginning of its name (name)."
+            "(credit_code, exact) or by the beginning of its name (name); a department must give one "
+            "of them (400 otherwise), commission staff who read the registry may list it all."
         ),
         parameters=[EnterpriseQuery],
     ),
@@ -193,6 +194,13 @@ class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
         query.is_valid(raise_exception=True)
         code = query.validated_data.get("credit_code", "").strip().upper()
         name = query.validated_data.get("name", "").strip()
+        user = self.request.user
+        if not (code or name) and not (user.is_staff and user.has_perm(VIEW_REGISTRY)):
+            # A department looks an enterprise up; it does not page through the registry (nor
+            # learn from it, beside its pages, which enterprises there are to rate its visits).
+            raise serializers.ValidationError(
+                {"credit_code": [_("Give the credit code, or the beginning of the name (name).")]}
+            )
         if code:
             enterprises = enterprises.filter(credit_code=code)  # the unique index: one lookup
         if name:

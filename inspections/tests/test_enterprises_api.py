@@ -47,8 +47,18 @@ def test_the_url_is_the_one_the_issue_names():
     assert reverse("inspections_api:enterprise-list") == LIST
 
 
-def test_a_department_lists_the_registry_paginated_by_name(world):
-    response = _client(world["department_user"]).get(LIST, {"page_size": 2})
+def test_a_department_looks_enterprises_up_and_does_not_page_through_the_registry(world):
+    api = _client(world["department_user"])
+    for params in ({}, {"credit_code": "", "name": ""}, {"page": 2}):
+        response = api.get(LIST, params)
+        assert response.status_code == 400, params
+        assert "credit_code" in response.json()
+        assert "有限公司" not in response.content.decode()
+    assert api.get(LIST, {"name": "甲乙"}).json()["count"] == 2
+
+
+def test_staff_list_the_registry_paginated_by_name(world):
+    response = _client(f.staff("Case handler")).get(LIST, {"page_size": 2})
     assert response.status_code == 200, response.content
     data = response.json()
     assert data["count"] == 3
