@@ -8,7 +8,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
@@ -16,13 +16,14 @@ from casework.api import NOT_FOUND, ApiSchema, Pagination
 from casework.selectors import departments_of
 from casework.serializers import ErrorSerializer
 from inspections.models import Inspection, InspectionFlag, InspectionItem
-from inspections.serializers import InspectionFilingSerializer, InspectionSerializer
+from inspections.serializers import EnterpriseSerializer, InspectionFilingSerializer, InspectionSerializer
 from inspections.services.filing import (
     inspection_file,
     inspection_filing_check,
     item_not_in_list_message,
     normalised_officers,
 )
+from liaison.models import Enterprise
 
 VIEW_ALL = "inspections.view_inspection"
 
@@ -135,3 +136,74 @@ class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             InspectionSerializer(self.get_queryset().get(pk=inspection.pk)).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+# --- The enterprise registry (/api/v1/enterprises/): read only ------------------------------------
+
+VIEW_REGISTRY = "liaison.view_enterprise"
+
+
+class MayReadRegistry(permissions.BasePermission):
+    """A department user, or staff who read the registry; nobody writes through the API."""
+
+    message = _("Only departments and commission staff may read the enterprise registry.")
+
+    def has_permission(self, request, view) -> bool:
+        # The viewset has no write route: a write by a reader is a 405, by anyone else a 403.
+        user = request.user
+        return user.has_perm("liaison.access_department_portal") or (
+            user.is_staff and user.has_perm(VIEW_REGISTRY)
+        )
+
+
+class EnterpriseQuery(serializers.Serializer):
+    credit_code = serializers.CharField(
+        required=False,
+        max_length=18,
+        help_text=_("The unified social credit code, exactly (18 characters)."),
+    )
+    name = serializers.CharField(
+        required=False, max_length=200, help_text=_("The beginning of the enterprise's name.")
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Enterprises"),
+        description=_(
+            "The enterprise registry (企业库), by name. Look one up by its unified social credit code "
+            "(credit_code, exact) or by the beginning of its name (name); a department must give one "
+            "of them (400 otherwise), commission staff who read the registry may list it all."
+        ),
+        parameters=[EnterpriseQuery],
+    ),
+    retrieve=extend_schema(summary=_("An enterprise"), responses={200: EnterpriseSerializer, 404: NOT_FOUND}),
+)
+class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = EnterpriseSerializer
+    pagination_class = Pagination
+    lookup_value_regex = r"\d+"
+    permission_classes = [permissions.IsAuthenticated, MayReadRegistry]
+    schema = ApiSchema()
+
+    def get_queryset(self):
+        enterprises = Enterprise.objects.order_by("name", "id")
+        if self.action != "list" or getattr(self, "swagger_fake_view", False):
+            return enterprises
+        query = EnterpriseQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        code = query.validated_data.get("credit_code", "").strip().upper()
+        name = query.validated_data.get("name", "").strip()
+        user = self.request.user
+        if not (code or name) and not (user.is_staff and user.has_perm(VIEW_REGISTRY)):
+            # A department looks an enterprise up; it does not page through the registry (nor
+            # learn from it, beside its pages, which enterprises there are to rate its visits).
+            raise serializers.ValidationError(
+                {"credit_code": [_("Give the credit code, or the beginning of the name (name).")]}
+            )
+        if code:
+            enterprises = enterprises.filter(credit_code=code)  # the unique index: one lookup
+        if name:
+            # A prefix: the name's b-tree index serves it (the database's collation is C).
+            enterprises = enterprises.filter(name__startswith=name)
+        return enterprises

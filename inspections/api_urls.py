@@ -9,5 +9,6 @@ app_name = "inspections_api"
 
 router = SimpleRouter()
 router.register("inspections", api.InspectionViewSet, basename="inspection")
+router.register("enterprises", api.EnterpriseViewSet, basename="enterprise")
 
 urlpatterns = router.urls

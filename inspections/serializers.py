@@ -76,3 +76,22 @@ class InspectionFilingSerializer(serializers.Serializer):
     legal_basis = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
     planned_on = serializers.DateField()
     officers = OfficerSerializer(many=True)
+
+
+class EnterpriseSerializer(serializers.ModelSerializer):
+    """The registry as departments' systems read it: never a rating, nor who rated."""
+
+    class Meta:
+        model = Enterprise
+        fields = [
+            "id",
+            "credit_code",
+            "name",
+            "address",
+            "district",
+            "industry",
+            "risk_class",
+            "no_disturbance",
+            "is_active",
+        ]
+        read_only_fields = fields

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from complaints.models import Category, Channel
 from core.periods import Period
+from reports import inspection_figures
 from reports.dashboard.figures import (
     ADMIN_CHANGELISTS,
     AVERAGE_DAYS,
@@ -343,3 +344,58 @@ def trend_series(report: DashboardReport) -> tuple[list[str], list[tuple[str, li
         for key in ("received", "accepted", "concluded")
     ]
     return quarters, series
+
+
+# --- Inspections of enterprises (reports.dashboard.inspections) ---------------------------------
+
+
+def _inspection_number(
+    tally, key: str, quarter: Period, *, link: bool, department=None, ratings: bool = False
+) -> Number:
+    value = tally.value(key) if tally is not None else None
+    kind = inspection_figures.kind_of(key)
+    url = ""
+    if link and value is not None:
+        url = inspection_figures.drilldown(key, quarter, department, ratings=ratings)
+    return Number(value, DAYS if kind == inspection_figures.SCORE else kind, None, url)
+
+
+def inspection_lines(
+    report: DashboardReport, *, keys=None, link: bool = False, ratings: bool = False
+) -> list[Line]:
+    """The inspection figures over the three quarters; with ``link``, each count links to the
+    admin list of exactly its rows where the list's filters can say so (the ratings' list only
+    with ``ratings``: for who may read individual ratings)."""
+    quarters = report.inspections or []
+    if len(quarters) != 3:
+        return []
+    rows = inspection_figures.LINES if keys is None else [(key, False) for key in keys]
+    lines = []
+    for key, indent in rows:
+        numbers = [
+            _inspection_number(item.total, key, item.quarter, link=link, ratings=ratings) for item in quarters
+        ]
+        lines.append(Line(key, str(inspection_figures.LABELS[key]), "", *numbers, indent=indent))
+    return lines
+
+
+def inspection_league_rows(report: DashboardReport, *, columns=None, link: bool = False) -> list[Row]:
+    """One row per department with an inspection, a flag or a rating in the quarter, by name."""
+    columns = inspection_figures.LEAGUE_COLUMNS if columns is None else columns
+    current = (report.inspections or [None])[0]
+    if current is None:
+        return []
+    rows = []
+    for pk, tally in current.by_department.items():
+        if not (sum(tally.counts.values()) or tally.flag_count):
+            continue
+        info = report.departments.get(pk) or DepartmentInfo(pk, str(pk), False)
+        cells = {
+            key: _inspection_number(tally, key, current.quarter, link=link, department=pk) for key in columns
+        }
+        rows.append(Row(info.name, cells, str(pk), info.is_key))
+    return sorted(rows, key=lambda row: row.label)
+
+
+def inspection_column_labels(columns) -> list[str]:
+    return [str(inspection_figures.LABELS[key]) for key in columns]

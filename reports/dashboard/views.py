@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.periods import Period, Quarter
+from reports import inspection_figures
 from reports.dashboard import charts
 from reports.dashboard.figures import NONE, ON_TIME_RATE, SATISFACTION_RATE
 from reports.dashboard.selectors import DashboardReport, dashboard_report
@@ -30,6 +31,9 @@ from reports.dashboard.tables import (
     channel_rows,
     column_labels,
     drilldown_url,
+    inspection_column_labels,
+    inspection_league_rows,
+    inspection_lines,
     league_rows,
     league_size,
     line,
@@ -143,8 +147,27 @@ def dashboard(request):
         "league_size": league_size(report),
         "league_listed": sum(1 for row in departments if row.value != NONE),
         "whole_league": whole_league,
+        **_inspection_context(
+            report, public=False, ratings=request.user.has_perm("inspections.view_inspectionrating")
+        ),
     }
     return render(request, "reports/dashboard/dashboard.html", context)
+
+
+def _inspection_context(report: DashboardReport, *, public: bool, ratings: bool = False) -> dict:
+    """The inspections section: the public page has aggregates only (no links, no department's
+    ratings below the minimum, no enterprise)."""
+    columns = inspection_figures.PUBLIC_LEAGUE_COLUMNS if public else inspection_figures.LEAGUE_COLUMNS
+    return {
+        "inspection_lines": inspection_lines(
+            report,
+            keys=inspection_figures.PUBLIC_LINES if public else None,
+            link=not public,
+            ratings=ratings and not public,
+        ),
+        "inspection_league": inspection_league_rows(report, columns=columns, link=not public),
+        "inspection_league_columns": list(zip(columns, inspection_column_labels(columns), strict=True)),
+    }
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
@@ -192,5 +215,6 @@ def public_figures(request):
         "league_columns": list(zip(PUBLIC_LEAGUE_COLUMNS, column_labels(PUBLIC_LEAGUE_COLUMNS), strict=True)),
         "channels": channels,
         "charts": _charts(report, categories, departments, channels),
+        **_inspection_context(report, public=True),
     }
     return render(request, "reports/figures/figures.html", context)

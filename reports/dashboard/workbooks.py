@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from core.periods import SHANGHAI
+from reports import inspection_figures
 from reports.dashboard.figures import DAYS, PERCENT
 from reports.dashboard.selectors import DashboardReport
 from reports.dashboard.tables import (
@@ -27,6 +28,9 @@ from reports.dashboard.tables import (
     category_rows,
     channel_rows,
     column_labels,
+    inspection_column_labels,
+    inspection_league_rows,
+    inspection_lines,
     league_rows,
     sections,
 )
@@ -142,9 +146,43 @@ class DashboardWorkbook:
         ]
         return Sheet(title, header, rows, self.heading(title), (8, 36, 10, *([14] * len(LEAGUE_COLUMNS))))
 
+    def inspection_sheets(self) -> list[Sheet]:
+        """Inspections of enterprises: the figures over three quarters, then per department (the
+        same cells as the page; a department's average only from the minimum number of ratings)."""
+        lines = inspection_lines(self.report)
+        if not lines:
+            return []
+        title = _("Inspections of enterprises")
+        header = self.quarter_header()[:-1]
+        rows = [
+            [
+                ("    " if line.indent else "") + line.label,
+                line.current,
+                line.previous,
+                Number(_change(line.current, line.previous), line.current.kind),
+                line.year_earlier,
+                Number(_change(line.current, line.year_earlier), line.current.kind),
+            ]
+            for line in lines
+        ]
+        return [
+            Sheet(title, header, rows, self.heading(title), (44, 12, 12, 14, 12, 14)),
+            self.inspection_league_sheet(),
+        ]
+
+    def inspection_league_sheet(self) -> Sheet:
+        title = _("Inspections by department")
+        columns = inspection_figures.LEAGUE_COLUMNS
+        header = [_("Department"), *inspection_column_labels(columns)]
+        rows = [
+            [row.label, *[row.cells[key] for key in columns]] for row in inspection_league_rows(self.report)
+        ]
+        return Sheet(title, header, rows, self.heading(title), (36, *([14] * len(columns))))
+
     def sheets(self) -> list[Sheet]:
         return [
             *self.section_sheets(),
+            *self.inspection_sheets(),
             self.breakdown_sheet(
                 _("By category"), _("Category"), CATEGORY_COLUMNS, category_rows(self.report)
             ),
@@ -164,7 +202,8 @@ class LeagueTableWorkbook(DashboardWorkbook):
         return f"league-table-{self.report.quarter.label}.xlsx"
 
     def sheets(self) -> list[Sheet]:
-        return [self.league_sheet()]
+        inspections = [self.inspection_league_sheet()] if self.report.inspections else []
+        return [self.league_sheet(), *inspections]
 
 
 def write_workbook(sheets: list[Sheet]) -> bytes:

@@ -16,6 +16,7 @@ from casework.models import Case
 from casework.selectors import case_list
 from core.periods import PERIOD_TIMEZONE, Period, period_parse
 from liaison.models import Department, Office
+from reports.inspection_figures import InspectionTally, count_inspections
 from reports.ledger.selectors import can_see_ledger, ledger_task_list
 from reports.models import DispatchMeeting, LedgerTask
 
@@ -105,6 +106,11 @@ class Pack:
     stale_after_days: int = STALE_AFTER_DAYS
     # The key departments (工商、税务、质监、环保、城建、交通 …), supervised more closely.
     key_departments: list[tuple[str, CaseFigures]] = field(default_factory=list)
+    # Inspections of enterprises in the period (reports.dashboard.inspections): the whole and
+    # each department with any; for who reads inspections. A department's average rating is
+    # shown only from INSPECTION_RATINGS_MIN_AGGREGATE ratings.
+    inspections: dict | None = None
+    inspection_departments: list[dict] = field(default_factory=list)
 
     @property
     def totals(self) -> CaseFigures:
@@ -121,6 +127,20 @@ class Pack:
     @property
     def problem_count(self) -> int:
         return sum(len(section.problems) for section in self.sections)
+
+
+def _inspection_row(name: str, tally: InspectionTally) -> dict:
+    return {
+        "name": name,
+        "inspections": tally["inspections"],
+        "enterprises": tally["enterprises"],
+        "joint": tally["joint"],
+        "no_filing": tally["no_filing"],
+        "above_cap": tally["above_cap"],
+        "flags": tally.flag_count,
+        "flagged_share": "—" if tally.flagged_share is None else f"{tally.flagged_share * 100:.1f}%",
+        "average_rating": "—" if tally.shown_average_rating is None else f"{tally.shown_average_rating:.1f}",
+    }
 
 
 class DispatchPack:
@@ -212,6 +232,18 @@ class DispatchPack:
             )
         return grouped
 
+    def _inspections(self) -> tuple[dict, list[dict]]:
+        """The period's inspection figures (the dashboard's five statements, and the names)."""
+        (counted,) = count_inspections([self.period])
+        ids = [pk for pk in counted.by_department if pk is not None]
+        names = dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
+        rows = [
+            _inspection_row(names.get(pk, str(pk)), tally)
+            for pk, tally in counted.by_department.items()
+            if sum(tally.counts.values()) or tally.flag_count
+        ]
+        return _inspection_row("", counted.total), sorted(rows, key=lambda row: row["name"])
+
     def generate(self) -> Pack:
         ledger_visible = can_see_ledger(self.viewer)
         cases_visible = getattr(self.viewer, "is_authenticated", False) and self.viewer.has_perm(
@@ -221,6 +253,9 @@ class DispatchPack:
         tasks = self._tasks() if ledger_visible else {}
         figures = self._figures() if cases_visible else {}
         overdue_cases = self._overdue_cases() if cases_visible else {}
+        inspections, inspection_departments = None, []
+        if cases_visible and self.viewer.has_perm("inspections.view_inspection"):
+            inspections, inspection_departments = self._inspections()
         sections = []
         for office in [*offices, None]:
             key = office.pk if office else None
@@ -243,4 +278,6 @@ class DispatchPack:
             ledger_visible=ledger_visible,
             cases_visible=cases_visible,
             key_departments=self._key_department_figures() if cases_visible else [],
+            inspections=inspections,
+            inspection_departments=inspection_departments,
         )
