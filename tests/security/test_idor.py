@@ -332,6 +332,14 @@ NON_ADMIN = {
         Inspection,
         lambda u, o: _department_of(u, o) or (_staff(u) and _perm(u, "inspections.view_inspection")),
     ),
+    # The registry (read only): every department, and staff who read the registry.
+    "inspections_api:enterprise-detail": (
+        Enterprise,
+        lambda u, o: (
+            _perm(u, "liaison.access_department_portal")
+            or (_staff(u) and _perm(u, "liaison.view_enterprise"))
+        ),
+    ),
     "liaison_portal:complaint": (
         Complaint,
         lambda u, o: _perm(u, "liaison.access_liaison_portal") and o.filed_by_id == u.pk,
