@@ -81,8 +81,11 @@ def flag_decide(*, flag: InspectionFlag, decision: str, note: str, actor) -> Ins
             inspection.status = S.FILED
             inspection.save(update_fields=["status", "updated_at"])
 
-    told = [(inspection.department, inspection)]
-    if decision == JOINT and inspection.joint_with_id:
+    # A low rating's flag is the commission's only: telling the department it was decided would
+    # tell it which enterprise rated it low.
+    hidden = flag.kind in InspectionFlag.HIDDEN_FROM_DEPARTMENTS
+    told = [] if hidden else [(inspection.department, inspection)]
+    if told and decision == JOINT and inspection.joint_with_id:
         other = Inspection.objects.select_related("department").get(pk=inspection.joint_with_id)
         if other.department_id != inspection.department_id:
             told.append((other.department, other))

@@ -144,3 +144,16 @@ def test_only_the_commission_decides(world):
             flag_decide(flag=flag, decision="approve", note="", actor=actor)
     flag.refresh_from_db()
     assert flag.status == InspectionFlag.Status.OPEN
+
+
+def test_deciding_a_low_ratings_flag_tells_the_department_nothing(world):
+    """The department must not learn that one of its inspections was rated low (it would know
+    which enterprise rated it): no e-mail on any decision of such a flag."""
+    inspection = file(world)
+    low = InspectionFlag.objects.create(
+        inspection=inspection, kind=InspectionFlag.Kind.LOW_RATING, explanation="评分 1"
+    )
+    flag_decide(flag=low, decision="dismiss", note="已核实", actor=world["staff"])
+    low.refresh_from_db()
+    assert low.status == InspectionFlag.Status.DISMISSED
+    assert not decision_emails().exists()
