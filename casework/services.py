@@ -31,7 +31,7 @@ from casework.models import (
     UnannouncedVisit,
 )
 from casework.selectors import case_identities, case_notice_recipients
-from complaints.models import Channel, ComplainantIdentity, Complaint, Message, PublicStatus
+from complaints.models import Channel, ComplainantIdentity, ComplainantType, Complaint, Message, PublicStatus
 from complaints.selectors import NextStep
 from complaints.services import (
     ComplaintData,
@@ -948,19 +948,37 @@ def visit_delete(*, visit: UnannouncedVisit, actor) -> None:
 @transaction.atomic
 def visit_open_case(*, visit: UnannouncedVisit, category: str, description: str, actor) -> Case:
     """A finding of an unannounced visit opens a case (channel: unannounced visit)."""
-    submitted = complaint_submit(
-        data=ComplaintData(
-            complainant_type="individual",
-            category=category,
-            description=description,
-            department=visit.department,
-            occurred_on=visit.visited_on,
-        ),
-        identity=None,
+    return case_open_from_finding(
+        department=visit.department,
+        category=category,
+        description=description,
+        occurred_on=visit.visited_on,
         channel=Channel.UNANNOUNCED_VISIT,
-        actor=actor,
         source=_("Unannounced visit of %(date)s, team %(team)s")
         % {"date": visit.visited_on, "team": visit.team},
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def case_open_from_finding(
+    *, department, category: str, description: str, occurred_on, channel: str, source: str, actor
+) -> Case:
+    """A finding of the commission's own (an unannounced visit, an inspection's flag or rating)
+    opens a case: an anonymous complaint against the unit through ``channel``, accepted at once.
+    No identity is recorded: nobody complained, the commission found it."""
+    submitted = complaint_submit(
+        data=ComplaintData(
+            complainant_type=ComplainantType.INDIVIDUAL,
+            category=category,
+            description=description,
+            department=department,
+            occurred_on=occurred_on,
+        ),
+        identity=None,
+        channel=channel,
+        actor=actor,
+        source=source,
     )
     return complaint_accept(complaint=submitted.complaint, actor=actor)
 

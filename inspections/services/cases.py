@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.models import Case
-from casework.services import complaint_accept
-from complaints.models import Channel, ComplainantType
-from complaints.services import ComplaintData, complaint_submit
+from casework.services import case_open_from_finding
+from complaints.models import Channel
 from core.errors import InvalidTransition, actor_user
 from inspections.models import Inspection, InspectionFlag, InspectionRating
 
@@ -64,20 +63,15 @@ def inspection_case_open(
             "date": inspection.planned_on.isoformat(),
             "department": inspection.department,
         }
-    submitted = complaint_submit(
-        data=ComplaintData(
-            complainant_type=ComplainantType.INDIVIDUAL,
-            category=category,
-            description=description,
-            department=inspection.department,
-            occurred_on=inspection.entered_at.date() if inspection.entered_at else inspection.planned_on,
-        ),
-        identity=None,
+    case = case_open_from_finding(
+        department=inspection.department,
+        category=category,
+        description=description,
+        occurred_on=inspection.entered_at.date() if inspection.entered_at else inspection.planned_on,
         channel=Channel.INSPECTION,
-        actor=actor,
         source=source,
+        actor=actor,
     )
-    case = complaint_accept(complaint=submitted.complaint, actor=actor)
     if flag is not None:
         flag.status, flag.case = InspectionFlag.Status.CASE, case
         flag.decided_at, flag.decided_by = timezone.now(), actor_user(actor)
