@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from casework.models import CaseEvent, ExtensionRequest, Referral
 from casework.selectors import case_identities, case_notice_recipients, departments_of
+from casework.services import case_event_add
 from core.calendar import WorkingCalendar, add_working_days, working_days_between
 from core.deadlines import deadline_cancel, deadline_create, deadline_explain
 from core.errors import InvalidTransition, actor_user
@@ -106,10 +107,6 @@ def _lock_referral(pk: int) -> Referral:
     )
 
 
-def _event(referral: Referral, action: str, actor, note: str) -> CaseEvent:
-    return CaseEvent.objects.create(case=referral.case, action=action, actor=actor_user(actor), note=note)
-
-
 @transaction.atomic
 def extension_request(*, referral: Referral, reason: str, proposed_date: dt.date, actor) -> ExtensionRequest:
     """The department asks for a later due date (延期申请); the case handler is told."""
@@ -146,7 +143,7 @@ def extension_request(*, referral: Referral, reason: str, proposed_date: dt.date
             "new": _date(proposed_date),
             "reason": reason,
         }
-    _event(referral, A.EXTENSION_REQUESTED, actor, note)
+    case_event_add(referral.case, A.EXTENSION_REQUESTED, actor, note=note)
     _requested_notice_queue(extension, referral)
     return extension
 
@@ -246,7 +243,7 @@ def extension_decide(
             }
         else:
             line = _("Extension refused: the due date stays %(due)s.") % {"due": _date(old)}
-        _event(referral, A.EXTENSION_DECIDED, actor, f"{line} {note}".strip())
+        case_event_add(referral.case, A.EXTENSION_DECIDED, actor, note=f"{line} {note}".strip())
     _decided_notice_queue(extension, referral)
     return extension
 

@@ -63,9 +63,11 @@ PUBLIC_STATUS = {
 }
 
 
-def _event(
+def case_event_add(
     case: Case, action: str, actor, *, note: str = "", from_status: str = "", to_status: str = ""
 ) -> CaseEvent:
+    """One step on the case's timeline, in the caller's transaction (casework's other service
+    modules write theirs through this too)."""
     return CaseEvent.objects.create(
         case=case,
         action=action,
@@ -131,7 +133,7 @@ def _move(
     case.status = to
     case.save(update_fields=["status", "updated_at", *fields])
     _publish(case, actor=actor)
-    return _event(case, action, actor, note=note, from_status=before, to_status=to)
+    return case_event_add(case, action, actor, note=note, from_status=before, to_status=to)
 
 
 def _publish(case: Case, *, actor, text: str = "") -> None:
@@ -254,7 +256,7 @@ def complaint_accept(
         opened_at=timezone.now(),
     )
     CaseComplaint.objects.create(case=case, complaint=complaint, is_primary=True)
-    _event(case, A.ACCEPTED, actor, note=complaint.reference, to_status=case.status)
+    case_event_add(case, A.ACCEPTED, actor, note=complaint.reference, to_status=case.status)
     _publish(case, actor=actor)
     return case
 
@@ -292,7 +294,7 @@ def complaint_merge(*, complaint: Complaint, case: Case, actor) -> None:
     if title != case.title:
         case.title = title
         case.save(update_fields=["title", "updated_at"])
-    _event(case, A.MERGED, actor, note=complaint.reference)
+    case_event_add(case, A.MERGED, actor, note=complaint.reference)
     _publish(case, actor=actor)
 
 
@@ -313,7 +315,7 @@ def case_assign(
         changes.append(_("priority: %(priority)s") % {"priority": Case.Priority(priority).label})
     if changes:
         case.save(update_fields=["office", "handler", "priority", "updated_at"])
-        _event(case, A.ASSIGNED, actor, note="; ".join(changes))
+        case_event_add(case, A.ASSIGNED, actor, note="; ".join(changes))
     return case
 
 
@@ -432,7 +434,7 @@ def referral_acknowledge(*, referral: Referral, actor) -> Referral:
     referral.acknowledged_at = timezone.now()
     referral.acknowledged_by = actor_user(actor)
     referral.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
-    _event(referral.case, A.ACKNOWLEDGED, actor, note=str(referral.department))
+    case_event_add(referral.case, A.ACKNOWLEDGED, actor, note=str(referral.department))
     return referral
 
 
@@ -620,7 +622,7 @@ def case_record_finding(
         _identity_check(identities=case_identities(case), texts={"note": note})
     case.finding, case.finding_note, case.follow_up_on = finding, note, follow_up_on
     case.save(update_fields=["finding", "finding_note", "follow_up_on", "updated_at"])
-    _event(case, A.FINDING, actor, note=f"{case.get_finding_display()}. {note}".strip())
+    case_event_add(case, A.FINDING, actor, note=f"{case.get_finding_display()}. {note}".strip())
     if finding == Case.Finding.UNVERIFIABLE:
         _recommendation_create(
             case=case,
@@ -652,7 +654,7 @@ def _recommendation_create(*, case, department, kind, content, basis, working_da
     )
     recommendation.deadline, recommendation.due_date = deadline, deadline.due_date
     recommendation.save(update_fields=["deadline", "due_date"])
-    _event(
+    case_event_add(
         case,
         A.RECOMMENDATION,
         actor,
@@ -697,7 +699,7 @@ def recommendation_reply(*, recommendation: Recommendation, reply: str, actor) -
     recommendation.save(update_fields=["status", "reply", "replied_at"])
     if recommendation.deadline_id:
         deadline_meet(deadline=recommendation.deadline)
-    _event(recommendation.case, A.RECOMMENDATION_REPLY, actor, note=str(recommendation.department))
+    case_event_add(recommendation.case, A.RECOMMENDATION_REPLY, actor, note=str(recommendation.department))
     # A reply returned and answered again is a new reply: one notice per reply.
     _staff_notice_queue(
         case=recommendation.case,
@@ -741,7 +743,7 @@ def recommendation_close(
         recommendation.return_reason = note.strip()
         fields += ["deadline", "due_date", "return_reason"]
     recommendation.save(update_fields=fields)
-    _event(
+    case_event_add(
         recommendation.case,
         A.RECOMMENDATION_CLOSED,
         actor,
@@ -773,7 +775,9 @@ def case_close(*, case: Case, result_summary: str, actor, finding: str = "") -> 
     case.status = S.CONCLUDED
     case.save(update_fields=["status", "result_summary", "closed_at", "finding", "updated_at"])
     _publish(case, actor=actor, text=case.result_summary)
-    _event(case, A.CONCLUDED, actor, note=case.result_summary, from_status=before, to_status=S.CONCLUDED)
+    case_event_add(
+        case, A.CONCLUDED, actor, note=case.result_summary, from_status=before, to_status=S.CONCLUDED
+    )
     return case
 
 
@@ -808,7 +812,7 @@ def case_mark_typical(*, case: Case, summary: str, actor) -> Case:
     _identity_check(identities=case_identities(case), texts={"summary": summary})
     case.is_typical, case.typical_summary = True, summary.strip()
     case.save(update_fields=["is_typical", "typical_summary", "updated_at"])
-    _event(case, A.TYPICAL, actor)
+    case_event_add(case, A.TYPICAL, actor)
     return case
 
 
@@ -845,7 +849,7 @@ def talk_record(
     )
     talk.cases.set(cases)
     for case in cases:
-        _event(
+        case_event_add(
             case,
             A.TALK,
             actor,
@@ -867,7 +871,7 @@ def talk_update(*, talk: AccountabilityTalk, changes: dict, cases: list[Case], a
     talk.cases.set(cases)
     note = _("Accountability talk of %(date)s corrected.") % {"date": talk.held_on}
     for case in Case.objects.filter(pk__in=before | {case.pk for case in cases}):
-        _event(case, A.TALK, actor, note=note)
+        case_event_add(case, A.TALK, actor, note=note)
     return talk
 
 
@@ -877,7 +881,7 @@ def talk_delete(*, talk: AccountabilityTalk, actor) -> None:
     talk = AccountabilityTalk.objects.select_for_update().get(pk=talk.pk)
     note = _("Accountability talk of %(date)s deleted.") % {"date": talk.held_on}
     for case in talk.cases.all():
-        _event(case, A.TALK, actor, note=note)
+        case_event_add(case, A.TALK, actor, note=note)
     talk.delete()
 
 
@@ -931,7 +935,7 @@ def visit_update(*, visit: UnannouncedVisit, changes: dict, actor) -> Unannounce
         "fields": ", ".join(str(UnannouncedVisit._meta.get_field(name).verbose_name) for name in changes),
     }
     for case in cases:
-        _event(case, A.NOTE, actor, note=note)
+        case_event_add(case, A.NOTE, actor, note=note)
     return visit
 
 
@@ -941,7 +945,7 @@ def visit_delete(*, visit: UnannouncedVisit, actor) -> None:
     visit = UnannouncedVisit.objects.select_for_update().get(pk=visit.pk)
     note = _("Unannounced visit of %(date)s deleted.") % {"date": visit.visited_on}
     for case in _visit_cases(visit):
-        _event(case, A.NOTE, actor, note=note)
+        case_event_add(case, A.NOTE, actor, note=note)
     visit.delete()
 
 
@@ -1000,7 +1004,7 @@ def identity_access_request(*, complaint: Complaint, reason: str, actor) -> Iden
     )
     link = CaseComplaint.objects.filter(complaint=complaint).select_related("case").first()
     if link:
-        _event(link.case, A.IDENTITY_REQUESTED, actor, note=reason.strip())
+        case_event_add(link.case, A.IDENTITY_REQUESTED, actor, note=reason.strip())
     return request
 
 
@@ -1022,7 +1026,7 @@ def identity_access_decide(
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     link = CaseComplaint.objects.filter(complaint_id=request.complaint_id).select_related("case").first()
     if link:
-        _event(
+        case_event_add(
             link.case,
             A.IDENTITY_DECIDED,
             actor,
@@ -1047,7 +1051,7 @@ def case_rating_record(*, complaint: Complaint, rating) -> CaseEvent | None:
     case = _case_of(complaint)
     if case is None:
         return None
-    return _event(case, A.RATED, None, note=f"{rating.get_level_display()} {rating.comment}".strip())
+    return case_event_add(case, A.RATED, None, note=f"{rating.get_level_display()} {rating.comment}".strip())
 
 
 def case_supplement_record(*, complaint: Complaint, supplement) -> CaseEvent | None:
@@ -1058,7 +1062,7 @@ def case_supplement_record(*, complaint: Complaint, supplement) -> CaseEvent | N
     if case is None:
         return None
     note = _("The complainant added information to %(reference)s.") % {"reference": complaint.reference}
-    return _event(case, A.NOTE, None, note=note)
+    return case_event_add(case, A.NOTE, None, note=note)
 
 
 @transaction.atomic
@@ -1108,7 +1112,7 @@ def case_note_add(*, case: Case, text: str, actor) -> CaseEvent:
     if not text:
         raise ValidationError({"text": _("Write the note.")}, code="empty")
     case = _lock(case)
-    return _event(case, A.INTERNAL_NOTE, actor, note=text)
+    return case_event_add(case, A.INTERNAL_NOTE, actor, note=text)
 
 
 def case_message_complaints(case: Case):
@@ -1138,7 +1142,7 @@ def case_message_send(*, case: Case, text: str, actor, complaint: Complaint | No
             "reference": complaint.reference,
             "text": message.text,
         }
-    _event(case, A.MESSAGE_SENT, actor, note=note)
+    case_event_add(case, A.MESSAGE_SENT, actor, note=note)
     return message
 
 
@@ -1152,7 +1156,7 @@ def case_message_received_record(*, complaint: Complaint, message) -> CaseEvent 
     note = message.text
     if names:
         note = "\n".join(part for part in (note, _("Files: %(names)s") % {"names": ", ".join(names)}) if part)
-    event = _event(case, A.MESSAGE_RECEIVED, None, note=note)
+    event = case_event_add(case, A.MESSAGE_RECEIVED, None, note=note)
     _staff_notice_queue(
         case=case,
         notice="message_received",
