@@ -1,6 +1,6 @@
-"""Test data for scan-to-enter, the enterprise's page and the ratings: enterprises, units,
-items and filed inspections made directly as model objects (the filing service is another
-part's)."""
+"""Test data for scan-to-enter, the enterprise's page and the ratings: units, items and filed
+inspections made directly as model objects; enterprises and inspectors as the filing tests make
+them (filing_factories)."""
 
 from __future__ import annotations
 
@@ -12,34 +12,18 @@ from django.utils import timezone
 
 from complaints.tests import factories as complaint_factories
 from inspections.models import InspectingUnit, Inspection, InspectionItem
+from inspections.tests import filing_factories
 from liaison.models import Department, Enterprise
-from tests.security.canaries import credit_code
 
 PASSWORD = "pw-12345678"
+# One way to make each (as the filing tests make them).
+enterprise = filing_factories.enterprise
+inspector = filing_factories.inspector
 _counter = itertools.count(1)
-
-
-def enterprise(**overrides) -> Enterprise:
-    n = next(_counter)
-    values = {
-        "credit_code": credit_code("330106", f"{70000000 + n:08d}"),
-        "name": f"测试扫码企业{n}有限公司",
-        "address": "高新区科技路1号",
-        "industry": "制造业",
-    }
-    values.update(overrides)
-    return Enterprise.objects.create(**values)
 
 
 def department(**overrides) -> Department:
     return complaint_factories.department(**overrides)
-
-
-def inspector(department: Department, *, username: str | None = None) -> User:
-    user = User.objects.create_user(username or f"inspector-{next(_counter)}", password=PASSWORD)
-    user.groups.add(Group.objects.get(name="Department inspector"))
-    department.members.add(user)
-    return user
 
 
 def dept_user(department: Department, *, username: str | None = None) -> User:
