@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import InvalidTransition, actor_user
+from core.masking import identity_validate
 from inspections.models import Inspection, InspectionFlag
 from inspections.services.filing import inspection_notice_queue
 
@@ -55,6 +56,9 @@ def flag_decide(*, flag: InspectionFlag, decision: str, note: str, actor) -> Ins
             _("This flag has already been decided: %(status)s.") % {"status": flag.get_status_display()}
         )
     note = (note or "").strip()
+    # The note is e-mailed to the department: like every text that leaves for one, it passes the
+    # recogniser (nobody's phone, e-mail, ID or credit code in it).
+    identity_validate(note, field="note")
     if decision in (REFUSE, JOINT) and not note:
         raise ValidationError({"note": _("Say why: the department reads this note.")})
     if decision == DISMISS and flag.blocking:

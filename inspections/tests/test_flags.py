@@ -157,3 +157,13 @@ def test_deciding_a_low_ratings_flag_tells_the_department_nothing(world):
     low.refresh_from_db()
     assert low.status == InspectionFlag.Status.DISMISSED
     assert not decision_emails().exists()
+
+
+def test_a_note_with_someones_phone_number_is_refused_next_to_the_field(world):
+    inspection = held_twice(world)
+    cap = inspection.flags.get(kind="over_cap")
+    with pytest.raises(ValidationError) as raised:
+        flag_decide(flag=cap, decision="refuse", note="企业负责人电话 13912345678 反映过多次", actor=world["staff"])
+    assert "note" in raised.value.message_dict
+    cap.refresh_from_db()
+    assert cap.status == InspectionFlag.Status.OPEN and not decision_emails().exists()
