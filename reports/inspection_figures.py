@@ -219,7 +219,9 @@ def _count_distribution(quarters, result) -> None:
     params: list = []
     for i, q in enumerate(quarters):
         first = q.first_day.replace(month=1, day=1)
-        windows.append("(%s, %s::date, %s::date)")
+        # Dates as parameters, no casts: psycopg2 sends them typed, SQLite compares ISO text
+        # (`make run` on a bare machine runs on SQLite).
+        windows.append("(%s, %s, %s)")
         params += [i, first, _days(q)[1]]
     cap_case = " ".join("WHEN %s THEN %s" for _ in caps)
     cap_params = [value for pair in caps.items() for value in pair]
@@ -236,7 +238,8 @@ def _count_distribution(quarters, result) -> None:
         ),
         ent AS (
             SELECT per.idx, per.enterprise_id, SUM(per.n) AS total,
-                   BOOL_OR(per.n > CASE e.risk_class {cap_case} ELSE NULL END) AS over
+                   MAX(CASE WHEN per.n > CASE e.risk_class {cap_case} ELSE NULL END THEN 1 ELSE 0 END)
+                       AS over_cap
             FROM per JOIN {Enterprise._meta.db_table} e ON e.id = per.enterprise_id
             GROUP BY per.idx, per.enterprise_id
         )
@@ -245,7 +248,7 @@ def _count_distribution(quarters, result) -> None:
                COUNT(*) FILTER (WHERE total = 2),
                COUNT(*) FILTER (WHERE total = 3),
                COUNT(*) FILTER (WHERE total >= 4),
-               COUNT(*) FILTER (WHERE over)
+               COUNT(*) FILTER (WHERE over_cap = 1)
         FROM ent GROUP BY idx
     """  # noqa: S608
     with connection.cursor() as cursor:
