@@ -163,7 +163,8 @@ def test_a_note_with_someones_phone_number_is_refused_next_to_the_field(world):
     inspection = held_twice(world)
     cap = inspection.flags.get(kind="over_cap")
     with pytest.raises(ValidationError) as raised:
-        flag_decide(flag=cap, decision="refuse", note="企业负责人电话 13912345678 反映过多次", actor=world["staff"])
+        note = "企业负责人电话 13912345678 反映过多次"
+        flag_decide(flag=cap, decision="refuse", note=note, actor=world["staff"])
     assert "note" in raised.value.message_dict
     cap.refresh_from_db()
     assert cap.status == InspectionFlag.Status.OPEN and not decision_emails().exists()
