@@ -59,6 +59,7 @@ class Channel(models.TextChoices):
     MEDIA = "media", _("Online or media")
     HIGHER_AUTHORITY = "higher_authority", _("Referred by a higher authority")
     INSPECTION = "inspection", _("Inspection supervision")
+    APPROVAL = "approval", _("Electronic supervision of approvals")
 
 
 class ComplainantType(models.TextChoices):

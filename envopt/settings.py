@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "complaints",
     "casework",
     "inspections",
+    "approvals",
     "reports",
     # Wiring: roles and demo data, which span every app.
     "envopt.setup",
@@ -316,6 +317,13 @@ INSPECTION_RATINGS_MIN_AGGREGATE = env_int("INSPECTION_RATINGS_MIN_AGGREGATE", 5
 INSPECTION_PAGE_RATE = env_str("INSPECTION_PAGE_RATE", "60/h")
 INSPECTION_ENTRY_WINDOW_DAYS = env_int("INSPECTION_ENTRY_WINDOW_DAYS", 7)
 SUPERVISION_CODE_KEY = env_str("SUPERVISION_CODE_KEY", "")
+
+# Electronic supervision of approvals (电子监察). Working days a department has to answer a red
+# signal with its correction (on the ladder); how many working days before the promised limit
+# the yellow prompt comes; the most records one batch may push to the ingest endpoint.
+APPROVAL_CORRECTION_WORKING_DAYS = env_int("APPROVAL_CORRECTION_WORKING_DAYS", 3)
+APPROVAL_PROMPT_WORKING_DAYS = env_int("APPROVAL_PROMPT_WORKING_DAYS", 1)
+APPROVAL_BATCH_MAX = env_int("APPROVAL_BATCH_MAX", 1000)
 # The centre reviews a department's report within this many working days (its own ladder).
 REPORT_REVIEW_DAYS = env_int("REPORT_REVIEW_DAYS", 5)
 # Who hears of reviews the centre itself has let run late (督办 of the centre's own work).
