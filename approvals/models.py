@@ -151,6 +151,8 @@ class ApprovalRecord(models.Model):
         _("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # The decision's day in Asia/Shanghai: on time when it is no later than ``due_on``.
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
     decided_where = models.CharField(_("decided where"), max_length=10, choices=Where.choices, blank=True)
     refusal_reason = models.TextField(_("reason for refusal"), blank=True)
     # Working days from acceptance to decision, counted when the decision arrives.
