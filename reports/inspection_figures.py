@@ -353,6 +353,10 @@ def drilldown(key: str, quarter: Period, department: int | None = None, *, ratin
     raised = {"created_at__gte": quarter.start.isoformat(), "created_at__lt": quarter.end.isoformat()}
     if key == "inspections":
         return _url("inspection", planned)
+    if key == "joint":
+        return _url("inspection", {**planned, "joint": "yes"})
+    if key in ("enterprises", *DISTRIBUTION_KEYS):
+        return _url("inspectedenterprise", _enterprise_params(key, quarter, department))
     if key == "no_filing":
         return _url("inspection", {**planned, "emergency_reason__gt": ""})
     if key == "flagged":
@@ -369,6 +373,21 @@ def drilldown(key: str, quarter: Period, department: int | None = None, *, ratin
     if key == "rated" and department is None and ratings:
         return _url("inspectionrating", raised)
     return ""
+
+
+def _enterprise_params(key: str, quarter: Period, department: int | None) -> dict:
+    """The inspected-enterprise list's filters (inspections.admin.enterprises) for an
+    enterprise figure: inspected in the quarter, or counted over the year to its end."""
+    if key == "enterprises":
+        params = {"period": quarter.label}
+    elif key == "above_cap":
+        params = {"period": f"{quarter.label}-ytd", "above_cap": "yes"}
+    else:
+        number = key.removeprefix("per_enterprise_")
+        params = {"period": f"{quarter.label}-ytd", "inspections": "4+" if number == "4" else number}
+    if department is not None:
+        params["department"] = str(department)
+    return params
 
 
 def _url(model: str, params: dict) -> str:

@@ -288,3 +288,117 @@ def test_the_dispatch_pack_lists_the_quarters_inspections_for_who_reads_them(cli
     assert "data-inspections" in page and page.count("data-inspection-department") == 2
     assert ENTERPRISE_NAME not in page
     assert len(captured.captured_queries) <= 14
+
+
+# --- Every inspection figure lands on a list of exactly its rows ---------------------------------
+
+
+def _listed(client, url) -> int:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.context["cl"].result_count
+
+
+def test_every_inspection_count_equals_its_drilldown_in_every_quarter(client, data):
+    from reports.inspection_figures import COUNT, LINES, kind_of
+
+    # Earlier in the year: B's two inspections of a class A enterprise (cap 1) in Q1 put it above
+    # the cap over the year to the end of Q2 and of Q3, not within either quarter alone.
+    e4 = ff.enterprise(risk_class="A")
+    for day in (dt.date(2026, 2, 1), dt.date(2026, 3, 1)):
+        _inspection(data["b"], e4, day)
+    client.force_login(factories.user("leader"))
+    response = client.get(f"/dashboard/?quarter={CURRENT.label}")
+    body = response.content.decode()
+    lines = {line.key: line for line in response.context["inspection_lines"]}
+    assert (lines["above_cap"].current.value, lines["above_cap"].previous.value) == (2, 1)
+    assert lines["per_enterprise_2"].current.value == 2  # E2 (June, September) and E4
+    checked = {}
+    for line in response.context["inspection_lines"]:
+        if kind_of(line.key) != COUNT:
+            continue
+        for number in (line.current, line.previous, line.year_earlier):
+            if line.key == "rated":  # the leader may not read individual ratings
+                assert number.url == ""
+                continue
+            assert number.url, line.key
+            assert number.url.replace("&", "&amp;") in body, line.key
+            assert _listed(client, number.url) == number.value, (line.key, number.url)
+            checked[line.key] = checked.get(line.key, 0) + number.value
+    assert {key for key, _indent in LINES if kind_of(key) == COUNT} - set(checked) == {"rated"}
+    # The fixture gives the enterprise figures something to count: the test can fail.
+    for key in (
+        "joint",
+        "enterprises",
+        "per_enterprise_2",
+        "per_enterprise_3",
+        "per_enterprise_4",
+        "above_cap",
+    ):
+        assert checked[key], key
+
+
+def test_the_enterprise_figures_list_the_enterprises_counted(client, data):
+    from reports.inspection_figures import drilldown
+
+    client.force_login(factories.user("leader"))
+    e1 = data["e1"]
+
+    def names(url):
+        return {row.name for row in client.get(url).context["cl"].result_list}
+
+    # E1: three inspections in 2026 to 30 September (two by A, class A: cap 1), E2 two.
+    assert names(drilldown("per_enterprise_3", CURRENT)) == {e1.name}
+    assert names(drilldown("above_cap", CURRENT)) == {e1.name}
+    assert ENTERPRISE_NAME not in names(drilldown("per_enterprise_2", CURRENT))
+    assert len(names(drilldown("enterprises", CURRENT))) == 2
+    # One department's inspections only: B inspected E1 once (not above the cap), A twice (above).
+    assert names(drilldown("above_cap", CURRENT, data["b"].pk)) == set()
+    assert names(drilldown("above_cap", CURRENT, data["a"].pk)) == {e1.name}
+    # B inspected E1 and E2 once each this year; all departments together, neither once.
+    assert len(names(drilldown("per_enterprise_1", CURRENT, data["b"].pk))) == 2
+    assert names(drilldown("per_enterprise_1", CURRENT)) == set()
+    # The row's count links to the inspections it counts.
+    page = client.get(drilldown("per_enterprise_3", CURRENT))
+    link = page.content.decode().split(f'data-inspections-of="{e1.pk}"', 1)[0].rsplit('href="', 1)[1]
+    assert _listed(client, link.split('"', 1)[0].replace("&amp;", "&")) == 3
+
+
+def test_the_enterprise_list_rejects_a_period_it_cannot_read(client, data):
+    client.force_login(factories.user("leader"))
+    response = client.get("/admin/inspections/inspectedenterprise/?period=2026Q9")
+    assert response.status_code == 302 and "e=1" in response["Location"]
+
+
+def test_the_enterprise_list_costs_the_same_statements_whatever_the_rows(client, data):
+    client.force_login(factories.user("leader"))
+    url = "/admin/inspections/inspectedenterprise/?period=2026Q3-ytd&inspections=1"
+
+    def statements():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        return len(captured.captured_queries), response.context["cl"].result_count
+
+    before, listed = statements()
+    more, _u, _i = ff.department_with_list(name="检查丁局")
+    for n in range(8):
+        _inspection(more, ff.enterprise(risk_class="C"), dt.date(2026, 5, 1 + n))
+    after, listed_after = statements()
+    assert listed_after == listed + 8
+    assert after == before
+
+
+def test_the_joint_filter_splits_the_inspection_list(client, data):
+    client.force_login(factories.user("leader"))
+    base = "/admin/inspections/inspection/?planned_on__gte=2026-07-01&planned_on__lt=2026-10-01"
+    everything = _listed(client, base)
+    joint = _listed(client, base + "&joint=yes")
+    assert joint == 2
+    assert _listed(client, base + "&joint=no") == everything - joint
+
+
+def test_the_enterprise_list_counts_as_the_figures_do():
+    from inspections.admin import filters
+    from reports import inspection_figures
+
+    assert filters.COUNTED_STATUSES == inspection_figures.COUNTED_STATUSES
