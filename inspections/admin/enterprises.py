@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.admin import ReadOnlyAdmin
 from core.periods import Period, shanghai_today
@@ -141,10 +142,10 @@ class InspectionCountFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            ("1", _("Once")),
-            ("2", _("Twice")),
-            ("3", _("Three times")),
-            ("4+", _("Four times or more")),
+            ("1", pgettext_lazy("dashboard", "Inspected once")),
+            ("2", pgettext_lazy("dashboard", "Inspected twice")),
+            ("3", pgettext_lazy("dashboard", "Inspected three times")),
+            ("4+", pgettext_lazy("dashboard", "Inspected four times or more")),
         ]
 
     def queryset(self, request, queryset):

@@ -41,7 +41,7 @@ class JointFilter(admin.SimpleListFilter):
     parameter_name = "joint"
 
     def lookups(self, request, model_admin):
-        return [("yes", gettext_lazy("Joint")), ("no", gettext_lazy("Not joint"))]
+        return [("yes", gettext_lazy("Joint inspections only")), ("no", gettext_lazy("Other inspections"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":

@@ -289,6 +289,33 @@ def test_the_dispatch_pack_lists_the_quarters_inspections_for_who_reads_them(cli
     assert ENTERPRISE_NAME not in page
     assert len(captured.captured_queries) <= 14
 
+    # The pack's workbook carries the same inspection lines, in the printable pack's order.
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("admin:reports_dispatchmeeting_pack_xlsx", args=[held.pk]))
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames[-2:] == ["Inspections of enterprises", "Inspections by department"]
+    figures = list(book["Inspections of enterprises"].iter_rows(values_only=True))
+    assert figures[3] == ("Figure", "Value")
+    assert figures[4:] == [
+        ("Inspections", 4),
+        ("Enterprises inspected", 2),
+        ("Joint inspections", 2),
+        ("Entries without a filing (emergency)", 1),
+        ("Flags raised", 3),
+        ("Enterprises above the cap of their class", 1),
+    ]
+    departments = list(book["Inspections by department"].iter_rows(values_only=True))
+    assert departments[3] == (
+        "Department",
+        "Inspections",
+        "Flags raised",
+        "Share flagged",
+        "Average rating (1–5)",
+    )
+    assert departments[4:] == [("检查乙局", 2, 1, "50.0%", "—"), ("检查甲局", 2, 2, "100.0%", "2.7")]
+    text = " ".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row)
+    assert ENTERPRISE_NAME not in text and data["e1"].credit_code not in text
+
 
 # --- Every inspection figure lands on a list of exactly its rows ---------------------------------
 
