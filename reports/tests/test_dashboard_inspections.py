@@ -429,3 +429,38 @@ def test_the_enterprise_list_counts_as_the_figures_do():
     from reports import inspection_figures
 
     assert filters.COUNTED_STATUSES == inspection_figures.COUNTED_STATUSES
+
+
+# --- How each figure is counted -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["/dashboard/", "/figures/"])
+def test_each_inspection_figure_says_how_it_is_counted(client, data, settings, page):
+    from django.utils.html import escape
+
+    settings.INSPECTION_YEARLY_CAP = {"A": 1, "B": 3, "C": 5, "D": 7}
+    settings.INSPECTION_RATINGS_MIN_AGGREGATE = 6
+    client.force_login(factories.user("leader"))
+    client.cookies["django_language"] = "en"
+    response = client.get(f"{page}?quarter={CURRENT.label}")
+    body = response.content.decode()
+    box = body.split("data-inspection-definitions", 1)[1].split("</dl>", 1)[0]
+    lines = response.context["inspection_lines"]
+    assert lines and all(line.definition for line in lines)
+    for line in lines:
+        assert f"<dt>{escape(line.label)}</dt><dd>{escape(line.definition)}</dd>" in box, line.key
+    definitions = {line.key: line.definition for line in lines}
+    counted = definitions["inspections"]
+    for status in ("Filed, may proceed", "Awaiting the commission", "Entered (on site)", "Outcome recorded"):
+        assert status in counted
+    assert "Refused by the commission" not in counted and "planned date" in counted and "Shanghai" in counted
+    assert "emergency" in definitions["no_filing"]
+    assert "1 January to the last day of the quarter" in definitions["per_enterprise_2"]
+    assert "exactly 2 counted" in definitions["per_enterprise_2"]
+    assert "A: 1, B: 3, C: 5, D: 7" in definitions["above_cap"]
+    average = definitions["shown_average_rating" if page == "/figures/" else "average_rating"]
+    assert "at least 6 ratings" in average and "aggregates" in average
+    if page == "/dashboard/":
+        assert "To be merged into a joint inspection" in definitions["joint"]
+        assert "raised in the quarter" in definitions["flags"]
+        assert "gave in the quarter" in definitions["rated"]
