@@ -464,3 +464,50 @@ def test_each_inspection_figure_says_how_it_is_counted(client, data, settings, p
         assert "To be merged into a joint inspection" in definitions["joint"]
         assert "raised in the quarter" in definitions["flags"]
         assert "gave in the quarter" in definitions["rated"]
+
+
+# --- Aggregates only, and only from the minimum number of ratings -----------------------------------
+
+
+def _league_cell(page: str, department, column: str) -> str:
+    league = page.split("data-inspection-league", 1)[1]
+    row = league.split(f'data-row="{department.pk}"', 1)[1].split("</tr>", 1)[0]
+    return row.split(f'data-column="{column}"', 1)[1].split("</td>", 1)[0]
+
+
+def test_ratings_show_from_five_at_the_default_minimum_on_the_public_page_and_the_league(client, data):
+    from django.conf import settings
+
+    assert settings.INSPECTION_RATINGS_MIN_AGGREGATE == 5  # the default, as deployed
+    a = data["a"]
+    # A has three ratings given in Q3 (1, 4 and 3); one more makes four: still below five.
+    fourth = _inspection(a, ff.enterprise(risk_class="C"), dt.date(2026, 9, 3))
+    _rate(fourth, 5, dt.date(2026, 9, 4))
+    leader = factories.user("leader")
+
+    def pages():
+        cache.clear()
+        public = client.get(f"/figures/?quarter={CURRENT.label}").content.decode()
+        client.force_login(leader)
+        client.cookies["django_language"] = "en"
+        staff = client.get(f"/dashboard/?quarter={CURRENT.label}").content.decode()
+        league = client.get(f"/dashboard/league-table.xlsx?quarter={CURRENT.label}").content
+        client.logout()
+        book = load_workbook(io.BytesIO(league), read_only=True)
+        rows = {row[0]: row for row in book["Inspections by department"].iter_rows(values_only=True) if row}
+        return public, staff, rows
+
+    public, staff, rows = pages()
+    for page in (public, staff):
+        assert 'data-value=""' in _league_cell(page, a, "shown_average_rating")
+    assert rows["检查甲局"][-1] in (None, "—")
+    fifth = _inspection(a, ff.enterprise(risk_class="C"), dt.date(2026, 9, 5))
+    _rate(fifth, 5, dt.date(2026, 9, 6))
+    public, staff, rows = pages()
+    for page in (public, staff):  # five ratings: 1, 4, 3, 5, 5
+        assert 'data-value="3.6"' in _league_cell(page, a, "shown_average_rating")
+    assert rows["检查甲局"][-1] in (3.6, "3.6")
+    # B, one rating, stays hidden; the public page links to nothing and names no enterprise.
+    assert 'data-value=""' in _league_cell(public, data["b"], "shown_average_rating")
+    assert "/admin/" not in public and ENTERPRISE_NAME not in public
+    assert "low_share" not in public and 'data-line="average_rating"' not in public
