@@ -1,5 +1,6 @@
 """A leader reads the inspections of enterprises on the dashboard in Chromium and follows a number
-to the inspections it counts, and an enterprise figure to the enterprises it counts; the public figures page shows the same section without links."""
+to the inspections it counts, and an enterprise figure to the enterprises it counts; the public
+figures page shows the same section without links."""
 
 import os
 
