@@ -123,10 +123,16 @@ class PeriodFilter(admin.SimpleListFilter):
         return choices
 
     def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
+        if not self.value() or _narrowed_by(request, COUNT, ABOVE_CAP):
+            return queryset  # a count or the cap narrows within the same window already
         first, after, department = window_of(request)
         return queryset.filter(pk__in=counted_inspections(first, after, department).values("enterprise_id"))
+
+
+def _narrowed_by(request, *names: str) -> bool:
+    """Whether another filter of the window narrows the list to enterprises inspected in it: one
+    ``IN`` over the period's inspections is enough (each is a grouped scan of the period)."""
+    return any(request.GET.get(name) for name in names)
 
 
 def _quarter_of(day: dt.date) -> tuple[int, int]:
@@ -201,8 +207,8 @@ class DepartmentFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in departments]
 
     def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
+        if not self.value() or _narrowed_by(request, PERIOD, COUNT, ABOVE_CAP):
+            return queryset  # the other filters count this department's inspections only
         first, after, department = window_of(request)
         return queryset.filter(pk__in=counted_inspections(first, after, department).values("enterprise_id"))
 
