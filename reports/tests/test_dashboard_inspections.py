@@ -385,6 +385,14 @@ def test_the_enterprise_figures_list_the_enterprises_counted(client, data):
     # B inspected E1 and E2 once each this year; all departments together, neither once.
     assert len(names(drilldown("per_enterprise_1", CURRENT, data["b"].pk))) == 2
     assert names(drilldown("per_enterprise_1", CURRENT)) == set()
+    # The filters by hand: a whole year, one department's inspections, a quarter without any.
+    listed = "/admin/inspections/inspectedenterprise/"
+    assert len(names(f"{listed}?period=2026&department={data['a'].pk}")) == 2  # E1, E2 (E3 refused)
+    assert names(f"{listed}?period=2026Q2&department={data['b'].pk}") == set()
+    in_2025 = names(f"{listed}?period=2025")  # E3 only, five times by A
+    assert len(in_2025) == 1
+    assert names(f"{listed}?period=2025&inspections=4%2B&department={data['a'].pk}") == in_2025
+    assert names(f"{listed}?period=2025&inspections=4%2B&department={data['b'].pk}") == set()
     # The row's count links to the inspections it counts.
     page = client.get(drilldown("per_enterprise_3", CURRENT))
     link = page.content.decode().split(f'data-inspections-of="{e1.pk}"', 1)[0].rsplit('href="', 1)[1]
