@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.periods import Period
@@ -339,6 +340,96 @@ def kind_of(key: str) -> str:
     return KINDS.get(key, COUNT)
 
 
+# --- How each figure is counted (the dashboard's and the public page's definitions) -------------
+
+
+def _counted_statuses() -> str:
+    return ", ".join(f"“{label}”" for value, label in S.choices if value in COUNTED_STATUSES)
+
+
+def _caps() -> str:
+    return ", ".join(f"{risk_class}: {cap}" for risk_class, cap in settings.INSPECTION_YEARLY_CAP.items())
+
+
+_COUNTED = _(
+    "Inspections whose planned date (a Shanghai date) falls in the quarter, in a counted status: "
+    "%(statuses)s; refused and cancelled inspections are not counted. An emergency entry's planned "
+    "date is the day of entry."
+)
+_YEAR_TO_QUARTER_END = _(
+    "Enterprises with exactly %(number)s counted inspections, all departments together, planned "
+    "from 1 January to the last day of the quarter (the year to the quarter's end)."
+)
+_DEFINITIONS = {
+    "enterprises": _("Different enterprises with at least one counted inspection planned in the quarter."),
+    "per_enterprise_1": _(
+        "Enterprises with exactly one counted inspection, all departments together, planned from "
+        "1 January to the last day of the quarter (the year to the quarter's end)."
+    ),
+    "per_enterprise_4": _(
+        "Enterprises with four or more counted inspections, all departments together, planned "
+        "from 1 January to the last day of the quarter (the year to the quarter's end)."
+    ),
+    "above_cap": _(
+        "Enterprises that one department inspected more often from 1 January to the last day of "
+        "the quarter (counted inspections) than the yearly cap of the enterprise's risk class "
+        "allows; the caps per class: %(caps)s."
+    ),
+    "joint": _(
+        "Counted inspections in the quarter merged into another department's inspection, or "
+        "ordered to be merged (status “%(joint)s”)."
+    ),
+    "joint_share": _("Joint inspections as a share of the counted inspections in the quarter."),
+    "no_filing": _(
+        "Counted inspections in the quarter entered without a filing: emergency entries, declared "
+        "on site with a reason."
+    ),
+    "flagged": _("Counted inspections in the quarter with at least one flag, whenever it was raised."),
+    "flagged_share": _("Inspections flagged as a share of the counted inspections in the quarter."),
+    "flags": _(
+        "Flags raised in the quarter (by the moment raised, Shanghai time), of every kind, whatever "
+        "the inspection's planned date."
+    ),
+    "rated": _(
+        "Ratings the enterprises gave in the quarter (by the moment given), whatever the "
+        "inspection's planned date."
+    ),
+    "average_rating": _(
+        "The average score (1–5) of the ratings given in the quarter. A department's average is "
+        "shown only where at least %(minimum)s ratings exist: departments see ratings only as such "
+        "aggregates, never one enterprise's rating."
+    ),
+    "low_share": _("Ratings of %(low)s or lower as a share of the ratings given in the quarter."),
+}
+_FLAG_KIND = _(
+    "Flags of this kind raised in the quarter (by the moment raised), whatever the inspection's date."
+)
+_OUTCOME = _("Counted inspections in the quarter whose recorded outcome is “%(outcome)s”.")
+
+
+def definition_of(key: str) -> str:
+    """How ``key`` is counted, in the active language, with the settings' current values."""
+    values = {
+        "statuses": _counted_statuses(),
+        "caps": _caps(),
+        "joint": S.JOINT.label,
+        "minimum": settings.INSPECTION_RATINGS_MIN_AGGREGATE,
+        "low": LOW_RATING_MAX,
+    }
+    if key == "inspections":
+        return _COUNTED % values
+    if key in ("per_enterprise_2", "per_enterprise_3"):
+        return _YEAR_TO_QUARTER_END % {"number": key.removeprefix("per_enterprise_")}
+    if key == "shown_average_rating":
+        key = "average_rating"
+    if key.startswith("flags_"):
+        return str(_FLAG_KIND)
+    if key.startswith("outcome_"):
+        return _OUTCOME % {"outcome": Inspection.Outcome(key.removeprefix("outcome_")).label}
+    text = str(_DEFINITIONS[key])
+    return text % values if "%(" in text else text
+
+
 def drilldown(key: str, quarter: Period, department: int | None = None, *, ratings: bool = False) -> str:
     """The admin list of exactly the rows counted, where its filters can say so; else "". The
     ratings' list only for who may read individual ratings (``ratings``)."""
@@ -353,6 +444,10 @@ def drilldown(key: str, quarter: Period, department: int | None = None, *, ratin
     raised = {"created_at__gte": quarter.start.isoformat(), "created_at__lt": quarter.end.isoformat()}
     if key == "inspections":
         return _url("inspection", planned)
+    if key == "joint":
+        return _url("inspection", {**planned, "joint": "yes"})
+    if key in ("enterprises", *DISTRIBUTION_KEYS):
+        return _url("inspectedenterprise", _enterprise_params(key, quarter, department))
     if key == "no_filing":
         return _url("inspection", {**planned, "emergency_reason__gt": ""})
     if key == "flagged":
@@ -369,6 +464,21 @@ def drilldown(key: str, quarter: Period, department: int | None = None, *, ratin
     if key == "rated" and department is None and ratings:
         return _url("inspectionrating", raised)
     return ""
+
+
+def _enterprise_params(key: str, quarter: Period, department: int | None) -> dict:
+    """The inspected-enterprise list's filters (inspections.admin.enterprises) for an
+    enterprise figure: inspected in the quarter, or counted over the year to its end."""
+    if key == "enterprises":
+        params = {"period": quarter.label}
+    elif key == "above_cap":
+        params = {"period": f"{quarter.label}-ytd", "above_cap": "yes"}
+    else:
+        number = key.removeprefix("per_enterprise_")
+        params = {"period": f"{quarter.label}-ytd", "inspections": "4+" if number == "4" else number}
+    if department is not None:
+        params["department"] = str(department)
+    return params
 
 
 def _url(model: str, params: dict) -> str:

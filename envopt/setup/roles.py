@@ -98,6 +98,8 @@ INSPECTION_VIEW = [
     "inspections.view_inspectionplan",
     "inspections.view_inspection",
     "inspections.view_inspectionflag",
+    # The enterprises behind the dashboard's enterprise figures (inspections.admin.enterprises).
+    "inspections.view_inspectedenterprise",
 ]
 # Individual ratings show their inspection and enterprise only to holders of the identity
 # permission (the ratings admin); the others read scores and comments without them.

@@ -3,6 +3,7 @@ all."""
 
 from inspections.admin import (  # noqa: F401
     codes,  # supervision codes (scan-to-enter)
+    enterprises,  # inspected enterprises: the registry seen through its inspections (figures)
     inspections,  # filings and their flags
     lists,  # inspecting units and item lists
     plans,  # annual inspection plans

@@ -27,6 +27,7 @@ from complaints.models import Category
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import InvalidTransition, form_add_service_error
 from core.forms import PlainErrorsMixin
+from inspections.admin.filters import JointFilter
 from inspections.models import Inspection, InspectionFlag, InspectionRating
 from inspections.services.cases import CASE_PERMISSIONS, inspection_case_open
 from inspections.services.flags import DECIDE_PERMISSION, DECISIONS, flag_decide
@@ -160,6 +161,7 @@ class InspectionAdmin(ReadOnlyAdmin):
         "department",
         "kind",
         FlaggedFilter,
+        JointFilter,
         YearFilter,
     ]
     search_fields = ["enterprise__name", "=enterprise__credit_code"]

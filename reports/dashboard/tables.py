@@ -375,7 +375,8 @@ def inspection_lines(
         numbers = [
             _inspection_number(item.total, key, item.quarter, link=link, ratings=ratings) for item in quarters
         ]
-        lines.append(Line(key, str(inspection_figures.LABELS[key]), "", *numbers, indent=indent))
+        label, definition = str(inspection_figures.LABELS[key]), inspection_figures.definition_of(key)
+        lines.append(Line(key, label, definition, *numbers, indent=indent))
     return lines
 
 

@@ -129,6 +129,10 @@ class Pack:
         return sum(len(section.problems) for section in self.sections)
 
 
+# The pack's inspection figures in the order its page and its workbook give them.
+INSPECTION_PACK_KEYS = ("inspections", "enterprises", "joint", "no_filing", "flags", "above_cap")
+
+
 def _inspection_row(name: str, tally: InspectionTally) -> dict:
     return {
         "name": name,

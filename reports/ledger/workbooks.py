@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.periods import PERIOD_TIMEZONE
-from reports.ledger.pack import Pack
+from reports.inspection_figures import LABELS as INSPECTION_LABELS
+from reports.ledger.pack import INSPECTION_PACK_KEYS, Pack
 from reports.models import LedgerProgress, LedgerTask
 from reports.xlsx import XLSX_CONTENT_TYPE, Cell, Sheet, write_workbook
 
@@ -141,6 +142,43 @@ class PackWorkbook:
                     _("No progress noted since %(date)s") % {"date": item.last_progress_on.isoformat()},
                 ]
 
+    def _inspection_rows(self) -> Iterator[list[Cell]]:
+        # The figures of the printable pack's sentence, in its order.
+        for key in INSPECTION_PACK_KEYS:
+            yield [str(INSPECTION_LABELS[key]), self.pack.inspections[key]]
+
+    def _inspection_department_rows(self) -> Iterator[list[Cell]]:
+        for row in self.pack.inspection_departments:
+            yield [row["name"], row["inspections"], row["flags"], row["flagged_share"], row["average_rating"]]
+
+    def _inspection_sheets(self) -> list[Sheet]:
+        """The printable pack's inspections of enterprises: its figures, then its table of
+        departments (a department's average rating only from the minimum number of ratings)."""
+        shown = self.pack.inspections is not None
+        hidden = "" if shown else _("Inspections are not shown: you may not see inspections.")
+        title = _("Inspections of enterprises")
+        by_department = _("Inspections by department")
+        return [
+            Sheet(
+                title=title,
+                heading=self._heading(title, hidden=hidden),
+                header=[_("Figure"), _("Value")],
+                rows=self._inspection_rows() if shown else [],
+                widths=(44, 12),
+            ),
+            Sheet(
+                title=by_department,
+                heading=self._heading(by_department, hidden=hidden),
+                header=[
+                    _("Department"),
+                    *(str(INSPECTION_LABELS[key]) for key in ("inspections", "flags", "flagged_share")),
+                    str(INSPECTION_LABELS["average_rating"]),
+                ],
+                rows=self._inspection_department_rows(),
+                widths=(28, 14, 14, 14, 18),
+            ),
+        ]
+
     def sheets(self) -> list[Sheet]:
         pack = self.pack
         no_ledger = (
@@ -214,6 +252,7 @@ class PackWorkbook:
                 widths=(18, 12, 16, 48, 12, 12, 36),
                 wrap_columns=(3,),
             ),
+            *self._inspection_sheets(),
         ]
 
     def generate(self) -> bytes:

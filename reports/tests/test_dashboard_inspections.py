@@ -288,3 +288,234 @@ def test_the_dispatch_pack_lists_the_quarters_inspections_for_who_reads_them(cli
     assert "data-inspections" in page and page.count("data-inspection-department") == 2
     assert ENTERPRISE_NAME not in page
     assert len(captured.captured_queries) <= 14
+
+    # The pack's workbook carries the same inspection lines, in the printable pack's order.
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("admin:reports_dispatchmeeting_pack_xlsx", args=[held.pk]))
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames[-2:] == ["Inspections of enterprises", "Inspections by department"]
+    figures = list(book["Inspections of enterprises"].iter_rows(values_only=True))
+    assert figures[3] == ("Figure", "Value")
+    assert figures[4:] == [
+        ("Inspections", 4),
+        ("Enterprises inspected", 2),
+        ("Joint inspections", 2),
+        ("Entries without a filing (emergency)", 1),
+        ("Flags raised", 3),
+        ("Enterprises above the cap of their class", 1),
+    ]
+    departments = list(book["Inspections by department"].iter_rows(values_only=True))
+    assert departments[3] == (
+        "Department",
+        "Inspections",
+        "Flags raised",
+        "Share flagged",
+        "Average rating (1–5)",
+    )
+    assert departments[4:] == [("检查乙局", 2, 1, "50.0%", "—"), ("检查甲局", 2, 2, "100.0%", "2.7")]
+    text = " ".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row)
+    assert ENTERPRISE_NAME not in text and data["e1"].credit_code not in text
+
+
+# --- Every inspection figure lands on a list of exactly its rows ---------------------------------
+
+
+def _listed(client, url) -> int:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.context["cl"].result_count
+
+
+def test_every_inspection_count_equals_its_drilldown_in_every_quarter(client, data):
+    from reports.inspection_figures import COUNT, LINES, kind_of
+
+    # Earlier in the year: B's two inspections of a class A enterprise (cap 1) in Q1 put it above
+    # the cap over the year to the end of Q2 and of Q3, not within either quarter alone.
+    e4 = ff.enterprise(risk_class="A")
+    for day in (dt.date(2026, 2, 1), dt.date(2026, 3, 1)):
+        _inspection(data["b"], e4, day)
+    client.force_login(factories.user("leader"))
+    response = client.get(f"/dashboard/?quarter={CURRENT.label}")
+    body = response.content.decode()
+    lines = {line.key: line for line in response.context["inspection_lines"]}
+    assert (lines["above_cap"].current.value, lines["above_cap"].previous.value) == (2, 1)
+    assert lines["per_enterprise_2"].current.value == 2  # E2 (June, September) and E4
+    checked = {}
+    for line in response.context["inspection_lines"]:
+        if kind_of(line.key) != COUNT:
+            continue
+        for number in (line.current, line.previous, line.year_earlier):
+            if line.key == "rated":  # the leader may not read individual ratings
+                assert number.url == ""
+                continue
+            assert number.url, line.key
+            assert number.url.replace("&", "&amp;") in body, line.key
+            assert _listed(client, number.url) == number.value, (line.key, number.url)
+            checked[line.key] = checked.get(line.key, 0) + number.value
+    assert {key for key, _indent in LINES if kind_of(key) == COUNT} - set(checked) == {"rated"}
+    # The fixture gives the enterprise figures something to count: the test can fail.
+    for key in (
+        "joint",
+        "enterprises",
+        "per_enterprise_2",
+        "per_enterprise_3",
+        "per_enterprise_4",
+        "above_cap",
+    ):
+        assert checked[key], key
+
+
+def test_the_enterprise_figures_list_the_enterprises_counted(client, data):
+    from reports.inspection_figures import drilldown
+
+    client.force_login(factories.user("leader"))
+    e1 = data["e1"]
+
+    def names(url):
+        return {row.name for row in client.get(url).context["cl"].result_list}
+
+    # E1: three inspections in 2026 to 30 September (two by A, class A: cap 1), E2 two.
+    assert names(drilldown("per_enterprise_3", CURRENT)) == {e1.name}
+    assert names(drilldown("above_cap", CURRENT)) == {e1.name}
+    assert ENTERPRISE_NAME not in names(drilldown("per_enterprise_2", CURRENT))
+    assert len(names(drilldown("enterprises", CURRENT))) == 2
+    # One department's inspections only: B inspected E1 once (not above the cap), A twice (above).
+    assert names(drilldown("above_cap", CURRENT, data["b"].pk)) == set()
+    assert names(drilldown("above_cap", CURRENT, data["a"].pk)) == {e1.name}
+    # B inspected E1 and E2 once each this year; all departments together, neither once.
+    assert len(names(drilldown("per_enterprise_1", CURRENT, data["b"].pk))) == 2
+    assert names(drilldown("per_enterprise_1", CURRENT)) == set()
+    # The filters by hand: a whole year, one department's inspections, a quarter without any.
+    listed = "/admin/inspections/inspectedenterprise/"
+    assert len(names(f"{listed}?period=2026&department={data['a'].pk}")) == 2  # E1, E2 (E3 refused)
+    assert names(f"{listed}?period=2026Q2&department={data['b'].pk}") == set()
+    in_2025 = names(f"{listed}?period=2025")  # E3 only, five times by A
+    assert len(in_2025) == 1
+    assert names(f"{listed}?period=2025&inspections=4%2B&department={data['a'].pk}") == in_2025
+    assert names(f"{listed}?period=2025&inspections=4%2B&department={data['b'].pk}") == set()
+    # The row's count links to the inspections it counts.
+    page = client.get(drilldown("per_enterprise_3", CURRENT))
+    link = page.content.decode().split(f'data-inspections-of="{e1.pk}"', 1)[0].rsplit('href="', 1)[1]
+    assert _listed(client, link.split('"', 1)[0].replace("&amp;", "&")) == 3
+
+
+def test_the_enterprise_list_rejects_a_period_it_cannot_read(client, data):
+    client.force_login(factories.user("leader"))
+    response = client.get("/admin/inspections/inspectedenterprise/?period=2026Q9")
+    assert response.status_code == 302 and "e=1" in response["Location"]
+
+
+def test_the_enterprise_list_costs_the_same_statements_whatever_the_rows(client, data):
+    client.force_login(factories.user("leader"))
+    url = "/admin/inspections/inspectedenterprise/?period=2026Q3-ytd&inspections=1"
+
+    def statements():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        return len(captured.captured_queries), response.context["cl"].result_count
+
+    before, listed = statements()
+    more, _u, _i = ff.department_with_list(name="检查丁局")
+    for n in range(8):
+        _inspection(more, ff.enterprise(risk_class="C"), dt.date(2026, 5, 1 + n))
+    after, listed_after = statements()
+    assert listed_after == listed + 8
+    assert after == before
+
+
+def test_the_joint_filter_splits_the_inspection_list(client, data):
+    client.force_login(factories.user("leader"))
+    base = "/admin/inspections/inspection/?planned_on__gte=2026-07-01&planned_on__lt=2026-10-01"
+    everything = _listed(client, base)
+    joint = _listed(client, base + "&joint=yes")
+    assert joint == 2
+    assert _listed(client, base + "&joint=no") == everything - joint
+
+
+def test_the_enterprise_list_counts_as_the_figures_do():
+    from inspections.admin import filters
+    from reports import inspection_figures
+
+    assert filters.COUNTED_STATUSES == inspection_figures.COUNTED_STATUSES
+
+
+# --- How each figure is counted -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["/dashboard/", "/figures/"])
+def test_each_inspection_figure_says_how_it_is_counted(client, data, settings, page):
+    from django.utils.html import escape
+
+    settings.INSPECTION_YEARLY_CAP = {"A": 1, "B": 3, "C": 5, "D": 7}
+    settings.INSPECTION_RATINGS_MIN_AGGREGATE = 6
+    client.force_login(factories.user("leader"))
+    client.cookies["django_language"] = "en"
+    response = client.get(f"{page}?quarter={CURRENT.label}")
+    body = response.content.decode()
+    box = body.split("data-inspection-definitions", 1)[1].split("</dl>", 1)[0]
+    lines = response.context["inspection_lines"]
+    assert lines and all(line.definition for line in lines)
+    for line in lines:
+        assert f"<dt>{escape(line.label)}</dt><dd>{escape(line.definition)}</dd>" in box, line.key
+    definitions = {line.key: line.definition for line in lines}
+    counted = definitions["inspections"]
+    for status in ("Filed, may proceed", "Awaiting the commission", "Entered (on site)", "Outcome recorded"):
+        assert status in counted
+    assert "Refused by the commission" not in counted and "planned date" in counted and "Shanghai" in counted
+    assert "emergency" in definitions["no_filing"]
+    assert "1 January to the last day of the quarter" in definitions["per_enterprise_2"]
+    assert "exactly 2 counted" in definitions["per_enterprise_2"]
+    assert "A: 1, B: 3, C: 5, D: 7" in definitions["above_cap"]
+    average = definitions["shown_average_rating" if page == "/figures/" else "average_rating"]
+    assert "at least 6 ratings" in average and "aggregates" in average
+    if page == "/dashboard/":
+        assert "To be merged into a joint inspection" in definitions["joint"]
+        assert "raised in the quarter" in definitions["flags"]
+        assert "gave in the quarter" in definitions["rated"]
+
+
+# --- Aggregates only, and only from the minimum number of ratings -----------------------------------
+
+
+def _league_cell(page: str, department, column: str) -> str:
+    league = page.split("data-inspection-league", 1)[1]
+    row = league.split(f'data-row="{department.pk}"', 1)[1].split("</tr>", 1)[0]
+    return row.split(f'data-column="{column}"', 1)[1].split("</td>", 1)[0]
+
+
+def test_ratings_show_from_five_at_the_default_minimum_on_the_public_page_and_the_league(client, data):
+    from django.conf import settings
+
+    assert settings.INSPECTION_RATINGS_MIN_AGGREGATE == 5  # the default, as deployed
+    a = data["a"]
+    # A has three ratings given in Q3 (1, 4 and 3); one more makes four: still below five.
+    fourth = _inspection(a, ff.enterprise(risk_class="C"), dt.date(2026, 9, 3))
+    _rate(fourth, 5, dt.date(2026, 9, 4))
+    leader = factories.user("leader")
+
+    def pages():
+        cache.clear()
+        public = client.get(f"/figures/?quarter={CURRENT.label}").content.decode()
+        client.force_login(leader)
+        client.cookies["django_language"] = "en"
+        staff = client.get(f"/dashboard/?quarter={CURRENT.label}").content.decode()
+        league = client.get(f"/dashboard/league-table.xlsx?quarter={CURRENT.label}").content
+        client.logout()
+        book = load_workbook(io.BytesIO(league), read_only=True)
+        rows = {row[0]: row for row in book["Inspections by department"].iter_rows(values_only=True) if row}
+        return public, staff, rows
+
+    public, staff, rows = pages()
+    for page in (public, staff):
+        assert 'data-value=""' in _league_cell(page, a, "shown_average_rating")
+    assert rows["检查甲局"][-1] in (None, "—")
+    fifth = _inspection(a, ff.enterprise(risk_class="C"), dt.date(2026, 9, 5))
+    _rate(fifth, 5, dt.date(2026, 9, 6))
+    public, staff, rows = pages()
+    for page in (public, staff):  # five ratings: 1, 4, 3, 5, 5
+        assert 'data-value="3.6"' in _league_cell(page, a, "shown_average_rating")
+    assert rows["检查甲局"][-1] in (3.6, "3.6")
+    # B, one rating, stays hidden; the public page links to nothing and names no enterprise.
+    assert 'data-value=""' in _league_cell(public, data["b"], "shown_average_rating")
+    assert "/admin/" not in public and ENTERPRISE_NAME not in public
+    assert "low_share" not in public and 'data-line="average_rating"' not in public

@@ -346,7 +346,13 @@ def test_the_pack_xlsx_has_a_sheet_per_section_with_the_figures(client, known, e
         "Case figures",
         "Key departments",
         "Overdue and problems",
+        "Inspections of enterprises",
+        "Inspections by department",
     ]
+    hidden = list(workbook["Inspections of enterprises"].iter_rows(values_only=True))
+    assert hidden[2] == ("Inspections are not shown: you may not see inspections.",)
+    assert hidden[4] == ("Figure", "Value") and hidden[5:] == []  # the note, then no figures
+    assert len(list(workbook["Inspections by department"].iter_rows(values_only=True))) == 5
 
     progress = list(workbook["Ledger progress"].iter_rows(values_only=True))
     assert progress[0] == ("Dispatch meeting 2026Q4: Ledger progress",)

@@ -1,5 +1,6 @@
 """A leader reads the inspections of enterprises on the dashboard in Chromium and follows a number
-to the inspections it counts; the public figures page shows the same section without links."""
+to the inspections it counts, and an enterprise figure to the enterprises it counts; the public
+figures page shows the same section without links."""
 
 import os
 
@@ -38,6 +39,16 @@ def test_a_leader_reads_the_inspection_figures_and_opens_the_list_behind_one(pag
     page.wait_for_url("**/admin/inspections/inspection/?*")
     _shot(page, "drilldown")
     assert page.locator("#result_list tbody tr").count() == 4
+    # An enterprise figure lands on the enterprises it counts, and each on its inspections.
+    page.go_back()
+    page.locator("#inspections [data-line=above_cap] td a").first.click()
+    page.wait_for_url("**/admin/inspections/inspectedenterprise/?*")
+    _shot(page, "drilldown-enterprises")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 1 and ENTERPRISE_NAME in rows.first.inner_text()
+    rows.first.locator("[data-inspections-of]").click()
+    page.wait_for_url("**/admin/inspections/inspection/?*")
+    assert page.locator("#result_list tbody tr").count() == 3  # this year to 30 September
 
 
 def test_the_public_page_shows_the_section_without_links_or_enterprises(page, leader):
