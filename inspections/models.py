@@ -327,3 +327,13 @@ class InspectionRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inspection_id}: {self.score}"
+
+
+class InspectedEnterprise(Enterprise):
+    """An enterprise of the registry as the commission lists it with its inspections (read only:
+    the registry itself belongs to the directory)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("inspected enterprise")
+        verbose_name_plural = _("inspected enterprises")

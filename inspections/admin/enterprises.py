@@ -31,23 +31,14 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ReadOnlyAdmin
 from core.periods import Period, shanghai_today
 from inspections.admin.filters import COUNTED_STATUSES, counted_inspections
-from liaison.models import Department, Enterprise
+from inspections.models import InspectedEnterprise
+from liaison.models import Department
 
 PERIOD, COUNT, ABOVE_CAP, DEPARTMENT = "period", "inspections", "above_cap", "department"
 YEAR_TO_DATE = "-ytd"
 _PERIOD_RE = re.compile(r"^(\d{4})(?:Q([1-4])(-ytd)?)?$")
 COUNT_CHOICES = ("1", "2", "3", "4+")
 QUARTERS_OFFERED = 5
-
-
-class InspectedEnterprise(Enterprise):
-    """An enterprise of the registry, listed with its inspections (read only)."""
-
-    class Meta:
-        proxy = True
-        app_label = "inspections"
-        verbose_name = _("inspected enterprise")
-        verbose_name_plural = _("inspected enterprises")
 
 
 # --- The window --------------------------------------------------------------------------------
