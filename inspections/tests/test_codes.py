@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from casework.tests import factories as casework_factories
 from inspections.models import SupervisionCode
 from inspections.services import codes
-from inspections.tests import entry_factories as f
+from inspections.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

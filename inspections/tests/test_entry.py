@@ -17,7 +17,7 @@ from inspections.models import Inspection, InspectionFlag
 from inspections.selectors import entry_candidates
 from inspections.services import entry
 from inspections.services.codes import code_issue
-from inspections.tests import entry_factories as f
+from inspections.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

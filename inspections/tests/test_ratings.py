@@ -24,7 +24,7 @@ from inspections.selectors import ratings_aggregate_for_department
 from inspections.services import entry
 from inspections.services.codes import code_issue
 from inspections.services.ratings import rating_add
-from inspections.tests import entry_factories as f
+from inspections.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ import pytest
 
 from inspections.models import Inspection, InspectionRating
 from inspections.services.codes import code_issue
-from inspections.tests import entry_factories as f
+from inspections.tests import factories as f
 
 pytestmark = [pytest.mark.browser]
 

@@ -36,7 +36,7 @@ from core.outbox import outbox_deliver_many
 from core.periods import PERIOD_TIMEZONE, previous_month
 from inspections.models import Inspection, InspectionPlan
 from inspections.services.codes import code_issue
-from inspections.tests import filing_factories as inspection_factories
+from inspections.tests import factories as inspection_factories
 from liaison.models import Department, Office
 from reports.models import NotificationItem, NotificationReport
 from reports.notifications import services as notification_services
