@@ -17,6 +17,7 @@ from casework.tests import factories as casework_factories
 from inspections.models import Inspection, SupervisionCode
 from inspections.services import codes
 from inspections.tests import factories as f
+from liaison.tests.test_enterprise_name_index import INDEX, admin_search, without_seqscan
 
 pytestmark = pytest.mark.django_db
 
@@ -366,3 +367,14 @@ def test_no_link_to_the_code_for_staff_who_may_not_see_codes(db):
     response = client.get(f"/admin/liaison/enterprise/{enterprise.pk}/change/")
     assert response.status_code == 200
     assert "data-enterprise-link" not in response.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL index (pg_trgm)")
+def test_the_codes_search_by_enterprise_name_uses_the_trigram_index(db):
+    for n in range(30):
+        codes.code_issue(enterprise=f.enterprise(name=f"临江{n}精细化工有限公司"))
+    without_seqscan()
+    queryset = admin_search(SupervisionCode, "精细化工").order_by()
+    assert queryset.count() == 30
+    plan = queryset.explain()
+    assert INDEX in plan, plan
