@@ -1,7 +1,8 @@
 """Gunicorn's access log without the secrets some of our URLs carry.
 
-An enterprise's supervision code opens /e/<secret>/ (the page moves the secret into the session
-and redirects at once, so it is in no later URL), and gunicorn's access log would otherwise write
+An enterprise's supervision code has two secrets: the QR code on its wall opens /e/<secret>/ and
+its private link /e/own/<secret>/ (each page moves the secret into the session and redirects at
+once, so it is in no later URL), and gunicorn's access log would otherwise write
 that first request line as it came. Gunicorn has no setting to redact a path, so this small
 logger class (``--logger-class envopt.gunicorn_logging.RedactingLogger``) rewrites the atoms that
 can hold one: the request line, the path, the query and the referer.
@@ -11,9 +12,9 @@ import re
 
 from gunicorn.glogging import Logger
 
-# /e/<secret>/ and anything after it; the bare /e/ (the page itself) stays as it is.
-_SECRET_PATH = re.compile(r"/e/(?!disturbed/)[A-Za-z0-9_\-]{8,}(/|\b)")
-_REDACTED = r"/e/[redacted]\1"
+# /e/<secret>/ and /e/own/<secret>/; the pages themselves (/e/, /e/own/, /e/own/disturbed/) stay.
+_SECRET_PATH = re.compile(r"/e/(own/)?(?!disturbed/)[A-Za-z0-9_\-]{8,}(/|\b)")
+_REDACTED = r"/e/\1[redacted]\2"
 ATOMS_WITH_URLS = ("r", "U", "q", "f")
 
 

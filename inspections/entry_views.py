@@ -1,10 +1,21 @@
-"""Scan-to-enter (扫码入企) and the enterprise's own page, both behind the supervision code's
-private link /e/<secret>/.
+"""Scan-to-enter (扫码入企) and the enterprise's own page: two secrets, two doors.
 
-The secret is in the printed URL and nowhere else: opening it keeps the enterprise in the
-session (for an hour) and redirects to /e/, so every later page, form post and error carries no
-secret, and the secret's own responses are never written to the request log (Django logs every
-4xx response with its path)."""
+* /e/<scan secret>/ is what the QR code on the enterprise's wall carries. Anyone on the premises
+  can photograph it, so it leads only to the scan-to-enter page /e/, and that only for a
+  department inspector who is logged in. A visitor without a login sees a login prompt and
+  nothing of the enterprise: not its name, not its inspections. The inspector needs nothing
+  before logging in (the page after the login names the enterprise and the department's
+  filings, to check the code scanned is the right one), and a photographed code must not tell
+  anyone whose it is. A signed-in user who is not an inspector sees no more.
+* /e/own/<private secret>/ is the enterprise's private link (its code letter): it leads to its
+  own page /e/own/, its inspections and its anonymous ratings of them, whoever holds the link.
+
+A secret is in the opened URL and nowhere else: opening it keeps the enterprise in the session
+(for an hour, under a key of its own for each door) and redirects, so every later page, form post
+and error carries no secret, and the secret's own responses are never written to the request log
+(Django logs every 4xx response with its path). Logging out ends the session and with it both.
+Opening either link and posting either page are rate-limited per client address, like the
+complaint tracking page."""
 
 from __future__ import annotations
 
@@ -38,13 +49,16 @@ from inspections.selectors import (
     entry_candidates,
     ratings_aggregate_for_department,
 )
-from inspections.services.codes import enterprise_by_code
+from inspections.services.codes import enterprise_by_private_secret, enterprise_by_scan_secret
 from inspections.services.entry import inspection_enter, inspection_enter_emergency, inspection_outcome_record
 from inspections.services.ratings import inspection_complaint_link, rating_add
 from liaison.models import Department, Enterprise
 
-SESSION_KEY = "inspections:enterprise"
+# One session key per door: the QR code's scan never opens the enterprise's page.
+SCAN_SESSION_KEY = "inspections:scanned"
+ENTERPRISE_SESSION_KEY = "inspections:enterprise"
 SESSION_SECONDS = 3600
+SCAN, PRIVATE = "scan", "private"
 
 
 def _page_rate() -> str:
@@ -52,7 +66,7 @@ def _page_rate() -> str:
 
 
 def _unlogged(response):
-    # Django's request logger writes the path of every 4xx response; /e/<secret>/ must not be.
+    # Django's request logger writes the path of every 4xx response; /e/…/<secret>/ must not be.
     response._has_been_logged = True
     return response
 
@@ -70,40 +84,78 @@ def _too_many(request):
     return _unlogged(response)
 
 
-def _enterprise(request) -> Enterprise | None:
-    kept = request.session.get(SESSION_KEY)
+def _keep(request, key: str, enterprise: Enterprise) -> None:
+    request.session[key] = {"pk": enterprise.pk, "until": time.time() + SESSION_SECONDS}
+
+
+def _kept(request, key: str) -> Enterprise | None:
+    kept = request.session.get(key)
     if not isinstance(kept, dict) or kept.get("until", 0) < time.time():
-        request.session.pop(SESSION_KEY, None)
+        request.session.pop(key, None)
         return None
     return Enterprise.objects.filter(pk=kept.get("pk"), is_active=True).first()
+
+
+def _unknown(request, link: str, *, expired: bool = False):
+    status = 200 if expired else 404
+    response = render(
+        request, "inspections/entry/unknown.html", {"link": link, "expired": expired}, status=status
+    )
+    return _unlogged(response)
 
 
 @never_cache
 @require_GET
 def entry_open(request, secret: str):
-    """The QR code's link: keep the enterprise in the session, then continue at /e/."""
+    """The QR code's link: keep the scanned enterprise in the session, then continue at /e/."""
     if _limited(request):
         return _too_many(request)
-    enterprise = enterprise_by_code(secret)
+    enterprise = enterprise_by_scan_secret(secret)
     if enterprise is None:
-        return _unlogged(render(request, "inspections/entry/unknown.html", status=404))
-    request.session[SESSION_KEY] = {"pk": enterprise.pk, "until": time.time() + SESSION_SECONDS}
+        return _unknown(request, SCAN)
+    _keep(request, SCAN_SESSION_KEY, enterprise)
     return redirect("inspection_entry:home")
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def entry_home(request):
-    enterprise = _enterprise(request)
+    """The scan-to-enter page: for an inspector, the entry and the outcome; for anyone else, no
+    word of the enterprise (see the module's docstring)."""
+    enterprise = _kept(request, SCAN_SESSION_KEY)
     if enterprise is None:
-        return render(request, "inspections/entry/unknown.html", {"expired": True})
+        return _unknown(request, SCAN, expired=True)
     if request.method == "POST" and _limited(request):
         return _too_many(request)
-    if request.user.is_authenticated:
-        if request.user.has_perm("inspections.file_inspection"):
-            return _inspector_page(request, enterprise)
-        # Staff or other portal users: neither the inspector's page nor the enterprise's own.
-        return render(request, "inspections/entry/not_inspector.html", {"enterprise": enterprise})
+    if not request.user.is_authenticated:
+        return render(request, "inspections/entry/scan_login.html")
+    if not request.user.has_perm("inspections.file_inspection"):
+        return render(request, "inspections/entry/not_inspector.html")
+    return _inspector_page(request, enterprise)
+
+
+@never_cache
+@require_GET
+def enterprise_open(request, secret: str):
+    """The enterprise's private link: keep the enterprise in the session, continue at /e/own/."""
+    if _limited(request):
+        return _too_many(request)
+    enterprise = enterprise_by_private_secret(secret)
+    if enterprise is None:
+        return _unknown(request, PRIVATE)
+    _keep(request, ENTERPRISE_SESSION_KEY, enterprise)
+    return redirect("inspection_entry:enterprise")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def enterprise_home(request):
+    """The enterprise's own page: its inspections, each to rate anonymously."""
+    enterprise = _kept(request, ENTERPRISE_SESSION_KEY)
+    if enterprise is None:
+        return _unknown(request, PRIVATE, expired=True)
+    if request.method == "POST" and _limited(request):
+        return _too_many(request)
     return _enterprise_page(request, enterprise)
 
 
@@ -213,7 +265,7 @@ def _enterprise_page(request, enterprise: Enterprise):
                 form.add_error(None, error)
             else:
                 messages.success(request, _("Thank you. Your rating was recorded anonymously."))
-                return redirect(reverse("inspection_entry:home") + f"#inspection-{chosen.pk}")
+                return redirect(reverse("inspection_entry:enterprise") + f"#inspection-{chosen.pk}")
     rows = []
     for inspection in inspections:
         form = None
@@ -233,11 +285,11 @@ def _enterprise_page(request, enterprise: Enterprise):
 def inspection_disturbed(request):
     """This inspection disturbed us: the public complaint form, prefilled with 乱检查 and the
     inspecting department; the complaint filed is linked to the inspection. The inspection is
-    named in the query (?inspection=…) and must be one of the enterprise whose code opened this
-    session: the URL alone reaches nothing."""
-    enterprise = _enterprise(request)
-    if enterprise is None or request.user.is_authenticated:
-        return redirect("inspection_entry:home")
+    named in the query (?inspection=…) and must be one of the enterprise whose private link opened
+    this session: the URL alone reaches nothing."""
+    enterprise = _kept(request, ENTERPRISE_SESSION_KEY)
+    if enterprise is None:
+        return redirect("inspection_entry:enterprise")
     pk = request.GET.get("inspection", "")
     if not pk.isdigit():
         raise Http404

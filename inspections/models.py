@@ -228,8 +228,8 @@ class InspectionFlag(models.Model):
         CROSS = "cross", _("Cross inspection: another department within the window")
         REPEATED = "repeated", _("Repeated: the same item inspected this year")
         NO_DISTURBANCE = "no_disturbance", _("No-disturbance enterprise")
-        NO_FILING = "no_filing", _("Entry without a filing")
-        EMERGENCY = "emergency", _("Emergency entry, to be reviewed")
+        # An entry without a filing is the emergency entry (the inspector says why): one kind.
+        EMERGENCY = "emergency", _("Entry without a filing (emergency), to be reviewed")
         OUTCOME_LATE = "outcome_late", _("Outcome not recorded in time")
         LOW_RATING = "low_rating", _("Low rating by the enterprise")
 
@@ -282,15 +282,24 @@ class InspectionFlag(models.Model):
 
 
 class SupervisionCode(models.Model):
-    """The enterprise's supervision code (监管码): its QR code opens the scan-to-enter page for
-    inspectors; the private link in it (a secret of ≥ 80 bits, stored only as a keyed hash,
-    rotatable by staff) opens the enterprise's own page."""
+    """The enterprise's supervision code (监管码), two secrets of ≥ 80 bits each, stored only as
+    keyed hashes and rotated by staff one apart from the other:
+
+    * the scan secret, in the QR code hung at the enterprise (public: anyone on the premises can
+      photograph it), opens only the scan-to-enter page, behind an inspector's login;
+    * the private link, given to the enterprise alone (its code letter), opens its own page: its
+      inspections and its anonymous ratings of them.
+
+    A code made before the two were separated has only the scan secret (what was printed on the
+    wall is public): its private link is issued by staff."""
 
     enterprise = models.OneToOneField(
         Enterprise, on_delete=models.CASCADE, related_name="supervision_code", primary_key=True
     )
-    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
-    issued_at = models.DateTimeField(_("issued at"), auto_now=True)
+    scan_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scan_issued_at = models.DateTimeField(_("QR code issued at"))
+    private_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    private_issued_at = models.DateTimeField(_("private link issued at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("supervision code")
@@ -337,3 +346,30 @@ class InspectedEnterprise(Enterprise):
         proxy = True
         verbose_name = _("inspected enterprise")
         verbose_name_plural = _("inspected enterprises")
+
+
+class InspectionRatingIdentityView(models.Model):
+    """A record of each time a member of staff saw who rated (the rated inspection, so the
+    enterprise): like a look at a complainant's identity (complaints.IdentityView), every look is
+    on the record, in the list as on the rating's own page."""
+
+    class Kind(models.TextChoices):
+        LIST = "list", _("saw it in the list of ratings")
+        RECORD = "record", _("opened the rating")
+
+    rating = models.ForeignKey(
+        InspectionRating, on_delete=models.CASCADE, related_name="identity_views", verbose_name=_("rating")
+    )
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("viewer")
+    )
+    viewed_at = models.DateTimeField(_("viewed at"), auto_now_add=True)
+    kind = models.CharField(_("how"), max_length=10, choices=Kind.choices, default=Kind.RECORD)
+
+    class Meta:
+        ordering = ["-viewed_at", "-id"]
+        verbose_name = _("view of who rated an inspection")
+        verbose_name_plural = _("views of who rated inspections")
+
+    def __str__(self) -> str:
+        return f"{self.rating_id} · {self.viewer}"

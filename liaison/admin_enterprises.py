@@ -16,6 +16,7 @@ from core.admin_lists import BigTableAdminMixin
 from core.forms import PlainErrorsMixin
 from core.validators import normalize_credit_code, validate_credit_code
 from liaison.admin import XLSX_CONTENT_TYPE, DirectoryImportMixin
+from liaison.admin_links import enterprise_admin_links
 from liaison.imports import ENTERPRISES, directory_columns, directory_import, directory_spec
 from liaison.models import DirectoryImport, Enterprise
 
@@ -146,7 +147,15 @@ class EnterpriseAdmin(BigTableAdminMixin, DirectoryImportMixin, admin.ModelAdmin
     def enterprise(self, obj):
         return obj.name
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Links to the enterprise's pages in the apps above the directory (its supervision code…),
+        # which register them with liaison.admin_links: liaison imports none of them.
+        context["enterprise_links"] = enterprise_admin_links(request, obj) if obj is not None else []
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def get_search_results(self, request, queryset, search_term):
+        # A name is found through the trigram index on UPPER(name) (migration 0006), which serves
+        # the admin's icontains; a credit code through its unique index.
         code = credit_code_searched(search_term)
         if code is not None:
             # The unique index on credit_code: one lookup, never a scan of 200,000 names.

@@ -75,6 +75,9 @@ class Enterprise(TimeStampedModel):
         C = "C", _("C: elevated risk")
         D = "D", _("D: high risk, poor credit")
 
+    # On PostgreSQL, migration 0006 adds a trigram index on UPPER(name) for the admins' name search
+    # (icontains) and a b-tree on UPPER(credit_code) for their iexact; not declared here, for
+    # SQLite (the embedded default) has neither (see the migration).
     credit_code = models.CharField(
         _("unified social credit code"), max_length=18, unique=True, validators=[CreditCodeValidator()]
     )

@@ -6,9 +6,9 @@ flag the rules raise: over the cap, a cross inspection with its joint proposal, 
 a no-disturbance enterprise, an emergency entry, an outcome not recorded in time and a low
 rating; the commission decides some of them and opens a case from one.
 
-On every run, missing enterprises and codes are created by their natural keys and the units,
-lists and officers' accounts updated by theirs;
-the story runs once (when any inspection exists it does nothing). Deterministic: a seeded
+On every run, missing enterprises and codes (each with its QR code's scan secret and its private
+link) are created by their natural keys and the units, lists and officers' accounts updated by
+theirs; the story runs once (when any inspection exists it does nothing). Deterministic: a seeded
 generator and dates counted from today."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.urls import reverse
 from django.utils import timezone
 
 from complaints.models import Category
@@ -41,7 +42,7 @@ from inspections.models import (
     SupervisionCode,
 )
 from inspections.services.cases import inspection_case_open
-from inspections.services.codes import code_hash
+from inspections.services.codes import private_hash, scan_hash
 from inspections.services.entry import inspection_enter, inspection_enter_emergency, inspection_outcome_record
 from inspections.services.filing import inspection_file
 from inspections.services.flags import APPROVE, JOINT, flag_decide
@@ -247,11 +248,21 @@ PLAN_SUMMARY = (
 )
 
 
-def demo_code_secret(credit_code: str) -> str:
-    """The demo enterprise's supervision-code secret: fixed (like the demo passwords) so that the
-    printed link stays valid across runs; 22 URL-safe characters, as a real secret has."""
-    digest = hashlib.sha256(f"envopt-demo-supervision-code:{credit_code}".encode()).digest()[:16]
+def _demo_secret(label: str, credit_code: str) -> str:
+    digest = hashlib.sha256(f"{label}:{credit_code}".encode()).digest()[:16]
     return urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def demo_code_secret(credit_code: str) -> str:
+    """The demo enterprise's QR code (scan) secret: fixed (like the demo passwords) so that the
+    printed link stays valid across runs; 22 URL-safe characters, as a real secret has. The
+    label is the one the single secret had, so demo codes printed before keep scanning."""
+    return _demo_secret("envopt-demo-supervision-code", credit_code)
+
+
+def demo_private_secret(credit_code: str) -> str:
+    """The demo enterprise's private link secret: fixed too, and unrelated to the scan secret."""
+    return _demo_secret("envopt-demo-private-link", credit_code)
 
 
 def demo_credit_code(n: int) -> str:
@@ -265,12 +276,24 @@ def demo_enterprise_link() -> tuple[str, str]:
     """The enterprise whose page `make run` prints, and its private link."""
     credit_code = demo_credit_code(0)
     name = Enterprise.objects.filter(credit_code=credit_code).values_list("name", flat=True).first() or ""
-    return name, settings.SITE_URL + f"/e/{demo_code_secret(credit_code)}/"
+    return name, settings.SITE_URL + reverse(
+        "inspection_entry:enterprise_open", args=[demo_private_secret(credit_code)]
+    )
+
+
+def demo_scan_link() -> str:
+    """What the same enterprise's QR code on the wall carries: the inspector's scan-to-enter link."""
+    return settings.SITE_URL + reverse(
+        "inspection_entry:scan_open", args=[demo_code_secret(demo_credit_code(0))]
+    )
 
 
 def demo_inspection_logins() -> list[str]:
     name, link = demo_enterprise_link()
-    return [f"  Enterprise page of {name} (its supervision-code link): {link}"]
+    return [
+        f"  Scan-to-enter link of {name} (its QR code; log in as inspector): {demo_scan_link()}",
+        f"  Enterprise page of {name} (its private link): {link}",
+    ]
 
 
 # --- registry, lists, accounts: updated on every run ---------------------------------------------
@@ -307,14 +330,26 @@ def _registry() -> list[Enterprise]:
     Enterprise.objects.bulk_create([e for e in wanted if e.credit_code not in existing])
     by_code = Enterprise.objects.in_bulk([e.credit_code for e in wanted], field_name="credit_code")
     enterprises = [by_code[e.credit_code] for e in wanted]
-    have_code = set(
-        SupervisionCode.objects.filter(enterprise__in=enterprises).values_list("enterprise_id", flat=True)
-    )
+    codes = SupervisionCode.objects.filter(enterprise__in=enterprises)
+    have_code = set(codes.values_list("enterprise_id", flat=True))
+    now = timezone.now()
     SupervisionCode.objects.bulk_create(
-        SupervisionCode(enterprise=e, secret_hash=code_hash(demo_code_secret(e.credit_code)))
+        SupervisionCode(
+            enterprise=e,
+            scan_hash=scan_hash(demo_code_secret(e.credit_code)),
+            scan_issued_at=now,
+            private_hash=private_hash(demo_private_secret(e.credit_code)),
+            private_issued_at=now,
+        )
         for e in enterprises
         if e.pk not in have_code
     )
+    # Codes made before the enterprise's private link existed get theirs.
+    without_link = list(codes.filter(private_hash=None).select_related("enterprise"))
+    for code in without_link:
+        code.private_hash = private_hash(demo_private_secret(code.enterprise.credit_code))
+        code.private_issued_at = now
+    SupervisionCode.objects.bulk_update(without_link, ["private_hash", "private_issued_at"])
     return enterprises
 
 

@@ -1,13 +1,18 @@
 """Enterprises' ratings of inspections in the staff workplace. Who rated is the enterprise of
 the rated inspection, so the inspection (and with it the enterprise and the department) is shown
-only to staff holding the identity permission; others read the score and the comment alone."""
+only to staff holding the identity permission; others read the score and the comment alone.
+Every look with the identity shown is on the record, like a look at a complainant's identity:
+each rating on a page of the list, and each rating opened (InspectionRatingIdentityView)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from inspections.models import InspectionRating
+from inspections.models import InspectionRating, InspectionRatingIdentityView
+from inspections.services.ratings import rating_identity_views_record
 
 IDENTITY_PERMISSION = "complaints.view_complainant_identity"
 
@@ -37,7 +42,7 @@ class InspectionRatingAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if self._identity(request):
-            return ("inspection", "score", "comment", "disturbed", "created_at", "case")
+            return ("inspection", "score", "comment", "disturbed", "created_at", "case", "seen_by")
         return ("score", "comment", "disturbed", "created_at")
 
     def get_readonly_fields(self, request, obj=None):
@@ -54,6 +59,38 @@ class InspectionRatingAdmin(admin.ModelAdmin):
         if self._identity(request):
             return ("inspection__enterprise__name", "=inspection__enterprise__credit_code", "comment")
         return ("comment",)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl") if response.status_code == 200 else None
+        if changelist is not None and self._identity(request):
+            # The page's ratings, read once here; the template reuses the same evaluated rows.
+            rating_identity_views_record(
+                rating_ids=[rating.pk for rating in changelist.result_list],
+                viewer=request.user,
+                kind=InspectionRatingIdentityView.Kind.LIST,
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        rating = (
+            getattr(response, "context_data", {}).get("original") if response.status_code == 200 else None
+        )
+        if rating is not None and self._identity(request):
+            rating_identity_views_record(
+                rating_ids=[rating.pk], viewer=request.user, kind=InspectionRatingIdentityView.Kind.RECORD
+            )
+        return response
+
+    @admin.display(description=_("Who has seen who rated"))
+    def seen_by(self, obj):
+        views = obj.identity_views.select_related("viewer")[:50]
+        return ", ".join(
+            f"{view.viewer} ({date_format(localtime(view.viewed_at), 'Y-m-d H:i')}, "
+            f"{view.get_kind_display()})"
+            for view in views
+        )
 
     @admin.display(description=_("enterprise"))
     def enterprise(self, obj):

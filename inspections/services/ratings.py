@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from inspections.models import Inspection, InspectionFlag, InspectionRating
+from inspections.models import Inspection, InspectionFlag, InspectionRating, InspectionRatingIdentityView
 from inspections.selectors import RATABLE
 from liaison.models import Enterprise
 
@@ -51,3 +51,17 @@ def inspection_complaint_link(*, inspection: Inspection, complaint) -> None:
     with transaction.atomic():
         inspection.complaints.add(complaint)
         InspectionRating.objects.filter(inspection=inspection).update(disturbed=True)
+
+
+def rating_identity_views_record(
+    *, rating_ids, viewer, kind: str = InspectionRatingIdentityView.Kind.RECORD
+) -> None:
+    """Put on the record that this member of staff has just seen who gave these ratings (the
+    rated inspections, so their enterprises): one statement however many were shown, like each
+    look at a complainant's identity (complaints.services.complaint_identity_view_record)."""
+    rating_ids = sorted(set(rating_ids))
+    if not rating_ids:
+        return
+    InspectionRatingIdentityView.objects.bulk_create(
+        InspectionRatingIdentityView(rating_id=pk, viewer=viewer, kind=kind) for pk in rating_ids
+    )

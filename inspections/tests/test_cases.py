@@ -10,7 +10,7 @@ from core.errors import InvalidTransition
 from inspections.models import InspectionFlag, InspectionRating
 from inspections.services.cases import inspection_case_open
 from inspections.services.filing import inspection_file
-from inspections.tests import filing_factories as f
+from inspections.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 from django.test import Client
 
-from inspections.tests import entry_factories as f
+from inspections.tests import factories as f
 
 
 def test_an_inspector_finds_filings_plans_and_ratings_from_the_portal(db):

@@ -10,7 +10,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from inspections.models import Inspection, InspectionRating
-from inspections.tests import filing_factories as f
+from inspections.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

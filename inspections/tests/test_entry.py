@@ -17,7 +17,7 @@ from inspections.models import Inspection, InspectionFlag
 from inspections.selectors import entry_candidates
 from inspections.services import entry
 from inspections.services.codes import code_issue
-from inspections.tests import entry_factories as f
+from inspections.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def scene(db):
         "department": department,
         "enterprise": enterprise,
         "inspector": f.inspector(department),
-        "secret": code_issue(enterprise=enterprise),
+        "secret": code_issue(enterprise=enterprise).scan,
     }
 
 
@@ -250,7 +250,7 @@ def test_an_inspector_cannot_enter_another_departments_filing_through_the_page(c
     assert other.status == Inspection.Status.FILED
 
 
-def test_the_inspector_logs_in_from_the_enterprise_link_and_returns_to_it(client, scene):
+def test_the_inspector_logs_in_from_the_qr_code_and_returns_to_it(client, scene):
     _scan(client, scene)
     page = client.get("/e/").content.decode()
     assert 'href="/accounts/login/?next=/e/"' in page

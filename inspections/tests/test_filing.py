@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from core.models import OutboundEmail
 from inspections.models import Inspection, InspectionFlag
 from inspections.services.filing import inspection_file
-from inspections.tests import filing_factories as f
+from inspections.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

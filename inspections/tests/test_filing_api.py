@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from inspections.models import Inspection
 from inspections.services.filing import inspection_file
-from inspections.tests import filing_factories as f
+from inspections.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from inspections.models import Inspection
 from inspections.services.filing import inspection_file
-from inspections.tests import filing_factories as f
+from inspections.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

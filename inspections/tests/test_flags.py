@@ -10,7 +10,7 @@ from core.models import OutboundEmail
 from inspections.models import Inspection, InspectionFlag
 from inspections.services.filing import inspection_file
 from inspections.services.flags import flag_decide
-from inspections.tests import filing_factories as f
+from inspections.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.utils.html import escape
 from casework.models import Case
 from inspections.models import Inspection, InspectionFlag, InspectionRating
 from inspections.services.filing import inspection_file
-from inspections.tests import filing_factories as f
+from inspections.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

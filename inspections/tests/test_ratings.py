@@ -19,12 +19,12 @@ from complaints.models import Category, Complaint
 from core.calendar import add_working_days
 from core.ladder import escalation_sweep
 from core.models import OutboundEmail
-from inspections.models import Inspection, InspectionFlag, InspectionRating
+from inspections.models import Inspection, InspectionFlag, InspectionRating, InspectionRatingIdentityView
 from inspections.selectors import ratings_aggregate_for_department
 from inspections.services import entry
 from inspections.services.codes import code_issue
 from inspections.services.ratings import rating_add
-from inspections.tests import entry_factories as f
+from inspections.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def scene(db):
     return {
         "department": department,
         "enterprise": enterprise,
-        "secret": code_issue(enterprise=enterprise),
+        "secret": code_issue(enterprise=enterprise).private,
     }
 
 
@@ -145,7 +145,7 @@ def test_another_departments_ratings_are_not_counted(scene, settings):
 
 
 def _open(client, scene):
-    assert client.get(f"/e/{scene['secret']}/").status_code == 302
+    assert client.get(f"/e/own/{scene['secret']}/").status_code == 302
     return client
 
 
@@ -153,11 +153,11 @@ def test_the_enterprise_sees_its_inspections_and_rates_one_anonymously(client, s
     inspection = _visited(scene, outcome=Inspection.Outcome.NO_PROBLEM)
     filed = f.filed(department=scene["department"], enterprise=scene["enterprise"])
     refused = f.filed(department=scene["department"], enterprise=scene["enterprise"], status="refused")
-    body = _open(client, scene).get("/e/").content.decode()
+    body = _open(client, scene).get("/e/own/").content.decode()
     assert f'data-inspection="{inspection.pk}"' in body and f'data-inspection="{filed.pk}"' in body
     assert f'data-inspection="{refused.pk}"' not in body
     response = client.post(
-        "/e/",
+        "/e/own/",
         {
             "action": "rate",
             "inspection": inspection.pk,
@@ -168,13 +168,13 @@ def test_the_enterprise_sees_its_inspections_and_rates_one_anonymously(client, s
     assert response.status_code == 302
     rating = InspectionRating.objects.get(inspection=inspection)
     assert rating.score == 2
-    after = client.get("/e/").content.decode()
+    after = client.get("/e/own/").content.decode()
     assert "data-rated" in after and "检查人员要求停产配合三天" not in after  # never shown again
 
 
 def test_a_rating_without_a_score_is_refused_next_to_the_field(client, scene):
     inspection = _visited(scene)
-    response = _open(client, scene).post("/e/", {"action": "rate", "inspection": inspection.pk})
+    response = _open(client, scene).post("/e/own/", {"action": "rate", "inspection": inspection.pk})
     assert response.status_code == 200
     assert not InspectionRating.objects.exists()
     assert re.search(r'id="field-score"[^>]*|field-score has-error', response.content.decode())
@@ -183,7 +183,7 @@ def test_a_rating_without_a_score_is_refused_next_to_the_field(client, scene):
 def test_another_enterprises_inspection_cannot_be_rated_from_this_page(client, scene):
     other = f.filed(department=scene["department"], enterprise=f.enterprise(), status="concluded")
     response = _open(client, scene).post(
-        "/e/", {"action": "rate", "inspection": other.pk, f"rate-{other.pk}-score": "1"}
+        "/e/own/", {"action": "rate", "inspection": other.pk, f"rate-{other.pk}-score": "1"}
     )
     assert response.status_code == 404 and not InspectionRating.objects.exists()
 
@@ -192,11 +192,11 @@ def test_the_enterprise_page_reads_in_a_constant_number_of_queries(client, scene
     _visited(scene)
     _open(client, scene)
     with CaptureQueriesContext(connection) as few:
-        assert client.get("/e/").status_code == 200
+        assert client.get("/e/own/").status_code == 200
     for _ in range(8):
         _rated_earlier(_visited(scene, items=3), 4)
     with CaptureQueriesContext(connection) as many:
-        assert client.get("/e/").status_code == 200
+        assert client.get("/e/own/").status_code == 200
     assert len(many) == len(few)
 
 
@@ -204,11 +204,11 @@ def test_this_inspection_disturbed_us_files_a_linked_complaint(client, scene, se
     settings.INTAKE_POW_ENABLED = False
     inspection = _visited(scene)
     _open(client, scene)
-    form = client.get(f"/e/disturbed/?inspection={inspection.pk}")
+    form = client.get(f"/e/own/disturbed/?inspection={inspection.pk}")
     initial = form.context["form"].initial
     assert initial["category"] == Category.INSPECTIONS and initial["department"] == scene["department"].pk
     response = client.post(
-        f"/e/disturbed/?inspection={inspection.pk}",
+        f"/e/own/disturbed/?inspection={inspection.pk}",
         {
             "complainant_type": "enterprise",
             "identity_mode": "anonymous",
@@ -227,7 +227,7 @@ def test_this_inspection_disturbed_us_files_a_linked_complaint(client, scene, se
 
 def test_the_disturbed_form_is_only_for_this_enterprises_inspections(client, scene):
     other = f.filed(department=scene["department"], enterprise=f.enterprise(), status="concluded")
-    assert _open(client, scene).get(f"/e/disturbed/?inspection={other.pk}").status_code == 404
+    assert _open(client, scene).get(f"/e/own/disturbed/?inspection={other.pk}").status_code == 404
 
 
 # --- Staff ------------------------------------------------------------------------------------
@@ -252,6 +252,55 @@ def test_staff_see_who_rated_only_with_the_identity_permission(client, scene):
     rating = InspectionRating.objects.get()
     detail = other.get(f"/admin/inspections/inspectionrating/{rating.pk}/change/").content.decode()
     assert "评价测试餐饮有限公司" not in detail
+
+
+def _ratings_reader(role: str):
+    user = casework_factories.user(role)
+    user.user_permissions.add(Permission.objects.get(codename="view_inspectionrating"))
+    return user
+
+
+def test_each_look_at_who_rated_is_on_the_identity_access_record(client, scene):
+    ratings = [_rated_earlier(_visited(scene), score) for score in (1, 4, 5)]
+    head = _ratings_reader("head")  # holds the identity permission
+    client.force_login(head)
+    assert client.get("/admin/inspections/inspectionrating/").status_code == 200
+    listed = InspectionRatingIdentityView.objects.filter(
+        viewer=head, kind=InspectionRatingIdentityView.Kind.LIST
+    )
+    assert sorted(listed.values_list("rating_id", flat=True)) == sorted(r.pk for r in ratings)
+    detail = client.get(f"/admin/inspections/inspectionrating/{ratings[0].pk}/change/")
+    assert detail.status_code == 200
+    opened = InspectionRatingIdentityView.objects.filter(
+        viewer=head, kind=InspectionRatingIdentityView.Kind.RECORD
+    )
+    assert list(opened.values_list("rating_id", flat=True)) == [ratings[0].pk]
+    # The rating's page says who has seen who rated, this look included.
+    assert head.username in detail.content.decode()
+    # A search by enterprise (identity holders only) is a look at what it finds.
+    client.get("/admin/inspections/inspectionrating/", {"q": "评价测试餐饮"})
+    assert listed.count() == 2 * len(ratings)
+
+
+def test_without_the_identity_permission_nothing_is_recorded(client, scene):
+    rating = _rated_earlier(_visited(scene), 2)
+    client.force_login(_ratings_reader("handler"))
+    assert client.get("/admin/inspections/inspectionrating/").status_code == 200
+    assert client.get(f"/admin/inspections/inspectionrating/{rating.pk}/change/").status_code == 200
+    assert not InspectionRatingIdentityView.objects.exists()
+
+
+def test_recording_the_looks_keeps_the_list_to_a_constant_number_of_queries(client, scene):
+    _rated_earlier(_visited(scene), 3)
+    client.force_login(_ratings_reader("head"))
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/admin/inspections/inspectionrating/").status_code == 200
+    for score in (1, 2, 4, 5, 5, 4):
+        _rated_earlier(_visited(scene), score)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/admin/inspections/inspectionrating/").status_code == 200
+    assert len(many) == len(few)
+    assert InspectionRatingIdentityView.objects.count() == 1 + 7
 
 
 # --- The canary: a department never learns who rated what -------------------------------------------
@@ -294,7 +343,7 @@ def test_a_departments_pages_e_mails_and_api_never_show_a_rating_or_its_enterpri
     for user in (dept_user, inspector):
         client = Client()
         client.force_login(user)
-        for url in ("/dept/", "/dept/inspections/ratings/", "/dept/notifications/", "/e/"):
+        for url in ("/dept/", "/dept/inspections/ratings/", "/dept/notifications/", "/e/", "/e/own/"):
             response = client.get(url, follow=True)
             pages[f"{user.username} {url}"] = response.content.decode()
         for url in ("/dept/inspections/", f"/dept/inspections/{rated.pk}/"):
@@ -336,6 +385,7 @@ def test_a_departments_pages_e_mails_and_api_never_show_a_rating_or_its_enterpri
     # page shows nothing of its rating (not the comment, not that it rated).
     client = Client()
     client.force_login(inspector)
-    on_site = client.get(f"/e/{code_issue(enterprise=canary_enterprise)}/", follow=True).content.decode()
+    scanned = code_issue(enterprise=canary_enterprise).scan
+    on_site = client.get(f"/e/{scanned}/", follow=True).content.decode()
     assert "data-entry-candidates" in on_site
     assert "ZQX-7731" not in on_site and "data-rated" not in on_site and "data-rating-form" not in on_site

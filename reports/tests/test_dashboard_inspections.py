@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from casework.tests import factories
 from core.periods import SHANGHAI, Quarter
 from inspections.models import Inspection, InspectionFlag, InspectionRating
-from inspections.tests import filing_factories as ff
+from inspections.tests import factories as ff
 from reports.dashboard.selectors import Dashboard
 from reports.dashboard.tables import inspection_league_rows, inspection_lines
 from reports.inspection_figures import count_inspections

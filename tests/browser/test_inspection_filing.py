@@ -17,7 +17,7 @@ from core.models import OutboundEmail
 from core.twofactor_testing import totp_code_now, totp_device_for_tests
 from inspections.models import Inspection, InspectionFlag
 from inspections.services.filing import inspection_file
-from inspections.tests import filing_factories as f
+from inspections.tests import factories as f
 
 pytestmark = [pytest.mark.browser]
 

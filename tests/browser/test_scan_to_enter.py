@@ -1,7 +1,8 @@
-"""Scan-to-enter (扫码入企) in Chromium at phone width (390 px): the inspector opens the
-enterprise's supervision-code link, logs in from it, registers the entry against the filed
-inspection and records the outcome; the enterprise rates an inspection anonymously on its own
-page. Screenshots go to ENVOPT_SHOTS (when set), prefixed g-."""
+"""Scan-to-enter (扫码入企) in Chromium at phone width (390 px): the inspector scans the QR code
+on the enterprise's wall (its scan secret), sees a login prompt and nothing of the enterprise,
+logs in from it, registers the entry against the filed inspection and records the outcome; the
+enterprise opens its private link and rates an inspection anonymously on its own page; staff
+issue both and print them. Screenshots go to ENVOPT_SHOTS (when set), prefixed g-."""
 
 import os
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 from inspections.models import Inspection, InspectionRating
 from inspections.services.codes import code_issue
-from inspections.tests import entry_factories as f
+from inspections.tests import factories as f
 
 pytestmark = [pytest.mark.browser]
 
@@ -48,21 +49,28 @@ def site(transactional_db):
         "enterprise": enterprise,
         "inspection": inspection,
         "inspector": inspector,
-        "secret": code_issue(enterprise=enterprise),
+        "codes": code_issue(enterprise=enterprise),
     }
 
 
 def test_an_inspector_scans_logs_in_enters_and_records_the_outcome(phone, site):
     page = phone
-    page.goto(f"/e/{site['secret']}/")
+    page.goto(f"/e/{site['codes'].scan}/")
     page.wait_for_url("**/e/")
-    assert site["secret"] not in page.url
+    assert site["codes"].scan not in page.url
+    # Before the login, nothing of the enterprise: a photographed code tells no one whose it is.
+    prompt = page.inner_text("main")
+    assert "临江精细化工有限公司" not in prompt and site["enterprise"].credit_code not in prompt
+    assert page.locator("[data-rating-form], [data-inspection]").count() == 0
+    no_sideways_scroll(page)
+    shot(page, "0-scan-login-prompt")
     page.locator("[data-inspector-login]").click()
     page.wait_for_url("**/accounts/login/**")
     page.fill("input[name=username]", "inspector-yj")
     page.fill("input[name=password]", f.PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/e/")
+    assert "临江精细化工有限公司" in page.inner_text("main")  # the inspector checks the code is theirs
     candidate = page.locator(f"[data-candidate='{site['inspection'].pk}']")
     assert candidate.is_checked()  # the only filing today is chosen already
     no_sideways_scroll(page)
@@ -96,8 +104,9 @@ def test_the_enterprise_rates_an_inspection_anonymously(phone, site):
         status=Inspection.Status.CONCLUDED, outcome=Inspection.Outcome.NO_PROBLEM
     )
     page = phone
-    page.goto(f"/e/{site['secret']}/")
-    page.wait_for_url("**/e/")
+    page.goto(f"/e/own/{site['codes'].private}/")
+    page.wait_for_url("**/e/own/")
+    assert site["codes"].private not in page.url
     card = page.locator(f"[data-inspection='{inspection.pk}']")
     assert "市应急管理局" in card.inner_text()
     no_sideways_scroll(page)
@@ -113,7 +122,7 @@ def test_the_enterprise_rates_an_inspection_anonymously(phone, site):
     assert "检查要求停产半天配合" not in page.content()  # not shown back, even to this browser
     # "This inspection disturbed us": the complaint form, prefilled with 乱检查 and the department.
     page.locator(f"[data-inspection='{inspection.pk}'] [data-disturbed]").click()
-    page.wait_for_url("**/e/disturbed/**")
+    page.wait_for_url("**/e/own/disturbed/**")
     assert page.locator("select[name=category]").input_value() == "inspections"
     assert page.locator("select[name=department]").input_value() == str(inspection.department_id)
     no_sideways_scroll(page)
@@ -121,8 +130,10 @@ def test_the_enterprise_rates_an_inspection_anonymously(phone, site):
 
 
 def test_staff_issue_and_print_the_supervision_code(page, browser, live_server, transactional_db):
-    """The office head issues an enterprise's code in the staff workplace: the QR code and the
-    link are shown once, and the link opens the enterprise's page."""
+    """The office head issues an enterprise's code in the staff workplace: the QR code for the
+    wall and the letter with the private link are shown once; the QR code's link asks for an
+    inspector's login, the private link opens the enterprise's page; a new QR code leaves the
+    private link as it was."""
     from casework.tests import factories as casework_factories
     from core.twofactor_testing import totp_code_now, totp_device_for_tests
 
@@ -140,16 +151,38 @@ def test_staff_issue_and_print_the_supervision_code(page, browser, live_server, 
     page.wait_for_url(f"**{url}")
     page.locator("[data-code-issue]").click()
     page.wait_for_selector("[data-code-qr]")
-    assert page.locator("[data-code-qr]").evaluate("img => img.naturalWidth") > 0  # the SVG drew
-    link = page.locator("[data-code-link]").inner_text()
+    for qr in ("[data-code-qr]", "[data-private-qr]"):
+        assert page.locator(qr).evaluate("img => img.naturalWidth") > 0  # the SVG drew
+    scan_link = page.locator("[data-scan-link]").inner_text()
+    private_link = page.locator("[data-private-link]").inner_text()
     shot(page, "7-staff-code")
+    # Printed, the QR code for the wall and the letter are two sheets.
+    page.emulate_media(media="print")
+    assert page.locator("[data-code-letter]").evaluate("el => getComputedStyle(el).breakBefore") == "page"
+    assert page.locator(".code-rotate").evaluate("el => getComputedStyle(el).display") == "none"
+    page.emulate_media(media="screen")
     page.goto(url)
-    assert page.locator("[data-code-link]").count() == 0 and page.locator("[data-code-rotate]").count() == 1
-    # The QR code carries SITE_URL + the path; the test server has its own address.
-    path = "/e/" + link.rstrip("/").rsplit("/", 1)[1] + "/"
+    assert page.locator("[data-scan-link], [data-private-link]").count() == 0
+    assert page.locator("[data-code-rotate]").count() == 2
+    # The links carry SITE_URL + the path; the test server has its own address.
+    scan_path = "/e/" + scan_link.rstrip("/").rsplit("/", 1)[1] + "/"
+    private_path = "/e/own/" + private_link.rstrip("/").rsplit("/", 1)[1] + "/"
     visitor_context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport=PHONE)
     visitor = visitor_context.new_page()
-    visitor.goto(path)
+    visitor.goto(scan_path)
     visitor.wait_for_url("**/e/")
+    assert "临江精细化工有限公司" not in visitor.inner_text("main")
+    assert visitor.locator("[data-inspector-login]").count() == 1
+    visitor.goto(private_path)
+    visitor.wait_for_url("**/e/own/")
+    assert "临江精细化工有限公司" in visitor.inner_text("main")
+    # A new QR code: the old one stops, the enterprise's link stays.
+    page.locator("[data-code-rotate='scan']").click()
+    page.wait_for_selector("[data-scan-link]")
+    assert page.locator("[data-private-link]").count() == 0
+    visitor.goto(scan_path)
+    assert visitor.locator("[data-unknown-code]").count() == 1
+    visitor.goto(private_path)
+    visitor.wait_for_url("**/e/own/")
     assert "临江精细化工有限公司" in visitor.inner_text("main")
     visitor_context.close()

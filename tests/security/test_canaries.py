@@ -36,7 +36,7 @@ from core.outbox import outbox_deliver_many
 from core.periods import PERIOD_TIMEZONE, previous_month
 from inspections.models import Inspection, InspectionPlan
 from inspections.services.codes import code_issue
-from inspections.tests import filing_factories as inspection_factories
+from inspections.tests import factories as inspection_factories
 from liaison.models import Department, Office
 from reports.models import NotificationItem, NotificationReport
 from reports.notifications import services as notification_services
@@ -503,6 +503,20 @@ DEPARTMENT_IDS = {
         pk__in=[flow.real.pk, flow.anonymous.pk]
     ),
 }
+# Routes reached by a secret (issue 14's supervision code), filled with a real one: the QR code on
+# the enterprise's wall, as a department user might scan it, and the enterprise's private link, as
+# one might have come by it. The walk then continues on the pages they open (/e/, /e/own/).
+# route: (its secret, the page it opens: walked again once the secret has opened it).
+SECRET_ROUTES = {
+    "inspection_entry:scan_open": (lambda made: made.scan, "inspection_entry:home"),
+    "inspection_entry:enterprise_open": (lambda made: made.private, "inspection_entry:enterprise"),
+}
+
+
+def _coded_enterprise():
+    return code_issue(enterprise=inspection_factories.enterprise())
+
+
 QUERY_VARIANTS = {
     "department_portal:home": ["", *(f"?status={s}" for s in ("all", *Referral.Status.values))],
 }
@@ -528,9 +542,9 @@ def department_urls(flow) -> tuple[list[str], list[str]]:
                 reverse(route.name, args=[pk])
                 for pk in DEPARTMENT_IDS[route.name](flow).values_list("pk", flat=True)
             ]
-        elif route.name == "inspection_entry:open" and route.params == ("secret",):
-            # An enterprise's supervision-code link, as a department user might scan it.
-            urls.append(reverse(route.name, args=[code_issue(enterprise=inspection_factories.enterprise())]))
+        elif route.name in SECRET_ROUTES and route.params == ("secret",):
+            secret_of, opened = SECRET_ROUTES[route.name]
+            urls += [reverse(route.name, args=[secret_of(_coded_enterprise())]), reverse(opened)]
         else:
             unfilled.append(route.route)
     return urls, unfilled

@@ -37,7 +37,8 @@ from complaints.models import Attachment, Category, Channel, ComplainantType, Co
 from complaints.services import ComplaintData, IdentityData, complaint_submit
 from complaints.uploads import prepare_uploads
 from core.periods import previous_month
-from inspections.models import Inspection, InspectionFlag, InspectionPlan
+from inspections.models import Inspection, InspectionFlag, InspectionPlan, InspectionRating, SupervisionCode
+from inspections.services.codes import code_issue
 from liaison.models import Department, Enterprise, LiaisonPoint, Supervisor
 from reports.models import NotificationItem, NotificationReport, NotificationRun
 from reports.notifications import services as notification_services
@@ -46,7 +47,7 @@ from tests.security.conftest import log_in, make_user
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
-ID_PARAMETERS = {"object_id", "pk", "id", "report_pk", "file_pk", "content_type_id"}
+ID_PARAMETERS = {"object_id", "pk", "id", "report_pk", "file_pk", "content_type_id", "enterprise_id"}
 MISSING_ID = 2_000_000_000
 
 ROLES = [
@@ -208,6 +209,19 @@ def build_world():
         inspection=inspection_b, kind=InspectionFlag.Kind.CROSS, explanation="乙区与甲区交叉检查。"
     )
 
+    # The inspected enterprise's supervision code (its page in the staff workplace, by the
+    # enterprise's id: it shows and rotates the QR code and the private link) and its rating of
+    # a visit of B's (who rated is the enterprise: the ratings' admin).
+    code_issue(enterprise=inspected)
+    visited_b = Inspection.objects.create(
+        department=dept_b,
+        enterprise=inspected,
+        planned_on=dt.date(2026, 11, 20),
+        status=Inspection.Status.CONCLUDED,
+        officers=[{"name": "乙一", "certificate": "B-1"}, {"name": "乙二", "certificate": "B-2"}],
+    )
+    rating_b = InspectionRating.objects.create(inspection=visited_b, score=2, comment="乙区检查过于频繁。")
+
     # B's annual inspection plan (issue 14: the department portal's plan pages).
     plan_b = InspectionPlan.objects.create(department=dept_b, year=2027)
 
@@ -230,6 +244,8 @@ def build_world():
         type(visit): visit,
         Inspection: inspection_b,
         InspectionFlag: flag_b,
+        SupervisionCode: SupervisionCode.objects.get(enterprise=inspected),
+        InspectionRating: rating_b,
     }
     clients = {role: log_in(user) for role, user in users.items()}
     for client in clients.values():
@@ -387,6 +403,9 @@ def _urls(route, world):
                 kwargs[param] = world["report_b"].pk
             elif param == "file_pk":
                 kwargs[param] = world["report_file_b"].pk
+            elif param == "enterprise_id":
+                # A page of the enterprise's code (its QR code and private link), by the enterprise.
+                kwargs[param] = obj.enterprise_id if obj is not None else MISSING_ID
             elif param != "action":
                 raise AssertionError(f"{route.route}: parameter {param} is not in the matrix")
         actions = [None]
@@ -431,6 +450,7 @@ CONTROLS = {
     "admin:reports_notificationrun_change",
     "admin:casework_case_action",
     "admin:casework_case_report_attachment",
+    "admin:inspections_supervisioncode_enterprise",
     "api:case-detail",
     "api:complaint-detail",
     "api:referral-detail",
@@ -508,6 +528,8 @@ def test_a_filer_sees_only_what_they_filed(world):
 def test_the_matrix_covers_every_kind_of_page():
     names = {route.name for route in id_routes()}
     for expected in (
+        "admin:inspections_supervisioncode_enterprise",
+        "admin:inspections_inspectionrating_change",
         "admin:casework_case_change",
         "admin:complaints_complaint_change",
         "admin:casework_case_action",

@@ -14,7 +14,15 @@ def test_the_secret_in_an_enterprise_link_is_redacted_and_the_rest_kept():
     assert redact_url(f"/e/{SECRET}/") == "/e/[redacted]/"
     assert redact_url(f"GET /e/{SECRET}/ HTTP/1.1") == "GET /e/[redacted]/ HTTP/1.1"
     assert redact_url(f"https://envopt.example/e/{SECRET}/") == "https://envopt.example/e/[redacted]/"
-    for kept in ("/e/", "/e/disturbed/?inspection=12", "/complaints/track/", "/dept/inspections/3/"):
+    assert redact_url(f"/e/own/{SECRET}/") == "/e/own/[redacted]/"
+    assert redact_url(f"GET /e/own/{SECRET}/ HTTP/1.1") == "GET /e/own/[redacted]/ HTTP/1.1"
+    for kept in (
+        "/e/",
+        "/e/own/",
+        "/e/own/disturbed/?inspection=12",
+        "/complaints/track/",
+        "/dept/inspections/3/",
+    ):
         assert redact_url(kept) == kept
 
 

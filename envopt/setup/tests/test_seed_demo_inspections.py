@@ -18,14 +18,14 @@ from complaints.models import Channel, Complaint
 from core.models import OutboundEmail
 from core.validators import validate_credit_code
 from envopt.setup.demo import demo_password
-from envopt.setup.demo_inspections import ENTERPRISES, demo_enterprise_link
+from envopt.setup.demo_inspections import ENTERPRISES, demo_enterprise_link, demo_scan_link
 from inspections.models import Inspection, InspectionFlag, InspectionPlan, InspectionRating
 from inspections.selectors import ratings_aggregate_for_department
 from inspections.services.plans import plan_due_date
 from liaison.models import Department, Enterprise
 
-# No service raises NO_FILING yet: an entry without a filing is the emergency entry (EMERGENCY).
-RAISED_BY_SERVICES = set(InspectionFlag.Kind.values) - {InspectionFlag.Kind.NO_FILING}
+# Every kind of flag is raised by a service (an entry without a filing is the emergency entry).
+RAISED_BY_SERVICES = set(InspectionFlag.Kind.values)
 
 
 @pytest.fixture(scope="module")
@@ -158,9 +158,22 @@ def test_the_inspector_logs_in_without_a_code_and_sees_the_filings(seeded, clien
 @pytest.mark.django_db
 def test_the_printed_enterprise_link_opens_its_page(seeded, client):
     name, link = demo_enterprise_link()
+    assert urlparse(link).path.startswith("/e/own/")
     response = client.get(urlparse(link).path, follow=True)
     assert response.status_code == 200
-    assert name in response.content.decode()
+    body = response.content.decode()
+    assert name in body, body[body.find("<main") :][:600]
+    assert "data-private-link-note" in body
+
+
+@pytest.mark.django_db
+def test_the_printed_qr_code_link_asks_for_the_inspectors_login(seeded, client):
+    name, _link = demo_enterprise_link()
+    path = urlparse(demo_scan_link()).path
+    logged_out = client.get(path, follow=True).content.decode()
+    assert "data-scan-login" in logged_out and name not in logged_out
+    client.post("/accounts/login/", {"username": "inspector", "password": demo_password("inspector")})
+    assert name in client.get(path, follow=True).content.decode()
 
 
 @pytest.mark.django_db
