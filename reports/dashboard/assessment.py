@@ -421,7 +421,8 @@ def assessment_compute(
     scheme = scheme or assessment_scheme_active()
     weights = scheme.weights
     counted = {pk: values for pk, values in _count(quarter, now).items() if _assessed(values)}
-    names = dict(Department.objects.filter(pk__in=list(counted)).values_list("pk", "name"))
+    # [0] when nothing is counted: Django skips an empty IN, and the cost must not vary.
+    names = dict(Department.objects.filter(pk__in=list(counted) or [0]).values_list("pk", "name"))
     results = []
     for pk, inputs in counted.items():
         indicators = []
