@@ -41,6 +41,11 @@ def score_text(score: float | Decimal | None) -> str:
     return NOT_ASSESSED if score is None else f"{score:.1f}"
 
 
+def total_text(total: Decimal | None) -> str:
+    """Two decimals, as graded: 59.99 is a fail and must not read 60.0."""
+    return NOT_ASSESSED if total is None else f"{total:.2f}"
+
+
 @dataclass
 class Cell:
     """One counted input: its number and the list of exactly the rows it counts."""
@@ -71,7 +76,7 @@ class ResultRow:
 
     @property
     def total(self) -> str:
-        return score_text(self.result.total)
+        return total_text(self.result.total)
 
 
 def _indicator_cell(result: AssessmentResult, item: Indicator, *, link: bool) -> IndicatorCell:
@@ -156,7 +161,7 @@ class BulletinWorkbook:
                 result.department_name,
                 *[result.inputs.get(key, 0) for key in WORKBOOK_INPUTS],
                 *[value_text(key, values[key].value) for key in INDICATORS if key != APPRAISAL],
-                score_text(result.total),
+                total_text(result.total),
                 result.grade_label,
             ]
 
