@@ -122,7 +122,7 @@ def test_the_approval_lists_list_what_the_assessment_counts(client, data, superu
         assert url.startswith(APPROVAL_LISTS[list_key][0]), (key, "the approvals admin is not installed")
         assert _listed(client, url) == value, (result.department_name, key, url)
         checked += value
-    assert checked >= 10
+    assert checked >= (10 if period == Q3 else 4)
 
 
 def test_the_referral_list_reports_a_bad_assessment_figure_not_ignores_it(client, superuser):
