@@ -1,8 +1,9 @@
 """The quarterly efficiency assessment of departments (机关效能考核评议), computed.
 
 ``assessment_compute(quarter)`` returns one ``AssessmentResult`` per department that had approval
-records (accepted or decided) or cases accepted against it in the period: the figures counted
-(``reports.dashboard.assessment_figures`` defines each and the list behind it), each indicator's
+records (accepted or decided, or signals raised on them) or cases accepted against it in the
+period: the figures counted (``reports.dashboard.assessment_figures`` defines each and the list
+behind it), each indicator's
 score from 0 to 100, the weighted total and the grade, with the weights and grade boundaries of
 the active ``AssessmentScheme``. The monthly bulletin (定期通报) calls it with a month.
 
@@ -408,8 +409,10 @@ def _count(period: Period, now: dt.datetime) -> dict[int, dict]:
 
 
 def _assessed(inputs: dict) -> bool:
-    """In the assessment: approvals accepted or decided, or cases accepted, in the period."""
-    return bool(inputs["accepted"] or inputs["decided"] or inputs["complaints"])
+    """In the assessment: approvals accepted or decided, signals raised on its approvals (an
+    application of an earlier period still pending past its limit), or cases accepted, in the
+    period."""
+    return bool(inputs["accepted"] or inputs["decided"] or inputs["signals"] or inputs["complaints"])
 
 
 def assessment_compute(

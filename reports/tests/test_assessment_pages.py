@@ -230,3 +230,43 @@ def test_the_schema_documents_the_assessments(leader):
     assert {"quarter", "department", "page"} <= {p["name"] for p in operation["parameters"]}
     assert "/api/v1/approvals/assessments/{id}/" in schema["paths"]
     assert "post" not in schema["paths"]["/api/v1/approvals/assessments/"]
+
+
+def test_the_assessment_and_bulletin_pages_cost_the_same_for_3_or_30_departments(client, head):
+    client.force_login(head)
+
+    def queries(url):
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(captured.captured_queries)
+
+    urls = [
+        PAGE,
+        f"/dashboard/bulletin/?month={SEPTEMBER.label}",
+        f"/dashboard/bulletin.xlsx?month={SEPTEMBER.label}",
+    ]
+    assessment_data.build("-1")
+    few = [queries(url) for url in urls]
+    for n in range(2, 11):
+        assessment_data.build(f"-{n}")
+    assert [queries(url) for url in urls] == few
+    assessment_publish(quarter=Q3, actor=head)  # the published page reads the stored rows
+    published = queries(PAGE)
+    for n in range(11, 14):
+        assessment_data.build(f"-{n}")
+    assessment_publish(quarter=Q3, actor=head, replace=True)
+    assert queries(PAGE) == published
+
+
+def test_a_department_with_only_signals_on_older_applications_is_assessed(data):
+    from approvals.models import ApprovalSignal
+    from reports.tests.assessment_data import at, item, record, signal
+
+    quiet = assessment_data.complaint_factories.department(name="丁局")
+    pending = record(item(quiet, promised=5), accepted=at(2026, 6, 1), due=Q3.first_day)
+    signal(pending, ApprovalSignal.Kind.OVERDUE, at(2026, 7, 2))
+    results = {result.department_id: result for result in assessment_compute(Q3)}
+    assert results[quiet.pk].inputs["signals"] == 1 and results[quiet.pk].inputs["signals_red"] == 1
+    assert results[quiet.pk].grade == EfficiencyAssessment.Grade.NOT_ASSESSED
