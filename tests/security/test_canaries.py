@@ -38,7 +38,7 @@ from inspections.models import Inspection, InspectionPlan
 from inspections.services.codes import code_issue
 from inspections.tests import filing_factories as inspection_factories
 from liaison.models import Department, Office
-from reports.models import NotificationItem, NotificationReport
+from reports.models import EfficiencyAssessment, NotificationItem, NotificationReport
 from reports.notifications import services as notification_services
 from tests.fixtures import RecordingHandler
 from tests.security.canaries import (
@@ -501,6 +501,10 @@ DEPARTMENT_IDS = {
     # The liaison portal's page of a filed complaint: a department user is refused it.
     "liaison_portal:complaint": lambda flow: Complaint.objects.filter(
         pk__in=[flow.real.pk, flow.anonymous.pk]
+    ),
+    # Issuing an assessment's recommendation (POST only, staff): a department user is refused it.
+    "dashboard:assessment_recommendation": lambda flow: EfficiencyAssessment.objects.filter(
+        department=flow.department
     ),
 }
 QUERY_VARIANTS = {
