@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import error_messages
 from core.periods import MONTH, Period, previous_month, shanghai_today
-from reports.dashboard.assessment import assessment_compute, assessment_scheme_active
+from reports.dashboard.assessment import INDICATORS, assessment_compute, assessment_scheme_active
 from reports.dashboard.assessment_selectors import published_assessments
 from reports.dashboard.assessment_services import (
     assessment_publish,
@@ -77,7 +77,8 @@ def assessment(request):
         "published": published,
         "is_published": is_published,
         "published_at": next(iter(published.values())).computed_at if published else None,
-        "weights": [(labels[key], weight) for key, weight in weights.items()],
+        # In the indicators' order (a published row's JSON keeps no order).
+        "weights": [(labels[key], weights.get(key, 0)) for key in INDICATORS],
         "boundaries": boundaries,
         "indicator_labels": indicator_labels(),
         "definitions": definitions(),
