@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-CASE, COMPLAINT = "case", "complaint"
+CASE, COMPLAINT, REFERRAL = "case", "complaint", "referral"
 NONE = "none"  # the department (or channel) parameter for "not in the directory" / "not recorded"
 DIMENSIONS = ("department", "category", "channel")
 
@@ -116,3 +116,10 @@ class ComplaintFigureFilter(_FigureListFilter):
     """The complaint list, narrowed to one complaint figure of the dashboard."""
 
     model_kind = COMPLAINT
+
+
+class ReferralFigureFilter(_FigureListFilter):
+    """The referral list, narrowed to one figure of the efficiency assessment (referrals due in
+    a period, answered on time)."""
+
+    model_kind = REFERRAL

@@ -47,6 +47,7 @@ urlpatterns = [
     path("dept/inspections/plans/", include("inspections.plan_urls")),
     path("dept/inspections/", include("inspections.filing_urls")),
     path("dept/", include("casework.department_urls")),
+    path("api/v1/approvals/assessments/", include("reports.dashboard.assessment_api_urls")),
     path("api/v1/", include("inspections.api_urls")),
     path("api/", include("casework.api_urls")),
     path("admin/", admin.site.urls),

@@ -10,7 +10,7 @@ class ReportsConfig(AppConfig):
         # Imported here, not at the top: an app's models must not load before the registry is
         # ready (Django's rule for ready()), and these modules import the models.
         from core.deadlines import deadline_listeners
-        from reports.dashboard.figures import figure_drilldowns_register
+        from reports.dashboard.assessment_figures import drilldowns_register
         from reports.ledger.escalation import ledger_ladder_register
         from reports.models import REPLY_DEADLINE_KIND
         from reports.notifications.escalation import notification_ladder_register
@@ -21,6 +21,7 @@ class ReportsConfig(AppConfig):
         # A late reply, and a late ledger task, climb the escalation ladder like any other deadline.
         notification_ladder_register()
         ledger_ladder_register()
-        # The admin's case and complaint lists narrow to a dashboard figure through casework's
-        # drill-down filters, which know the figures only through this registration.
-        figure_drilldowns_register()
+        # The admin's case, complaint and referral lists narrow to a dashboard or an assessment
+        # figure through casework's drill-down filters, which know the figures only through this
+        # registration.
+        drilldowns_register()

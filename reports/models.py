@@ -11,6 +11,7 @@ quarter's meeting with its minutes and action items, every action item becoming 
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -496,3 +497,172 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting.quarter} · {self.office}"
+
+
+# --- The quarterly efficiency assessment (效能考核评议) -------------------------------------------
+
+
+class AssessmentScheme(models.Model):
+    """The weights of the assessment's indicators and its grade boundaries, edited by staff. One
+    row is active; a published assessment keeps the weights it was computed with, so an edit here
+    never rewrites a quarter already published."""
+
+    WEIGHT_FIELDS = (
+        "weight_on_time",
+        "weight_average_time",
+        "weight_signals",
+        "weight_complaints",
+        "weight_referrals",
+        "weight_satisfaction",
+        "weight_appraisal",
+    )
+
+    name = models.CharField(_("name"), max_length=100, default="")
+    is_active = models.BooleanField(_("in use"), default=True)
+    weight_on_time = models.PositiveSmallIntegerField(_("weight: on-time rate"), default=25)
+    weight_average_time = models.PositiveSmallIntegerField(
+        _("weight: average time against the promised limit"), default=15
+    )
+    weight_signals = models.PositiveSmallIntegerField(_("weight: signals per 100 approvals"), default=15)
+    weight_complaints = models.PositiveSmallIntegerField(
+        _("weight: accepted complaints per 1,000 approvals"), default=15
+    )
+    weight_referrals = models.PositiveSmallIntegerField(_("weight: referrals answered on time"), default=10)
+    weight_satisfaction = models.PositiveSmallIntegerField(
+        _("weight: complainants' satisfaction"), default=10
+    )
+    weight_appraisal = models.PositiveSmallIntegerField(_("weight: democratic appraisal"), default=10)
+    excellent_from = models.DecimalField(
+        _("excellent (优秀) from"), max_digits=5, decimal_places=2, default=90
+    )
+    good_from = models.DecimalField(_("good (良好) from"), max_digits=5, decimal_places=2, default=80)
+    pass_from = models.DecimalField(_("pass (合格) from"), max_digits=5, decimal_places=2, default=60)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("assessment scheme")
+        verbose_name_plural = _("assessment schemes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=Q(is_active=True),
+                name="assessmentscheme_one_active",
+                violation_error_message=_("Another scheme is in use: take it out of use first."),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    weight_on_time__lte=100,
+                    weight_average_time__lte=100,
+                    weight_signals__lte=100,
+                    weight_complaints__lte=100,
+                    weight_referrals__lte=100,
+                    weight_satisfaction__lte=100,
+                    weight_appraisal__lte=100,
+                ),
+                name="assessmentscheme_weights_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(excellent_from__lte=100)
+                & Q(excellent_from__gt=models.F("good_from"))
+                & Q(good_from__gt=models.F("pass_from"))
+                & Q(pass_from__gt=0),
+                name="assessmentscheme_boundaries_descend",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or str(_("Assessment scheme"))
+
+    @property
+    def weights(self) -> dict[str, int]:
+        return {name.removeprefix("weight_"): getattr(self, name) for name in self.WEIGHT_FIELDS}
+
+    def clean(self) -> None:
+        total = sum(getattr(self, name) or 0 for name in self.WEIGHT_FIELDS)
+        if total != 100:
+            raise ValidationError(
+                {
+                    "weight_on_time": _("The weights must add up to 100; they add up to %(total)s.")
+                    % {"total": total}
+                }
+            )
+        excellent, good, passing = self.excellent_from, self.good_from, self.pass_from
+        if None in (excellent, good, passing):
+            return
+        if not 0 < passing < good < excellent <= 100:
+            raise ValidationError(
+                {"excellent_from": _("The grade boundaries must descend: 100 ≥ excellent > good > pass > 0.")}
+            )
+
+
+class EfficiencyAssessment(models.Model):
+    """One department's published result for one quarter: the inputs counted, each indicator's
+    score, the weights in use, the total and the grade. Published results are history: they are
+    replaced only when staff explicitly recompute the quarter."""
+
+    class Grade(models.TextChoices):
+        EXCELLENT = "excellent", _("Excellent (优秀)")
+        GOOD = "good", _("Good (良好)")
+        PASS = "pass", _("Pass (合格)")
+        FAIL = "fail", _("Fail (不合格)")
+        NOT_ASSESSED = "none", _("Not assessed")
+
+    quarter = models.CharField(_("quarter"), max_length=7)
+    period_start = models.DateField(_("first day"))
+    period_end = models.DateField(_("last day"))
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="efficiency_assessments",
+        verbose_name=_("department"),
+    )
+    inputs = models.JSONField(_("figures counted"), default=dict)
+    scores = models.JSONField(_("indicator scores"), default=dict)
+    weights = models.JSONField(_("weights in use"), default=dict)
+    total = models.DecimalField(_("total score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    grade = models.CharField(_("grade"), max_length=10, choices=Grade.choices)
+    rank = models.PositiveSmallIntegerField(_("rank"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    recommendation_draft = models.TextField(_("draft supervision recommendation"), blank=True)
+    case = models.ForeignKey(
+        "casework.Case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("case"),
+    )
+    recommendation = models.ForeignKey(
+        "casework.Recommendation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("supervision recommendation"),
+    )
+
+    class Meta:
+        ordering = ["-period_start", "rank", "department__name"]
+        verbose_name = _("efficiency assessment")
+        verbose_name_plural = _("efficiency assessments")
+        constraints = [
+            models.UniqueConstraint(fields=["quarter", "department"], name="efficiencyassessment_once"),
+        ]
+        indexes = [models.Index(fields=["quarter", "rank"], name="efficiencyassessment_quarter")]
+        permissions = [
+            (
+                "publish_efficiencyassessment",
+                _("Can publish efficiency assessments and issue their supervision recommendations"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} {self.department}"

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from casework import services
 from casework.admin.mixins import ServiceSaveMixin
+from casework.figures import ReferralFigureFilter
 from casework.forms import VisitCaseForm
 from casework.models import (
     AccountabilityTalk,
@@ -28,7 +29,13 @@ from core.admin import ReadOnlyAdmin
 @admin.register(Referral)
 class ReferralAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "kind", "status", "round", "sent_at", "due_date", "acknowledged_at"]
-    list_filter = ["status", "kind", ("department", admin.RelatedOnlyFieldListFilter), "sent_at"]
+    list_filter = [
+        ReferralFigureFilter,  # the efficiency assessment's drill-down
+        "status",
+        "kind",
+        ("department", admin.RelatedOnlyFieldListFilter),
+        "sent_at",
+    ]
     search_fields = ["released_text", "department__name"]
     list_select_related = ["case", "department"]
     date_hierarchy = "sent_at"

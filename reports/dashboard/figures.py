@@ -612,7 +612,8 @@ class Selection:
                 _("“%(value)s” is not a dashboard figure.") % {"value": key}, code="bad_figure"
             )
         if not isinstance(quarter, Period):
-            quarter = Quarter.parse(quarter)
+            # A quarter, or a month (the monthly bulletin's drill-downs).
+            quarter = Period.parse(quarter)
         values = {"department": department, "category": category, "channel": channel}
         values = {name: str(value) for name, value in values.items() if value not in (None, "")}
         if values and not figure.has_dimensions:

@@ -18,6 +18,11 @@ from django.views.decorators.http import require_GET
 from core.periods import Period, Quarter
 from reports import inspection_figures
 from reports.dashboard import charts
+from reports.dashboard.assessment import INDICATOR_TEXTS
+from reports.dashboard.assessment_selectors import assessment_results, grade_counts, published_assessments
+from reports.dashboard.assessment_services import assessment_result_of
+from reports.dashboard.assessment_tables import definitions as assessment_definitions
+from reports.dashboard.assessment_tables import indicator_labels, result_rows
 from reports.dashboard.figures import NONE, ON_TIME_RATE, SATISFACTION_RATE
 from reports.dashboard.selectors import DashboardReport, dashboard_report
 from reports.dashboard.tables import (
@@ -150,8 +155,22 @@ def dashboard(request):
         **_inspection_context(
             report, public=False, ratings=request.user.has_perm("inspections.view_inspectionrating")
         ),
+        **_assessment_context(quarter),
     }
     return render(request, "reports/dashboard/dashboard.html", context)
+
+
+def _assessment_context(quarter: Period) -> dict:
+    """The efficiency assessment's section: grades counted, the units graded fail and the lowest
+    ranked, each with its total; the assessment page has every figure."""
+    results, published = assessment_results(quarter, cached=True)
+    ranked = [result for result in results if result.rank is not None]
+    return {
+        "assessment_published": published,
+        "assessment_grades": grade_counts(results),
+        "assessment_lowest": ranked[-5:][::-1],
+        "assessment_definitions": assessment_definitions(),
+    }
 
 
 def _inspection_context(report: DashboardReport, *, public: bool, ratings: bool = False) -> dict:
@@ -216,5 +235,19 @@ def public_figures(request):
         "channels": channels,
         "charts": _charts(report, categories, departments, channels),
         **_inspection_context(report, public=True),
+        **_public_ranking_context(quarter),
     }
     return render(request, "reports/figures/figures.html", context)
+
+
+def _public_ranking_context(quarter: Period) -> dict:
+    """The published efficiency assessment of the quarter (aggregates only: departments' figures,
+    scores and grades, no record, no applicant, no complaint). Nothing before it is published."""
+    published = published_assessments(quarter)
+    if not published:
+        return {"assessment_ranking": None}
+    return {
+        "assessment_ranking": result_rows([assessment_result_of(row) for row in published], link=False),
+        "assessment_indicator_labels": indicator_labels(),
+        "assessment_definitions": [(str(label), str(text)) for label, text in INDICATOR_TEXTS.values()],
+    }

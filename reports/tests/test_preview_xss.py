@@ -85,9 +85,7 @@ def test_a_script_in_a_complaint_is_shown_as_text_in_the_preview(client, hostile
     assert_no_live_payload(page)
     # Shown, escaped, in the e-mail's text part, the workbook rows and the edit box.
     assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3
-    text_parts = [
-        attrs for tag, attrs in parse(page).elements if tag == "div" and "data-email-text" in attrs
-    ]
+    text_parts = [attrs for tag, attrs in parse(page).elements if tag == "div" and "data-email-text" in attrs]
     assert len(text_parts) == 1
 
 
@@ -132,9 +130,10 @@ def test_the_email_html_is_only_for_those_who_may_open_the_preview(client, hosti
 
     client.force_login(user("head"))
     assert client.get(url).status_code == 200
-    assert client.get(
-        reverse("admin:reports_notificationrun_email", args=[hostile_run.pk, 10**6])
-    ).status_code == 404
+    assert (
+        client.get(reverse("admin:reports_notificationrun_email", args=[hostile_run.pk, 10**6])).status_code
+        == 404
+    )
 
 
 def test_the_rendered_parts_are_plain_strings_not_marked_safe(hostile_run):

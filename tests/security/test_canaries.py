@@ -33,12 +33,12 @@ from complaints.models import Complaint
 from core.ladder import escalation_sweep
 from core.models import Deadline, OutboundEmail
 from core.outbox import outbox_deliver_many
-from core.periods import PERIOD_TIMEZONE, previous_month
+from core.periods import MONTH, PERIOD_TIMEZONE, Period, previous_month
 from inspections.models import Inspection, InspectionPlan
 from inspections.services.codes import code_issue
 from inspections.tests import factories as inspection_factories
 from liaison.models import Department, Office
-from reports.models import NotificationItem, NotificationReport
+from reports.models import EfficiencyAssessment, NotificationItem, NotificationReport
 from reports.notifications import services as notification_services
 from tests.fixtures import RecordingHandler
 from tests.security.canaries import (
@@ -502,6 +502,10 @@ DEPARTMENT_IDS = {
     "liaison_portal:complaint": lambda flow: Complaint.objects.filter(
         pk__in=[flow.real.pk, flow.anonymous.pk]
     ),
+    # Issuing an assessment's recommendation (POST only, staff): a department user is refused it.
+    "dashboard:assessment_recommendation": lambda flow: EfficiencyAssessment.objects.filter(
+        department=flow.department
+    ),
 }
 # Routes reached by a secret (issue 14's supervision code), filled with a real one: the QR code on
 # the enterprise's wall, as a department user might scan it, and the enterprise's private link, as
@@ -729,6 +733,29 @@ def test_the_case_list_export_for_a_handler_without_the_permission(flow):
     hits = search(
         "case-list export, handler without the permission", [Haystack("cases.xlsx", flow.export_text)]
     )
+    assert not hits, report(hits)
+
+
+def test_the_efficiency_assessment_pages_bulletin_and_figures_for_a_leader(flow):
+    """The assessment counts the canary case against its department: its page, the monthly
+    bulletin and its workbook, and the public figures show figures and names of departments only."""
+    leader = make_user("leader")
+    client = log_in(leader)
+    # The periods in which the canary case was accepted: the assessment counts it there.
+    month = Period.containing(flow.case.opened_at, kind=MONTH)
+    quarter = Period.containing(flow.case.opened_at).label
+    urls = [
+        f"{reverse('dashboard:assessment')}?quarter={quarter}",
+        f"{reverse('dashboard:bulletin')}?month={month.label}",
+        f"{reverse('dashboard:bulletin_xlsx')}?month={month.label}",
+        f"{reverse('figures:index')}?quarter={quarter}",
+    ]
+    haystacks, errors = get_all(client, urls)
+    assert not errors, errors
+    assert all(h.where.endswith("(200)") for h in haystacks), [h.where for h in haystacks]
+    bulletin = client.get(urls[1]).content.decode()
+    assert f'data-department="{flow.department.pk}"' in bulletin, "the bulletin does not count the canary"
+    hits = search("efficiency assessment, bulletin and public figures, leader", haystacks)
     assert not hits, report(hits)
 
 

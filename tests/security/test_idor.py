@@ -40,7 +40,7 @@ from core.periods import previous_month
 from inspections.models import Inspection, InspectionFlag, InspectionPlan, InspectionRating, SupervisionCode
 from inspections.services.codes import code_issue
 from liaison.models import Department, Enterprise, LiaisonPoint, Supervisor
-from reports.models import NotificationItem, NotificationReport, NotificationRun
+from reports.models import EfficiencyAssessment, NotificationItem, NotificationReport, NotificationRun
 from reports.notifications import services as notification_services
 from tests.security.canaries import FIGURES, admin_model_of, url_routes
 from tests.security.conftest import log_in, make_user
@@ -225,6 +225,18 @@ def build_world():
     # B's annual inspection plan (issue 14: the department portal's plan pages).
     plan_b = InspectionPlan.objects.create(department=dept_b, year=2027)
 
+    # B's published efficiency assessment (the assessments' API and the recommendation's action).
+    assessment_b = EfficiencyAssessment.objects.create(
+        quarter="2026Q3",
+        period_start=dt.date(2026, 7, 1),
+        period_end=dt.date(2026, 9, 30),
+        department=dept_b,
+        total=55,
+        grade=EfficiencyAssessment.Grade.FAIL,
+        computed_at=dt.datetime(2026, 10, 8, 9, tzinfo=dt.UTC),
+        recommendation_draft="监察建议（草稿）",
+    )
+
     # B's object of each model; any other model: its latest row (or a missing id, probed for 5xx).
     objects = {
         InspectionPlan: plan_b,
@@ -246,6 +258,7 @@ def build_world():
         InspectionFlag: flag_b,
         SupervisionCode: SupervisionCode.objects.get(enterprise=inspected),
         InspectionRating: rating_b,
+        EfficiencyAssessment: assessment_b,
     }
     clients = {role: log_in(user) for role, user in users.items()}
     for client in clients.values():
@@ -355,6 +368,16 @@ NON_ADMIN = {
             _perm(u, "liaison.access_department_portal")
             or (_staff(u) and _perm(u, "liaison.view_enterprise"))
         ),
+    ),
+    # The efficiency assessment: its API for the dashboard's readers; issuing a recommendation
+    # (POST only) for who publishes assessments.
+    "assessments_api:assessment-detail": (
+        EfficiencyAssessment,
+        lambda u, o: _staff(u) and _perm(u, "casework.view_dashboard"),
+    ),
+    "dashboard:assessment_recommendation": (
+        EfficiencyAssessment,
+        lambda u, o: _staff(u) and _perm(u, "reports.publish_efficiencyassessment"),
     ),
     "liaison_portal:complaint": (
         Complaint,
