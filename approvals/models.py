@@ -171,6 +171,8 @@ class ApprovalRecord(models.Model):
             # The assessment and the lists: a department's records accepted in a period.
             models.Index(fields=["department", "accepted_at"], name="approvalrecord_dept_accepted"),
             models.Index(fields=["item", "accepted_at"], name="approvalrecord_item_accepted"),
+            # The assessment and the bulletin: a department's approvals decided in a period.
+            models.Index(fields=["department", "decided_on"], name="approvalrecord_dept_decided"),
             # The sweep: undecided records by their promised day.
             models.Index(
                 fields=["due_on"], name="approvalrecord_pending_due", condition=Q(decision="pending")
