@@ -48,6 +48,7 @@ urlpatterns = [
     path("dept/inspections/", include("inspections.filing_urls")),
     path("dept/", include("casework.department_urls")),
     path("api/v1/", include("inspections.api_urls")),
+    path("api/v1/approvals/", include("approvals.api_urls")),
     path("api/", include("casework.api_urls")),
     path("admin/", admin.site.urls),
 ]
