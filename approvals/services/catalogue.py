@@ -69,6 +69,24 @@ def parse_amount(value: Any) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+_KIND_WORDS = {
+    "许可": ApprovalItem.Kind.LICENCE,
+    "行政许可": ApprovalItem.Kind.LICENCE,
+    "非许可": ApprovalItem.Kind.NON_LICENCE,
+    "非许可审批": ApprovalItem.Kind.NON_LICENCE,
+    "备案": ApprovalItem.Kind.FILING,
+    "服务": ApprovalItem.Kind.SERVICE,
+    "公共服务": ApprovalItem.Kind.SERVICE,
+}
+_kind_choice = choice_parser(ApprovalItem.Kind)
+
+
+def parse_kind(value: Any) -> str:
+    """许可, 非许可, 备案 or 服务 as the catalogue writes them, or a code or label."""
+    word = _KIND_WORDS.get(_folded(cell_display(value)))
+    return word.value if word else _kind_choice(value)
+
+
 ITEM_FIELDS = [
     "department",
     "name",
@@ -113,7 +131,7 @@ CATALOGUE_SPEC = DirectorySpec(
             "事项类型",
             "kind",
             gettext_lazy("许可, 非许可, 备案 or 服务 (or the codes licence, non_licence, filing, service)."),
-            choice_parser(ApprovalItem.Kind),
+            parse_kind,
             empty=KEEP,
         ),
         Column(
