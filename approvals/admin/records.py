@@ -158,11 +158,9 @@ class ApprovalRecordAdmin(ImportMixin, BigTableAdminMixin, admin.ModelAdmin):
         "item_shown",
         "department",
         "accepted_at",
-        "accepted_where",
         "due_on",
         "decision",
         "decided_on",
-        "working_days_taken",
         "timeliness",
     ]
     list_link_field = "external_id_shown"
@@ -179,7 +177,8 @@ class ApprovalRecordAdmin(ImportMixin, BigTableAdminMixin, admin.ModelAdmin):
     search_help_text = gettext_lazy("Search by application number or the applicant's credit code (exactly).")
     list_select_related = ["department", "item"]
     ordering = ["-accepted_at", "-id"]
-    list_per_page = 50
+    # As the case list: a page a supervisor reads, rendered in a few tens of milliseconds.
+    list_per_page = 25
     inlines = [StepEventInline, FeeChargeInline]
     fields = [
         "external_id",
