@@ -191,4 +191,5 @@ class ApprovalBatchErrorSerializer(serializers.Serializer):
 
 
 class ApprovalBatchErrorsSerializer(serializers.Serializer):
-    errors = ApprovalBatchErrorSerializer(many=True)
+    errors = ApprovalBatchErrorSerializer(many=True, required=False)
+    detail = serializers.CharField(required=False, help_text=_("A body that is not JSON."))

@@ -161,6 +161,10 @@ def _text(raw: dict, name: str, row: _Row, *, max_length: int, required=False, p
             row.errors.append((prefix + name, _("Enter text.")))
             return ""
     value = value.strip()
+    if "\x00" in value:
+        # PostgreSQL stores no NUL in text: refused here, not failed on in a query.
+        row.errors.append((prefix + name, _("Text may not contain NUL characters.")))
+        return ""
     if required and not value:
         row.errors.append((prefix + name, _("This field is required.")))
     elif len(value) > max_length:

@@ -158,3 +158,8 @@ def test_the_record_list_sends_the_same_statements_for_one_record_or_many(world)
         [f.row(world["item"], f"Q-{n}", fees=[{"code": "F1", "amount": 1}]) for n in range(1, 12)], actor=None
     )
     assert statements() == one
+
+
+def test_a_body_that_is_not_json_is_a_400(world):
+    response = world["hall"].post(BATCH, "{not json", content_type="application/json")
+    assert response.status_code == 400 and "detail" in response.json()

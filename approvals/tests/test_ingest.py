@@ -176,6 +176,7 @@ def test_a_later_state_updates_the_record_and_keeps_its_first_arrival(item):
         ({"decision": "approved", "decided_where": "hall"}, "decided_at"),
         ({"decision": "pending", "decided_at": "2026-10-09T09:00:00+08:00"}, "decided_at"),
         ({"external_id": ""}, "external_id"),
+        ({"item_code": "A\x00B"}, "item_code"),
         (
             {
                 "steps": [
