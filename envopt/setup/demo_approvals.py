@@ -7,7 +7,8 @@ The records are crafted so that, once the signals are evaluated, every kind appe
 after the promised day, pending records past it, records due on the next working day, a step
 over its own limit, refusals without a reason, fees outside the schedule or above it, in-hall
 items accepted in the department (体外循环) or accepted in the hall and decided in the
-department (两头办理). Most records are in order.
+department (两头办理). Most records are in order. One refusal without a reason is turned into a
+case through the approvals channel, as the commission would after its red signal.
 
 The catalogue is updated by its item codes on every run; the records are pushed once (when any
 record exists, nothing more is done). Deterministic: a seeded generator and dates counted from
@@ -19,10 +20,13 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from approvals.models import ApprovalFee, ApprovalItem, ApprovalRecord, ApprovalStep
 from approvals.services.ingest import records_ingest
+from casework.services import case_open_from_finding
+from complaints.models import Category, Channel
 from core.calendar import WorkingCalendar
 from core.periods import SHANGHAI, Period
 from envopt.setup.demo_inspections import ENTERPRISES, demo_credit_code
@@ -362,3 +366,31 @@ def _records(items: list[ApprovalItem], *, now: dt.datetime, today: dt.date) -> 
     rows += _pending_stories(items, days, today, start=RECORDS)
     for start in range(0, len(rows), BATCH):
         records_ingest(rows[start : start + BATCH], actor=None, now=now)
+    _case_from_a_refusal_without_reason(now=now)
+
+
+def _case_from_a_refusal_without_reason(*, now: dt.datetime) -> None:
+    """The commission's finding on one refusal without a reason opens a case through the approvals
+    channel (a red signal turned into a case is the signals' part; this one is the demo's record
+    of it, so that the dashboard and the case list show the channel)."""
+    handler = get_user_model().objects.filter(username="handler").first()
+    record = (
+        ApprovalRecord.objects.filter(decision=ApprovalRecord.Decision.REFUSED, refusal_reason="")
+        .select_related("department", "item")
+        .order_by("decided_at", "pk")
+        .first()
+    )
+    if handler is None or record is None:
+        return
+    case_open_from_finding(
+        department=record.department,
+        category=Category.PERMITS,
+        description=(
+            f"电子监察红色预警：办件{record.external_id}（{record.item.name}）"
+            f"于{record.decided_on:%Y年%m月%d日}作出不予许可决定，未说明理由。"
+        ),
+        occurred_on=record.decided_on,
+        channel=Channel.APPROVAL,
+        source=f"电子监察：不予许可未说明理由（办件 {record.external_id}）",
+        actor=handler,
+    )
