@@ -99,7 +99,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _groups() -> list[str]:
-    return ["pages", "inspections", "export", "sweep", "recompute", "notifications", "http"]
+    return ["pages", "inspections", "approvals", "export", "sweep", "recompute", "notifications", "http"]
 
 
 def machine() -> dict[str, Any]:

@@ -418,6 +418,10 @@ SPECTACULAR_SETTINGS = {
         "RecommendationKindEnum": "casework.models.Recommendation.Kind",
         "InspectionKindEnum": "inspections.models.Inspection.Kind",
         "InspectionFlagKindEnum": "inspections.models.InspectionFlag.Kind",
+        "ApprovalItemKindEnum": "approvals.models.ApprovalItem.Kind",
+        "ApprovalSignalKindEnum": "approvals.models.ApprovalSignal.Kind",
+        "ApprovalSignalStatusEnum": "approvals.models.ApprovalSignal.Status",
+        "ApprovalWhereEnum": "approvals.models.Where",
     },
 }
 

@@ -26,6 +26,8 @@ FIGURES = {
     "inspection_filing",
     "inspection_flags",
     "enterprise_page",
+    "approval_records_admin",
+    "approvals_ingest",
     "export_xlsx",
     "export_rss",
     "sweep_first",
@@ -46,6 +48,9 @@ CORRECTNESS = {
     "no complainant identity in any e-mail",
     "0 errors",
     "rows created = accepted responses",
+    "every batch answered 200",
+    "every record created",
+    "a resend changes nothing",
 }
 
 

@@ -11,6 +11,7 @@ from bench.measure import Result
 GROUPS = {
     "pages": "bench.figures.pages",
     "inspections": "bench.figures.inspections",
+    "approvals": "bench.figures.approvals",
     "export": "bench.figures.export",
     "sweep": "bench.figures.sweep",
     "recompute": "bench.figures.recompute",

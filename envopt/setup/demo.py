@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from envopt.setup.demo_approvals import demo_approvals_install
 from envopt.setup.demo_cases import demo_cases_install
 from envopt.setup.demo_complaints import demo_complaints_install, demo_quarters
 from envopt.setup.demo_inspections import demo_inspection_logins, demo_inspections_install
@@ -81,6 +82,7 @@ ACCOUNTS = [
     ("leader", "leader", "委领导 陈明"),
     ("dept", "department_user", "市场监管局联络员"),
     ("inspector", "inspector", "市场监管局执法检查员"),
+    ("hall", "hall_system", "政务服务中心审批系统"),
     ("liaison", "liaison_reporter", "联系点 华兴机械"),
     ("supervisor", "liaison_reporter", "监督员 王建国"),
 ]
@@ -246,6 +248,7 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
     story = demo_complaints_install(now=now)
     cases = demo_cases_install(story, now=now)
     inspections = demo_inspections_install(now=now)
+    approvals = demo_approvals_install(now=now)
     return {
         "complaints": len(story),
         "cases": cases,
@@ -255,4 +258,5 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
         "supervisors": Supervisor.objects.count(),
         "accounts": len(users),
         **inspections,
+        **approvals,
     }

@@ -116,6 +116,29 @@ INSPECTION_DIRECTORY = [
     "inspections.change_supervisioncode",
 ]
 
+# Electronic supervision of approvals (issue 15): the catalogue, the records and their signals.
+APPROVAL_VIEW = [
+    "approvals.view_approvalitem",
+    "approvals.view_approvalstep",
+    "approvals.view_approvalfee",
+    "approvals.view_approvalrecord",
+    "approvals.view_approvalstepevent",
+    "approvals.view_approvalfeecharge",
+    "approvals.view_approvalsignal",
+]
+APPROVAL_CATALOGUE = [
+    "approvals.add_approvalitem",
+    "approvals.change_approvalitem",
+    "approvals.add_approvalstep",
+    "approvals.change_approvalstep",
+    "approvals.delete_approvalstep",
+    "approvals.add_approvalfee",
+    "approvals.change_approvalfee",
+    "approvals.delete_approvalfee",
+    # Importing records from a file (the halls' systems push them through the API).
+    "approvals.push_records",
+]
+
 ALL_PERMISSIONS = "__all__"
 
 # key: group (the stored name, a stable key), label (what people read), permissions, staff
@@ -135,6 +158,7 @@ ROLES: dict[str, dict] = {
             *COMPLAINT_VIEW,
             *CASE_WORK,
             *INSPECTION_WORK,
+            *APPROVAL_VIEW,
             "complaints.add_complaint",
             "complaints.view_complainant_identity",
         ],
@@ -148,6 +172,7 @@ ROLES: dict[str, dict] = {
             *COMPLAINT_VIEW,
             *CASE_WORK,
             *INSPECTION_WORK,
+            *APPROVAL_VIEW,
             *NOTIFICATION_WORK,
             # Handlers responsible for ledger tasks note their own progress.
             "reports.view_ledgertask",
@@ -166,6 +191,8 @@ ROLES: dict[str, dict] = {
             *CASE_WORK,
             *INSPECTION_WORK,
             *INSPECTION_DIRECTORY,
+            *APPROVAL_VIEW,
+            *APPROVAL_CATALOGUE,
             "complaints.add_complaint",
             "complaints.view_complainant_identity",
             "liaison.change_office",
@@ -195,6 +222,7 @@ ROLES: dict[str, dict] = {
             "complaints.view_complaint",
             *CASE_VIEW,
             *INSPECTION_VIEW,
+            *APPROVAL_VIEW,
             "reports.view_notificationrun",
             "reports.view_notificationreport",
             "casework.view_dashboard",
@@ -215,6 +243,14 @@ ROLES: dict[str, dict] = {
         # An enforcement officer of a department: files inspections before entry, registers the
         # entry by scanning the enterprise's supervision code, records the outcome.
         "permissions": ["liaison.access_department_portal", "inspections.file_inspection"],
+        "staff": False,
+    },
+    "hall_system": {
+        "group": "Service hall system",
+        "label": _("Service hall system"),
+        # The login of a service hall's approval system (政务服务中心): pushes records through the
+        # API and reads the catalogue it maps its items to; reads no record, signal or complaint.
+        "permissions": ["approvals.push_records", "approvals.view_approvalitem"],
         "staff": False,
     },
     "liaison_reporter": {

@@ -27,6 +27,7 @@ from django.test import override_settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from approvals.models import ApprovalItem, ApprovalRecord, ApprovalSignal
 from casework import services
 from casework.models import Case, CaseEvent, Recommendation, Referral, Review
 from complaints.models import Complaint
@@ -394,6 +395,34 @@ def run_the_whole_loop(smtp) -> SimpleNamespace:
         report=flow.notification_report, measures="已组织整改,规范检查行为。", actor=dept_user
     )
 
+    # Issue 15: an approval record of the department that both complainants complained from, with
+    # a red signal: the API must show the department neither who nor whether.
+    item = ApprovalItem.objects.create(
+        department=department,
+        code="CANARY-APPROVAL",
+        name="食品经营许可",
+        statutory_days=20,
+        promised_days=10,
+    )
+    flow.approval_record = ApprovalRecord.objects.create(
+        external_id="CANARY-RECORD-1",
+        item=item,
+        department=department,
+        applicant_name="中性申请企业有限公司",
+        accepted_at=timezone.now() - dt.timedelta(days=30),
+        accepted_where="hall",
+        due_on=timezone.localdate() - dt.timedelta(days=10),
+    )
+    flow.approval_record.complaints.add(flow.real, flow.anonymous)
+    flow.approval_signal = ApprovalSignal.objects.create(
+        record=flow.approval_record,
+        department=department,
+        kind=ApprovalSignal.Kind.OVERDUE,
+        colour=ApprovalSignal.Colour.RED,
+        explanation="超过承诺时限未办结。",
+        raised_at=timezone.now(),
+    )
+
     pending = OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING).values_list("pk", flat=True)
     flow.delivery = outbox_deliver_many(list(pending))
     export = flow.handler_client.get(reverse("admin:casework_case_export"))
@@ -624,6 +653,12 @@ def api_urls(flow) -> list[str]:
     ]
     urls += [f"/api/v1/events/?case={pk}&page_size=100" for pk in cases]
     urls.append(f"/api/v1/departments/{flow.department.pk}/")
+    urls += [
+        "/api/v1/approvals/records/?page_size=100",
+        f"/api/v1/approvals/records/{flow.approval_record.pk}/",
+        "/api/v1/approvals/signals/?page_size=100",
+        f"/api/v1/approvals/signals/{flow.approval_signal.pk}/",
+    ]
     return urls
 
 
@@ -635,6 +670,23 @@ def test_the_api(flow, who):
     hits = search(f"API as {who}", haystacks)
     assert not errors, errors
     assert not hits, report(hits)
+
+
+def test_the_approvals_api_does_not_tell_a_department_which_records_were_complained_about(flow):
+    """The record both complainants complained from reads like any other record: no complaint,
+    no reference, no tracking code in the department's API answers."""
+    client = log_in(None)
+    token = api_token(flow.dept_user)
+    texts = []
+    for url in api_urls(flow)[-4:]:
+        response = client.get(url, HTTP_AUTHORIZATION=f"Token {token}")
+        assert response.status_code == 200, (url, response.status_code)
+        texts.append(response.content.decode())
+    assert flow.approval_record.external_id in texts[1]
+    for complaint in (flow.real, flow.anonymous):
+        for text in texts:
+            assert complaint.reference not in text
+            assert "complaint" not in text.lower()
 
 
 def staff_urls(flow) -> list[str]:

@@ -29,6 +29,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from approvals.models import ApprovalItem, ApprovalRecord, ApprovalSignal
 from casework import services
 from casework.admin import CASE_ACTIONS, COMPLAINT_ACTIONS
 from casework.models import Case, CaseEvent, Recommendation, Referral, ReportAttachment, Review
@@ -236,6 +237,27 @@ def build_world():
         computed_at=dt.datetime(2026, 10, 8, 9, tzinfo=dt.UTC),
         recommendation_draft="监察建议（草稿）",
     )
+    # B's approval item, record and its red signal (issue 15: the approvals API and admin).
+    item_b = ApprovalItem.objects.create(
+        department=dept_b, code="B-APPROVAL-1", name="乙区审批事项", statutory_days=20, promised_days=10
+    )
+    record_b = ApprovalRecord.objects.create(
+        external_id="B-RECORD-1",
+        item=item_b,
+        department=dept_b,
+        accepted_at=dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC),
+        accepted_where="hall",
+        due_on=dt.date(2026, 11, 16),
+    )
+    record_b.complaints.add(complaint_b)
+    signal_b = ApprovalSignal.objects.create(
+        record=record_b,
+        department=dept_b,
+        kind=ApprovalSignal.Kind.OVERDUE,
+        colour=ApprovalSignal.Colour.RED,
+        explanation="超过承诺时限未办结。",
+        raised_at=dt.datetime(2026, 11, 17, 1, tzinfo=dt.UTC),
+    )
 
     # B's object of each model; any other model: its latest row (or a missing id, probed for 5xx).
     objects = {
@@ -259,6 +281,9 @@ def build_world():
         SupervisionCode: SupervisionCode.objects.get(enterprise=inspected),
         InspectionRating: rating_b,
         EfficiencyAssessment: assessment_b,
+        ApprovalItem: item_b,
+        ApprovalRecord: record_b,
+        ApprovalSignal: signal_b,
     }
     clients = {role: log_in(user) for role, user in users.items()}
     for client in clients.values():
@@ -378,6 +403,22 @@ NON_ADMIN = {
     "dashboard:assessment_recommendation": (
         EfficiencyAssessment,
         lambda u, o: _staff(u) and _perm(u, "reports.publish_efficiencyassessment"),
+    ),
+    # Issue 15. The catalogue: departments, the halls' systems and staff who read it.
+    "approvals_api:item-detail": (
+        ApprovalItem,
+        lambda u, o: (
+            _perm(u, "liaison.access_department_portal", "approvals.push_records")
+            or (_staff(u) and _perm(u, "approvals.view_approvalitem"))
+        ),
+    ),
+    "approvals_api:record-detail": (
+        ApprovalRecord,
+        lambda u, o: _department_of(u, o) or (_staff(u) and _perm(u, "approvals.view_approvalrecord")),
+    ),
+    "approvals_api:signal-detail": (
+        ApprovalSignal,
+        lambda u, o: _department_of(u, o) or (_staff(u) and _perm(u, "approvals.view_approvalsignal")),
     ),
     "liaison_portal:complaint": (
         Complaint,
