@@ -310,5 +310,7 @@ def test_filing_takes_a_constant_number_of_statements(world, settings):
     assert Inspection.objects.count() > 40
     large = _statements(world, planned_on=day, items=world["items"])
     assert large == small, (small, large)
-    # Permissions and department (3), lock (1), one query per rule (3), writes and two e-mails.
-    assert large <= 20, large
+    # Permissions and department (3), lock (1), one query per rule (3), the inspection, its items,
+    # its flags and the joint link (4), both e-mails in one insert (3); and, in a test, the
+    # savepoint the service's transaction becomes (2).
+    assert large == 16, large
