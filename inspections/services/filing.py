@@ -20,7 +20,12 @@ Rules (each raises one InspectionFlag; the explanation is written in the departm
 
 A constant number of statements per filing, whatever the data: the enterprise row is locked (so
 two filings at once cannot both slip under the cap), then one query per rule, each served by an
-index on (department, enterprise, planned_on) or (enterprise, planned_on)."""
+index on (department, enterprise, planned_on) or (enterprise, planned_on) and reading a few rows
+whatever the size of the table (EXPLAIN at 100k and 1m: index scans, well under a millisecond).
+A filing that trips every rule sends 14: the actor's permissions and departments (3, none when
+the view has checked them on the same user already), the lock, the three rule queries, the
+inspection, its items, its flags, the joint link, and both joint-proposal e-mails in one insert
+(3), handed to the broker in one publish after commit."""
 
 import datetime as dt
 from collections.abc import Sequence
