@@ -1,6 +1,8 @@
 """The e-mail outbox: every e-mail is a row written in the transaction of the change that causes
 it; a task sends it after commit; a sweep sends what is still pending, with backoff. A row is
 sent at most once: the sender locks it (skip-locked), sends, and marks it in that transaction.
+The rows one transaction queues are handed to the broker together when it commits: one publish,
+not one per e-mail (``outbox_dispatch_on_commit``).
 
 The Celery tasks that send rows live in core/tasks.py and call this module; CoreConfig.ready
 registers them here (``outbox_tasks``), so the outbox hands rows to them without importing them."""

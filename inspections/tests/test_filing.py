@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.models import OutboundEmail
+from envopt.celery import app as celery_app
 from inspections.models import Inspection, InspectionFlag
 from inspections.services.filing import inspection_file
 from inspections.tests import filing_factories as f
@@ -218,6 +219,25 @@ def test_a_cross_inspection_proposes_a_joint_one_to_both_departments(world):
         assert mine.enterprise.name in email.body_text
         assert other.department.name in email.body_text and world["department"].name in email.body_text
         assert "<script" not in email.body_html
+
+
+def test_the_joint_proposals_reach_the_broker_in_one_hand_off_after_commit(
+    world, smtp_server, django_capture_on_commit_callbacks
+):
+    other = _other_department_files(world, planned_on=f.days_ahead(5))
+    celery_app.conf.task_always_eager = True  # Celery runs the sending task here, as a worker would
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            file(world, planned_on=f.days_ahead(8))
+            assert smtp_server.messages == []  # nothing leaves before the commit
+    finally:
+        celery_app.conf.task_always_eager = False
+    assert len(callbacks) == 1  # one publish for both e-mails
+    assert sorted(str(message["To"]) for message in smtp_server.messages) == sorted(
+        [world["department"].email, other.department.email]
+    )
+    emails = OutboundEmail.objects.filter(kind="inspection_joint_proposed")
+    assert {email.status for email in emails} == {OutboundEmail.Status.SENT}
 
 
 def test_the_same_department_is_not_a_cross_inspection(world):
