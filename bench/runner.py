@@ -54,8 +54,10 @@ class Context:
 
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
 # Redis databases of the bench's own, emptied when it ends: the broker's tasks (no worker runs
-# them) and the cache never mix with a developer's or CI's.
-BENCH_CACHE_URL, BENCH_BROKER_URL = f"{REDIS}/13", f"{REDIS}/14"
+# them) and the cache never mix with a developer's or CI's. Two benches on one server (or a
+# bench beside a test run) set BENCH_CACHE_URL and BENCH_BROKER_URL to databases of their own.
+BENCH_CACHE_URL = os.environ.get("BENCH_CACHE_URL") or f"{REDIS}/13"
+BENCH_BROKER_URL = os.environ.get("BENCH_BROKER_URL") or f"{REDIS}/14"
 
 
 def bench_environment(database_url: str) -> dict[str, str]:
@@ -86,7 +88,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--http-seconds", type=int, default=0, help="wrk duration (default: 20, as the peer; tiny: 2)"
     )
     parser.add_argument(
-        "--database", default="", help="name of the bench database (default: envopt_bench_<scale>)"
+        "--database",
+        default=os.environ.get("BENCH_DATABASE", ""),
+        help="name of the bench database (default: $BENCH_DATABASE, else envopt_bench_<scale>)",
     )
     parser.add_argument(
         "--reuse", action="store_true", help="reuse a database loaded at this scale by an earlier run"

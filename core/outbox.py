@@ -1,6 +1,8 @@
 """The e-mail outbox: every e-mail is a row written in the transaction of the change that causes
 it; a task sends it after commit; a sweep sends what is still pending, with backoff. A row is
 sent at most once: the sender locks it (skip-locked), sends, and marks it in that transaction.
+The rows one transaction queues are handed to the broker together when it commits: one publish,
+not one per e-mail (``outbox_dispatch_on_commit``).
 
 The Celery tasks that send rows live in core/tasks.py and call this module; CoreConfig.ready
 registers them here (``outbox_tasks``), so the outbox hands rows to them without importing them."""
@@ -138,7 +140,7 @@ def outbox_enqueue(
         for name, content, content_type in attachments
     )
     if recipients:
-        transaction.on_commit(lambda: outbox_dispatch(email.pk))
+        outbox_dispatch_on_commit([email.pk])
     return email
 
 
@@ -155,17 +157,54 @@ def outbox_enqueue_many(emails: Sequence[dict[str, Any]]) -> dict[str, int]:
         rows.setdefault(row.key, row)
     if not rows:
         return {}
-    queued_before = set(OutboundEmail.objects.filter(key__in=list(rows)).values_list("key", flat=True))
+    queued_before = set(
+        OutboundEmail.objects.filter(key__in=list(rows)).order_by().values_list("key", flat=True)
+    )
     new = [row for key, row in rows.items() if key not in queued_before]
     if not new:
         return {}
     # ignore_conflicts: a key another transaction committed meanwhile is skipped, not an error.
     OutboundEmail.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
-    queued = dict(OutboundEmail.objects.filter(key__in=[row.key for row in new]).values_list("key", "pk"))
+    queued = dict(
+        OutboundEmail.objects.filter(key__in=[row.key for row in new]).order_by().values_list("key", "pk")
+    )
     ids = [queued[row.key] for row in new if row.to and row.key in queued]
     if ids:
-        transaction.on_commit(lambda: outbox_dispatch_many(ids))
+        outbox_dispatch_on_commit(ids)
     return queued
+
+
+class _Dispatch:
+    """The rows queued in one transaction, handed to the workers when it commits: one broker
+    round trip for all of them (``outbox_dispatch_many``), not one per ``outbox_enqueue``.
+
+    One hook per transaction and savepoint level: rows queued inside a savepoint get a hook of
+    their own, which Django drops with the savepoint if it is rolled back (and the rows with it),
+    so nothing is handed over that was never committed."""
+
+    def __init__(self) -> None:
+        self.email_ids: list[int] = []
+
+    def __call__(self) -> None:
+        if len(self.email_ids) == 1:
+            outbox_dispatch(self.email_ids[0])
+        else:
+            outbox_dispatch_many(self.email_ids)
+
+
+def outbox_dispatch_on_commit(email_ids: Sequence[int], *, using: str | None = None) -> None:
+    """Hand ``email_ids`` to the workers after the current transaction commits (at once outside
+    one), together with the other rows the transaction queued: if the last hook it registered
+    is the outbox's, at the same savepoint level, the ids join it."""
+    connection = transaction.get_connection(using)
+    if connection.in_atomic_block and connection.run_on_commit:
+        savepoint_ids, hook, _robust = connection.run_on_commit[-1]
+        if isinstance(hook, _Dispatch) and savepoint_ids == set(connection.savepoint_ids):
+            hook.email_ids.extend(email_ids)
+            return
+    hook = _Dispatch()
+    hook.email_ids.extend(email_ids)
+    transaction.on_commit(hook, using=using)
 
 
 DISPATCH_CHUNK = 50
@@ -326,5 +365,5 @@ def outbox_retry(*, email: OutboundEmail, actor=None) -> OutboundEmail:
         return email  # nothing to send to; fix the address and queue a new notice
     email.status, email.next_attempt_at, email.attempts = OutboundEmail.Status.PENDING, timezone.now(), 0
     email.save(update_fields=["status", "next_attempt_at", "attempts"])
-    transaction.on_commit(lambda: outbox_dispatch(email.pk))
+    outbox_dispatch_on_commit([email.pk])
     return email

@@ -50,3 +50,33 @@ def test_rows_queued_together_are_sent_by_the_registered_batch_task(
     assert set(OutboundEmail.objects.filter(pk__in=queued.values()).values_list("status", flat=True)) == {
         OutboundEmail.Status.SENT
     }
+
+
+def test_rows_queued_one_by_one_in_a_transaction_are_handed_over_together(
+    smtp_server, tasks_run_here, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        first = outbox_enqueue(key="one-a", kind="test", to=["a@example.com"], subject="A", text="t")
+        second = outbox_enqueue(key="one-b", kind="test", to=["b@example.com"], subject="B", text="t")
+        assert smtp_server.messages == []
+    # One hand-off to the broker for the transaction, not one per e-mail; each still sent once.
+    assert len(callbacks) == 1
+    assert sorted(m["Subject"] for m in smtp_server.messages) == ["A", "B"]
+    assert set(
+        OutboundEmail.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)
+    ) == {OutboundEmail.Status.SENT}
+
+
+def test_a_row_of_a_rolled_back_savepoint_is_not_handed_over(
+    smtp_server, tasks_run_here, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        kept = outbox_enqueue(key="kept", kind="test", to=["a@example.com"], subject="Kept", text="t")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            lost = outbox_enqueue(key="lost", kind="test", to=["b@example.com"], subject="Lost", text="t")
+            raise RuntimeError
+        after = outbox_enqueue(key="after", kind="test", to=["c@example.com"], subject="After", text="t")
+    assert [callback.email_ids for callback in callbacks] == [[kept.pk, after.pk]]
+    assert lost.pk not in callbacks[0].email_ids
+    assert sorted(m["Subject"] for m in smtp_server.messages) == ["After", "Kept"]
+    assert not OutboundEmail.objects.filter(key="lost").exists()

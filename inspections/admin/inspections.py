@@ -18,13 +18,15 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, get_script_prefix, path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.models import Category
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
+from core.admin_lists import BigTableAdminMixin
 from core.errors import InvalidTransition, form_add_service_error
 from core.forms import PlainErrorsMixin
 from inspections.admin.filters import JointFilter
@@ -48,6 +50,21 @@ def _admin_url(viewname: str, pk) -> str:
     """reverse(viewname, args=[pk]) for a URL with one integer id: reversed once per name and
     filled in per row (a list page links every row several times; reverse() is the bulk of it)."""
     return _url_pattern(viewname, get_script_prefix()).replace(_PK_MARK, str(int(pk)), 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _decide_links_markup(blocking: bool, language: str, prefix: str) -> str:
+    """A flag's decision links with the id left as ``_PK_MARK``: built and escaped once per
+    language, filled in per row (each open row of the list carries five)."""
+    links = [
+        (_url_pattern(f"admin:inspections_inspectionflag_{key}", prefix), key, label)
+        for key, (_status, label) in DECISIONS.items()
+        if not (key == "dismiss" and blocking)
+    ]
+    links.append(
+        (_url_pattern("admin:inspections_inspectionflag_open_case", prefix), "case", _("Open a case"))
+    )
+    return str(format_html_join(" · ", '<a href="{}" data-decide="{}">{}</a>', links))
 
 
 def _admin_link(viewname: str, pk, text) -> str:
@@ -264,14 +281,18 @@ class FlagStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(InspectionFlag)
-class InspectionFlagAdmin(ReadOnlyAdmin):
+class InspectionFlagAdmin(BigTableAdminMixin, ReadOnlyAdmin):
+    # A million inspections carry tens of thousands of open flags: the count stops at 10,000
+    # (the pagination says "more than"), and the kind links each row without reversing and
+    # resolving a URL per row.
+    list_link_field = "kind_shown"
     list_display = [
-        "kind",
+        "kind_shown",
         "inspection_link",
         "enterprise_link",
         "department_shown",
         "blocking",
-        "status",
+        "status_shown",
         "created_at",
         "case_link",
         "decide_links",
@@ -329,14 +350,27 @@ class InspectionFlagAdmin(ReadOnlyAdmin):
         ]
 
     # Columns ------------------------------------------------------------------------------------
+    # The choice columns read their label from the choices' enum: the admin's own display
+    # rebuilds the field's choice map for every cell.
+
+    @admin.display(description=gettext_lazy("kind"), ordering="kind")
+    def kind_shown(self, obj):
+        return InspectionFlag.Kind(obj.kind).label
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_shown(self, obj):
+        return InspectionFlag.Status(obj.status).label
 
     @admin.display(description=gettext_lazy("inspection"), ordering="inspection__planned_on")
     def inspection_link(self, obj):
         inspection = obj.inspection
+        # The status's label straight from its choices (get_status_display rebuilds the
+        # field's choice map for every row).
+        status = Inspection.Status(inspection.status).label if inspection.status else ""
         return _admin_link(
             "admin:inspections_inspection_change",
             inspection.pk,
-            f"{inspection.planned_on:%Y-%m-%d} · {inspection.get_status_display()}",
+            f"{inspection.planned_on.isoformat()} · {status}",
         )
 
     @admin.display(description=gettext_lazy("enterprise"))
@@ -358,15 +392,9 @@ class InspectionFlagAdmin(ReadOnlyAdmin):
     def decide_links(self, obj):
         if obj.status != OPEN:
             return "—"
-        links = [
-            (_admin_url(f"admin:inspections_inspectionflag_{key}", obj.pk), key, label)
-            for key, (_status, label) in DECISIONS.items()
-            if not (key == "dismiss" and obj.blocking)
-        ]
-        links.append(
-            (_admin_url("admin:inspections_inspectionflag_open_case", obj.pk), "case", _("Open a case"))
-        )
-        return format_html_join(" · ", '<a href="{}" data-decide="{}">{}</a>', links)
+        links = _decide_links_markup(obj.blocking, translation.get_language(), get_script_prefix())
+        # Escaped once per language above; the row adds only its integer id.
+        return mark_safe(links.replace(_PK_MARK, str(int(obj.pk))))  # noqa: S308
 
     def render_change_form(self, request, context, *args, **kwargs):
         obj = context.get("original")

@@ -20,7 +20,12 @@ Rules (each raises one InspectionFlag; the explanation is written in the departm
 
 A constant number of statements per filing, whatever the data: the enterprise row is locked (so
 two filings at once cannot both slip under the cap), then one query per rule, each served by an
-index on (department, enterprise, planned_on) or (enterprise, planned_on)."""
+index on (department, enterprise, planned_on) or (enterprise, planned_on) and reading a few rows
+whatever the size of the table (EXPLAIN at 100k and 1m: index scans, well under a millisecond).
+A filing that trips every rule sends 14: the actor's permissions and departments (3, none when
+the view has checked them on the same user already), the lock, the three rule queries, the
+inspection, its items, its flags, the joint link, and both joint-proposal e-mails in one insert
+(3), handed to the broker in one publish after commit."""
 
 import datetime as dt
 from collections.abc import Sequence
@@ -34,7 +39,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from casework.selectors import departments_of
-from core.outbox import outbox_enqueue, render_email
+from core.outbox import outbox_enqueue, outbox_enqueue_many, render_email
 from inspections.models import InspectingUnit, Inspection, InspectionFlag, InspectionItem
 from liaison.models import Department, Enterprise
 
@@ -281,7 +286,7 @@ def inspection_portal_url(inspection: Inspection) -> str:
     return settings.SITE_URL + reverse("inspection_filing:detail", args=[inspection.pk])
 
 
-def inspection_notice_queue(
+def inspection_notice(
     *,
     inspection: Inspection,
     department: Department,
@@ -289,26 +294,32 @@ def inspection_notice_queue(
     key: str,
     context: dict,
     own: Inspection | None = None,
-):
+) -> dict:
     """One e-mail to a department about an inspection (templates/email/inspection_<notice>.*),
-    in the department's language, queued once under its key. The link leads to the department's
-    own inspection (``own``, by default ``inspection``): a page it can open."""
+    rendered in the department's language, as the arguments of ``outbox_enqueue``: queued once
+    under its key. The link leads to the department's own inspection (``own``, by default
+    ``inspection``): a page it can open."""
     language = department.language
     own = own or inspection
     context = {"inspection": inspection, "department": department, **context}
     if own.department_id == department.pk:
         context["portal_url"] = inspection_portal_url(own)
     subject, text, html = render_email(f"email/inspection_{notice}", context, language=language)
-    return outbox_enqueue(
-        key=f"inspection-{notice}:{key}:{department.pk}",
-        kind=f"inspection_{notice}",
-        to=[department.email],
-        subject=subject,
-        text=text,
-        html=html,
-        language=language,
-        related=f"inspection {inspection.pk}",
-    )
+    return {
+        "key": f"inspection-{notice}:{key}:{department.pk}",
+        "kind": f"inspection_{notice}",
+        "to": [department.email],
+        "subject": subject,
+        "text": text,
+        "html": html,
+        "language": language,
+        "related": f"inspection {inspection.pk}",
+    }
+
+
+def inspection_notice_queue(**notice):
+    """Queue one ``inspection_notice`` in the caller's transaction (None if its key was queued before)."""
+    return outbox_enqueue(**inspection_notice(**notice))
 
 
 @transaction.atomic
@@ -366,7 +377,10 @@ def inspection_file(
         filed_by=actor if getattr(actor, "is_authenticated", False) else None,
         joint_with=other,
     )
-    inspection.items.set(items)
+    # The inspection is new: its items are inserted, with no read of the (empty) current set.
+    Inspection.items.through.objects.bulk_create(
+        Inspection.items.through(inspection=inspection, inspectionitem=item) for item in dict.fromkeys(items)
+    )
     if findings:
         InspectionFlag.objects.bulk_create(
             InspectionFlag(
@@ -380,13 +394,18 @@ def inspection_file(
     if other is not None:
         # The earlier filing is proposed the same joint inspection, unless it already has one.
         Inspection.objects.filter(pk=other.pk, joint_with__isnull=True).update(joint_with=inspection)
-        for department_told, own in ((department, inspection), (other.department, other)):
-            inspection_notice_queue(
-                inspection=inspection,
-                department=department_told,
-                notice="joint_proposed",
-                key=str(inspection.pk),
-                context={"first": inspection, "second": other},
-                own=own,
-            )
+        # Both e-mails in one insert, handed to the workers together after commit.
+        outbox_enqueue_many(
+            [
+                inspection_notice(
+                    inspection=inspection,
+                    department=department_told,
+                    notice="joint_proposed",
+                    key=str(inspection.pk),
+                    context={"first": inspection, "second": other},
+                    own=own,
+                )
+                for department_told, own in ((department, inspection), (other.department, other))
+            ]
+        )
     return inspection

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.models import OutboundEmail
+from envopt.celery import app as celery_app
 from inspections.models import Inspection, InspectionFlag
 from inspections.services.filing import inspection_file
 from inspections.tests import factories as f
@@ -220,6 +221,25 @@ def test_a_cross_inspection_proposes_a_joint_one_to_both_departments(world):
         assert "<script" not in email.body_html
 
 
+def test_the_joint_proposals_reach_the_broker_in_one_hand_off_after_commit(
+    world, smtp_server, django_capture_on_commit_callbacks
+):
+    other = _other_department_files(world, planned_on=f.days_ahead(5))
+    celery_app.conf.task_always_eager = True  # Celery runs the sending task here, as a worker would
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            file(world, planned_on=f.days_ahead(8))
+            assert smtp_server.messages == []  # nothing leaves before the commit
+    finally:
+        celery_app.conf.task_always_eager = False
+    assert len(callbacks) == 1  # one publish for both e-mails
+    assert sorted(str(message["To"]) for message in smtp_server.messages) == sorted(
+        [world["department"].email, other.department.email]
+    )
+    emails = OutboundEmail.objects.filter(kind="inspection_joint_proposed")
+    assert {email.status for email in emails} == {OutboundEmail.Status.SENT}
+
+
 def test_the_same_department_is_not_a_cross_inspection(world):
     file(world, planned_on=f.days_ahead(5))
     assert InspectionFlag.Kind.CROSS not in kinds(
@@ -310,5 +330,7 @@ def test_filing_takes_a_constant_number_of_statements(world, settings):
     assert Inspection.objects.count() > 40
     large = _statements(world, planned_on=day, items=world["items"])
     assert large == small, (small, large)
-    # Permissions and department (3), lock (1), one query per rule (3), writes and two e-mails.
-    assert large <= 20, large
+    # Permissions and department (3), lock (1), one query per rule (3), the inspection, its items,
+    # its flags and the joint link (4), both e-mails in one insert (3); and, in a test, the
+    # savepoint the service's transaction becomes (2).
+    assert large == 16, large
