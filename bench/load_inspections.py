@@ -288,9 +288,10 @@ def load_inspections(
         progress.finish()
     _reset_sequences(Enterprise, Inspection, Inspection.items.through, InspectionFlag)
 
-    # The enterprise page's enterprise: one with a few inspections, its code issued by the service.
+    # The enterprise page's enterprise: one with a few inspections, its code issued by the service
+    # (the page opens from the private link, not from the QR code's scan secret).
     page_enterprise = inspection_rows[len(inspection_rows) // 2][3]
-    secret = code_issue(enterprise=Enterprise.objects.get(pk=page_enterprise))
+    secret = code_issue(enterprise=Enterprise.objects.get(pk=page_enterprise)).private
     return InspectionData(
         enterprises=n_enterprises,
         inspections=len(inspection_rows),

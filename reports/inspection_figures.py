@@ -34,6 +34,9 @@ from liaison.models import Enterprise
 S = Inspection.Status
 COUNTED_OUT = (S.REFUSED, S.CANCELLED)
 COUNTED_STATUSES = [value for value in S.values if value not in COUNTED_OUT]
+# Flags an enterprise's rating raised: they say who rated, so they stay out of the counts and the
+# lists of staff without the identity permission (the ratings' own figures count them).
+HIDDEN_KINDS = tuple(InspectionFlag.HIDDEN_FROM_DEPARTMENTS)
 
 INSPECTION_KEYS = (
     "inspections",
@@ -62,7 +65,7 @@ def _in_quarter(quarter: Period, prefix: str = "") -> Q:
 
 def _conditions(quarter: Period) -> dict[str, Q]:
     base = _in_quarter(quarter)
-    flags = InspectionFlag.objects.filter(inspection=OuterRef("pk"))
+    flags = InspectionFlag.objects.filter(inspection=OuterRef("pk")).exclude(kind__in=HIDDEN_KINDS)
     conditions = {
         "inspections": base,
         "joint": base & (Q(joint_with__isnull=False) | Q(status=S.JOINT)),
@@ -178,6 +181,7 @@ def _count_flags(quarters, result) -> None:
         scope |= Q(created_at__gte=q.start, created_at__lt=q.end)
     rows = (
         InspectionFlag.objects.filter(scope)
+        .exclude(kind__in=HIDDEN_KINDS)
         .order_by()
         .values("kind", "inspection__department_id")
         .annotate(**annotations)
@@ -286,7 +290,8 @@ LABELS = {
     "low_share": pgettext_lazy("dashboard", "Share rated low (1–2)"),
 }
 for _kind, _label in InspectionFlag.Kind.choices:
-    LABELS[f"flags_{_kind}"] = _label
+    if _kind not in HIDDEN_KINDS:
+        LABELS[f"flags_{_kind}"] = _label
 
 KINDS = {
     "joint_share": PERCENT,
@@ -311,7 +316,7 @@ LINES = [
     ("flagged", False),
     ("flagged_share", False),
     ("flags", False),
-    *[(f"flags_{kind}", True) for kind in InspectionFlag.Kind.values],
+    *[(f"flags_{kind}", True) for kind in InspectionFlag.Kind.values if kind not in HIDDEN_KINDS],
     ("outcome_no_problem", False),
     ("outcome_problems", False),
     ("outcome_decision", False),
@@ -384,11 +389,16 @@ _DEFINITIONS = {
         "Counted inspections in the quarter entered without a filing: emergency entries, declared "
         "on site with a reason."
     ),
-    "flagged": _("Counted inspections in the quarter with at least one flag, whenever it was raised."),
+    "flagged": _(
+        "Counted inspections in the quarter with at least one flag of the rules or the entries, "
+        "whenever it was raised."
+    ),
     "flagged_share": _("Inspections flagged as a share of the counted inspections in the quarter."),
     "flags": _(
-        "Flags raised in the quarter (by the moment raised, Shanghai time), of every kind, whatever "
-        "the inspection's planned date."
+        "Flags raised in the quarter (by the moment raised, Shanghai time) by the rules and the "
+        "entries, whatever the inspection's planned date. A low rating is counted with the ratings, "
+        "not as a flag: its flag says which enterprise rated, and only staff allowed to see who rated "
+        "see it."
     ),
     "rated": _(
         "Ratings the enterprises gave in the quarter (by the moment given), whatever the "

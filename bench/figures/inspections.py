@@ -1,6 +1,6 @@
 """Inspections of enterprises (issue 14), timed in-process like the pages: filing one inspection
 with every rule evaluated (the service, as the filing page and the API call it), the admin's list
-of flagged inspections, and the enterprise's own page (/e/, reached through its code's link).
+of flagged inspections, and the enterprise's own page (/e/own/, reached through its private link).
 
 The filing's statements must not depend on the data: every run files a new inspection of the
 same enterprise, which trips every rule each time (cap, cross, repeated, no-disturbance), and
@@ -85,18 +85,18 @@ def _forget(inspection_ids: list[int]) -> None:
 
 def _enterprise_page(context) -> Result:
     client = Client()
-    opened = client.get(f"/e/{context.dataset.enterprise_secret}/")
+    opened = client.get(f"/e/own/{context.dataset.enterprise_secret}/")
     if opened.status_code != 302:
-        raise RuntimeError(f"the supervision-code link answered {opened.status_code}")
-    samples, statements = timed(_get(client, "/e/"), repeat=context.repeat, warmup=2)
+        raise RuntimeError(f"the enterprise's private link answered {opened.status_code}")
+    samples, statements = timed(_get(client, "/e/own/"), repeat=context.repeat, warmup=2)
     return Result(
         key="enterprise_page",
-        label="enterprise's own page /e/ (its inspections)",
+        label="enterprise's own page /e/own/ (its inspections)",
         unit="ms",
         samples=samples,
         statements=statements,
         goal=Goal("<=", 30, "ms"),
-        extra={"url": "/e/"},
+        extra={"url": "/e/own/"},
     )
 
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from complaints.models import Category
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
-from core.admin_lists import BigTableAdminMixin
+from core.admin_lists import BigTableAdminMixin, ChoicesOfSmallTableFilter
 from core.errors import InvalidTransition, form_add_service_error
 from core.forms import PlainErrorsMixin
 from inspections.admin.filters import JointFilter
@@ -35,6 +35,18 @@ from inspections.services.cases import CASE_PERMISSIONS, inspection_case_open
 from inspections.services.flags import DECIDE_PERMISSION, DECISIONS, flag_decide
 
 OPEN = InspectionFlag.Status.OPEN
+# A flag raised by an enterprise's rating tells which enterprise rated: like the ratings, it is
+# for staff allowed to see who rated (and each such look is on the record in the ratings' admin).
+IDENTITY_PERMISSION = "complaints.view_complainant_identity"
+
+
+def flags_seen_by(user, flags):
+    """The flags ``user`` may see: without the identity permission, none raised by a rating."""
+    if user.has_perm(IDENTITY_PERMISSION):
+        return flags
+    return flags.exclude(kind__in=InspectionFlag.HIDDEN_FROM_DEPARTMENTS)
+
+
 YEARS_BACK = 4
 
 
@@ -110,7 +122,7 @@ class FlaggedFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        flags = InspectionFlag.objects.filter(inspection=OuterRef("pk"))
+        flags = flags_seen_by(request.user, InspectionFlag.objects.filter(inspection=OuterRef("pk")))
         if self.value() == "open":
             return queryset.filter(Exists(flags.filter(status=OPEN)))
         if self.value() == "any":
@@ -143,7 +155,7 @@ class FlagInline(ReadOnlyInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("case")
+        return flags_seen_by(request.user, super().get_queryset(request).select_related("case"))
 
     @admin.display(description=gettext_lazy("case"))
     def case_link(self, obj):
@@ -156,9 +168,9 @@ class FlagInline(ReadOnlyInline):
         return _admin_link("admin:inspections_inspectionflag_change", obj.pk, _("Open the flag"))
 
 
-def open_flag_count():
+def open_flag_count(user):
     open_flags = (
-        InspectionFlag.objects.filter(inspection=OuterRef("pk"), status=OPEN)
+        flags_seen_by(user, InspectionFlag.objects.filter(inspection=OuterRef("pk"), status=OPEN))
         .order_by()
         .values("inspection")
         .annotate(count=Count("pk"))
@@ -207,7 +219,7 @@ class InspectionAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(open_flags=open_flag_count())
+        return super().get_queryset(request).annotate(open_flags=open_flag_count(request.user))
 
     @admin.display(description=gettext_lazy("enterprise"), ordering="enterprise__name")
     def enterprise_link(self, obj):
@@ -301,11 +313,15 @@ class InspectionFlagAdmin(BigTableAdminMixin, ReadOnlyAdmin):
         FlagStatusFilter,
         "kind",
         "blocking",
-        "inspection__department",
+        ("inspection__department", ChoicesOfSmallTableFilter),
     ]
     search_fields = ["inspection__enterprise__name", "=inspection__enterprise__credit_code"]
     list_select_related = ["inspection__department", "inspection__enterprise", "case"]
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        return flags_seen_by(request.user, super().get_queryset(request))
+
     list_per_page = 25  # as the case list: each row carries five decision links
     change_form_template = "admin/inspections/inspectionflag/change_form.html"
     fields = [
@@ -422,15 +438,14 @@ class InspectionFlagAdmin(BigTableAdminMixin, ReadOnlyAdmin):
         }
         return TemplateResponse(request, "admin/inspections/inspectionflag/action.html", context)
 
-    def _flag(self, pk: int) -> InspectionFlag:
-        return get_object_or_404(
-            InspectionFlag.objects.select_related("inspection__department", "inspection__enterprise"), pk=pk
-        )
+    def _flag(self, request, pk: int) -> InspectionFlag:
+        flags = InspectionFlag.objects.select_related("inspection__department", "inspection__enterprise")
+        return get_object_or_404(flags_seen_by(request.user, flags), pk=pk)
 
     def decide_view(self, request, pk: int, decision: str):
         if decision not in DECISIONS or not request.user.has_perm(DECIDE_PERMISSION):
             raise PermissionDenied
-        flag = self._flag(pk)
+        flag = self._flag(request, pk)
         change_url = reverse("admin:inspections_inspectionflag_change", args=[flag.pk])
         form = FlagDecisionForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -479,7 +494,7 @@ class InspectionFlagAdmin(BigTableAdminMixin, ReadOnlyAdmin):
         )
 
     def open_case_view(self, request, pk: int):
-        flag = self._flag(pk)
+        flag = self._flag(request, pk)
         return self._open_case(
             request,
             inspection=flag.inspection,

@@ -107,3 +107,33 @@ def test_the_inspection_list_filters(client, held):
     page = client.get(url, {"q": held.enterprise.credit_code}).content.decode()
     assert held.enterprise.name in page
     assert client.get(reverse("admin:inspections_inspection_change", args=[held.pk])).status_code == 200
+
+
+def test_a_flag_raised_by_a_rating_is_only_for_staff_who_may_see_who_rated(client, held):
+    """A low-rating flag names the rated inspection, so the enterprise that rated: staff without the
+    identity permission never see it (list, inspection page, counts, filters, the flag itself)."""
+    low = InspectionFlag.objects.create(
+        inspection=held, kind=InspectionFlag.Kind.LOW_RATING, explanation="评分 1（低评分）"
+    )
+    other = held.flags.exclude(pk=low.pk).get()
+    flags_url = reverse("admin:inspections_inspectionflag_changelist")
+    flag_url = reverse("admin:inspections_inspectionflag_change", args=[low.pk])
+    inspection_url = reverse("admin:inspections_inspection_change", args=[held.pk])
+    inspections_url = reverse("admin:inspections_inspection_changelist")
+
+    client.force_login(f.staff("Case handler"))  # no identity permission
+    flags_page = client.get(flags_url).content.decode()
+    assert flag_url not in flags_page
+    assert reverse("admin:inspections_inspectionflag_change", args=[other.pk]) in flags_page
+    assert client.get(flag_url).status_code in (302, 404)
+    assert client.get(reverse("admin:inspections_inspectionflag_open_case", args=[low.pk])).status_code == 404
+    assert "评分 1（低评分）" not in client.get(inspection_url).content.decode()
+    other.status = InspectionFlag.Status.DISMISSED
+    other.save(update_fields=["status"])
+    # Its only open flag is the rating's: for this viewer the inspection has none.
+    assert held.enterprise.name not in client.get(inspections_url, {"flagged": "open"}).content.decode()
+
+    client.force_login(f.staff("Office head"))  # holds the identity permission
+    assert flag_url in client.get(flags_url).content.decode()
+    assert "评分 1（低评分）" in client.get(inspection_url).content.decode()
+    assert held.enterprise.name in client.get(inspections_url, {"flagged": "open"}).content.decode()
