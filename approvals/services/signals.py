@@ -3,7 +3,8 @@
 Each rule is ONE SELECT over the records in scope that finds the signals not raised yet (a
 ``NOT EXISTS`` on the (record, kind, key) key); the explanations are written in the language of
 the moment with the numbers they rest on (the limit, the day it ran out, the fee code and the
-amounts); then ONE ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING`` stores them all, the
+amounts); then ONE ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING`` stores them all
+(PostgreSQL; a multi-row VALUES per few thousand on SQLite, the bare machine's database), the
 red ones get their correction deadline in ONE bulk insert and ONE update, and open prompts
 (DUE_SOON) of decided records are CLEARED in ONE update. The number of statements is the same
 for one record and for a thousand.
@@ -14,17 +15,27 @@ computed in one run (the day a limit ran out, the correction's due day)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models.functions import Cast, Trim
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from approvals.models import ApprovalRecord, ApprovalSignal, Where
+from approvals.models import (
+    ApprovalFeeCharge,
+    ApprovalRecord,
+    ApprovalSignal,
+    ApprovalStep,
+    ApprovalStepEvent,
+    Where,
+)
 from core.calendar import WorkingCalendar, add_working_days, end_of_day
 from core.models import Deadline
 
@@ -34,14 +45,18 @@ CORRECTION_DEADLINE_KIND = "approval_signal_correction"
 K = ApprovalSignal.Kind
 DECIDED = (ApprovalRecord.Decision.APPROVED.value, ApprovalRecord.Decision.REFUSED.value)
 PENDING = ApprovalRecord.Decision.PENDING.value
+REFUSED = ApprovalRecord.Decision.REFUSED.value
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Which records a run looks at: a SQL condition on the record ``r`` and its parameters."""
+    """Which records a run looks at: lookups on the record (``{"pk__in": ids}``, or the
+    pending records due by a day), prefixed for the queries that start from a step or a fee."""
 
-    condition: str
-    params: tuple
+    lookups: dict[str, Any]
+
+    def on(self, prefix: str = "") -> Q:
+        return Q(**{f"{prefix}{name}": value for name, value in self.lookups.items()})
 
 
 @dataclass
@@ -53,39 +68,13 @@ class Candidate:
     explanation: str
 
 
-def _tables() -> dict[str, str]:
-    from approvals.models import (
-        ApprovalFee,
-        ApprovalFeeCharge,
-        ApprovalItem,
-        ApprovalStep,
-        ApprovalStepEvent,
-    )
-
-    qn = connection.ops.quote_name
-    return {
-        "record": qn(ApprovalRecord._meta.db_table),
-        "item": qn(ApprovalItem._meta.db_table),
-        "step": qn(ApprovalStep._meta.db_table),
-        "event": qn(ApprovalStepEvent._meta.db_table),
-        "fee": qn(ApprovalFee._meta.db_table),
-        "charge": qn(ApprovalFeeCharge._meta.db_table),
-        "signal": qn(ApprovalSignal._meta.db_table),
-    }
+def _raised(kind: str, record, key) -> Exists:
+    """The signal (record, kind, key) exists already."""
+    return Exists(ApprovalSignal.objects.filter(record_id=record, kind=kind, key=key))
 
 
-def _not_raised(kind_sql: str, key_sql: str) -> str:
-    signal = _tables()["signal"]
-    return (
-        f"NOT EXISTS (SELECT 1 FROM {signal} x WHERE x.record_id = r.id"  # noqa: S608 (identifiers only)
-        f" AND x.kind = {kind_sql} AND x.key = {key_sql})"
-    )
-
-
-def _fetch(sql: str, params: Sequence) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
-        return cursor.fetchall()
+def _when(condition: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())
 
 
 # --- Dates and amounts as the explanations say them -------------------------------------------------
@@ -104,6 +93,11 @@ class _Days:
 
     def __init__(self) -> None:
         self.calendar = WorkingCalendar()
+
+    def preload(self, first: dt.date, last: dt.date) -> None:
+        """Load the calendar over the whole range a rule needs, once: the snapshot would
+        otherwise grow by one query for each date found outside it."""
+        self.calendar.load(first, last)
 
     def add(self, start: dt.date, n: int):
         return add_working_days(start, n, calendar=self.calendar)
@@ -124,19 +118,37 @@ class _Days:
 
 
 def _step_over(scope: Scope, days: _Days) -> list[Candidate]:
-    t = _tables()
-    rows = _fetch(
-        f"""SELECT r.id, r.department_id, e.position, e.name, e.working_days_taken, s.limit_days,
-                   (e.started_at AT TIME ZONE %s)::date
-            FROM {t["event"]} e
-            JOIN {t["record"]} r ON r.id = e.record_id
-            JOIN {t["step"]} s ON s.item_id = r.item_id AND s.position = e.position
-            WHERE {scope.condition} AND e.working_days_taken > s.limit_days
-              AND {_not_raised("%s", "e.position::text")}""",  # noqa: S608 (identifiers only)
-        [settings.TIME_ZONE, *scope.params, K.STEP_OVER.value],
+    """A step whose working days taken exceed its own limit (the item's step of that position)."""
+    limit = ApprovalStep.objects.filter(item_id=OuterRef("record__item_id"), position=OuterRef("position"))
+    rows = list(
+        ApprovalStepEvent.objects.filter(scope.on("record__"))
+        .annotate(limit=Subquery(limit.values("limit_days")[:1]))
+        .filter(working_days_taken__gt=F("limit"))
+        .exclude(_raised(K.STEP_OVER, OuterRef("record_id"), Cast(OuterRef("position"), CharField())))
+        .order_by()
+        .values_list(
+            "record_id",
+            "record__department_id",
+            "position",
+            "name",
+            "working_days_taken",
+            "limit",
+            "started_at",
+        )
     )
     out = []
-    for record_id, department_id, position, name, taken, limit, started in rows:
+    started_days = [timezone.localdate(row[6]) for row in rows]
+    if rows:
+        days.preload(
+            min(started_days) + dt.timedelta(days=1),
+            max(
+                day + dt.timedelta(days=row[5] * 7 // 5 + 30)
+                for day, row in zip(started_days, rows, strict=True)
+            ),
+        )
+    for (record_id, department_id, position, name, taken, limit, _at), started in zip(
+        rows, started_days, strict=True
+    ):
         ran_out = days.add(started, limit).due_date
         out.append(
             Candidate(
@@ -162,39 +174,64 @@ def _step_over(scope: Scope, days: _Days) -> list[Candidate]:
 
 
 def _record_rules(scope: Scope, days: _Days, today: dt.date, prompt_until: dt.date) -> list[Candidate]:
-    """The rules on the record's own columns (refusal, hall, limit), in one SELECT: each row
-    says which of them hold and not raised yet."""
-    t = _tables()
-    rows = _fetch(
-        f"""SELECT r.id, r.department_id, r.external_id, r.decision, r.decided_on, r.due_on,
-                   r.accepted_where, (r.accepted_at AT TIME ZONE %s)::date,
-                   i.code, i.promised_days,
-                   (r.decision = 'refused' AND btrim(r.refusal_reason) = ''
-                      AND {_not_raised("'no_reason'", "''")}),
-                   (i.in_hall AND r.decision IN ('approved', 'refused') AND r.accepted_where = 'department'
-                      AND {_not_raised("'outside_hall'", "''")}),
-                   (i.in_hall AND r.decision IN ('approved', 'refused')
-                      AND r.accepted_where IN ('hall', 'online') AND r.decided_where = 'department'
-                      AND {_not_raised("'two_ends'", "''")}),
-                   (((r.decision IN ('approved', 'refused') AND r.decided_on > r.due_on)
-                      OR (r.decision = 'pending' AND r.due_on < %s))
-                      AND {_not_raised("'overdue'", "''")}),
-                   (r.decision = 'pending' AND r.due_on > %s AND r.due_on <= %s
-                      AND {_not_raised("'due_soon'", "''")})
-            FROM {t["record"]} r JOIN {t["item"]} i ON i.id = r.item_id
-            WHERE {scope.condition}""",  # noqa: S608 (identifiers only)
-        [settings.TIME_ZONE, today, today, prompt_until, *scope.params],
+    """The rules on the record's own columns (refusal, hall, limit) in one SELECT: each row says
+    which of them hold and are not raised yet; rows where none does are not returned."""
+    pk = OuterRef("pk")
+    decided = Q(decision__in=DECIDED)
+    conditions = {
+        "no_reason": (Q(decision=REFUSED, reason_trimmed=""), K.NO_REASON),
+        "outside_hall": (decided & Q(item__in_hall=True, accepted_where=Where.DEPARTMENT), K.OUTSIDE_HALL),
+        "two_ends": (
+            decided
+            & Q(
+                item__in_hall=True,
+                accepted_where__in=(Where.HALL, Where.ONLINE),
+                decided_where=Where.DEPARTMENT,
+            ),
+            K.TWO_ENDS,
+        ),
+        "overdue": (
+            (decided & Q(decided_on__gt=F("due_on"))) | Q(decision=PENDING, due_on__lt=today),
+            K.OVERDUE,
+        ),
+        "due_soon": (Q(decision=PENDING, due_on__gt=today, due_on__lte=prompt_until), K.DUE_SOON),
+    }
+    annotations = {}
+    wanted = Q()
+    for name, (condition, kind) in conditions.items():
+        annotations[name] = _when(condition & ~_raised(kind, pk, ""))
+        wanted |= Q(**{name: True})
+    rows = list(
+        ApprovalRecord.objects.filter(scope.on())
+        .annotate(reason_trimmed=Trim("refusal_reason"))
+        .annotate(**annotations)
+        .filter(wanted)
+        .order_by()
+        .values_list(
+            "pk",
+            "department_id",
+            "decision",
+            "decided_on",
+            "due_on",
+            "accepted_where",
+            "accepted_at",
+            "item__code",
+            "item__promised_days",
+            *conditions,
+        )
     )
     out = []
+    late = [(row[4], row[3] if row[2] != PENDING else today) for row in rows if row[12]]
+    if late:
+        days.preload(min(due for due, _end in late) + dt.timedelta(days=1), max(end for _due, end in late))
     for (
         record_id,
         department_id,
-        _number,
         decision,
         decided_on,
         due_on,
         accepted_where,
-        accepted_on,
+        accepted_at,
         code,
         promised,
         no_reason,
@@ -203,6 +240,7 @@ def _record_rules(scope: Scope, days: _Days, today: dt.date, prompt_until: dt.da
         overdue,
         due_soon,
     ) in rows:
+        accepted_on = timezone.localdate(accepted_at)
         if no_reason:
             text = _(
                 "The application was refused on %(decided)s without a reason given to the applicant."
@@ -260,23 +298,31 @@ def _record_rules(scope: Scope, days: _Days, today: dt.date, prompt_until: dt.da
 
 
 def _fee_rules(scope: Scope) -> list[Candidate]:
-    t = _tables()
-    rows = _fetch(
-        f"""SELECT DISTINCT ON (r.id, c.code) r.id, r.department_id, c.code, c.name, c.amount,
-                   f.amount, i.code, f.id IS NULL
-            FROM {t["charge"]} c
-            JOIN {t["record"]} r ON r.id = c.record_id
-            JOIN {t["item"]} i ON i.id = r.item_id
-            LEFT JOIN {t["fee"]} f ON f.id = c.fee_id
-            WHERE {scope.condition}
-              AND ((c.fee_id IS NULL AND {_not_raised("'fee_outside'", "c.code")})
-                   OR (c.amount > f.amount AND {_not_raised("'fee_above'", "c.code")}))
-            ORDER BY r.id, c.code, c.amount DESC""",  # noqa: S608 (identifiers only)
-        list(scope.params),
+    """Fees charged outside the item's schedule (no fee matched) or above their approved amount."""
+    charge = OuterRef("code")
+    rows = list(
+        ApprovalFeeCharge.objects.filter(scope.on("record__"))
+        .filter(
+            (Q(fee__isnull=True) & ~_raised(K.FEE_OUTSIDE, OuterRef("record_id"), charge))
+            | (Q(amount__gt=F("fee__amount")) & ~_raised(K.FEE_ABOVE, OuterRef("record_id"), charge))
+        )
+        .order_by("record_id", "code", "-amount")
+        .values_list(
+            "record_id",
+            "record__department_id",
+            "code",
+            "name",
+            "amount",
+            "fee__amount",
+            "record__item__code",
+        )
     )
-    out = []
-    for record_id, department_id, code, name, charged, approved, item_code, outside in rows:
-        if outside:
+    out, seen = [], set()
+    for record_id, department_id, code, name, charged, approved, item_code in rows:
+        if (record_id, code) in seen:  # one signal per code: the highest charge says it
+            continue
+        seen.add((record_id, code))
+        if approved is None:
             text = _(
                 "Fee %(code)s (%(name)s) of %(charged)s yuan was charged, but the fee schedule of item "
                 "%(item)s has no fee with this code."
@@ -299,41 +345,62 @@ def _fee_rules(scope: Scope) -> list[Candidate]:
 
 # --- Storing them ------------------------------------------------------------------------------
 
+_INSERT_COLUMNS = ("record_id", "department_id", "kind", "colour", "key", "explanation")
+
 
 def _insert(candidates: list[Candidate], now: dt.datetime) -> list[tuple[int, str]]:
-    """One INSERT of every candidate; (id, colour) of the rows really inserted."""
+    """Insert every candidate, skipping any raised meanwhile (ON CONFLICT on (record, kind,
+    key) DO NOTHING); (id, colour) of the rows really inserted. On PostgreSQL ONE statement
+    (the columns as arrays, unnest); elsewhere one multi-row VALUES per few thousand signals."""
     if not candidates:
         return []
-    signal = _tables()["signal"]
-    colours = ApprovalSignal.COLOURS
-    return _fetch(
-        f"""INSERT INTO {signal} (record_id, department_id, kind, colour, key, explanation, raised_at,
-                                  status, correction, return_reason)
-            SELECT u.record_id, u.department_id, u.kind, u.colour, u.key, u.explanation, %s, %s, '', ''
-            FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
-                 AS u(record_id, department_id, kind, colour, key, explanation)
-            ON CONFLICT (record_id, kind, key) DO NOTHING
-            RETURNING id, colour""",  # noqa: S608 (identifiers only)
-        [
-            now,
-            ApprovalSignal.Status.OPEN.value,
-            [c.record_id for c in candidates],
-            [c.department_id for c in candidates],
-            [str(c.kind) for c in candidates],
-            [str(colours[c.kind]) for c in candidates],
-            [c.key for c in candidates],
-            [c.explanation for c in candidates],
-        ],
+    qn = connection.ops.quote_name
+    table = qn(ApprovalSignal._meta.db_table)
+    columns = [
+        [c.record_id for c in candidates],
+        [c.department_id for c in candidates],
+        [str(c.kind) for c in candidates],
+        [str(ApprovalSignal.COLOURS[c.kind]) for c in candidates],
+        [c.key for c in candidates],
+        [c.explanation for c in candidates],
+    ]
+    fixed = [now, ApprovalSignal.Status.OPEN.value, "", ""]
+    names = ", ".join(
+        qn(name) for name in (*_INSERT_COLUMNS, "raised_at", "status", "correction", "return_reason")
     )
+    conflict = f"ON CONFLICT ({qn('record_id')}, {qn('kind')}, {qn('key')}) DO NOTHING RETURNING {qn('id')}, {qn('colour')}"
+    inserted: list[tuple[int, str]] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Only quoted identifiers are interpolated; every value is a parameter.
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT u.*, %s, %s, %s, %s FROM unnest("  # noqa: S608
+                "%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]) AS u "
+                + conflict,
+                [*fixed, *columns],
+            )
+            inserted = cursor.fetchall()
+        else:
+            per_row = len(_INSERT_COLUMNS) + len(fixed)
+            size = max(1, (min(connection.features.max_query_params or 30000, 30000) - 10) // per_row)
+            rows = list(zip(*columns, strict=True))
+            for i in range(0, len(rows), size):
+                chunk = rows[i : i + size]
+                values = ", ".join(["(" + ", ".join(["%s"] * per_row) + ")"] * len(chunk))
+                params = [value for row in chunk for value in (*row, *fixed)]
+                cursor.execute(f"INSERT INTO {table} ({names}) VALUES {values} {conflict}", params)  # noqa: S608
+                inserted += cursor.fetchall()
+    return inserted
 
 
 def correction_deadlines_create(signal_ids: list[int], *, start: dt.date, days: _Days | None = None) -> None:
-    """Give these signals a correction deadline each, computed once for the start day: one bulk
-    insert of Deadline rows and one UPDATE that links them."""
+    """Give these signals a correction deadline each, its due day computed once for the start
+    day: one bulk insert of Deadline rows and one UPDATE that links them."""
     if not signal_ids:
         return
     days = days or _Days()
-    result = days.add(start, settings.APPROVAL_CORRECTION_WORKING_DAYS)
+    n = settings.APPROVAL_CORRECTION_WORKING_DAYS
+    result = days.add(start, n)
     content_type = ContentType.objects.get_for_model(ApprovalSignal)
     Deadline.objects.bulk_create(
         [
@@ -342,7 +409,7 @@ def correction_deadlines_create(signal_ids: list[int], *, start: dt.date, days: 
                 content_type=content_type,
                 object_id=pk,
                 start_date=start,
-                working_days=settings.APPROVAL_CORRECTION_WORKING_DAYS,
+                working_days=n,
                 due_date=result.due_date,
                 due_at=end_of_day(result.due_date),
                 skipped=result.skipped_json(),
@@ -351,38 +418,29 @@ def correction_deadlines_create(signal_ids: list[int], *, start: dt.date, days: 
             for pk in signal_ids
         ]
     )
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE {_tables()["signal"]} s SET deadline_id = d.id
-                FROM {qn(Deadline._meta.db_table)} d
-                WHERE d.content_type_id = %s AND d.object_id = s.id AND d.kind = %s
-                  AND d.status = %s AND s.id = ANY(%s) AND s.deadline_id IS NULL""",  # noqa: S608
-            [content_type.pk, CORRECTION_DEADLINE_KIND, Deadline.Status.OPEN.value, signal_ids],
-        )
+    own = Deadline.objects.filter(
+        content_type=content_type,
+        object_id=OuterRef("pk"),
+        kind=CORRECTION_DEADLINE_KIND,
+        status=Deadline.Status.OPEN,
+    ).order_by("-pk")
+    ApprovalSignal.objects.filter(pk__in=signal_ids, deadline__isnull=True).update(
+        deadline_id=Subquery(own.values("pk")[:1])
+    )
 
 
 def _clear_prompts(scope: Scope) -> int:
     """Open prompts (DUE_SOON) of records decided or withdrawn since: CLEARED, in one UPDATE."""
-    t = _tables()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE {t["signal"]} s SET status = %s
-                FROM {t["record"]} r
-                WHERE s.record_id = r.id AND s.kind = %s AND s.status = %s AND r.decision <> %s
-                  AND {scope.condition}""",  # noqa: S608 (identifiers only)
-            [
-                ApprovalSignal.Status.CLEARED.value,
-                K.DUE_SOON.value,
-                ApprovalSignal.Status.OPEN.value,
-                PENDING,
-                *scope.params,
-            ],
+    return (
+        ApprovalSignal.objects.filter(
+            scope.on("record__"), kind=K.DUE_SOON, status=ApprovalSignal.Status.OPEN
         )
-        return cursor.rowcount
+        .exclude(record__decision=PENDING)
+        .update(status=ApprovalSignal.Status.CLEARED)
+    )
 
 
-ALL_RECORDS = Scope("TRUE", ())
+ALL_RECORDS = Scope({})
 
 
 def signals_run(
@@ -420,7 +478,7 @@ def signals_evaluate(record_ids: Iterable[int], *, now: dt.datetime | None = Non
     ids = sorted({int(pk) for pk in record_ids})
     if not ids:
         return 0
-    scope = Scope("r.id = ANY(%s)", (ids,))
+    scope = Scope({"pk__in": ids})
     return signals_run(lambda _today, _until: scope, now=now, every_rule=True)
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from approvals.models import ApprovalRecord
 from approvals.services.signals import ALL_RECORDS, Scope, signals_run
 
 
 def _pending_due_by(_today: dt.date, prompt_until: dt.date) -> Scope:
-    return Scope("r.decision = 'pending' AND r.due_on <= %s", (prompt_until,))
+    return Scope({"decision": ApprovalRecord.Decision.PENDING, "due_on__lte": prompt_until})
 
 
 def signals_sweep(*, now: dt.datetime | None = None) -> int:
