@@ -33,7 +33,7 @@ def signal_answerable(signal: ApprovalSignal) -> bool:
 
 
 def _locked(signal: ApprovalSignal) -> ApprovalSignal:
-    return ApprovalSignal.objects.select_for_update().select_related("deadline").get(pk=signal.pk)
+    return ApprovalSignal.objects.select_for_update(of=("self",)).select_related("deadline").get(pk=signal.pk)
 
 
 def _may_decide(actor) -> None:
