@@ -91,9 +91,9 @@ class PeriodFilter(admin.SimpleListFilter):
         month, quarter = Period.current(kind=MONTH), Period.current(kind=QUARTER)
         choices = [
             (month.label, gettext_lazy("This month")),
-            (month.previous.label, gettext_lazy("Last month")),
+            (month.previous().label, gettext_lazy("Last month")),
             (quarter.label, gettext_lazy("This quarter")),
-            (quarter.previous.label, gettext_lazy("Last quarter")),
+            (quarter.previous().label, gettext_lazy("Last quarter")),
         ]
         value = self.value()
         if value and value not in dict(choices):
