@@ -339,7 +339,7 @@ class ApprovalSignalAdmin(ReadOnlyAdmin):
         return TemplateResponse(request, "admin/approvals/approvalsignal/action.html", context)
 
     def accept_view(self, request, pk: int):
-        if not request.user.has_perm(DECIDE_PERMISSION):
+        if not (self.has_view_permission(request) and request.user.has_perm(DECIDE_PERMISSION)):
             raise PermissionDenied
         signal = self._signal(pk)
         form = ConfirmForm(request.POST or None)
@@ -356,7 +356,7 @@ class ApprovalSignalAdmin(ReadOnlyAdmin):
         )
 
     def return_view(self, request, pk: int):
-        if not request.user.has_perm(DECIDE_PERMISSION):
+        if not (self.has_view_permission(request) and request.user.has_perm(DECIDE_PERMISSION)):
             raise PermissionDenied
         signal = self._signal(pk)
         form = ReturnForm(request.POST or None)
@@ -373,7 +373,7 @@ class ApprovalSignalAdmin(ReadOnlyAdmin):
         )
 
     def open_case_view(self, request, pk: int):
-        if not may_open_case(request.user):
+        if not (self.has_view_permission(request) and may_open_case(request.user)):
             raise PermissionDenied
         signal = self._signal(pk)
         form = SignalCaseForm(request.POST or None, initial={"description": signal_case_description(signal)})

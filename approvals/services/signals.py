@@ -368,7 +368,10 @@ def _insert(candidates: list[Candidate], now: dt.datetime) -> list[tuple[int, st
     names = ", ".join(
         qn(name) for name in (*_INSERT_COLUMNS, "raised_at", "status", "correction", "return_reason")
     )
-    conflict = f"ON CONFLICT ({qn('record_id')}, {qn('kind')}, {qn('key')}) DO NOTHING RETURNING {qn('id')}, {qn('colour')}"
+    conflict = (
+        f"ON CONFLICT ({qn('record_id')}, {qn('kind')}, {qn('key')}) DO NOTHING"
+        f" RETURNING {qn('id')}, {qn('colour')}"
+    )
     inserted: list[tuple[int, str]] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

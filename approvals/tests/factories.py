@@ -64,7 +64,10 @@ def item(
         [ApprovalStep(item=created, position=p, name=name, limit_days=limit) for p, name, limit in steps]
     )
     ApprovalFee.objects.bulk_create(
-        [ApprovalFee(item=created, code=c, name=name, legal_basis="收费依据", amount=a) for c, name, a in fees]
+        [
+            ApprovalFee(item=created, code=c, name=name, legal_basis="收费依据", amount=a)
+            for c, name, a in fees
+        ]
     )
     return created
 
@@ -126,7 +129,9 @@ def record(
     schedule = {fee.code: fee for fee in item.fees.all()}
     ApprovalFeeCharge.objects.bulk_create(
         [
-            ApprovalFeeCharge(record=created, fee=schedule.get(code), code=code, name="收费", amount=Decimal(amount))
+            ApprovalFeeCharge(
+                record=created, fee=schedule.get(code), code=code, name="收费", amount=Decimal(amount)
+            )
             for code, amount in fees
         ]
     )

@@ -13,10 +13,10 @@ from approvals.services.corrections import signal_answer
 from approvals.services.signals import signals_evaluate
 from approvals.tests import factories as f
 from casework.models import Case
+from casework.tests import factories as casework_factories
 from complaints.models import Category, Channel
 from core.errors import InvalidTransition
 from core.models import Deadline
-from casework.tests import factories as casework_factories
 
 pytestmark = pytest.mark.django_db
 K, S = ApprovalSignal.Kind, ApprovalSignal.Status
@@ -30,7 +30,9 @@ def scene():
     late = f.record(item, accepted_at=f.at(2026, 9, 30), applicant_name="申请人甲有限公司")
     prompt = f.record(item, accepted_at=f.at(2026, 10, 13))  # due 20 October
     signals_evaluate([late.pk, prompt.pk], now=f.at(2026, 10, 19))
-    staff = f.grant(casework_factories.user("handler"), "approvals.decide_signal", "approvals.view_approvalsignal")
+    staff = f.grant(
+        casework_factories.user("handler"), "approvals.decide_signal", "approvals.view_approvalsignal"
+    )
     return {
         "department": department,
         "item": item,
@@ -72,24 +74,33 @@ def test_the_admin_opens_a_case_and_lands_on_it(client, scene):
     client.force_login(scene["staff"])
     url = reverse("admin:approvals_approvalsignal_open_case", args=[scene["red"].pk])
     form = client.get(url)
-    assert form.status_code == 200 and scene["late"].external_id in form.context["form"].initial["description"]
+    assert (
+        form.status_code == 200 and scene["late"].external_id in form.context["form"].initial["description"]
+    )
     response = client.post(url, {"description": form.context["form"].initial["description"]})
     case = Case.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("admin:casework_case_change", args=[case.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "admin:casework_case_change", args=[case.pk]
+    )
 
 
 def test_the_admin_accepts_and_returns_corrections(client, scene):
     dept_user = casework_factories.user("dept", department=scene["department"])
     signal_answer(signal=scene["red"], correction="已作出决定。", actor=dept_user)
     client.force_login(scene["staff"])
-    returned = client.post(reverse("admin:approvals_approvalsignal_return", args=[scene["red"].pk]), {"reason": ""})
+    returned = client.post(
+        reverse("admin:approvals_approvalsignal_return", args=[scene["red"].pk]), {"reason": ""}
+    )
     assert returned.status_code == 200 and returned.context["form"].errors["reason"]
-    client.post(reverse("admin:approvals_approvalsignal_return", args=[scene["red"].pk]), {"reason": "请说明原因。"})
+    client.post(
+        reverse("admin:approvals_approvalsignal_return", args=[scene["red"].pk]), {"reason": "请说明原因。"}
+    )
     scene["red"].refresh_from_db()
     assert scene["red"].status == S.RETURNED
     signal_answer(signal=scene["red"], correction="超期原因系材料补正。", actor=dept_user)
     client.post(
-        reverse(CHANGELIST), {"action": "accept_selected", "_selected_action": [scene["red"].pk, scene["yellow"].pk]}
+        reverse(CHANGELIST),
+        {"action": "accept_selected", "_selected_action": [scene["red"].pk, scene["yellow"].pk]},
     )
     scene["red"].refresh_from_db()
     assert scene["red"].status == S.ACCEPTED
@@ -97,7 +108,9 @@ def test_the_admin_accepts_and_returns_corrections(client, scene):
 
 def test_the_bulk_open_case_action_lands_on_the_case(client, scene):
     client.force_login(scene["staff"])
-    response = client.post(reverse(CHANGELIST), {"action": "open_cases", "_selected_action": [scene["red"].pk]})
+    response = client.post(
+        reverse(CHANGELIST), {"action": "open_cases", "_selected_action": [scene["red"].pk]}
+    )
     case = Case.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/casework/case/{case.pk}/change/")
 
@@ -106,8 +119,14 @@ def test_the_admin_needs_the_permissions(client, scene):
     viewer = f.grant(casework_factories.user("leader"), "approvals.view_approvalsignal")
     client.force_login(viewer)
     assert client.get(reverse(CHANGELIST)).status_code == 200
-    assert client.get(reverse("admin:approvals_approvalsignal_open_case", args=[scene["red"].pk])).status_code == 403
-    assert client.get(reverse("admin:approvals_approvalsignal_return", args=[scene["red"].pk])).status_code == 403
+    assert (
+        client.get(reverse("admin:approvals_approvalsignal_open_case", args=[scene["red"].pk])).status_code
+        == 403
+    )
+    assert (
+        client.get(reverse("admin:approvals_approvalsignal_return", args=[scene["red"].pk])).status_code
+        == 403
+    )
 
 
 def _listed(client, query: str = "") -> set[int]:

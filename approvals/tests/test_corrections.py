@@ -43,7 +43,9 @@ def scene():
 
 
 def test_the_department_answers_then_staff_accept(scene):
-    signal = signal_answer(signal=scene["signal"], correction="已退还多收费用70元。", actor=scene["dept_user"])
+    signal = signal_answer(
+        signal=scene["signal"], correction="已退还多收费用70元。", actor=scene["dept_user"]
+    )
     assert signal.status == S.ANSWERED and signal.answered_by == scene["dept_user"]
     assert Deadline.objects.get(pk=signal.deadline_id).status == Deadline.Status.MET
     signal = signal_accept(signal=signal, actor=scene["staff"])
@@ -152,7 +154,9 @@ def test_the_department_never_sees_the_complaints_filed_from_its_records(client,
             description=CANARY,
             department=scene["department"],
         ),
-        identity=IdentityData(contact_name="鎏翠瓯", phone="13912345678", enterprise_name="鎏翠瓯码科技有限公司"),
+        identity=IdentityData(
+            contact_name="鎏翠瓯", phone="13912345678", enterprise_name="鎏翠瓯码科技有限公司"
+        ),
         channel=Channel.WEB,
     ).complaint
     scene["record"].complaints.add(complaint)

@@ -61,7 +61,10 @@ def test_the_promised_limit_crosses_the_holiday_and_counts_the_make_up_saturday(
     deadline = overdue.deadline
     assert deadline.kind == CORRECTION_DEADLINE_KIND and deadline.start_date == D(2026, 10, 14)
     assert deadline.working_days == settings.APPROVAL_CORRECTION_WORKING_DAYS
-    assert deadline.due_date == add_working_days(D(2026, 10, 14), settings.APPROVAL_CORRECTION_WORKING_DAYS).due_date
+    assert (
+        deadline.due_date
+        == add_working_days(D(2026, 10, 14), settings.APPROVAL_CORRECTION_WORKING_DAYS).due_date
+    )
     assert deadline.content_type == ContentType.objects.get_for_model(ApprovalSignal)
     assert deadline.object_id == overdue.pk
 
@@ -89,7 +92,10 @@ def test_a_prompt_is_cleared_when_the_decision_arrives(item):
     record = f.record(item, accepted_at=f.at(2026, 9, 30))
     signals_evaluate([record.pk], now=f.at(2026, 10, 12))
     ApprovalRecord.objects.filter(pk=record.pk).update(
-        decision=APPROVED, decided_at=f.at(2026, 10, 12, 16), decided_on=D(2026, 10, 12), decided_where=Where.HALL
+        decision=APPROVED,
+        decided_at=f.at(2026, 10, 12, 16),
+        decided_on=D(2026, 10, 12),
+        decided_where=Where.HALL,
     )
     assert signals_evaluate([record.pk], now=f.at(2026, 10, 12, 17)) == 0
     assert record.signals.get().status == ApprovalSignal.Status.CLEARED
@@ -150,7 +156,9 @@ def test_a_fee_outside_the_schedule_is_red_with_its_code(item):
     assert signals_evaluate([record.pk], now=f.at(2026, 11, 3)) == 1
     signal = record.signals.get()
     assert (signal.kind, signal.key) == (K.FEE_OUTSIDE, "ZX-99")
-    assert "ZX-99" in signal.explanation and "200.00" in signal.explanation and item.code in signal.explanation
+    assert (
+        "ZX-99" in signal.explanation and "200.00" in signal.explanation and item.code in signal.explanation
+    )
 
 
 # --- Refusal and the hall -----------------------------------------------------------------------
@@ -158,7 +166,11 @@ def test_a_fee_outside_the_schedule_is_red_with_its_code(item):
 
 def test_a_refusal_without_a_reason_is_red_with_one_none(item):
     bare = f.record(
-        item, accepted_at=f.at(2026, 11, 2), decision=REFUSED, decided_at=f.at(2026, 11, 4), refusal_reason="  "
+        item,
+        accepted_at=f.at(2026, 11, 2),
+        decision=REFUSED,
+        decided_at=f.at(2026, 11, 4),
+        refusal_reason="  ",
     )
     reasoned = f.record(
         item,
@@ -188,7 +200,11 @@ def test_two_ends_accepted_in_the_hall_or_online_and_decided_in_the_department(i
     decided = {"decision": APPROVED, "decided_at": f.at(2026, 11, 3)}
     hall_dept = f.record(item, accepted_at=f.at(2026, 11, 2), decided_where=Where.DEPARTMENT, **decided)
     online_dept = f.record(
-        item, accepted_at=f.at(2026, 11, 2), accepted_where=Where.ONLINE, decided_where=Where.DEPARTMENT, **decided
+        item,
+        accepted_at=f.at(2026, 11, 2),
+        accepted_where=Where.ONLINE,
+        decided_where=Where.DEPARTMENT,
+        **decided,
     )
     hall_hall = f.record(item, accepted_at=f.at(2026, 11, 2), decided_where=Where.HALL, **decided)
     assert signals_evaluate([hall_dept.pk, online_dept.pk, hall_hall.pk], now=f.at(2026, 11, 3, 12)) == 2
@@ -207,15 +223,21 @@ def _mixed(item, n: int) -> list[int]:
         if kind == 0:
             ids.append(f.record(item, accepted_at=f.at(2026, 9, 30)).pk)  # overdue on 10-20
         elif kind == 1:
-            ids.append(f.record(item, accepted_at=f.at(2026, 10, 13)).pk)  # due 10-20 -> nothing; 10-19 -> prompt
+            ids.append(
+                f.record(item, accepted_at=f.at(2026, 10, 13)).pk
+            )  # due 10-20 -> nothing; 10-19 -> prompt
         elif kind == 2:
             steps = [(2, f.at(2026, 10, 8, 10), f.at(2026, 10, 19, 10))]
             ids.append(f.record(item, accepted_at=f.at(2026, 10, 8), steps=steps).pk)
         elif kind == 3:
-            ids.append(f.record(item, accepted_at=f.at(2026, 10, 15), fees=[("GB-01", "12"), ("XX-1", "3")]).pk)
+            ids.append(
+                f.record(item, accepted_at=f.at(2026, 10, 15), fees=[("GB-01", "12"), ("XX-1", "3")]).pk
+            )
         elif kind == 4:
             ids.append(
-                f.record(item, accepted_at=f.at(2026, 10, 12), decision=REFUSED, decided_at=f.at(2026, 10, 16)).pk
+                f.record(
+                    item, accepted_at=f.at(2026, 10, 12), decision=REFUSED, decided_at=f.at(2026, 10, 16)
+                ).pk
             )
         else:
             ids.append(

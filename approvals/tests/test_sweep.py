@@ -39,7 +39,11 @@ def test_the_sweep_prompts_on_the_working_day_before_and_flags_after_the_limit(d
     item = f.item(department)
     pending = f.record(item, accepted_at=f.at(2026, 9, 30))  # due 13 October
     decided = f.record(
-        item, accepted_at=f.at(2026, 9, 30), decision="approved", decided_at=f.at(2026, 10, 9), decided_where=Where.HALL
+        item,
+        accepted_at=f.at(2026, 9, 30),
+        decision="approved",
+        decided_at=f.at(2026, 10, 9),
+        decided_where=Where.HALL,
     )
     assert signals_sweep(now=f.at(2026, 10, 10, 7)) == 0  # the make-up Saturday: two working days left
     assert signals_sweep(now=f.at(2026, 10, 12, 7)) == 1
@@ -56,7 +60,10 @@ def test_the_sweep_clears_the_prompt_of_a_record_decided_since(department):
     record = f.record(f.item(department), accepted_at=f.at(2026, 9, 30))
     signals_sweep(now=f.at(2026, 10, 12, 7))
     ApprovalRecord.objects.filter(pk=record.pk).update(
-        decision="approved", decided_at=f.at(2026, 10, 12, 15), decided_on=D(2026, 10, 12), decided_where=Where.HALL
+        decision="approved",
+        decided_at=f.at(2026, 10, 12, 15),
+        decided_on=D(2026, 10, 12),
+        decided_where=Where.HALL,
     )
     assert signals_sweep(now=f.at(2026, 10, 13, 7)) == 0
     assert record.signals.get().status == ApprovalSignal.Status.CLEARED
@@ -72,7 +79,9 @@ def test_the_sweep_runs_the_same_statements_for_10_and_200_pending_records(depar
 
     def batch(n: int, accepted: dt.datetime):
         for i in range(n):
-            f.record(item, accepted_at=accepted if i % 2 else accepted + dt.timedelta(days=4))  # overdue, or due tomorrow
+            f.record(
+                item, accepted_at=accepted if i % 2 else accepted + dt.timedelta(days=4)
+            )  # overdue, or due tomorrow
 
     batch(10, f.at(2026, 11, 2))
     with CaptureQueriesContext(connection) as few:
@@ -100,8 +109,12 @@ def test_a_red_signal_not_answered_climbs_the_ladder(department):
     assert sweep(due) == 1  # the reminder to the department's contact
     assert sweep(add_working_days(due, 1).due_date) == 2  # the warning to its head
     assert sweep(add_working_days(due, 10).due_date) == 3  # escalated to its supervising leader
-    recipients = [address for row in OutboundEmail.objects.filter(kind__startswith="ladder") for address in row.to]
-    assert {"contact@approvals.example", "head@approvals.example", "leader@approvals.example"} <= set(recipients)
+    recipients = [
+        address for row in OutboundEmail.objects.filter(kind__startswith="ladder") for address in row.to
+    ]
+    assert {"contact@approvals.example", "head@approvals.example", "leader@approvals.example"} <= set(
+        recipients
+    )
     digest = OutboundEmail.objects.filter(kind__startswith="ladder").first()
     assert record.external_id in f"{digest.subject} {digest.body_text} {digest.context}"
 
@@ -115,7 +128,11 @@ def test_an_answered_signal_does_not_climb(department):
     signal_answer(signal=signal, correction="已于当日作出决定，并对承办人批评教育。", actor=dept_user)
     signal.deadline.refresh_from_db()
     assert signal.deadline.status == Deadline.Status.MET
-    escalation_sweep(now=timezone.make_aware(dt.datetime.combine(add_working_days(D(2026, 11, 10), 12).due_date, dt.time(9))))
+    escalation_sweep(
+        now=timezone.make_aware(
+            dt.datetime.combine(add_working_days(D(2026, 11, 10), 12).due_date, dt.time(9))
+        )
+    )
     signal.deadline.refresh_from_db()
     assert signal.deadline.ladder_step == 0
     assert not OutboundEmail.objects.filter(kind__startswith="ladder").exists()
