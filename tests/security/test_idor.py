@@ -29,6 +29,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from approvals.models import ApprovalItem, ApprovalRecord, ApprovalSignal
 from casework import services
 from casework.admin import CASE_ACTIONS, COMPLAINT_ACTIONS
 from casework.models import Case, CaseEvent, Recommendation, Referral, ReportAttachment, Review
@@ -211,6 +212,27 @@ def build_world():
     # B's annual inspection plan (issue 14: the department portal's plan pages).
     plan_b = InspectionPlan.objects.create(department=dept_b, year=2027)
 
+    # B's approval with a red signal (issue 15: the department portal's signal pages, the admin).
+    item_b = ApprovalItem.objects.create(
+        department=dept_b, code="XK-B-1", name="乙区许可事项", statutory_days=20, promised_days=5
+    )
+    record_b = ApprovalRecord.objects.create(
+        external_id="SQ-B-0001",
+        item=item_b,
+        department=dept_b,
+        accepted_at=dt.datetime(2026, 11, 2, 2, tzinfo=dt.UTC),
+        accepted_where="hall",
+        due_on=dt.date(2026, 11, 9),
+    )
+    signal_b = ApprovalSignal.objects.create(
+        record=record_b,
+        department=dept_b,
+        kind=ApprovalSignal.Kind.OVERDUE,
+        colour=ApprovalSignal.Colour.RED,
+        explanation="乙区审批超期。",
+        raised_at=dt.datetime(2026, 11, 10, 1, tzinfo=dt.UTC),
+    )
+
     # B's object of each model; any other model: its latest row (or a missing id, probed for 5xx).
     objects = {
         InspectionPlan: plan_b,
@@ -230,6 +252,7 @@ def build_world():
         type(visit): visit,
         Inspection: inspection_b,
         InspectionFlag: flag_b,
+        ApprovalSignal: signal_b,
     }
     clients = {role: log_in(user) for role, user in users.items()}
     for client in clients.values():
@@ -328,6 +351,7 @@ NON_ADMIN = {
     ),
     "api:department-detail": (Department, lambda u, o: u is not None),
     "inspection_filing:detail": (Inspection, _department_of),
+    "approvals_dept:detail": (ApprovalSignal, _department_of),
     "inspections_api:inspection-detail": (
         Inspection,
         lambda u, o: _department_of(u, o) or (_staff(u) and _perm(u, "inspections.view_inspection")),
