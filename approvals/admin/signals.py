@@ -193,6 +193,9 @@ class ApprovalSignalAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
+    class Media:
+        css = {"all": ["css/approvals.css"]}
+
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
