@@ -114,6 +114,11 @@ INSPECTION_DIRECTORY = [
     "inspections.change_supervisioncode",
 ]
 
+# Approval signals (issue 15): the list for who supervises; reviewing corrections and opening
+# cases from red signals for who handles cases (opening one also needs casework.handle_case).
+APPROVAL_SIGNAL_VIEW = ["approvals.view_approvalsignal"]
+APPROVAL_SIGNAL_WORK = [*APPROVAL_SIGNAL_VIEW, "approvals.decide_signal"]
+
 ALL_PERMISSIONS = "__all__"
 
 # key: group (the stored name, a stable key), label (what people read), permissions, staff
@@ -146,6 +151,7 @@ ROLES: dict[str, dict] = {
             *COMPLAINT_VIEW,
             *CASE_WORK,
             *INSPECTION_WORK,
+            *APPROVAL_SIGNAL_WORK,
             *NOTIFICATION_WORK,
             # Handlers responsible for ledger tasks note their own progress.
             "reports.view_ledgertask",
@@ -164,6 +170,7 @@ ROLES: dict[str, dict] = {
             *CASE_WORK,
             *INSPECTION_WORK,
             *INSPECTION_DIRECTORY,
+            *APPROVAL_SIGNAL_WORK,
             "complaints.add_complaint",
             "complaints.view_complainant_identity",
             "liaison.change_office",
@@ -188,6 +195,7 @@ ROLES: dict[str, dict] = {
             "complaints.view_complaint",
             *CASE_VIEW,
             *INSPECTION_VIEW,
+            *APPROVAL_SIGNAL_VIEW,
             "reports.view_notificationrun",
             "reports.view_notificationreport",
             "casework.view_dashboard",
