@@ -159,7 +159,7 @@ class ApprovalSignalAdmin(ReadOnlyAdmin):
     ]
     list_filter = [
         "department",
-        ("record__item", admin.RelatedOnlyFieldListFilter),
+        "record__item",
         "colour",
         "kind",
         "status",

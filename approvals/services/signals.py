@@ -405,7 +405,7 @@ def correction_deadlines_create(signal_ids: list[int], *, start: dt.date, days: 
     n = settings.APPROVAL_CORRECTION_WORKING_DAYS
     result = days.add(start, n)
     content_type = ContentType.objects.get_for_model(ApprovalSignal)
-    Deadline.objects.bulk_create(
+    created = Deadline.objects.bulk_create(
         [
             Deadline(
                 kind=CORRECTION_DEADLINE_KIND,
@@ -421,15 +421,29 @@ def correction_deadlines_create(signal_ids: list[int], *, start: dt.date, days: 
             for pk in signal_ids
         ]
     )
-    own = Deadline.objects.filter(
-        content_type=content_type,
-        object_id=OuterRef("pk"),
-        kind=CORRECTION_DEADLINE_KIND,
-        status=Deadline.Status.OPEN,
-    ).order_by("-pk")
-    ApprovalSignal.objects.filter(pk__in=signal_ids, deadline__isnull=True).update(
-        deadline_id=Subquery(own.values("pk")[:1])
+    _link_deadlines([(deadline.object_id, deadline.pk) for deadline in created])
+
+
+def _link_deadlines(pairs: list[tuple[int, int]]) -> None:
+    """signal.deadline_id = deadline id for each (signal id, deadline id): the ids the bulk
+    insert returned, joined as values, so the plan depends on no statistics of the deadlines
+    table (one statement on PostgreSQL; one per few hundred pairs on SQLite)."""
+    qn = connection.ops.quote_name
+    table = qn(ApprovalSignal._meta.db_table)
+    assign = (
+        f"UPDATE {table} SET {qn('deadline_id')} = v.column2 FROM ({{values}}) AS v"  # noqa: S608
+        f" WHERE {table}.{qn('id')} = v.column1"
     )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            values = "SELECT * FROM unnest(%s::bigint[], %s::bigint[]) AS u(column1, column2)"
+            cursor.execute(assign.format(values=values), [[s for s, _d in pairs], [d for _s, d in pairs]])
+            return
+        size = max(1, (min(connection.features.max_query_params or 999, 30000) - 10) // 2)
+        for i in range(0, len(pairs), size):
+            chunk = pairs[i : i + size]
+            values = "VALUES " + ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(assign.format(values=values), [value for pair in chunk for value in pair])
 
 
 def _clear_prompts(scope: Scope) -> int:
