@@ -27,6 +27,7 @@ from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper,
 from django.db.models.functions import Cast, Trim
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from approvals.models import (
     ApprovalFeeCharge,
@@ -221,9 +222,12 @@ def _record_rules(scope: Scope, days: _Days, today: dt.date, prompt_until: dt.da
         )
     )
     out = []
-    late = [(row[4], row[3] if row[2] != PENDING else today) for row in rows if row[12]]
-    if late:
-        days.preload(min(due for due, _end in late) + dt.timedelta(days=1), max(end for _due, end in late))
+    late_ranges = [(row[4], row[3] if row[2] != PENDING else today) for row in rows if row[12]]
+    if late_ranges:
+        days.preload(
+            min(due for due, _end in late_ranges) + dt.timedelta(days=1),
+            max(end for _due, end in late_ranges),
+        )
     for (
         record_id,
         department_id,
@@ -266,26 +270,34 @@ def _record_rules(scope: Scope, days: _Days, today: dt.date, prompt_until: dt.da
             out.append(Candidate(record_id, department_id, K.TWO_ENDS, "", text))
         if overdue:
             if decision == PENDING:
-                text = _(
+                late = days.between(due_on, today)
+                text = ngettext(
                     "The promised limit of %(limit)s working days from %(accepted)s ran out on %(due)s; "
-                    "on %(today)s there is still no decision (%(late)s working days late)."
+                    "on %(today)s there is still no decision (%(late)s working day late).",
+                    "The promised limit of %(limit)s working days from %(accepted)s ran out on %(due)s; "
+                    "on %(today)s there is still no decision (%(late)s working days late).",
+                    late,
                 ) % {
                     "limit": promised,
                     "accepted": _day(accepted_on),
                     "due": _day(due_on),
                     "today": _day(today),
-                    "late": days.between(due_on, today),
+                    "late": late,
                 }
             else:
-                text = _(
+                late = days.between(due_on, decided_on)
+                text = ngettext(
                     "The promised limit of %(limit)s working days from %(accepted)s ran out on %(due)s; "
-                    "the decision came on %(decided)s, %(late)s working days late."
+                    "the decision came on %(decided)s, %(late)s working day late.",
+                    "The promised limit of %(limit)s working days from %(accepted)s ran out on %(due)s; "
+                    "the decision came on %(decided)s, %(late)s working days late.",
+                    late,
                 ) % {
                     "limit": promised,
                     "accepted": _day(accepted_on),
                     "due": _day(due_on),
                     "decided": _day(decided_on),
-                    "late": days.between(due_on, decided_on),
+                    "late": late,
                 }
             out.append(Candidate(record_id, department_id, K.OVERDUE, "", text))
         if due_soon:

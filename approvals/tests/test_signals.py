@@ -57,7 +57,7 @@ def test_the_promised_limit_crosses_the_holiday_and_counts_the_make_up_saturday(
     assert signals_evaluate([record.pk], now=f.at(2026, 10, 14)) == 1
     overdue = record.signals.get(kind=K.OVERDUE)
     assert overdue.colour == "red"
-    assert "2026-10-13" in overdue.explanation and "1 working days late" in overdue.explanation
+    assert "2026-10-13" in overdue.explanation and "1 working day late" in overdue.explanation
     deadline = overdue.deadline
     assert deadline.kind == CORRECTION_DEADLINE_KIND and deadline.start_date == D(2026, 10, 14)
     assert deadline.working_days == settings.APPROVAL_CORRECTION_WORKING_DAYS
