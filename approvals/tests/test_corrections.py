@@ -83,7 +83,7 @@ def test_only_the_signals_department_answers_and_only_deciders_decide(scene):
     with pytest.raises(PermissionDenied):
         signal_answer(signal=scene["signal"], correction="越权", actor=scene["other_user"])
     signal = signal_answer(signal=scene["signal"], correction="已整改。", actor=scene["dept_user"])
-    handler_without = casework_factories.user("handler")
+    handler_without = casework_factories.user("intake")  # no approvals.decide_signal in its role
     with pytest.raises(PermissionDenied):
         signal_accept(signal=signal, actor=handler_without)
     with pytest.raises(PermissionDenied):
