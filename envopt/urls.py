@@ -43,6 +43,8 @@ urlpatterns = [
     path("dashboard/", include("reports.dashboard.urls")),
     path("figures/", include(figures_patterns)),
     path("", include("inspections.entry_urls")),
+    path("approvals/", include("approvals.public_urls")),
+    path("dept/approvals/signals/", include("approvals.dept_urls")),
     path("dept/notifications/", include("reports.notifications.urls")),
     path("dept/inspections/plans/", include("inspections.plan_urls")),
     path("dept/inspections/", include("inspections.filing_urls")),

@@ -27,7 +27,10 @@ FIGURES = {
     "inspection_flags",
     "enterprise_page",
     "approval_records_admin",
+    "approval_signals_admin",
     "approvals_ingest",
+    "approvals_sweep",
+    "approvals_assessment",
     "export_xlsx",
     "export_rss",
     "sweep_first",
@@ -51,6 +54,7 @@ CORRECTNESS = {
     "every batch answered 200",
     "every record created",
     "a resend changes nothing",
+    "signals evaluated (each batch raised its red signals)",
 }
 
 

@@ -23,10 +23,9 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from approvals.models import ApprovalFee, ApprovalItem, ApprovalRecord, ApprovalStep
+from approvals.models import ApprovalFee, ApprovalItem, ApprovalRecord, ApprovalSignal, ApprovalStep
+from approvals.services.cases import signal_case_open
 from approvals.services.ingest import records_ingest
-from casework.services import case_open_from_finding
-from complaints.models import Category, Channel
 from core.calendar import WorkingCalendar
 from core.periods import SHANGHAI, Period
 from envopt.setup.demo_inspections import ENTERPRISES, demo_credit_code
@@ -370,27 +369,14 @@ def _records(items: list[ApprovalItem], *, now: dt.datetime, today: dt.date) -> 
 
 
 def _case_from_a_refusal_without_reason(*, now: dt.datetime) -> None:
-    """The commission's finding on one refusal without a reason opens a case through the approvals
-    channel (a red signal turned into a case is the signals' part; this one is the demo's record
-    of it, so that the dashboard and the case list show the channel)."""
+    """The commission turns one red signal (a refusal without a reason) into a case, as staff do
+    from the signal list: the dashboard and the case list show the approvals channel."""
     handler = get_user_model().objects.filter(username="handler").first()
-    record = (
-        ApprovalRecord.objects.filter(decision=ApprovalRecord.Decision.REFUSED, refusal_reason="")
-        .select_related("department", "item")
-        .order_by("decided_at", "pk")
+    signal = (
+        ApprovalSignal.objects.filter(kind=ApprovalSignal.Kind.NO_REASON, status=ApprovalSignal.Status.OPEN)
+        .order_by("raised_at", "pk")
         .first()
     )
-    if handler is None or record is None:
+    if handler is None or signal is None:
         return
-    case_open_from_finding(
-        department=record.department,
-        category=Category.PERMITS,
-        description=(
-            f"电子监察红色预警：办件{record.external_id}（{record.item.name}）"
-            f"于{record.decided_on:%Y年%m月%d日}作出不予许可决定，未说明理由。"
-        ),
-        occurred_on=record.decided_on,
-        channel=Channel.APPROVAL,
-        source=f"电子监察：不予许可未说明理由（办件 {record.external_id}）",
-        actor=handler,
-    )
+    signal_case_open(signal=signal, actor=handler)

@@ -138,6 +138,9 @@ APPROVAL_CATALOGUE = [
     # Importing records from a file (the halls' systems push them through the API).
     "approvals.push_records",
 ]
+# Reviewing corrections of red signals and opening cases from them: who handles cases (opening one
+# also needs casework.handle_case).
+APPROVAL_SIGNAL_WORK = ["approvals.decide_signal"]
 
 ALL_PERMISSIONS = "__all__"
 
@@ -173,6 +176,7 @@ ROLES: dict[str, dict] = {
             *CASE_WORK,
             *INSPECTION_WORK,
             *APPROVAL_VIEW,
+            *APPROVAL_SIGNAL_WORK,
             *NOTIFICATION_WORK,
             # Handlers responsible for ledger tasks note their own progress.
             "reports.view_ledgertask",
@@ -193,6 +197,7 @@ ROLES: dict[str, dict] = {
             *INSPECTION_DIRECTORY,
             *APPROVAL_VIEW,
             *APPROVAL_CATALOGUE,
+            *APPROVAL_SIGNAL_WORK,
             "complaints.add_complaint",
             "complaints.view_complainant_identity",
             "liaison.change_office",

@@ -46,6 +46,19 @@ SCHEDULES = [
         },
     },
     {
+        "name": gettext_noop("Approval signals: prompts before the promised limit, overdue approvals"),
+        "task": "approvals.tasks.signals_sweep_task",
+        # Every morning, before the escalation ladder's sweep at 8:30, so that a signal raised
+        # today is on the day's lists; on non-working days too (a limit may end on a make-up day).
+        "crontab": {
+            "minute": "0",
+            "hour": "7",
+            "day_of_month": "*",
+            "month_of_year": "*",
+            "day_of_week": "*",
+        },
+    },
+    {
         "name": gettext_noop("Prepare last month's complaint notification reports for review"),
         "task": "reports.tasks.notification_reports_prepare_previous_month",
         "crontab": {

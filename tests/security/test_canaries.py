@@ -21,6 +21,7 @@ from types import SimpleNamespace
 import pytest
 from aiosmtpd.controller import Controller
 from django.contrib import admin
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test import override_settings
@@ -271,6 +272,49 @@ def climb_the_ladder() -> int:
     return len(moments)
 
 
+def approval_signal_with_complaint(flow, complaint):
+    """Issue 15: an approval of the department with a red signal, the canary complaint filed from
+    it (a link the department never sees), the correction answered, then returned by a handler
+    who first tries to type the identity into the reason."""
+    from approvals.models import ApprovalItem, ApprovalRecord, Where
+    from approvals.services.corrections import signal_answer, signal_return
+    from approvals.services.signals import signals_evaluate
+    from core.calendar import add_working_days
+
+    item = ApprovalItem.objects.create(
+        department=flow.department,
+        code="CANARY-XK-1",
+        name="食品经营许可",
+        statutory_days=20,
+        promised_days=5,
+    )
+    accepted = timezone.now() - dt.timedelta(days=40)
+    record = ApprovalRecord.objects.create(
+        external_id="SQ-CANARY-0001",
+        item=item,
+        department=flow.department,
+        applicant_name="申请测试有限公司",
+        accepted_at=accepted,
+        accepted_where=Where.HALL,
+        due_on=add_working_days(timezone.localdate(accepted), 5).due_date,
+    )
+    record.complaints.add(complaint)
+    signals_evaluate([record.pk])
+    signal = signal_answer(
+        signal=record.signals.get(kind="overdue"), correction="已作出决定。", actor=flow.dept_user
+    )
+    flow.handler.user_permissions.add(
+        Permission.objects.get(content_type__app_label="approvals", codename="decide_signal")
+    )
+    handler = type(flow.handler).objects.get(pk=flow.handler.pk)  # the permission cache
+    typed_identity_attempts(
+        flow,
+        "the reason a signal's correction is returned",
+        lambda text: signal_return(signal=signal, reason=text, actor=handler),
+    )
+    return signal_return(signal=signal, reason="未说明超期原因,请补充。", actor=handler)
+
+
 def run_the_whole_loop(smtp) -> SimpleNamespace:
     department = Department.objects.create(
         name="测试市市场监督管理局",
@@ -385,6 +429,7 @@ def run_the_whole_loop(smtp) -> SimpleNamespace:
     flow.notification_report = NotificationReport.objects.get(run=run, department=department)
 
     flow.sweeps = climb_the_ladder()
+    flow.approval_signal = approval_signal_with_complaint(flow, flow.real)
 
     services.recommendation_reply(
         recommendation=flow.recommendation, reply="已建立检查事项清单。", actor=dept_user
@@ -483,7 +528,7 @@ def get_all(client, urls: list[str], **headers) -> tuple[list[Haystack], list[st
 
 
 def test_a_handler_who_types_the_identity_into_a_department_bound_text_is_refused(flow):
-    assert len(flow.typed_identity) == 2 * 6, flow.typed_identity
+    assert len(flow.typed_identity) == 2 * 7, flow.typed_identity
     sent = [attempt for attempt, outcome in flow.typed_identity.items() if outcome != "refused"]
     assert not sent, f"sent to the department with the identity typed in: {sent}"
 
@@ -527,6 +572,8 @@ DEPARTMENT_IDS = {
     ),
     # Issue 14: the department's own inspections (this flow files none; the list and form are walked).
     "inspection_filing:detail": lambda flow: Inspection.objects.filter(department=flow.department),
+    # Issue 15: the department's approval signals (one carries the canary's complaint, unseen).
+    "approvals_dept:detail": lambda flow: ApprovalSignal.objects.filter(department=flow.department),
     # The liaison portal's page of a filed complaint: a department user is refused it.
     "liaison_portal:complaint": lambda flow: Complaint.objects.filter(
         pk__in=[flow.real.pk, flow.anonymous.pk]
@@ -552,6 +599,7 @@ def _coded_enterprise():
 
 QUERY_VARIANTS = {
     "department_portal:home": ["", *(f"?status={s}" for s in ("all", *Referral.Status.values))],
+    "approvals_dept:list": ["", "?status=all"],
 }
 
 

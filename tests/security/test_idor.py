@@ -382,6 +382,7 @@ NON_ADMIN = {
     ),
     "api:department-detail": (Department, lambda u, o: u is not None),
     "inspection_filing:detail": (Inspection, _department_of),
+    "approvals_dept:detail": (ApprovalSignal, _department_of),
     "inspections_api:inspection-detail": (
         Inspection,
         lambda u, o: _department_of(u, o) or (_staff(u) and _perm(u, "inspections.view_inspection")),
