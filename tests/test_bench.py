@@ -55,6 +55,7 @@ CORRECTNESS = {
     "every record created",
     "a resend changes nothing",
     "signals evaluated (each batch raised its red signals)",
+    "every first run raised the same signals",
 }
 
 

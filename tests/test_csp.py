@@ -23,7 +23,7 @@ from reports.ledger.services import dispatch_meeting_schedule
 from reports.notifications import services
 from reports.tests.factories import complaint, department
 
-HOSTILE = "执法大队一个月内上门检查四次。<script>alert(1)</script>\"><img src=x onerror=alert(2)>"
+HOSTILE = '执法大队一个月内上门检查四次。<script>alert(1)</script>"><img src=x onerror=alert(2)>'
 
 
 def directives(policy: str) -> dict[str, list[str]]:

@@ -185,6 +185,7 @@ class SignalCaseForm(PlainErrorsMixin, forms.Form):
 # --- The admin -------------------------------------------------------------------------------------
 
 
+@admin.register(ApprovalSignal)
 class ApprovalSignalAdmin(ReadOnlyAdmin):
     list_display = [
         "colour_badge",

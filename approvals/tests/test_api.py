@@ -38,8 +38,8 @@ def world():
     return {
         "mine": mine,
         "theirs": theirs,
-        "item": f.item(department=mine),
-        "their_item": f.item(department=theirs),
+        "item": f.item(department=mine, steps=(2, 3), fees=(("F1", "100.00"),)),
+        "their_item": f.item(department=theirs, steps=(2, 3), fees=(("F1", "100.00"),)),
         "hall": account("Service hall system"),
         "dept": account("Department user", department=mine),
         "staff": account("Case handler", staff=True),
@@ -55,7 +55,8 @@ def test_a_hall_system_pushes_a_batch_and_gets_the_counts(world):
     rows = [f.row(world["item"], "H-1"), f.row(world["their_item"], "H-2")]
     response = world["hall"].post(BATCH, {"records": rows}, format="json")
     assert response.status_code == 200, response.content
-    assert response.json() == {"created": 2, "updated": 0, "unchanged": 0, "signals": 0}
+    # Both pending since 30 September, due 13 October: each raises its red "overdue" signal.
+    assert response.json() == {"created": 2, "updated": 0, "unchanged": 0, "signals": 2}
     again = world["hall"].post(BATCH, rows, format="json")  # a bare list is accepted too
     assert again.json() == {"created": 0, "updated": 0, "unchanged": 2, "signals": 0}
     assert ApprovalRecord.objects.count() == 2
@@ -139,10 +140,11 @@ def test_a_department_reads_only_its_own_signals(world):
             raised_at=record.accepted_at,
         )
     listed = world["dept"].get(SIGNALS).json()["results"]
-    assert [s["external_id"] for s in listed] == ["S-1"]
-    other = ApprovalSignal.objects.get(record__external_id="S-2")
+    assert {s["external_id"] for s in listed} == {"S-1"}  # the overdue one raised at ingest, and ours
+    assert len(listed) == ApprovalSignal.objects.filter(record__external_id="S-1").count() == 2
+    other = ApprovalSignal.objects.filter(record__external_id="S-2").first()
     assert world["dept"].get(f"{SIGNALS}{other.pk}/").status_code == 404
-    assert len(world["staff"].get(SIGNALS).json()["results"]) == 2
+    assert len(world["staff"].get(SIGNALS).json()["results"]) == ApprovalSignal.objects.count() == 4
 
 
 def test_the_record_list_sends_the_same_statements_for_one_record_or_many(world):

@@ -167,8 +167,8 @@ def test_the_admin_imports_the_catalogue_or_shows_the_row_errors(staff_client, m
 
 def test_the_catalogue_list_filters_and_searches(staff_client, market):
     other = complaint_factories.department()
-    f.item(department=market, code="SC-100")
-    f.item(department=other, code="HB-200")
+    f.item(department=market, code="SC-100", steps=(2, 3), fees=(("F1", "100.00"),))
+    f.item(department=other, code="HB-200", steps=(2, 3), fees=(("F1", "100.00"),))
     base = "/admin/approvals/approvalitem/"
     page = staff_client.get(base, {"department__id__exact": other.pk}).content.decode()
     assert "HB-200" in page and "SC-100" not in page

@@ -46,8 +46,10 @@ def decided(item, external_id, *, accepted="2026-09-30T09:30:00+08:00", on="2026
 @pytest.fixture
 def records():
     mine, other = complaint_factories.department(), complaint_factories.department()
-    item = f.item(department=mine, promised_days=5)  # accepted 30 Sep 2026: due 13 Oct
-    other_item = f.item(department=other, promised_days=5)
+    item = f.item(
+        department=mine, promised_days=5, steps=(2, 3), fees=(("F1", "100.00"),)
+    )  # accepted 30 Sep 2026: due 13 Oct
+    other_item = f.item(department=other, promised_days=5, steps=(2, 3), fees=(("F1", "100.00"),))
     today = timezone.localdate()
     long_ago = (today - dt.timedelta(days=60)).isoformat() + "T09:00:00+08:00"
     rows = [

@@ -28,6 +28,7 @@ from approvals.services.cases import signal_case_open
 from approvals.services.ingest import records_ingest
 from core.calendar import WorkingCalendar
 from core.periods import SHANGHAI, Period
+from envopt.setup.demo_clock import demo_clock_at
 from envopt.setup.demo_inspections import ENTERPRISES, demo_credit_code
 from liaison.models import Department
 
@@ -379,4 +380,6 @@ def _case_from_a_refusal_without_reason(*, now: dt.datetime) -> None:
     )
     if handler is None or signal is None:
         return
-    signal_case_open(signal=signal, actor=handler)
+    # The morning after the signal, in the story's time (never after the demo's now).
+    with demo_clock_at(min(signal.raised_at + dt.timedelta(hours=18), now)):
+        signal_case_open(signal=signal, actor=handler)
