@@ -11,7 +11,6 @@ import time
 
 from django import forms
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -108,12 +107,10 @@ def applicant_complaint(request):
                 "category": Category.PERMITS,
                 "department": record.department_id,
                 "complainant_type": ComplainantType.ENTERPRISE,
-                "description": _("About application %(number)s for “%(item)s”, accepted on %(date)s: ")
-                % {
-                    "number": record.external_id,
-                    "item": record.item.name,
-                    "date": timezone.localdate(record.accepted_at).isoformat(),
-                },
+                # The item only: the application number (or its day) would tell the department
+                # which applicant complained once the text is released to it; staff see the record
+                # linked to the complaint.
+                "description": _("About my application for “%(item)s”: ") % {"item": record.item.name},
             }
         )
     return render(request, "complaints/new.html", {"form": form, "approval_record": record})

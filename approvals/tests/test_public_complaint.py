@@ -41,7 +41,8 @@ def test_the_right_pair_opens_the_prefilled_form_and_the_complaint_is_linked(cli
     form = client.get(FORM)
     initial = form.context["form"].initial
     assert initial["category"] == Category.PERMITS and initial["department"] == scene["department"].pk
-    assert "SQ-RED-0001" in initial["description"] and "食品经营许可" in initial["description"]
+    # The item named, never the application number: released text must not point at the applicant.
+    assert "SQ-RED-0001" not in initial["description"] and "食品经营许可" in initial["description"]
     response = client.post(
         FORM,
         {
