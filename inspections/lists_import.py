@@ -22,17 +22,16 @@ from liaison.imports import (
     Column,
     DirectorySpec,
     ImportResult,
-    Refused,
     RowError,
     _folded,
     cell_display,
-    convert_row,
+    departments_by_name,
     file_error,
     parse_boolean,
-    read_rows,
+    read_checked,
     spec_template,
 )
-from liaison.models import Department, DirectoryImport
+from liaison.models import DirectoryImport
 from liaison.services import directory_import_record
 
 logger = logging.getLogger(__name__)
@@ -121,26 +120,11 @@ def inspection_items_import(
     nothing; ``dry_run`` checks and counts only. A saved import is recorded with the rows."""
     source = source or DirectoryImport.Source.WORKPLACE
     result = ImportResult(dry_run=dry_run)
-    try:
-        columns, rows_iter = read_rows(ITEMS_SPEC, content)
-        rows = list(rows_iter)  # an item list is thousands of rows at most
-    except Refused as refused:
-        return ImportResult(errors=refused.errors, dry_run=dry_run)
-    if not rows:
-        return ImportResult(
-            errors=[file_error(_("The first worksheet has no rows below the header."))], dry_run=dry_run
-        )
-    result.rows = len(rows)
-    header = {column.field: column.header for column in columns}
-    for row in rows:
-        result.errors.extend(convert_row(columns, row))
-
-    # Every department, once: a list has a few hundred at most.
-    departments: dict[str, Department] = {}
-    for department in Department.objects.all():
-        departments[_folded(department.name)] = department
-        if department.short_name:
-            departments.setdefault(_folded(department.short_name), department)
+    checked = read_checked(ITEMS_SPEC, content, result)
+    if checked is None:
+        return result
+    rows, header = checked
+    departments = departments_by_name()
     first_row_of: dict[tuple[int, str], int] = {}
     keyed = []
     for row in rows:

@@ -851,6 +851,36 @@ chunks = _chunks
 file_error = _file_error
 
 
+def read_checked(spec: DirectorySpec, content: bytes, result: ImportResult) -> tuple[list, dict] | None:
+    """The first worksheet's rows, each converted (its errors added to ``result``), and the
+    header of each field; None with the file's errors in ``result`` when the file is refused or
+    has no rows. For a file small enough to hold in memory (a catalogue, an item list)."""
+    try:
+        columns, rows_iter = _read_rows(spec, content)
+        rows = list(rows_iter)
+    except _Refused as refused:
+        result.errors = refused.errors
+        return None
+    if not rows:
+        result.errors = [_file_error(_("The first worksheet has no rows below the header."))]
+        return None
+    result.rows = len(rows)
+    for row in rows:
+        result.errors.extend(_convert(columns, row))
+    return rows, {column.field: column.header for column in columns}
+
+
+def departments_by_name() -> dict[str, Department]:
+    """Every department by its folded name and, where no name takes it, its short name: an
+    import names a department either way (a few hundred at most)."""
+    departments: dict[str, Department] = {}
+    for department in Department.objects.all():
+        departments[_folded(department.name)] = department
+        if department.short_name:
+            departments.setdefault(_folded(department.short_name), department)
+    return departments
+
+
 def directory_columns(kind: str) -> tuple[Column, ...]:
     """The template's columns, for the upload page."""
     return directory_spec(kind).columns

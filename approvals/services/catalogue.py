@@ -28,18 +28,17 @@ from liaison.imports import (
     Column,
     DirectorySpec,
     ImportResult,
-    Refused,
     RowError,
     _folded,
     cell_display,
     choice_parser,
-    convert_row,
+    departments_by_name,
     file_error,
     parse_boolean,
-    read_rows,
+    read_checked,
     spec_template,
 )
-from liaison.models import Department, DirectoryImport
+from liaison.models import DirectoryImport
 from liaison.services import directory_import_record
 
 logger = logging.getLogger(__name__)
@@ -233,25 +232,11 @@ def catalogue_import(
     saved import is recorded with its rows."""
     source = source or DirectoryImport.Source.WORKPLACE
     result = ImportResult(dry_run=dry_run)
-    try:
-        columns, rows_iter = read_rows(CATALOGUE_SPEC, content)
-        rows = list(rows_iter)  # a catalogue is a few thousand lines at most
-    except Refused as refused:
-        return ImportResult(errors=refused.errors, dry_run=dry_run)
-    if not rows:
-        return ImportResult(
-            errors=[file_error(_("The first worksheet has no rows below the header."))], dry_run=dry_run
-        )
-    result.rows = len(rows)
-    header = {column.field: column.header for column in columns}
-    for row in rows:
-        result.errors.extend(convert_row(columns, row))
-
-    departments: dict[str, Department] = {}
-    for department in Department.objects.all():
-        departments[_folded(department.name)] = department
-        if department.short_name:
-            departments.setdefault(_folded(department.short_name), department)
+    checked = read_checked(CATALOGUE_SPEC, content, result)
+    if checked is None:
+        return result
+    rows, header = checked
+    departments = departments_by_name()
 
     # The lines of each item, in file order.
     lines: dict[str, list] = {}
