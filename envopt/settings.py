@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "casework",
     "inspections",
     "approvals",
+    "appraisal",
     "reports",
     # Wiring: roles and demo data, which span every app.
     "envopt.setup",

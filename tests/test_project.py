@@ -56,7 +56,9 @@ def test_the_catalogue_covers_every_string_in_the_code(tmp_path):
         if REQUIRE_SERVICES:
             pytest.fail("GNU gettext (xgettext) is required in CI")
         pytest.skip("GNU gettext (xgettext) is not installed; .ci/run installs it")
-    apps = ("core", "envopt", "complaints", "casework", "inspections", "approvals", "liaison", "reports")
+    apps = (
+        "core", "envopt", "complaints", "casework", "inspections", "approvals", "appraisal", "liaison", "reports"
+    )
     for name in (*apps, "templates"):
         (tmp_path / name).symlink_to(BASE_DIR / name)
     target = tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES"
