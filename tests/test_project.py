@@ -57,7 +57,15 @@ def test_the_catalogue_covers_every_string_in_the_code(tmp_path):
             pytest.fail("GNU gettext (xgettext) is required in CI")
         pytest.skip("GNU gettext (xgettext) is not installed; .ci/run installs it")
     apps = (
-        "core", "envopt", "complaints", "casework", "inspections", "approvals", "appraisal", "liaison", "reports"
+        "core",
+        "envopt",
+        "complaints",
+        "casework",
+        "inspections",
+        "approvals",
+        "appraisal",
+        "liaison",
+        "reports",
     )
     for name in (*apps, "templates"):
         (tmp_path / name).symlink_to(BASE_DIR / name)
