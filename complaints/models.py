@@ -60,6 +60,9 @@ class Channel(models.TextChoices):
     HIGHER_AUTHORITY = "higher_authority", _("Referred by a higher authority")
     INSPECTION = "inspection", _("Inspection supervision")
     APPROVAL = "approval", _("Electronic supervision of approvals")
+    CONDUCT_HOTLINE = "conduct_hotline", _("Conduct hotline")
+    OPENNESS_CHECK = "openness_check", _("Openness check finding")
+    ACTIVITY_FILING = "activity_filing", _("Training and award filings")
 
 
 class ComplainantType(models.TextChoices):
