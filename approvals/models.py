@@ -279,8 +279,13 @@ class ApprovalSignal(models.Model):
         CASE = "case", _("Case opened")
         CLEARED = "cleared", _("Cleared (the record resolved it)")
 
+    # No index of its own: the unique (record, kind, key) begins with it.
     record = models.ForeignKey(
-        ApprovalRecord, on_delete=models.CASCADE, related_name="signals", verbose_name=_("record")
+        ApprovalRecord,
+        on_delete=models.CASCADE,
+        related_name="signals",
+        verbose_name=_("record"),
+        db_index=False,
     )
     # Copied from the record so the signal lists filter by department without a join.
     department = models.ForeignKey(
@@ -299,6 +304,7 @@ class ApprovalSignal(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     deadline = models.ForeignKey(
         Deadline,
+        db_index=False,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -309,6 +315,7 @@ class ApprovalSignal(models.Model):
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        db_index=False,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -319,6 +326,7 @@ class ApprovalSignal(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        db_index=False,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -326,7 +334,13 @@ class ApprovalSignal(models.Model):
         verbose_name=_("decided by"),
     )
     case = models.ForeignKey(
-        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("case")
+        Case,
+        db_index=False,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("case"),
     )
 
     class Meta:
@@ -336,6 +350,21 @@ class ApprovalSignal(models.Model):
         indexes = [
             models.Index(fields=["status", "colour", "-raised_at"], name="approvalsignal_status"),
             models.Index(fields=["department", "raised_at"], name="approvalsignal_dept_raised"),
+            # The sweep clears the open prompts of records decided since: only those are indexed.
+            models.Index(
+                fields=["record"],
+                name="approvalsignal_open_prompts",
+                condition=Q(kind="due_soon", status="open"),
+            ),
+            # The links most signals never get (a deadline only when red; who answered or decided, a
+            # case, later): indexed where set, so raising tens of thousands of signals writes no
+            # index entry for an empty link.
+            *(
+                models.Index(
+                    fields=[name], name=f"approvalsignal_{name}", condition=Q(**{f"{name}__isnull": False})
+                )
+                for name in ("deadline", "answered_by", "decided_by", "case")
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["record", "kind", "key"], name="approvalsignal_once"),

@@ -30,6 +30,7 @@ FIGURES = {
     "approval_signals_admin",
     "approvals_ingest",
     "approvals_sweep",
+    "approvals_sweep_backlog",
     "approvals_assessment",
     "export_xlsx",
     "export_rss",
@@ -56,6 +57,7 @@ CORRECTNESS = {
     "a resend changes nothing",
     "signals evaluated (each batch raised its red signals)",
     "every first run raised the same signals",
+    "the daily sweep raised signals",
 }
 
 

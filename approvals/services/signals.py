@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
-from django.db.models.functions import Cast, Trim
+from django.db.models.functions import Cast, Trim, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -90,10 +90,14 @@ def _yuan(value: Decimal) -> str:
 
 
 class _Days:
-    """Working-day arithmetic on one calendar snapshot for the whole run."""
+    """Working-day arithmetic on one calendar snapshot for the whole run. ``between`` reads a
+    running count of working days built once over the range preloaded, so a run over tens of
+    thousands of late records costs one pass over the calendar, not one per record."""
 
     def __init__(self) -> None:
         self.calendar = WorkingCalendar()
+        self._origin: dt.date | None = None
+        self._running: list[int] = []
 
     def preload(self, first: dt.date, last: dt.date) -> None:
         """Load the calendar over the whole range a rule needs, once: the snapshot would
@@ -103,16 +107,32 @@ class _Days:
     def add(self, start: dt.date, n: int):
         return add_working_days(start, n, calendar=self.calendar)
 
+    def _count_through(self, day: dt.date) -> int:
+        """Working days from the running count's origin up to and including ``day``."""
+        origin = self._origin
+        if origin is None or not (origin <= day < origin + dt.timedelta(days=len(self._running))):
+            first = min(day, origin) if origin else day
+            last = max(day, origin + dt.timedelta(days=len(self._running) - 1)) if origin else day
+            self.calendar.load(first, last)
+            running, count, current = [], 0, first
+            while current <= last:
+                count += self.calendar.day(current)[0]
+                running.append(count)
+                current += dt.timedelta(days=1)
+            self._origin, self._running = first, running
+        return self._running[(day - self._origin).days]
+
     def between(self, first: dt.date, last: dt.date) -> int:
         """Working days after ``first`` up to and including ``last`` (0 when last <= first)."""
         if last <= first:
             return 0
-        self.calendar.load(first + dt.timedelta(days=1), last)
-        count, day = 0, first
-        while day < last:
-            day += dt.timedelta(days=1)
-            count += self.calendar.day(day)[0]
-        return count
+        return self._count_through(last) - self._count_through(first)
+
+    def running_count(self, first: dt.date, last: dt.date) -> None:
+        """Build the running count over ``first``..``last`` at once (then ``between`` on dates in
+        that range reads it without growing it)."""
+        self._count_through(first)
+        self._count_through(last)
 
 
 # --- The rules: one SELECT each --------------------------------------------------------------------
@@ -174,6 +194,56 @@ def _step_over(scope: Scope, days: _Days) -> list[Candidate]:
     return out
 
 
+class _RecordTexts:
+    """The explanations of the record rules, each translated once per run (in the language of
+    the moment): a sweep writes tens of thousands of them, and a lookup in the catalogue per
+    signal would cost more than the rest of the row's work. The plural forms are kept per count."""
+
+    def __init__(self) -> None:
+        self.no_reason = _(
+            "The application was refused on %(decided)s without a reason given to the applicant."
+        )
+        self.outside_hall = _(
+            "Item %(code)s must be handled in the service hall, but this application was accepted "
+            "in the department on %(accepted)s (neither at the hall's window nor online) and decided "
+            "on %(decided)s."
+        )
+        self.at_window = _("at the hall's window")
+        self.online = _("online, through the hall's platform")
+        self.two_ends = _(
+            "Item %(code)s must be handled in the service hall: the application was accepted "
+            "%(where)s on %(accepted)s but decided in the department on %(decided)s."
+        )
+        self.due_soon = _(
+            "The promised limit of %(limit)s working days from %(accepted)s runs out on %(due)s, "
+            "the next working day, and there is no decision yet."
+        )
+        self._pending: dict[int, str] = {}
+        self._decided: dict[int, str] = {}
+
+    def still_pending(self, late: int) -> str:
+        if late not in self._pending:
+            self._pending[late] = ngettext(
+                "The promised limit of %(limit)s working days from %(accepted)s ran out on %(due)s; "
+                "on %(today)s there is still no decision (%(late)s working day late).",
+                "The promised limit of %(limit)s working days from %(accepted)s ran out on %(due)s; "
+                "on %(today)s there is still no decision (%(late)s working days late).",
+                late,
+            )
+        return self._pending[late]
+
+    def decided_late(self, late: int) -> str:
+        if late not in self._decided:
+            self._decided[late] = ngettext(
+                "The promised limit of %(limit)s working days from %(accepted)s ran out on %(due)s; "
+                "the decision came on %(decided)s, %(late)s working day late.",
+                "The promised limit of %(limit)s working days from %(accepted)s ran out on %(due)s; "
+                "the decision came on %(decided)s, %(late)s working days late.",
+                late,
+            )
+        return self._decided[late]
+
+
 def _record_rules(scope: Scope, days: _Days, today: dt.date, prompt_until: dt.date) -> list[Candidate]:
     """The rules on the record's own columns (refusal, hall, limit) in one SELECT: each row says
     which of them hold and are not raised yet; rows where none does are not returned."""
@@ -204,7 +274,7 @@ def _record_rules(scope: Scope, days: _Days, today: dt.date, prompt_until: dt.da
         wanted |= Q(**{name: True})
     rows = list(
         ApprovalRecord.objects.filter(scope.on())
-        .annotate(reason_trimmed=Trim("refusal_reason"))
+        .annotate(reason_trimmed=Trim("refusal_reason"), accepted_on=TruncDate("accepted_at"))
         .annotate(**annotations)
         .filter(wanted)
         .order_by()
@@ -215,7 +285,7 @@ def _record_rules(scope: Scope, days: _Days, today: dt.date, prompt_until: dt.da
             "decided_on",
             "due_on",
             "accepted_where",
-            "accepted_at",
+            "accepted_on",
             "item__code",
             "item__promised_days",
             *conditions,
@@ -224,10 +294,9 @@ def _record_rules(scope: Scope, days: _Days, today: dt.date, prompt_until: dt.da
     out = []
     late_ranges = [(row[4], row[3] if row[2] != PENDING else today) for row in rows if row[12]]
     if late_ranges:
-        days.preload(
-            min(due for due, _end in late_ranges) + dt.timedelta(days=1),
-            max(end for _due, end in late_ranges),
-        )
+        days.running_count(min(due for due, _end in late_ranges), max(end for _due, end in late_ranges))
+    texts = _RecordTexts()
+    today_shown = _day(today)
     for (
         record_id,
         department_id,
@@ -235,7 +304,7 @@ def _record_rules(scope: Scope, days: _Days, today: dt.date, prompt_until: dt.da
         decided_on,
         due_on,
         accepted_where,
-        accepted_at,
+        accepted_on,
         code,
         promised,
         no_reason,
@@ -244,67 +313,44 @@ def _record_rules(scope: Scope, days: _Days, today: dt.date, prompt_until: dt.da
         overdue,
         due_soon,
     ) in rows:
-        accepted_on = timezone.localdate(accepted_at)
+        accepted, decided_shown = _day(accepted_on), _day(decided_on)
         if no_reason:
-            text = _(
-                "The application was refused on %(decided)s without a reason given to the applicant."
-            ) % {"decided": _day(decided_on)}
+            text = texts.no_reason % {"decided": decided_shown}
             out.append(Candidate(record_id, department_id, K.NO_REASON, "", text))
         if outside_hall:
-            text = _(
-                "Item %(code)s must be handled in the service hall, but this application was accepted "
-                "in the department on %(accepted)s (neither at the hall's window nor online) and decided "
-                "on %(decided)s."
-            ) % {"code": code, "accepted": _day(accepted_on), "decided": _day(decided_on)}
+            text = texts.outside_hall % {"code": code, "accepted": accepted, "decided": decided_shown}
             out.append(Candidate(record_id, department_id, K.OUTSIDE_HALL, "", text))
         if two_ends:
-            where = (
-                _("at the hall's window")
-                if accepted_where == Where.HALL
-                else _("online, through the hall's platform")
-            )
-            text = _(
-                "Item %(code)s must be handled in the service hall: the application was accepted "
-                "%(where)s on %(accepted)s but decided in the department on %(decided)s."
-            ) % {"code": code, "where": where, "accepted": _day(accepted_on), "decided": _day(decided_on)}
+            where = texts.at_window if accepted_where == Where.HALL else texts.online
+            text = texts.two_ends % {
+                "code": code,
+                "where": where,
+                "accepted": accepted,
+                "decided": decided_shown,
+            }
             out.append(Candidate(record_id, department_id, K.TWO_ENDS, "", text))
         if overdue:
             if decision == PENDING:
                 late = days.between(due_on, today)
-                text = ngettext(
-                    "The promised limit of %(limit)s working days from %(accepted)s ran out on %(due)s; "
-                    "on %(today)s there is still no decision (%(late)s working day late).",
-                    "The promised limit of %(limit)s working days from %(accepted)s ran out on %(due)s; "
-                    "on %(today)s there is still no decision (%(late)s working days late).",
-                    late,
-                ) % {
+                text = texts.still_pending(late) % {
                     "limit": promised,
-                    "accepted": _day(accepted_on),
+                    "accepted": accepted,
                     "due": _day(due_on),
-                    "today": _day(today),
+                    "today": today_shown,
                     "late": late,
                 }
             else:
                 late = days.between(due_on, decided_on)
-                text = ngettext(
-                    "The promised limit of %(limit)s working days from %(accepted)s ran out on %(due)s; "
-                    "the decision came on %(decided)s, %(late)s working day late.",
-                    "The promised limit of %(limit)s working days from %(accepted)s ran out on %(due)s; "
-                    "the decision came on %(decided)s, %(late)s working days late.",
-                    late,
-                ) % {
+                text = texts.decided_late(late) % {
                     "limit": promised,
-                    "accepted": _day(accepted_on),
+                    "accepted": accepted,
                     "due": _day(due_on),
-                    "decided": _day(decided_on),
+                    "decided": decided_shown,
                     "late": late,
                 }
             out.append(Candidate(record_id, department_id, K.OVERDUE, "", text))
         if due_soon:
-            text = _(
-                "The promised limit of %(limit)s working days from %(accepted)s runs out on %(due)s, "
-                "the next working day, and there is no decision yet."
-            ) % {"limit": promised, "accepted": _day(accepted_on), "due": _day(due_on)}
+            text = texts.due_soon % {"limit": promised, "accepted": accepted, "due": _day(due_on)}
             out.append(Candidate(record_id, department_id, K.DUE_SOON, "", text))
     return out
 
@@ -360,15 +406,8 @@ def _fee_rules(scope: Scope) -> list[Candidate]:
 _INSERT_COLUMNS = ("record_id", "department_id", "kind", "colour", "key", "explanation")
 
 
-def _insert(candidates: list[Candidate], now: dt.datetime) -> list[tuple[int, str]]:
-    """Insert every candidate, skipping any raised meanwhile (ON CONFLICT on (record, kind,
-    key) DO NOTHING); (id, colour) of the rows really inserted. On PostgreSQL ONE statement
-    (the columns as arrays, unnest); elsewhere one multi-row VALUES per few thousand signals."""
-    if not candidates:
-        return []
-    qn = connection.ops.quote_name
-    table = qn(ApprovalSignal._meta.db_table)
-    columns = [
+def _columns(candidates: list[Candidate]) -> list[list]:
+    return [
         [c.record_id for c in candidates],
         [c.department_id for c in candidates],
         [str(c.kind) for c in candidates],
@@ -376,6 +415,114 @@ def _insert(candidates: list[Candidate], now: dt.datetime) -> list[tuple[int, st
         [c.key for c in candidates],
         [c.explanation for c in candidates],
     ]
+
+
+def _correction_template(start: dt.date, days: _Days) -> Deadline:
+    """The correction deadline every red signal of a run gets: the same due day for all of them
+    (APPROVAL_CORRECTION_WORKING_DAYS working days after the run's day)."""
+    n = settings.APPROVAL_CORRECTION_WORKING_DAYS
+    result = days.add(start, n)
+    return Deadline(
+        kind=CORRECTION_DEADLINE_KIND,
+        content_type=ContentType.objects.get_for_model(ApprovalSignal),
+        object_id=0,
+        start_date=start,
+        working_days=n,
+        due_date=result.due_date,
+        due_at=end_of_day(result.due_date),
+        skipped=result.skipped_json(),
+        fallback=result.fallback,
+    )
+
+
+def _store(candidates: list[Candidate], now: dt.datetime, *, start: dt.date, days: _Days) -> int:
+    """Insert every candidate, skipping any raised meanwhile (ON CONFLICT on (record, kind, key)
+    DO NOTHING), each red one with its correction deadline; the number really inserted."""
+    if connection.vendor == "postgresql":
+        return _store_postgresql(candidates, now, _correction_template(start, days))
+    inserted = _insert_values(candidates, now) if candidates else []
+    red = [pk for pk, colour in inserted if colour == ApprovalSignal.Colour.RED]
+    if red:
+        template = _correction_template(start, days)
+        created = Deadline.objects.bulk_create(
+            [Deadline(**{**_deadline_values(template), "object_id": pk}) for pk in red]
+        )
+        _link_deadlines([(deadline.object_id, deadline.pk) for deadline in created])
+    return len(inserted)
+
+
+def _store_postgresql(candidates: list[Candidate], now: dt.datetime, template: Deadline) -> int:
+    """Three statements whatever the number of signals, and no row written twice:
+
+    1. the red signals' deadlines, each naming a signal id drawn from the signals' own sequence
+       (``nextval``), so the deadline exists before its signal;
+    2. the signals, the red ones with those ids and their deadline, the others with ids of
+       their own, from arrays (``unnest``), ``ON CONFLICT DO NOTHING``;
+    3. the deadlines of red signals raised meanwhile by another run (the conflicts: none in a
+       quiet run) deleted again.
+
+    Linking the deadlines afterwards would rewrite every red signal just inserted (an UPDATE
+    writes a new version of each row and of each of its index entries)."""
+    qn = connection.ops.quote_name
+    signals, deadlines = qn(ApprovalSignal._meta.db_table), qn(Deadline._meta.db_table)
+    red = [c for c in candidates if ApprovalSignal.COLOURS[c.kind] == ApprovalSignal.Colour.RED]
+    others = [c for c in candidates if ApprovalSignal.COLOURS[c.kind] != ApprovalSignal.Colour.RED]
+    sequence = "(SELECT pg_get_serial_sequence(%s, %s)::regclass)"
+    sequence_params = [ApprovalSignal._meta.db_table, ApprovalSignal._meta.pk.column]
+    fields = _deadline_fields()
+    values, params = [], []
+    for field in fields:
+        if field.attname == "object_id":
+            values.append(f"nextval({sequence})")
+            params += sequence_params
+            continue
+        # Typed: the literals of a SELECT list are not coerced to the columns' types.
+        values.append(f"CAST(%s AS {field.cast_db_type(connection)})")
+        params.append(field.get_db_prep_save(field.pre_save(template, add=True), connection))
+    names = ", ".join(
+        qn(name)
+        for name in (
+            "id",
+            *_INSERT_COLUMNS,
+            "deadline_id",
+            "raised_at",
+            "status",
+            "correction",
+            "return_reason",
+        )
+    )
+    ordered = [*red, *others]
+    with connection.cursor() as cursor:
+        # Only quoted identifiers are interpolated; every value is a parameter.
+        cursor.execute(
+            f"INSERT INTO {deadlines} ({', '.join(qn(field.column) for field in fields)}) "  # noqa: S608
+            f"SELECT {', '.join(values)} FROM generate_series(1, %s) "
+            f"RETURNING {qn('id')}, {qn('object_id')}",
+            [*params, len(red)],
+        )
+        reserved = cursor.fetchall()
+        ids = [signal_id for _deadline, signal_id in reserved] + [None] * len(others)
+        deadline_ids = [deadline for deadline, _signal in reserved] + [None] * len(others)
+        cursor.execute(
+            f"INSERT INTO {signals} ({names}) "  # noqa: S608
+            f"SELECT COALESCE(u.id, nextval({sequence})), u.record_id, u.department_id, u.kind, u.colour, "
+            "u.key, u.explanation, u.deadline_id, %s, %s, '', '' FROM unnest("
+            "%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], "
+            "%s::bigint[]) AS u(id, record_id, department_id, kind, colour, key, explanation, deadline_id) "
+            f"ON CONFLICT ({qn('record_id')}, {qn('kind')}, {qn('key')}) DO NOTHING RETURNING {qn('id')}",
+            [*sequence_params, now, ApprovalSignal.Status.OPEN.value, ids, *_columns(ordered), deadline_ids],
+        )
+        inserted = {signal_id for (signal_id,) in cursor.fetchall()}
+        orphans = [deadline for deadline, signal_id in reserved if signal_id not in inserted]
+        cursor.execute(f"DELETE FROM {deadlines} WHERE {qn('id')} = ANY(%s::bigint[])", [orphans])  # noqa: S608
+    return len(inserted)
+
+
+def _insert_values(candidates: list[Candidate], now: dt.datetime) -> list[tuple[int, str]]:
+    """(id, colour) of the candidates inserted, one multi-row VALUES per few thousand signals
+    (SQLite, the bare machine's database)."""
+    qn = connection.ops.quote_name
+    table = qn(ApprovalSignal._meta.db_table)
     fixed = [now, ApprovalSignal.Status.OPEN.value, "", ""]
     names = ", ".join(
         qn(name) for name in (*_INSERT_COLUMNS, "raised_at", "status", "correction", "return_reason")
@@ -384,62 +531,31 @@ def _insert(candidates: list[Candidate], now: dt.datetime) -> list[tuple[int, st
         f"ON CONFLICT ({qn('record_id')}, {qn('kind')}, {qn('key')}) DO NOTHING"
         f" RETURNING {qn('id')}, {qn('colour')}"
     )
+    per_row = len(_INSERT_COLUMNS) + len(fixed)
+    size = max(1, (min(connection.features.max_query_params or 30000, 30000) - 10) // per_row)
+    rows = list(zip(*_columns(candidates), strict=True))
     inserted: list[tuple[int, str]] = []
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Only quoted identifiers are interpolated; every value is a parameter.
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) SELECT u.*, %s, %s, %s, %s FROM unnest("  # noqa: S608
-                "%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]) AS u "
-                + conflict,
-                [*fixed, *columns],
-            )
-            inserted = cursor.fetchall()
-        else:
-            per_row = len(_INSERT_COLUMNS) + len(fixed)
-            size = max(1, (min(connection.features.max_query_params or 30000, 30000) - 10) // per_row)
-            rows = list(zip(*columns, strict=True))
-            for i in range(0, len(rows), size):
-                chunk = rows[i : i + size]
-                values = ", ".join(["(" + ", ".join(["%s"] * per_row) + ")"] * len(chunk))
-                params = [value for row in chunk for value in (*row, *fixed)]
-                cursor.execute(f"INSERT INTO {table} ({names}) VALUES {values} {conflict}", params)  # noqa: S608
-                inserted += cursor.fetchall()
+        for i in range(0, len(rows), size):
+            chunk = rows[i : i + size]
+            values = ", ".join(["(" + ", ".join(["%s"] * per_row) + ")"] * len(chunk))
+            params = [value for row in chunk for value in (*row, *fixed)]
+            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {values} {conflict}", params)  # noqa: S608
+            inserted += cursor.fetchall()
     return inserted
 
 
-def correction_deadlines_create(signal_ids: list[int], *, start: dt.date, days: _Days | None = None) -> None:
-    """Give these signals a correction deadline each, its due day computed once for the start
-    day: one bulk insert of Deadline rows and one UPDATE that links them."""
-    if not signal_ids:
-        return
-    days = days or _Days()
-    n = settings.APPROVAL_CORRECTION_WORKING_DAYS
-    result = days.add(start, n)
-    content_type = ContentType.objects.get_for_model(ApprovalSignal)
-    created = Deadline.objects.bulk_create(
-        [
-            Deadline(
-                kind=CORRECTION_DEADLINE_KIND,
-                content_type=content_type,
-                object_id=pk,
-                start_date=start,
-                working_days=n,
-                due_date=result.due_date,
-                due_at=end_of_day(result.due_date),
-                skipped=result.skipped_json(),
-                fallback=result.fallback,
-            )
-            for pk in signal_ids
-        ]
-    )
-    _link_deadlines([(deadline.object_id, deadline.pk) for deadline in created])
+def _deadline_fields() -> list:
+    return [field for field in Deadline._meta.concrete_fields if not field.primary_key]
+
+
+def _deadline_values(template: Deadline) -> dict[str, Any]:
+    return {field.attname: getattr(template, field.attname) for field in _deadline_fields()}
 
 
 def _link_deadlines(pairs: list[tuple[int, int]]) -> None:
-    """signal.deadline_id = deadline id for each (signal id, deadline id): the ids the bulk
-    insert returned, joined as values, so the plan depends on no statistics of the deadlines
-    table (one statement on PostgreSQL; one per few hundred pairs on SQLite)."""
+    """signal.deadline_id = deadline id for each (signal id, deadline id), the ids the bulk
+    insert returned, one UPDATE per few hundred pairs (SQLite, the bare machine's database)."""
     qn = connection.ops.quote_name
     table = qn(ApprovalSignal._meta.db_table)
     assign = (
@@ -447,10 +563,6 @@ def _link_deadlines(pairs: list[tuple[int, int]]) -> None:
         f" WHERE {table}.{qn('id')} = v.column1"
     )
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            values = "SELECT * FROM unnest(%s::bigint[], %s::bigint[]) AS u(column1, column2)"
-            cursor.execute(assign.format(values=values), [[s for s, _d in pairs], [d for _s, d in pairs]])
-            return
         size = max(1, (min(connection.features.max_query_params or 999, 30000) - 10) // 2)
         for i in range(0, len(pairs), size):
             chunk = pairs[i : i + size]
@@ -479,8 +591,8 @@ def signals_run(
     every_rule: bool,
     clear_scope: Scope | None = None,
 ) -> int:
-    """One run over the records ``scope_for(today, prompt_until)`` selects: the rules, one
-    INSERT, the red signals' deadlines, the prompts cleared. The number of signals raised."""
+    """One run over the records ``scope_for(today, prompt_until)`` selects: the rules, the
+    prompts cleared, the signals and the red ones' deadlines stored. The number raised."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     days = _Days()
@@ -493,11 +605,10 @@ def signals_run(
             candidates += _step_over(scope, days)
             candidates += _fee_rules(scope)
         candidates += _record_rules(scope, days, today, prompt_until)
-        inserted = _insert(candidates, now)
-        red = [pk for pk, colour in inserted if colour == ApprovalSignal.Colour.RED]
-        correction_deadlines_create(red, start=today, days=days)
+        # First: the prompts it clears are older than this run's, which it need not read again.
         _clear_prompts(clear_scope or scope)
-    return len(inserted)
+        raised = _store(candidates, now, start=today, days=days)
+    return raised
 
 
 def signals_evaluate(record_ids: Iterable[int], *, now: dt.datetime | None = None) -> int:
@@ -515,7 +626,6 @@ __all__ = [
     "ALL_RECORDS",
     "CORRECTION_DEADLINE_KIND",
     "Scope",
-    "correction_deadlines_create",
     "signals_evaluate",
     "signals_run",
 ]

@@ -94,6 +94,42 @@ def test_the_sweep_runs_the_same_statements_for_10_and_200_pending_records(depar
 
 
 @pytest.mark.django_db
+def test_each_red_signal_gets_its_own_correction_deadline_and_a_signal_raised_meanwhile_none(
+    department, monkeypatch
+):
+    """The deadlines are written before their signals (ids drawn from the signals' sequence): a
+    signal another run raised between this run's rules and its insert is skipped, and the
+    deadline drawn for it is deleted again, so no deadline points at a signal that is not there."""
+    from approvals.services import signals as module
+
+    item = f.item(department)
+    records = [f.record(item, accepted_at=f.at(2026, 11, 2)) for _ in range(3)]  # due 9 November
+    now = f.at(2026, 11, 12, 7)
+    rules = module._record_rules
+    raced = records[0]
+
+    def rules_then_another_run(*args, **kwargs):
+        found = rules(*args, **kwargs)
+        ApprovalSignal.objects.create(
+            record=raced, department=department, kind=K.OVERDUE, colour="red", raised_at=now, explanation="x"
+        )
+        return found
+
+    content_type = ContentType.objects.get_for_model(ApprovalSignal)
+    before = Deadline.objects.count()
+    monkeypatch.setattr(module, "_record_rules", rules_then_another_run)
+    assert signals_sweep(now=now) == 2
+    signals = ApprovalSignal.objects.filter(kind=K.OVERDUE).exclude(record=raced)
+    assert signals.count() == 2
+    deadlines = Deadline.objects.filter(content_type=content_type)
+    assert deadlines.count() == Deadline.objects.count() - before == 2
+    for signal in signals.select_related("deadline"):
+        assert signal.deadline.object_id == signal.pk
+        assert signal.deadline.due_date == D(2026, 11, 17)  # 3 working days after the 12th
+    assert raced.signals.get().deadline_id is None
+
+
+@pytest.mark.django_db
 def test_a_red_signal_not_answered_climbs_the_ladder(department):
     record = f.record(f.item(department), accepted_at=f.at(2026, 11, 2))
     signals_sweep(now=f.at(2026, 11, 10, 7))  # due 9 November: overdue on the 10th
