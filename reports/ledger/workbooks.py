@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from core.periods import PERIOD_TIMEZONE
 from reports.inspection_figures import LABELS as INSPECTION_LABELS
 from reports.ledger.pack import INSPECTION_PACK_KEYS, Pack
+from reports.openness_figures import openness_pack_sheet
 from reports.models import LedgerProgress, LedgerTask
 from reports.xlsx import XLSX_CONTENT_TYPE, Cell, Sheet, write_workbook
 
@@ -253,6 +254,13 @@ class PackWorkbook:
                 wrap_columns=(3,),
             ),
             *self._inspection_sheets(),
+            openness_pack_sheet(
+                pack.openness,
+                heading=self._heading(
+                    _("Openness checks"),
+                    hidden="" if pack.openness else _("Openness checks are not shown: you may not see them."),
+                ),
+            ),
         ]
 
     def generate(self) -> bytes:
