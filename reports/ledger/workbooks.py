@@ -253,7 +253,6 @@ class PackWorkbook:
                 widths=(18, 12, 16, 48, 12, 12, 36),
                 wrap_columns=(3,),
             ),
-            *self._inspection_sheets(),
             openness_pack_sheet(
                 pack.openness,
                 heading=self._heading(
@@ -261,6 +260,7 @@ class PackWorkbook:
                     hidden="" if pack.openness else _("Openness checks are not shown: you may not see them."),
                 ),
             ),
+            *self._inspection_sheets(),
         ]
 
     def generate(self) -> bytes:
