@@ -104,7 +104,9 @@ def _pack_rows(figures: OpennessFigures) -> list[list[Cell]]:
     rows: list[list[Cell]] = []
     for unit, rates in figures.unit_rows():
         name = unit.name + (" " + _("(demonstration site)") if unit.demonstration else "")
-        rows.append([name, *(rate.rate if rate and rate.checked else None for rate in rates), unit.total.rate])
+        rows.append(
+            [name, *(rate.rate if rate and rate.checked else None for rate in rates), unit.total.rate]
+        )
     return rows
 
 

@@ -114,7 +114,8 @@ class OpennessCampaignAdmin(admin.ModelAdmin):
             "results": results,
             "criteria": Criterion.choices,
             "rows": [
-                (unit, [unit.criteria.get(value) for value, _label in Criterion.choices]) for unit in results.units
+                (unit, [unit.criteria.get(value) for value, _label in Criterion.choices])
+                for unit in results.units
             ],
             "criterion_totals": [results.criteria[value] for value, _label in Criterion.choices],
         }
@@ -213,7 +214,9 @@ class OpennessFindingAdmin(ReadOnlyAdmin):
         if deadline is None:
             return "—"
         if obj.status in AWAITING_UNIT and deadline.due_date < timezone.localdate():
-            return format_html('{} <strong data-overdue>{}</strong>', deadline.due_date.isoformat(), _("overdue"))
+            return format_html(
+                "{} <strong data-overdue>{}</strong>", deadline.due_date.isoformat(), _("overdue")
+            )
         return deadline.due_date.isoformat()
 
     @admin.display(description=gettext_lazy("case"))
@@ -291,12 +294,12 @@ class OpennessFindingAdmin(ReadOnlyAdmin):
             else:
                 text = _("Finding recorded.")
                 if finding.case_id:
-                    text = _("Finding recorded; case %(reference)s opened.") % {"reference": finding.case.reference}
+                    text = _("Finding recorded; case %(reference)s opened.") % {
+                        "reference": finding.case.reference
+                    }
                 self.message_user(request, text)
                 return redirect("admin:appraisal_opennessfinding_change", finding.pk)
-        return self._page(
-            request, form=form, title=_("Record a finding"), submit=_("Record"), multipart=True
-        )
+        return self._page(request, form=form, title=_("Record a finding"), submit=_("Record"), multipart=True)
 
     def _finding(self, pk: int) -> OpennessFinding:
         return get_object_or_404(
@@ -389,7 +392,9 @@ class DemonstrationSiteAdmin(admin.ModelAdmin):
             except (InvalidTransition, ValidationError) as error:
                 form_add_service_error(form, error)
             else:
-                self.message_user(request, _("%(unit)s marked a demonstration site.") % {"unit": site.department})
+                self.message_user(
+                    request, _("%(unit)s marked a demonstration site.") % {"unit": site.department}
+                )
                 return redirect("admin:appraisal_demonstrationsite_changelist")
         context = {
             **self.admin_site.each_context(request),
@@ -408,4 +413,6 @@ class DemonstrationSiteAdmin(admin.ModelAdmin):
         for site in queryset:
             demonstration_site_unmark(site=site, actor=request.user)
             count += 1
-        self.message_user(request, _("%(count)s demonstration sites removed.") % {"count": count}, messages.SUCCESS)
+        self.message_user(
+            request, _("%(count)s demonstration sites removed.") % {"count": count}, messages.SUCCESS
+        )

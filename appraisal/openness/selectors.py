@@ -69,9 +69,7 @@ class Results:
         return list(Criterion.choices)
 
 
-def openness_results(
-    *, campaign: OpennessCampaign | None = None, start=None, end=None
-) -> Results:
+def openness_results(*, campaign: OpennessCampaign | None = None, start=None, end=None) -> Results:
     """Pass rates per unit and criterion, in ONE grouped query (plus one for the demonstration
     sites): of one campaign, or of the findings recorded in [start, end)."""
     findings = OpennessFinding.objects.all()
@@ -109,4 +107,6 @@ def openness_results(
         criteria[criterion].add(rate)
         total.add(rate)
     ordered = sorted(units.values(), key=lambda unit: (-(unit.total.rate or 0), unit.name))
-    return Results(units=ordered, criteria={c: criteria.get(c, Rate()) for c in Criterion.values}, total=total)
+    return Results(
+        units=ordered, criteria={c: criteria.get(c, Rate()) for c in Criterion.values}, total=total
+    )

@@ -210,7 +210,8 @@ def finding_answer(*, finding: OpennessFinding, rectification: str, actor) -> Op
     finding = _locked(finding)
     if not finding_answerable(finding):
         raise InvalidTransition(
-            _("This finding is %(status)s: it cannot be answered now.") % {"status": finding.get_status_display()}
+            _("This finding is %(status)s: it cannot be answered now.")
+            % {"status": finding.get_status_display()}
         )
     now = timezone.now()
     finding.status, finding.rectification = S.ANSWERED, rectification

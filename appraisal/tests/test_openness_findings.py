@@ -189,7 +189,9 @@ def test_a_failed_item_not_rectified_climbs_the_ladder(scene):
 def test_a_rectified_item_does_not_climb(scene):
     finding = record(scene, R.FAIL)
     due = finding.deadline.due_date
-    finding_answer(finding=finding, rectification="已更新公开目录并建立月度检查制度。", actor=scene["dept_user"])
+    finding_answer(
+        finding=finding, rectification="已更新公开目录并建立月度检查制度。", actor=scene["dept_user"]
+    )
     finding.deadline.refresh_from_db()
     assert finding.deadline.status == Deadline.Status.MET
     _sweep(add_working_days(due, 12).due_date)

@@ -96,13 +96,18 @@ def test_the_admin_records_a_serious_finding_with_evidence(client, scene):
     assert "<script>alert(1)</script>" not in change and "&lt;script&gt;" in change
     download = reverse("admin:appraisal_opennessfinding_evidence", args=[finding.pk, evidence.pk])
     response = client.get(download)
-    assert response.status_code == 200 and response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert (
+        response.status_code == 200 and response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    )
     assert b"".join(response.streaming_content)[:8] == b"\x89PNG\r\n\x1a\n"
     # The file of one finding is not reached through another.
     first = OpennessFinding.objects.filter(campaign=campaign).first()
-    assert client.get(
-        reverse("admin:appraisal_opennessfinding_evidence", args=[first.pk, evidence.pk])
-    ).status_code == 404
+    assert (
+        client.get(
+            reverse("admin:appraisal_opennessfinding_evidence", args=[first.pk, evidence.pk])
+        ).status_code
+        == 404
+    )
     # A department user never reaches the admin's evidence.
     client.force_login(casework_factories.user("dept", department=poor))
     assert client.get(download).status_code in (302, 403)
@@ -114,7 +119,7 @@ def test_the_admin_finding_list_has_constant_queries(client, scene):
     client.get(url)
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
-    assert response.status_code == 200 and response.content.decode().count('field-department_shown') == 12
+    assert response.status_code == 200 and response.content.decode().count("field-department_shown") == 12
     OpennessFinding.objects.filter(department=scene["good"]).delete()
     with CaptureQueriesContext(connection) as few:
         client.get(url)
@@ -177,19 +182,29 @@ def test_a_demonstration_site_is_marked_once_by_a_decider_with_a_clean_citation(
     head = casework_factories.user("head")
     with pytest.raises(PermissionDenied):
         demonstration_site_mark(
-            campaign=scene["campaign"], department=scene["good"], citation="好", actor=casework_factories.user("leader")
+            campaign=scene["campaign"],
+            department=scene["good"],
+            citation="好",
+            actor=casework_factories.user("leader"),
         )
     with pytest.raises(ValidationError) as error:
         demonstration_site_mark(
-            campaign=scene["campaign"], department=scene["good"], citation="联系人张科长13912345678", actor=head
+            campaign=scene["campaign"],
+            department=scene["good"],
+            citation="联系人张科长13912345678",
+            actor=head,
         )
     assert "citation" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        demonstration_site_mark(campaign=scene["campaign"], department=f.department(), citation="好", actor=head)
+        demonstration_site_mark(
+            campaign=scene["campaign"], department=f.department(), citation="好", actor=head
+        )
     assert "department" in error.value.message_dict
     demonstration_site_mark(campaign=scene["campaign"], department=scene["good"], citation="好", actor=head)
     with pytest.raises(ValidationError):
-        demonstration_site_mark(campaign=scene["campaign"], department=scene["good"], citation="再次", actor=head)
+        demonstration_site_mark(
+            campaign=scene["campaign"], department=scene["good"], citation="再次", actor=head
+        )
     assert DemonstrationSite.objects.count() == 1
 
 

@@ -116,7 +116,10 @@ def test_another_unit_cannot_reach_the_finding(client, scene):
     url = reverse("openness_dept:detail", args=[scene["finding"].pk])
     assert client.get(url).status_code == 404
     assert client.post(url, {"rectification": "越权"}).status_code == 404
-    assert f'data-finding="{scene["finding"].pk}"' not in client.get(reverse("openness_dept:list")).content.decode()
+    assert (
+        f'data-finding="{scene["finding"].pk}"'
+        not in client.get(reverse("openness_dept:list")).content.decode()
+    )
 
 
 def test_a_passed_item_is_not_on_the_portal(client, scene):

@@ -17,10 +17,10 @@ from casework.selectors import case_list
 from core.periods import PERIOD_TIMEZONE, Period, period_parse
 from liaison.models import Department, Office
 from reports.inspection_figures import InspectionTally, count_inspections
-from reports.openness_figures import VIEW_PERMISSION as OPENNESS_PERMISSION
-from reports.openness_figures import OpennessFigures, openness_figures
 from reports.ledger.selectors import can_see_ledger, ledger_task_list
 from reports.models import DispatchMeeting, LedgerTask
+from reports.openness_figures import VIEW_PERMISSION as OPENNESS_PERMISSION
+from reports.openness_figures import OpennessFigures, openness_figures
 
 T = LedgerTask.Status
 # Seed §四: offices report progress and problems at each meeting; an open task with no progress

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from core.periods import PERIOD_TIMEZONE
 from reports.inspection_figures import LABELS as INSPECTION_LABELS
 from reports.ledger.pack import INSPECTION_PACK_KEYS, Pack
-from reports.openness_figures import openness_pack_sheet
 from reports.models import LedgerProgress, LedgerTask
+from reports.openness_figures import openness_pack_sheet
 from reports.xlsx import XLSX_CONTENT_TYPE, Cell, Sheet, write_workbook
 
 __all__ = ["XLSX_CONTENT_TYPE", "LedgerWorkbook", "PackWorkbook"]
