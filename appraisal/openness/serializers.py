@@ -28,7 +28,6 @@ class OpennessFindingSerializer(serializers.ModelSerializer):
         source="deadline.due_date", read_only=True, allow_null=True, default=None
     )
     evidence_count = serializers.IntegerField(read_only=True)
-    case = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = OpennessFinding
