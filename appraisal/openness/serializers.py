@@ -51,6 +51,7 @@ class OpennessFindingSerializer(serializers.ModelSerializer):
             "case",
             "evidence_count",
         ]
+        read_only_fields = fields
 
 
 class DemonstrationSiteSerializer(serializers.ModelSerializer):
