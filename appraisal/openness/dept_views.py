@@ -25,6 +25,7 @@ from appraisal.openness.services import AWAITING_UNIT, finding_answer, finding_a
 from casework.selectors import departments_of
 from core.deadlines import deadline_explain
 from core.errors import InvalidTransition, form_add_service_error
+from core.forms import PlainErrorsMixin
 
 PERMISSION = "liaison.access_department_portal"
 PAGE_SIZE = 25
@@ -32,7 +33,7 @@ TO_ANSWER, ALL = "todo", "all"
 S = OpennessFinding.Status
 
 
-class RectificationForm(forms.Form):
+class RectificationForm(PlainErrorsMixin, forms.Form):
     rectification = forms.CharField(
         label=gettext_lazy("How your unit rectified this item"),
         widget=forms.Textarea(attrs={"rows": 6}),
