@@ -34,6 +34,31 @@ class OpennessFigures:
     def criteria(self) -> list[tuple[str, str, Rate]]:
         return [(value, str(label), self.results.criteria[value]) for value, label in Criterion.choices]
 
+    @property
+    def labels(self) -> list[str]:
+        return [str(label) for _value, label in Criterion.choices]
+
+    @property
+    def printable_rows(self) -> list[dict]:
+        """The printable pack's table: each unit's pass rates as text, the whole last."""
+        rows = [
+            {
+                "name": unit.name,
+                "demonstration": unit.demonstration,
+                "rates": [rate_text(rate) for rate in rates],
+                "total": rate_text(unit.total),
+            }
+            for unit, rates in self.unit_rows()
+        ]
+        return rows
+
+    @property
+    def printable_totals(self) -> dict:
+        return {
+            "rates": [rate_text(rate) for _value, _label, rate in self.criteria],
+            "total": rate_text(self.results.total),
+        }
+
     def unit_rows(self) -> list[tuple[UnitResults, list[Rate | None]]]:
         return [
             (unit, [unit.criteria.get(value) for value in Criterion.values]) for unit in self.results.units

@@ -154,7 +154,13 @@ def test_the_dispatch_pack_has_the_openness_sheet_for_who_reads_findings(client,
     body = {row[0]: row for row in rows[header + 1 : -1]}
     assert body["整改乙局"][1] == 0 and body["整改乙局"][3] == 100 and body["整改乙局"][-1] == 66.7
     assert rows[-1][0] == "All units" and rows[-1][-1] == 83.3
+    page = client.get(reverse("admin:reports_dispatchmeeting_pack", args=[held.pk])).content.decode()
+    assert "data-openness" in page and page.count("data-openness-unit") == 2 and "66.7 % (4/6)" in page
     client.force_login(staff("reports.view_dispatchmeeting"))
+    assert (
+        "data-openness"
+        not in client.get(reverse("admin:reports_dispatchmeeting_pack", args=[held.pk])).content.decode()
+    )
     book = load_workbook(io.BytesIO(client.get(url).content), read_only=True)
     rows = list(book["Openness checks"].iter_rows(values_only=True))
     assert ("Openness checks are not shown: you may not see them.",) in rows
