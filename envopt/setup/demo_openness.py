@@ -22,6 +22,7 @@ from appraisal.openness.services import (
     finding_return,
 )
 from core.periods import Period
+from envopt.setup.demo_clock import demo_clock_at
 from liaison.models import Department
 
 R = OpennessFinding.Result
@@ -63,6 +64,13 @@ def _campaign(*, now: dt.datetime) -> None:
     handler, head = User.objects.get(username="handler"), User.objects.get(username="officehead")
     dept_user = User.objects.get(username="dept")
     quarter = Period.current(now=now)
+    # The story's moments, never after ``now``: the checks ten days ago (or on the quarter's first
+    # day), the answers and the decisions on the days after.
+    checked = max(now - dt.timedelta(days=10), quarter.start)
+
+    def at(days: int) -> dt.datetime:
+        return min(checked + dt.timedelta(days=days), now)
+
     units = {d.short_name: d for d in Department.objects.filter(short_name__in=UNITS)}
     campaign = OpennessCampaign.objects.create(
         title=f"{quarter.first_day.year}年第{(quarter.first_day.month - 1) // 3 + 1}季度政务公开抽查",
@@ -84,37 +92,41 @@ def _campaign(*, now: dt.datetime) -> None:
     for short in UNITS:
         for (criterion, index), item in items.items():
             result, note = failures.get((short, criterion, index), (R.PASS, ""))
-            found[short, criterion, index] = finding_record(
-                campaign=campaign,
-                department=units[short],
-                item=item,
-                result=result,
-                note=note,
-                actor=handler,
-            )
+            with demo_clock_at(at(0)):
+                found[short, criterion, index] = finding_record(
+                    campaign=campaign,
+                    department=units[short],
+                    item=item,
+                    result=result,
+                    note=note,
+                    actor=handler,
+                )
     # The market regulator answers: one accepted, one returned and answered again, one open.
-    accepted = finding_answer(
-        finding=found["市场监管局", Criterion.CONTENT, 1],
-        rectification="已在门户网站“收费目录清单”栏目公开全部收费项目及依据。",
-        actor=dept_user,
-    )
-    finding_accept(finding=accepted, actor=head)
-    returned = finding_answer(
-        finding=found["市场监管局", Criterion.TIME, 0],
-        rectification="已要求各科室及时公开。",
-        actor=dept_user,
-    )
-    returned = finding_return(
-        finding=returned, reason="请说明公开时限的具体保障措施，并附整改后的公开记录。", actor=head
-    )
-    finding_answer(
-        finding=returned,
-        rectification="建立许可信息公开台账，每周核对一次；附10月以来公开记录。",
-        actor=dept_user,
-    )
-    demonstration_site_mark(
-        campaign=campaign,
-        department=units["环保局"],
-        citation="六项标准全部达标，环境信息公开专栏内容全面、更新及时，群众查阅便利。",
-        actor=head,
-    )
+    with demo_clock_at(at(2)):
+        accepted = finding_answer(
+            finding=found["市场监管局", Criterion.CONTENT, 1],
+            rectification="已在门户网站“收费目录清单”栏目公开全部收费项目及依据。",
+            actor=dept_user,
+        )
+        returned = finding_answer(
+            finding=found["市场监管局", Criterion.TIME, 0],
+            rectification="已要求各科室及时公开。",
+            actor=dept_user,
+        )
+    with demo_clock_at(at(3)):
+        finding_accept(finding=accepted, actor=head)
+        returned = finding_return(
+            finding=returned, reason="请说明公开时限的具体保障措施，并附整改后的公开记录。", actor=head
+        )
+    with demo_clock_at(at(5)):
+        finding_answer(
+            finding=returned,
+            rectification="建立许可信息公开台账，每周核对一次；附10月以来公开记录。",
+            actor=dept_user,
+        )
+        demonstration_site_mark(
+            campaign=campaign,
+            department=units["环保局"],
+            citation="六项标准全部达标，环境信息公开专栏内容全面、更新及时，群众查阅便利。",
+            actor=head,
+        )
