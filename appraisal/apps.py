@@ -7,3 +7,9 @@ class AppraisalConfig(AppConfig):
 
     name = "appraisal"
     verbose_name = _("Democratic appraisal and openness checks")
+
+    def ready(self) -> None:
+        # Imported here: the modules import the models (Django's rule for ready()).
+        from appraisal.openness.escalation import rectification_ladder_register
+
+        rectification_ladder_register()

@@ -325,6 +325,8 @@ SUPERVISION_CODE_KEY = env_str("SUPERVISION_CODE_KEY", "")
 APPROVAL_CORRECTION_WORKING_DAYS = env_int("APPROVAL_CORRECTION_WORKING_DAYS", 3)
 APPROVAL_PROMPT_WORKING_DAYS = env_int("APPROVAL_PROMPT_WORKING_DAYS", 1)
 APPROVAL_BATCH_MAX = env_int("APPROVAL_BATCH_MAX", 1000)
+# Openness checks (政务公开): working days a unit has to rectify a failed checklist item (on the ladder).
+OPENNESS_RECTIFICATION_WORKING_DAYS = env_int("OPENNESS_RECTIFICATION_WORKING_DAYS", 10)
 # The centre reviews a department's report within this many working days (its own ladder).
 REPORT_REVIEW_DAYS = env_int("REPORT_REVIEW_DAYS", 5)
 # Who hears of reviews the centre itself has let run late (督办 of the centre's own work).

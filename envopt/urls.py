@@ -45,6 +45,8 @@ urlpatterns = [
     path("", include("inspections.entry_urls")),
     path("approvals/", include("approvals.public_urls")),
     path("dept/approvals/signals/", include("approvals.dept_urls")),
+    path("openness/", include("appraisal.openness.public_urls")),
+    path("dept/openness/", include("appraisal.openness.dept_urls")),
     path("dept/notifications/", include("reports.notifications.urls")),
     path("dept/inspections/plans/", include("inspections.plan_urls")),
     path("dept/inspections/", include("inspections.filing_urls")),
@@ -52,6 +54,7 @@ urlpatterns = [
     path("api/v1/approvals/assessments/", include("reports.dashboard.assessment_api_urls")),
     path("api/v1/", include("inspections.api_urls")),
     path("api/v1/approvals/", include("approvals.api_urls")),
+    path("api/v1/openness/", include("appraisal.openness.api_urls")),
     path("api/", include("casework.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,6 +6,8 @@ import pytest
 from django.forms import modelform_factory
 from django.utils import translation
 
+from appraisal.openness import forms as openness_forms
+from appraisal.openness.dept_views import RectificationForm
 from core.accounts_forms import CodeForm, LoginForm
 from core.forms import plain_error_messages
 from liaison.admin import DirectoryForm, DirectoryImportForm, LiaisonVisitForm
@@ -50,6 +52,11 @@ FORMS = {
     "department": lambda data: directory_form(Department)(data),
     "liaison point": lambda data: directory_form(LiaisonPoint)(data),
     "supervisor": lambda data: directory_form(Supervisor)(data),
+    # Issue 16: the openness checks' forms (staff and the unit's rectification).
+    "openness finding": lambda data: openness_forms.FindingRecordForm(data),
+    "openness return": lambda data: openness_forms.ReturnForm(data),
+    "demonstration site": lambda data: openness_forms.DemonstrationSiteForm(data),
+    "openness rectification": lambda data: RectificationForm(data),
 }
 # Wrong values of the kinds a person types: a date, a number, a choice.
 BAD = {

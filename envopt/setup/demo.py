@@ -17,6 +17,7 @@ from envopt.setup.demo_approvals import demo_approvals_install
 from envopt.setup.demo_cases import demo_cases_install
 from envopt.setup.demo_complaints import demo_complaints_install, demo_quarters
 from envopt.setup.demo_inspections import demo_inspection_logins, demo_inspections_install
+from envopt.setup.demo_openness import demo_openness_install
 from envopt.setup.roles import ROLES, roles_install
 from liaison.models import Department, LiaisonPoint, Office, Supervisor
 from reports.ledger.services import ledger_task_edit
@@ -249,6 +250,7 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
     cases = demo_cases_install(story, now=now)
     inspections = demo_inspections_install(now=now)
     approvals = demo_approvals_install(now=now)
+    openness = demo_openness_install(now=now)
     return {
         "complaints": len(story),
         "cases": cases,
@@ -259,4 +261,5 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
         "accounts": len(users),
         **inspections,
         **approvals,
+        **openness,
     }

@@ -141,6 +141,29 @@ APPROVAL_CATALOGUE = [
 # Reviewing corrections of red signals and opening cases from them: who handles cases (opening one
 # also needs casework.handle_case).
 APPROVAL_SIGNAL_WORK = ["approvals.decide_signal"]
+# Openness checks (政务公开): reading campaigns, findings and results; recording findings and deciding
+# on rectifications and demonstration sites (a serious failure also needs casework.handle_case);
+# setting campaigns and their checklists up.
+OPENNESS_VIEW = [
+    "appraisal.view_opennesscampaign",
+    "appraisal.view_checklistitem",
+    "appraisal.view_opennessfinding",
+    "appraisal.view_findingevidence",
+    "appraisal.view_demonstrationsite",
+]
+OPENNESS_WORK = [
+    *OPENNESS_VIEW,
+    "appraisal.record_openness_finding",
+    "appraisal.decide_openness_rectification",
+    "appraisal.add_demonstrationsite",
+]
+OPENNESS_SETUP = [
+    "appraisal.add_opennesscampaign",
+    "appraisal.change_opennesscampaign",
+    "appraisal.add_checklistitem",
+    "appraisal.change_checklistitem",
+    "appraisal.delete_checklistitem",
+]
 
 ALL_PERMISSIONS = "__all__"
 
@@ -162,6 +185,7 @@ ROLES: dict[str, dict] = {
             *CASE_WORK,
             *INSPECTION_WORK,
             *APPROVAL_VIEW,
+            *OPENNESS_VIEW,
             "complaints.add_complaint",
             "complaints.view_complainant_identity",
         ],
@@ -177,6 +201,7 @@ ROLES: dict[str, dict] = {
             *INSPECTION_WORK,
             *APPROVAL_VIEW,
             *APPROVAL_SIGNAL_WORK,
+            *OPENNESS_WORK,
             *NOTIFICATION_WORK,
             # Handlers responsible for ledger tasks note their own progress.
             "reports.view_ledgertask",
@@ -198,6 +223,8 @@ ROLES: dict[str, dict] = {
             *APPROVAL_VIEW,
             *APPROVAL_CATALOGUE,
             *APPROVAL_SIGNAL_WORK,
+            *OPENNESS_WORK,
+            *OPENNESS_SETUP,
             "complaints.add_complaint",
             "complaints.view_complainant_identity",
             "liaison.change_office",
@@ -228,6 +255,7 @@ ROLES: dict[str, dict] = {
             *CASE_VIEW,
             *INSPECTION_VIEW,
             *APPROVAL_VIEW,
+            *OPENNESS_VIEW,
             "reports.view_notificationrun",
             "reports.view_notificationreport",
             "casework.view_dashboard",

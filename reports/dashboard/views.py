@@ -47,6 +47,7 @@ from reports.dashboard.tables import (
     trend_series,
 )
 from reports.dashboard.workbooks import DashboardWorkbook, LeagueTableWorkbook
+from reports.openness_figures import openness_context
 from reports.xlsx import XLSX_CONTENT_TYPE
 
 # Until a dedicated permission exists (e.g. casework.view_dashboard, given to leaders and office
@@ -156,6 +157,7 @@ def dashboard(request):
             report, public=False, ratings=request.user.has_perm("inspections.view_inspectionrating")
         ),
         **_assessment_context(quarter),
+        **openness_context(quarter, public=False),
     }
     return render(request, "reports/dashboard/dashboard.html", context)
 
@@ -236,6 +238,7 @@ def public_figures(request):
         "charts": _charts(report, categories, departments, channels),
         **_inspection_context(report, public=True),
         **_public_ranking_context(quarter),
+        **openness_context(quarter, public=True),
     }
     return render(request, "reports/figures/figures.html", context)
 

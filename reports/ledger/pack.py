@@ -19,6 +19,8 @@ from liaison.models import Department, Office
 from reports.inspection_figures import InspectionTally, count_inspections
 from reports.ledger.selectors import can_see_ledger, ledger_task_list
 from reports.models import DispatchMeeting, LedgerTask
+from reports.openness_figures import VIEW_PERMISSION as OPENNESS_PERMISSION
+from reports.openness_figures import OpennessFigures, openness_figures
 
 T = LedgerTask.Status
 # Seed §四: offices report progress and problems at each meeting; an open task with no progress
@@ -111,6 +113,9 @@ class Pack:
     # shown only from INSPECTION_RATINGS_MIN_AGGREGATE ratings.
     inspections: dict | None = None
     inspection_departments: list[dict] = field(default_factory=list)
+    # Openness checks in the period (reports.openness_figures): pass rates per unit and criterion,
+    # for who reads openness findings.
+    openness: OpennessFigures | None = None
 
     @property
     def totals(self) -> CaseFigures:
@@ -284,4 +289,5 @@ class DispatchPack:
             key_departments=self._key_department_figures() if cases_visible else [],
             inspections=inspections,
             inspection_departments=inspection_departments,
+            openness=openness_figures(self.period) if self.viewer.has_perm(OPENNESS_PERMISSION) else None,
         )

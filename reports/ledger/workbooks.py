@@ -20,6 +20,7 @@ from core.periods import PERIOD_TIMEZONE
 from reports.inspection_figures import LABELS as INSPECTION_LABELS
 from reports.ledger.pack import INSPECTION_PACK_KEYS, Pack
 from reports.models import LedgerProgress, LedgerTask
+from reports.openness_figures import openness_pack_sheet
 from reports.xlsx import XLSX_CONTENT_TYPE, Cell, Sheet, write_workbook
 
 __all__ = ["XLSX_CONTENT_TYPE", "LedgerWorkbook", "PackWorkbook"]
@@ -251,6 +252,13 @@ class PackWorkbook:
                 rows=self._issue_rows(),
                 widths=(18, 12, 16, 48, 12, 12, 36),
                 wrap_columns=(3,),
+            ),
+            openness_pack_sheet(
+                pack.openness,
+                heading=self._heading(
+                    _("Openness checks"),
+                    hidden="" if pack.openness else _("Openness checks are not shown: you may not see them."),
+                ),
             ),
             *self._inspection_sheets(),
         ]

@@ -346,6 +346,7 @@ def test_the_pack_xlsx_has_a_sheet_per_section_with_the_figures(client, known, e
         "Case figures",
         "Key departments",
         "Overdue and problems",
+        "Openness checks",
         "Inspections of enterprises",
         "Inspections by department",
     ]

@@ -315,6 +315,55 @@ def approval_signal_with_complaint(flow, complaint):
     return signal_return(signal=signal, reason="未说明超期原因,请补充。", actor=handler)
 
 
+def openness_finding_of_the_department(flow):
+    """Issue 16: an openness check finds a failed item at the department; a handler first tries to
+    type the identity into the finding's note, the return reason and a demonstration site's public
+    citation (each refused), then the unit answers and its rectification is returned."""
+    from appraisal.models import ChecklistItem, OpennessCampaign, OpennessFinding
+    from appraisal.openness.services import (
+        demonstration_site_mark,
+        finding_answer,
+        finding_record,
+        finding_return,
+    )
+
+    campaign = OpennessCampaign.objects.create(
+        title="政务公开抽查(金丝雀)",
+        method=OpennessCampaign.Method.SPOT,
+        starts_on=timezone.localdate() - dt.timedelta(days=30),
+        ends_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+    campaign.units.add(flow.department)
+    item = ChecklistItem.objects.create(campaign=campaign, criterion="content", text="办事指南公开")
+
+    def record(text):
+        return finding_record(
+            campaign=campaign,
+            department=flow.department,
+            item=item,
+            result=OpennessFinding.Result.FAIL,
+            note=text,
+            actor=flow.handler,
+        )
+
+    typed_identity_attempts(flow, "an openness finding's note", record)
+    finding = record("办事指南未公开收费依据。")
+    finding = finding_answer(finding=finding, rectification="已公开收费依据。", actor=flow.dept_user)
+    typed_identity_attempts(
+        flow,
+        "the reason an openness rectification is returned",
+        lambda text: finding_return(finding=finding, reason=text, actor=flow.handler),
+    )
+    typed_identity_attempts(
+        flow,
+        "a demonstration site's public citation",
+        lambda text: demonstration_site_mark(
+            campaign=campaign, department=flow.department, citation=text, actor=flow.head
+        ),
+    )
+    return finding_return(finding=finding, reason="未附整改后的页面截图。", actor=flow.handler)
+
+
 def run_the_whole_loop(smtp) -> SimpleNamespace:
     department = Department.objects.create(
         name="测试市市场监督管理局",
@@ -430,6 +479,7 @@ def run_the_whole_loop(smtp) -> SimpleNamespace:
 
     flow.sweeps = climb_the_ladder()
     flow.approval_signal = approval_signal_with_complaint(flow, flow.real)
+    flow.openness_finding = openness_finding_of_the_department(flow)
 
     services.recommendation_reply(
         recommendation=flow.recommendation, reply="已建立检查事项清单。", actor=dept_user
@@ -528,7 +578,8 @@ def get_all(client, urls: list[str], **headers) -> tuple[list[Haystack], list[st
 
 
 def test_a_handler_who_types_the_identity_into_a_department_bound_text_is_refused(flow):
-    assert len(flow.typed_identity) == 2 * 7, flow.typed_identity
+    # 7 steps of the case workflow and the approvals, 3 of the openness checks (issue 16).
+    assert len(flow.typed_identity) == 2 * (7 + 3), flow.typed_identity
     sent = [attempt for attempt, outcome in flow.typed_identity.items() if outcome != "refused"]
     assert not sent, f"sent to the department with the identity typed in: {sent}"
 
@@ -574,6 +625,10 @@ DEPARTMENT_IDS = {
     "inspection_filing:detail": lambda flow: Inspection.objects.filter(department=flow.department),
     # Issue 15: the department's approval signals (one carries the canary's complaint, unseen).
     "approvals_dept:detail": lambda flow: ApprovalSignal.objects.filter(department=flow.department),
+    # Issue 16: the department's openness findings (its rectification returned).
+    "openness_dept:detail": lambda flow: type(flow.openness_finding).objects.filter(
+        department=flow.department
+    ),
     # The liaison portal's page of a filed complaint: a department user is refused it.
     "liaison_portal:complaint": lambda flow: Complaint.objects.filter(
         pk__in=[flow.real.pk, flow.anonymous.pk]
@@ -600,6 +655,7 @@ def _coded_enterprise():
 QUERY_VARIANTS = {
     "department_portal:home": ["", *(f"?status={s}" for s in ("all", *Referral.Status.values))],
     "approvals_dept:list": ["", "?status=all"],
+    "openness_dept:list": ["", "?status=all"],
 }
 
 
@@ -701,6 +757,12 @@ def api_urls(flow) -> list[str]:
     ]
     urls += [f"/api/v1/events/?case={pk}&page_size=100" for pk in cases]
     urls.append(f"/api/v1/departments/{flow.department.pk}/")
+    # Issue 16 (staff only: the department is refused them).
+    urls += [
+        "/api/v1/openness/findings/?page_size=100",
+        f"/api/v1/openness/findings/{flow.openness_finding.pk}/",
+    ]
+    # The approvals' four last: test_the_approvals_api_… reads them.
     urls += [
         "/api/v1/approvals/records/?page_size=100",
         f"/api/v1/approvals/records/{flow.approval_record.pk}/",

@@ -29,6 +29,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from appraisal.models import (
+    ChecklistItem,
+    DemonstrationSite,
+    FindingEvidence,
+    OpennessCampaign,
+    OpennessFinding,
+)
+from appraisal.openness.services import demonstration_site_mark, finding_record
 from approvals.models import ApprovalItem, ApprovalRecord, ApprovalSignal
 from casework import services
 from casework.admin import CASE_ACTIONS, COMPLAINT_ACTIONS
@@ -259,6 +267,28 @@ def build_world():
         raised_at=dt.datetime(2026, 11, 17, 1, tzinfo=dt.UTC),
     )
 
+    # B's failed openness finding with its evidence, and B a demonstration site (issue 16: the
+    # openness checks' department page, admin and API).
+    openness_campaign = OpennessCampaign.objects.create(
+        title="乙区政务公开抽查", method="spot", starts_on=dt.date(2026, 10, 1), ends_on=dt.date(2026, 12, 31)
+    )
+    openness_campaign.units.add(dept_a, dept_b)
+    openness_item = ChecklistItem.objects.create(
+        campaign=openness_campaign, criterion="content", text="目录更新"
+    )
+    openness_finding_b = finding_record(
+        campaign=openness_campaign,
+        department=dept_b,
+        item=openness_item,
+        result=OpennessFinding.Result.FAIL,
+        note="乙区目录未更新。",
+        uploads=prepare_uploads([_png("openness-b.png")]),
+        actor=handler,
+    )
+    openness_site_b = demonstration_site_mark(
+        campaign=openness_campaign, department=dept_b, citation="整改到位", actor=head
+    )
+
     # B's object of each model; any other model: its latest row (or a missing id, probed for 5xx).
     objects = {
         InspectionPlan: plan_b,
@@ -284,6 +314,9 @@ def build_world():
         ApprovalItem: item_b,
         ApprovalRecord: record_b,
         ApprovalSignal: signal_b,
+        OpennessCampaign: openness_campaign,
+        OpennessFinding: openness_finding_b,
+        DemonstrationSite: openness_site_b,
     }
     clients = {role: log_in(user) for role, user in users.items()}
     for client in clients.values():
@@ -304,6 +337,7 @@ def build_world():
         "complaint_b": complaint_b,
         "report_b": report_b,
         "report_file_b": ReportAttachment.objects.get(report__referral=referral_b),
+        "openness_file_b": FindingEvidence.objects.get(finding=openness_finding_b),
     }
 
 
@@ -421,6 +455,27 @@ NON_ADMIN = {
         ApprovalSignal,
         lambda u, o: _department_of(u, o) or (_staff(u) and _perm(u, "approvals.view_approvalsignal")),
     ),
+    # Issue 16. A unit reads its own failed openness findings; the API is for staff who read them.
+    "openness_dept:detail": (
+        OpennessFinding,
+        lambda u, o: _department_of(u, o) and o.result != OpennessFinding.Result.PASS,
+    ),
+    "openness_api:campaign-detail": (
+        OpennessCampaign,
+        lambda u, o: _staff(u) and _perm(u, "appraisal.view_opennessfinding"),
+    ),
+    "openness_api:campaign-results": (
+        OpennessCampaign,
+        lambda u, o: _staff(u) and _perm(u, "appraisal.view_opennessfinding"),
+    ),
+    "openness_api:finding-detail": (
+        OpennessFinding,
+        lambda u, o: _staff(u) and _perm(u, "appraisal.view_opennessfinding"),
+    ),
+    "openness_api:site-detail": (
+        DemonstrationSite,
+        lambda u, o: _staff(u) and _perm(u, "appraisal.view_opennessfinding"),
+    ),
     "liaison_portal:complaint": (
         Complaint,
         lambda u, o: _perm(u, "liaison.access_liaison_portal") and o.filed_by_id == u.pk,
@@ -466,6 +521,8 @@ def _urls(route, world):
                 kwargs[param] = obj.pk if obj is not None else MISSING_ID
             elif param == "report_pk":
                 kwargs[param] = world["report_b"].pk
+            elif param == "file_pk" and route.name == "admin:appraisal_opennessfinding_evidence":
+                kwargs[param] = world["openness_file_b"].pk
             elif param == "file_pk":
                 kwargs[param] = world["report_file_b"].pk
             elif param == "enterprise_id":
@@ -516,6 +573,7 @@ CONTROLS = {
     "admin:casework_case_action",
     "admin:casework_case_report_attachment",
     "admin:inspections_supervisioncode_enterprise",
+    "admin:appraisal_opennessfinding_evidence",
     "api:case-detail",
     "api:complaint-detail",
     "api:referral-detail",

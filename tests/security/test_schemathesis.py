@@ -82,6 +82,26 @@ def api_world(module_db):
             released_text="企业反映问题。",
             actor=handler,
         )
+    # Issue 16: an openness campaign with a failed finding and a demonstration site, so that the
+    # openness API's serializers run on real rows.
+    from appraisal.models import ChecklistItem, OpennessCampaign
+    from appraisal.openness.services import demonstration_site_mark, finding_record
+
+    campaign = OpennessCampaign.objects.create(
+        title="政务公开抽查", method="spot", starts_on="2026-10-01", ends_on="2026-12-31"
+    )
+    campaign.units.add(dept_a)
+    finding_record(
+        campaign=campaign,
+        department=dept_a,
+        item=ChecklistItem.objects.create(campaign=campaign, criterion="content", text="目录更新"),
+        result="fail",
+        note="目录未更新。",
+        actor=handler,
+    )
+    demonstration_site_mark(
+        campaign=campaign, department=dept_a, citation="整改到位", actor=users["office head"]
+    )
     response = log_in(users["office head"]).get(
         "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
     )
@@ -92,6 +112,7 @@ def api_world(module_db):
         "referrals": Referral.objects.filter(department=dept_a).values_list("pk", flat=True).first(),
         "departments": dept_a.pk,
         "events": CaseEvent.objects.order_by("pk").values_list("pk", flat=True).last(),
+        "openness": campaign.pk,
     }
     return {"users": users, "schema": response.json(), "ids": ids}
 
