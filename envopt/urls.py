@@ -44,10 +44,12 @@ urlpatterns = [
     path("figures/", include(figures_patterns)),
     path("", include("inspections.entry_urls")),
     path("approvals/", include("approvals.public_urls")),
+    path("activities/", include("inspections.activities.public_urls")),  # trainings and awards (issue 16)
     path("dept/approvals/signals/", include("approvals.dept_urls")),
     path("dept/notifications/", include("reports.notifications.urls")),
     path("dept/inspections/plans/", include("inspections.plan_urls")),
     path("dept/inspections/", include("inspections.filing_urls")),
+    path("dept/activities/", include("inspections.activities.dept_urls")),
     path("dept/", include("casework.department_urls")),
     path("api/v1/approvals/assessments/", include("reports.dashboard.assessment_api_urls")),
     path("api/v1/", include("inspections.api_urls")),

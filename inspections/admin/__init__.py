@@ -9,3 +9,4 @@ from inspections.admin import (  # noqa: F401
     plans,  # annual inspection plans
     ratings,  # the enterprises' ratings
 )
+from inspections.activities import admin as activities_admin  # noqa: F401, E402  trainings and awards
