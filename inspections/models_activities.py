@@ -118,8 +118,12 @@ class ActivityFiling(TimeStampedModel):
             models.Index(fields=["status", "-starts_on"], name="activityfiling_status_day"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="activityfiling_dates"),
-            models.CheckConstraint(condition=Q(fee__isnull=True) | Q(fee__gte=0), name="activityfiling_fee_positive"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="activityfiling_dates"
+            ),
+            models.CheckConstraint(
+                condition=Q(fee__isnull=True) | Q(fee__gte=0), name="activityfiling_fee_positive"
+            ),
         ]
         permissions = [
             ("file_activity", _("Can file trainings and award activities (department)")),

@@ -29,7 +29,13 @@ from inspections.activities.services import (
     activity_flag_raise,
     cancelled_activity_record,
 )
-from inspections.models import ActivityComplaint, ActivityFiling, ActivityFlag, ActivityKind, CancelledActivity
+from inspections.models import (
+    ActivityComplaint,
+    ActivityFiling,
+    ActivityFlag,
+    ActivityKind,
+    CancelledActivity,
+)
 from liaison.models import Department
 
 ACTION_TEMPLATE = "admin/inspections/activities/action.html"
@@ -46,13 +52,19 @@ class NoteForm(PlainErrorsMixin, forms.Form):
 
 
 class DismissForm(PlainErrorsMixin, forms.Form):
-    note = forms.CharField(label=gettext_lazy("Why is the flag dismissed?"), max_length=2000, widget=forms.Textarea)
+    note = forms.CharField(
+        label=gettext_lazy("Why is the flag dismissed?"), max_length=2000, widget=forms.Textarea
+    )
 
 
 class CaseForm(PlainErrorsMixin, forms.Form):
-    category = forms.ChoiceField(label=gettext_lazy("Category"), choices=Category.choices, initial=Category.TRAINING)
+    category = forms.ChoiceField(
+        label=gettext_lazy("Category"), choices=Category.choices, initial=Category.TRAINING
+    )
     description = forms.CharField(
-        label=gettext_lazy("What the case is about"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
+        label=gettext_lazy("What the case is about"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
     )
 
 
@@ -75,7 +87,9 @@ class FlagReportForm(PlainErrorsMixin, forms.Form):
         help_text=gettext_lazy("For a fee charged although approved without fee."),
     )
     cancelled_item = forms.ModelChoiceField(
-        label=gettext_lazy("Cancelled item"), queryset=CancelledActivity.objects.order_by("name"), required=False
+        label=gettext_lazy("Cancelled item"),
+        queryset=CancelledActivity.objects.order_by("name"),
+        required=False,
     )
     explanation = forms.CharField(
         label=gettext_lazy("What happened"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
@@ -104,9 +118,13 @@ class CancelledForm(PlainErrorsMixin, forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ActivityKind.choices)
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     department = forms.ModelChoiceField(
-        label=gettext_lazy("Organising department"), queryset=Department.objects.order_by("name"), required=False
+        label=gettext_lazy("Organising department"),
+        queryset=Department.objects.order_by("name"),
+        required=False,
     )
-    cancelled_on = forms.DateField(label=gettext_lazy("Cancelled on"), widget=forms.DateInput(attrs={"type": "date"}))
+    cancelled_on = forms.DateField(
+        label=gettext_lazy("Cancelled on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     document = forms.CharField(label=gettext_lazy("Cancelling document"), max_length=200, required=False)
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000, widget=forms.Textarea)
 
@@ -201,7 +219,9 @@ class ActivityFilingAdmin(_ActionPages, ReadOnlyAdmin):
         return self._run(
             request,
             NoteForm(request.POST or None),
-            lambda data: activity_decide(filing=filing, decision=decision, note=data["note"], actor=request.user),
+            lambda data: activity_decide(
+                filing=filing, decision=decision, note=data["note"], actor=request.user
+            ),
             done=lambda _result: _("Done: %(action)s.") % {"action": DECISIONS[decision][1]},
             success_url=lambda _result: change_url,
             title=DECISIONS[decision][1],
@@ -298,10 +318,15 @@ class ActivityComplaintAdmin(_ActionPages, ReadOnlyAdmin):
         if not request.user.has_perm(DECIDE_PERMISSION):
             raise PermissionDenied
         link = get_object_or_404(
-            ActivityComplaint.objects.select_related("complaint__department", "filing", "cancelled_item"), pk=pk
+            ActivityComplaint.objects.select_related("complaint__department", "filing", "cancelled_item"),
+            pk=pk,
         )
         back = reverse("admin:inspections_activitycomplaint_change", args=[link.pk])
-        initial = {"title": link.filing.title if link.filing_id else (link.cancelled_item.name if link.cancelled_item_id else "")}
+        initial = {
+            "title": link.filing.title
+            if link.filing_id
+            else (link.cancelled_item.name if link.cancelled_item_id else "")
+        }
         return self._run(
             request,
             ConfirmForm(request.POST or None, initial=initial),
@@ -319,7 +344,16 @@ class ActivityComplaintAdmin(_ActionPages, ReadOnlyAdmin):
 
 @admin.register(ActivityFlag)
 class ActivityFlagAdmin(_ActionPages, ReadOnlyAdmin):
-    list_display = ["kind", "title", "department", "held_on", "status", "created_at", "case_link", "action_links"]
+    list_display = [
+        "kind",
+        "title",
+        "department",
+        "held_on",
+        "status",
+        "created_at",
+        "case_link",
+        "action_links",
+    ]
     list_filter = ["status", "kind", ("department", ChoicesOfSmallTableFilter)]
     search_fields = ["title"]
     ordering = ["-created_at", "-id"]
@@ -368,7 +402,11 @@ class ActivityFlagAdmin(_ActionPages, ReadOnlyAdmin):
             return "—"
         links = [
             (reverse("admin:inspections_activityflag_open_case", args=[obj.pk]), "case", _("Open a case")),
-            (reverse("admin:inspections_activityflag_dismiss", args=[obj.pk]), "dismiss", _("Dismiss the flag")),
+            (
+                reverse("admin:inspections_activityflag_dismiss", args=[obj.pk]),
+                "dismiss",
+                _("Dismiss the flag"),
+            ),
         ]
         return format_html_join(" · ", '<a href="{}" data-action="{}">{}</a>', links)
 

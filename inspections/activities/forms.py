@@ -15,7 +15,9 @@ class ActivityFilingForm(PlainErrorsMixin, forms.Form):
     organiser = forms.CharField(
         label=_("Organiser"), max_length=200, help_text=_("The unit that runs it, e.g. your training centre.")
     )
-    audience = forms.CharField(label=_("Audience"), max_length=300, help_text=_("Which enterprises or people."))
+    audience = forms.CharField(
+        label=_("Audience"), max_length=300, help_text=_("Which enterprises or people.")
+    )
     starts_on = forms.DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}))
     fee = forms.DecimalField(

@@ -6,7 +6,12 @@ app_name = "activities_public"
 
 urlpatterns = [
     path("", views.activity_public, name="list"),
-    path("complain/filing/<int:pk>/", views.activity_complaint, {"subject": views.FILING}, name="complain_filing"),
+    path(
+        "complain/filing/<int:pk>/",
+        views.activity_complaint,
+        {"subject": views.FILING},
+        name="complain_filing",
+    ),
     path(
         "complain/cancelled/<int:pk>/",
         views.activity_complaint,

@@ -20,7 +20,11 @@ from complaints.models import Category, Channel, ComplainantType
 from complaints.services import complaint_submit
 from complaints.views import receipt_keep
 from core.ratelimit import rate_limited
-from inspections.activities.selectors import activity_public_filing, activity_public_list, cancelled_public_list
+from inspections.activities.selectors import (
+    activity_public_filing,
+    activity_public_list,
+    cancelled_public_list,
+)
 from inspections.activities.services import activity_complaint_link
 from inspections.models import ActivityKind, CancelledActivity
 
@@ -92,7 +96,9 @@ def activity_complaint(request, subject: str, pk: int | None = None):
                     uploads=form.cleaned_data["uploads"],
                     channel=Channel.WEB,
                 )
-                activity_complaint_link(complaint=submitted.complaint, filing=filing, cancelled_item=cancelled_item)
+                activity_complaint_link(
+                    complaint=submitted.complaint, filing=filing, cancelled_item=cancelled_item
+                )
             return receipt_keep(
                 redirect("complaints:submitted"), submitted, emailed=bool(form.cleaned_data.get("email"))
             )

@@ -17,10 +17,14 @@ PUBLIC_DAYS_AFTER_END = 365
 def activity_list_for_department(*, viewer) -> QuerySet[ActivityFiling]:
     """The filings of the departments ``viewer`` acts for (nothing for anyone else). Flags and
     complaints are the commission's: a department sees its filings and the decisions."""
-    return ActivityFiling.objects.filter(department_id__in=departments_of(viewer)).select_related("department")
+    return ActivityFiling.objects.filter(department_id__in=departments_of(viewer)).select_related(
+        "department"
+    )
 
 
-def activity_public_list(*, kind: str | None = None, today: dt.date | None = None) -> QuerySet[ActivityFiling]:
+def activity_public_list(
+    *, kind: str | None = None, today: dt.date | None = None
+) -> QuerySet[ActivityFiling]:
     """Approved activities, current, coming or ended within a year."""
     today = today or timezone.localdate()
     filings = ActivityFiling.objects.filter(

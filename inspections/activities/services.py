@@ -170,7 +170,9 @@ def activity_decide(*, filing: ActivityFiling, decision: str, note: str, actor) 
         raise PermissionDenied
     if decision not in DECISIONS:
         raise ValidationError({"decision": _("Choose approve, approve without fee or refuse.")})
-    filing = ActivityFiling.objects.select_for_update(of=("self",)).select_related("department").get(pk=filing.pk)
+    filing = (
+        ActivityFiling.objects.select_for_update(of=("self",)).select_related("department").get(pk=filing.pk)
+    )
     if filing.status != S.FILED:
         raise InvalidTransition(
             _("This filing has already been decided: %(status)s.") % {"status": filing.get_status_display()}
@@ -210,7 +212,10 @@ def cancelled_activity_record(
 
 
 def activity_complaint_link(
-    *, complaint: Complaint, filing: ActivityFiling | None = None, cancelled_item: CancelledActivity | None = None
+    *,
+    complaint: Complaint,
+    filing: ActivityFiling | None = None,
+    cancelled_item: CancelledActivity | None = None,
 ) -> ActivityComplaint:
     """The enterprise filed ``complaint`` from the public list: about ``filing``, about
     ``cancelled_item`` or (neither) about an activity not in the list. Only an approved filing is
@@ -220,7 +225,9 @@ def activity_complaint_link(
     if filing is not None and not filing.is_approved:
         raise ValidationError(_("Only approved activities are on the public list."))
     with transaction.atomic():
-        return ActivityComplaint.objects.create(complaint=complaint, filing=filing, cancelled_item=cancelled_item)
+        return ActivityComplaint.objects.create(
+            complaint=complaint, filing=filing, cancelled_item=cancelled_item
+        )
 
 
 # --- Flags -----------------------------------------------------------------------------------
@@ -238,8 +245,10 @@ def _flag_checks(*, kind: str, filing, cancelled_item, department) -> Department
         raise ValidationError({"cancelled_item": _("Choose the cancelled item that was held.")})
     if kind == ActivityFlag.Kind.UNFILED and filing is not None and filing.is_approved:
         raise ValidationError({"filing": _("This activity was filed and approved: choose another kind.")})
-    department = department or (filing.department if filing else None) or (
-        cancelled_item.department if cancelled_item else None
+    department = (
+        department
+        or (filing.department if filing else None)
+        or (cancelled_item.department if cancelled_item else None)
     )
     if department is None:
         raise ValidationError({"department": _("Say which department held the activity.")})
@@ -264,7 +273,11 @@ def activity_flag_raise(
     if not _may(actor, DECIDE_PERMISSION):
         raise PermissionDenied
     department = _flag_checks(kind=kind, filing=filing, cancelled_item=cancelled_item, department=department)
-    title = (title or "").strip() or (filing.title if filing else "") or (cancelled_item.name if cancelled_item else "")
+    title = (
+        (title or "").strip()
+        or (filing.title if filing else "")
+        or (cancelled_item.name if cancelled_item else "")
+    )
     explanation = (explanation or "").strip()
     errors = {}
     if not title:
@@ -341,7 +354,9 @@ def activity_flag_dismiss(*, flag: ActivityFlag, note: str, actor) -> ActivityFl
 
 
 @transaction.atomic
-def activity_case_open(*, flag: ActivityFlag, description: str, actor, category: str = Category.TRAINING) -> Case:
+def activity_case_open(
+    *, flag: ActivityFlag, description: str, actor, category: str = Category.TRAINING
+) -> Case:
     """Open a case from a flag (channel: training and award filings): an anonymous finding of the
     commission against the department, accepted at once; the flag becomes CASE."""
     if not _may(actor, *CASE_PERMISSIONS):
