@@ -70,7 +70,8 @@ def _refuse_if_cancelled(title: str, *, field: str = "title") -> None:
         raise ValidationError(
             {
                 field: _(
-                    "“%(item)s” was cancelled in the clean-up (%(document)s): it may not be filed or held again."
+                    "“%(item)s” was cancelled in the clean-up (%(document)s): "
+                    "it may not be filed or held again."
                 )
                 % {"item": item.name, "document": item.document or item.cancelled_on.isoformat()}
             }
