@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from core.periods import Period, Quarter
 from reports import inspection_figures
+from reports.activity_figures import activity_context
 from reports.dashboard import charts
 from reports.dashboard.assessment import INDICATOR_TEXTS
 from reports.dashboard.assessment_selectors import assessment_results, grade_counts, published_assessments
@@ -156,6 +157,7 @@ def dashboard(request):
             report, public=False, ratings=request.user.has_perm("inspections.view_inspectionrating")
         ),
         **_assessment_context(quarter),
+        **activity_context(quarter, public=False),  # trainings and award activities (issue 16)
     }
     return render(request, "reports/dashboard/dashboard.html", context)
 
@@ -236,6 +238,7 @@ def public_figures(request):
         "charts": _charts(report, categories, departments, channels),
         **_inspection_context(report, public=True),
         **_public_ranking_context(quarter),
+        **activity_context(quarter, public=True),  # trainings and award activities (issue 16)
     }
     return render(request, "reports/figures/figures.html", context)
 

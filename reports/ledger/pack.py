@@ -16,6 +16,7 @@ from casework.models import Case
 from casework.selectors import case_list
 from core.periods import PERIOD_TIMEZONE, Period, period_parse
 from liaison.models import Department, Office
+from reports.activity_figures import ActivityFigures, activity_figures
 from reports.inspection_figures import InspectionTally, count_inspections
 from reports.ledger.selectors import can_see_ledger, ledger_task_list
 from reports.models import DispatchMeeting, LedgerTask
@@ -111,6 +112,8 @@ class Pack:
     # shown only from INSPECTION_RATINGS_MIN_AGGREGATE ratings.
     inspections: dict | None = None
     inspection_departments: list[dict] = field(default_factory=list)
+    # Trainings and award activities in the period (issue 16), for who reads the filings.
+    activities: ActivityFigures | None = None
 
     @property
     def totals(self) -> CaseFigures:
@@ -284,4 +287,7 @@ class DispatchPack:
             key_departments=self._key_department_figures() if cases_visible else [],
             inspections=inspections,
             inspection_departments=inspection_departments,
+            activities=activity_figures(self.period)
+            if self.viewer.has_perm("inspections.view_activityfiling")
+            else None,
         )
