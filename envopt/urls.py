@@ -52,6 +52,7 @@ urlpatterns = [
     path("dept/activities/", include("inspections.activities.dept_urls")),
     path("dept/", include("casework.department_urls")),
     path("api/v1/approvals/assessments/", include("reports.dashboard.assessment_api_urls")),
+    path("api/v1/activities/", include("inspections.activities.api_urls")),  # trainings and awards
     path("api/v1/", include("inspections.api_urls")),
     path("api/v1/approvals/", include("approvals.api_urls")),
     path("api/", include("casework.api_urls")),

@@ -122,7 +122,7 @@ def test_the_public_figures_have_aggregates_only(client, data):
 def test_the_figures_cost_a_fixed_number_of_statements(data):
     with CaptureQueriesContext(connection) as few:
         activity_figures(CURRENT)
-    for n in range(6):
+    for _n in range(6):
         department = f.department()
         _filing(department, S.APPROVED, dt.date(2026, 8, 4))
         _flag(department, ActivityFlag.Kind.UNFILED, dt.date(2026, 8, 4))
