@@ -273,6 +273,11 @@ def activity_flag_raise(
     a cancelled item held again (from what they learnt or from a complaint they confirm)."""
     if not _may(actor, DECIDE_PERMISSION):
         raise PermissionDenied
+    # Read again: the caller's copy may predate the decision it is checked against.
+    if filing is not None:
+        filing = ActivityFiling.objects.select_related("department").get(pk=filing.pk)
+    if cancelled_item is not None:
+        cancelled_item = CancelledActivity.objects.select_related("department").get(pk=cancelled_item.pk)
     department = _flag_checks(kind=kind, filing=filing, cancelled_item=cancelled_item, department=department)
     title = (
         (title or "").strip()
