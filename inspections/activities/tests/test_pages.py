@@ -298,3 +298,55 @@ def test_admin_lists_run_in_constant_queries(client, department, name):
     few = _queries(client, url)
     add_rows(6)
     assert _queries(client, url) == few
+
+
+def test_the_department_list_runs_in_constant_queries(client, department):
+    client.force_login(f.dept_user(department))
+    url = reverse("activity_filing:list")
+    af.approved(department)
+    few = _queries(client, url)
+    for n in range(10):
+        af.approved(department, title=f"培训{n}", status=ActivityFiling.Status.REFUSED)
+    assert _queries(client, url) == few
+
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def test_script_typed_in_any_text_comes_back_escaped(client, department):
+    filing = af.approved(
+        department, title=f"培训{SCRIPT}", organiser=SCRIPT, audience=SCRIPT, description=SCRIPT
+    )
+    af.cancelled(f"评比{SCRIPT}", department=department, document=SCRIPT)
+    staff = f.staff("Office head")
+    flag = services.activity_flag_raise(
+        kind="fee",
+        title=SCRIPT,
+        explanation=SCRIPT,
+        filing=af.approved(department, status="approved_no_fee", title=f"免费{SCRIPT}"),
+        actor=staff,
+    )
+    pages = [(client, PUBLIC), (client, reverse("activities_public:complain_filing", args=[filing.pk]))]
+    dept_client = type(client)()
+    dept_client.force_login(f.dept_user(department))
+    pages += [
+        (dept_client, reverse("activity_filing:list")),
+        (dept_client, reverse("activity_filing:detail", args=[filing.pk])),
+    ]
+    staff_client = type(client)()
+    staff_client.force_login(staff)
+    pages += [
+        (staff_client, reverse(f"admin:inspections_{name}_changelist"))
+        for name in ("activityfiling", "activityflag", "cancelledactivity")
+    ]
+    pages += [
+        (staff_client, reverse("admin:inspections_activityfiling_change", args=[filing.pk])),
+        (staff_client, reverse("admin:inspections_activityflag_change", args=[flag.pk])),
+        (staff_client, reverse("admin:inspections_activityflag_dismiss", args=[flag.pk])),
+    ]
+    for who, url in pages:
+        response = who.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        assert SCRIPT not in page, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
