@@ -70,6 +70,9 @@ class ActivityRow:
     counts: Counter = field(default_factory=Counter)
 
     def __getitem__(self, key: str) -> int:
+        # Only the figures: a template's row.name must reach the attribute.
+        if key not in KEYS:
+            raise KeyError(key)
         return self.counts[key]
 
 

@@ -140,6 +140,12 @@ def test_the_dispatch_pack_has_a_sheet_for_who_reads_the_filings(client, data):
     reader = _staff("view_dispatchmeeting", "view_ledgertask", "view_case", "view_activityfiling")
     client.force_login(reader)
     client.cookies["django_language"] = "en"
+    printable = client.get(reverse("admin:reports_dispatchmeeting_pack", args=[held.pk])).content.decode()
+    assert "data-activities" in printable and printable.count("data-activity-department") == 2
+    section = printable[printable.index("data-activities") :]
+    expected = "5 trainings and award activities filed: 1 approved, 2 approved without fee, 1 refused; 2 flags raised."
+    assert expected in " ".join(section.split()), section[:800]
+    assert "<td>培训甲局</td><td>3</td><td>1</td><td>1</td><td>1</td><td>1</td>" in section
     response = client.get(reverse("admin:reports_dispatchmeeting_pack_xlsx", args=[held.pk]))
     book = load_workbook(io.BytesIO(response.content), read_only=True)
     rows = list(book["Trainings and awards"].iter_rows(values_only=True))
@@ -152,6 +158,8 @@ def test_the_dispatch_pack_has_a_sheet_for_who_reads_the_filings(client, data):
     ]
     # Without the permission: the sheet says so and lists nothing.
     client.force_login(_staff("view_dispatchmeeting", "view_ledgertask", "view_case"))
+    printable = client.get(reverse("admin:reports_dispatchmeeting_pack", args=[held.pk])).content.decode()
+    assert "data-activities" not in printable
     response = client.get(reverse("admin:reports_dispatchmeeting_pack_xlsx", args=[held.pk]))
     rows = list(
         load_workbook(io.BytesIO(response.content), read_only=True)["Trainings and awards"].iter_rows(
