@@ -143,7 +143,9 @@ def test_the_dispatch_pack_has_a_sheet_for_who_reads_the_filings(client, data):
     printable = client.get(reverse("admin:reports_dispatchmeeting_pack", args=[held.pk])).content.decode()
     assert "data-activities" in printable and printable.count("data-activity-department") == 2
     section = printable[printable.index("data-activities") :]
-    expected = "5 trainings and award activities filed: 1 approved, 2 approved without fee, 1 refused; 2 flags raised."
+    expected = "5 trainings and award activities filed: 1 approved, 2 approved without fee, 1 refused; " + (
+        "2 flags raised."
+    )
     assert expected in " ".join(section.split()), section[:800]
     assert "<td>培训甲局</td><td>3</td><td>1</td><td>1</td><td>1</td><td>1</td>" in section
     response = client.get(reverse("admin:reports_dispatchmeeting_pack_xlsx", args=[held.pk]))
