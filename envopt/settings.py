@@ -425,6 +425,10 @@ SPECTACULAR_SETTINGS = {
         "ApprovalSignalKindEnum": "approvals.models.ApprovalSignal.Kind",
         "ApprovalSignalStatusEnum": "approvals.models.ApprovalSignal.Status",
         "ApprovalWhereEnum": "approvals.models.Where",
+        "ActivityKindEnum": "inspections.models.ActivityKind",
+        "ActivityFlagKindEnum": "inspections.models.ActivityFlag.Kind",
+        "ActivityFilingStatusEnum": "inspections.models.ActivityFiling.Status",
+        "ActivityFlagStatusEnum": "inspections.models.ActivityFlag.Status",
     },
 }
 

@@ -44,14 +44,17 @@ urlpatterns = [
     path("figures/", include(figures_patterns)),
     path("", include("inspections.entry_urls")),
     path("approvals/", include("approvals.public_urls")),
+    path("activities/", include("inspections.activities.public_urls")),  # trainings and awards (issue 16)
     path("dept/approvals/signals/", include("approvals.dept_urls")),
     path("openness/", include("appraisal.openness.public_urls")),
     path("dept/openness/", include("appraisal.openness.dept_urls")),
     path("dept/notifications/", include("reports.notifications.urls")),
     path("dept/inspections/plans/", include("inspections.plan_urls")),
     path("dept/inspections/", include("inspections.filing_urls")),
+    path("dept/activities/", include("inspections.activities.dept_urls")),
     path("dept/", include("casework.department_urls")),
     path("api/v1/approvals/assessments/", include("reports.dashboard.assessment_api_urls")),
+    path("api/v1/activities/", include("inspections.activities.api_urls")),  # trainings and awards
     path("api/v1/", include("inspections.api_urls")),
     path("api/v1/approvals/", include("approvals.api_urls")),
     path("api/v1/openness/", include("appraisal.openness.api_urls")),

@@ -373,3 +373,13 @@ class InspectionRatingIdentityView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating_id} · {self.viewer}"
+
+
+# Trainings and appraisal/award activities (涉企培训、评比达标表彰): their own module.
+from inspections.models_activities import (  # noqa: E402, F401
+    ActivityComplaint,
+    ActivityFiling,
+    ActivityFlag,
+    ActivityKind,
+    CancelledActivity,
+)

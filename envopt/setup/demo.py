@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from envopt.setup.demo_activities import demo_activities_install
 from envopt.setup.demo_approvals import demo_approvals_install
 from envopt.setup.demo_cases import demo_cases_install
 from envopt.setup.demo_complaints import demo_complaints_install, demo_quarters
@@ -251,6 +252,7 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
     inspections = demo_inspections_install(now=now)
     approvals = demo_approvals_install(now=now)
     openness = demo_openness_install(now=now)
+    activities = demo_activities_install(now=now)  # trainings and award activities (issue 16)
     return {
         "complaints": len(story),
         "cases": cases,
@@ -262,4 +264,5 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
         **inspections,
         **approvals,
         **openness,
+        **activities,
     }

@@ -295,6 +295,25 @@ ROLES: dict[str, dict] = {
 }
 
 
+# Trainings and award activities (issue 16): departments file them, staff decide and flag.
+ACTIVITY_VIEW = [
+    "inspections.view_activityfiling",
+    "inspections.view_cancelledactivity",
+    "inspections.view_activitycomplaint",
+    "inspections.view_activityflag",
+]
+ACTIVITY_WORK = [*ACTIVITY_VIEW, "inspections.decide_activity"]
+for _key, _permissions in {
+    "intake_officer": ACTIVITY_WORK,
+    "case_handler": ACTIVITY_WORK,
+    "office_head": ACTIVITY_WORK,
+    "leader": ACTIVITY_VIEW,
+    "department_user": ["inspections.file_activity"],
+    "inspector": ["inspections.file_activity"],
+}.items():
+    ROLES[_key]["permissions"] = [*ROLES[_key]["permissions"], *_permissions]
+
+
 def role_group_label(group: Group) -> str:
     """A group as people read it: a role's group by the role's translated label, any other group
     (made by staff in the admin) by its name."""

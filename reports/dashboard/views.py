@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from core.periods import Period, Quarter
 from reports import inspection_figures
+from reports.activity_figures import activity_context
 from reports.dashboard import charts
 from reports.dashboard.assessment import INDICATOR_TEXTS
 from reports.dashboard.assessment_selectors import assessment_results, grade_counts, published_assessments
@@ -158,6 +159,7 @@ def dashboard(request):
         ),
         **_assessment_context(quarter),
         **openness_context(quarter, public=False),
+        **activity_context(quarter, public=False),  # trainings and award activities (issue 16)
     }
     return render(request, "reports/dashboard/dashboard.html", context)
 
@@ -239,6 +241,7 @@ def public_figures(request):
         **_inspection_context(report, public=True),
         **_public_ranking_context(quarter),
         **openness_context(quarter, public=True),
+        **activity_context(quarter, public=True),  # trainings and award activities (issue 16)
     }
     return render(request, "reports/figures/figures.html", context)
 

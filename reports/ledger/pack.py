@@ -16,6 +16,7 @@ from casework.models import Case
 from casework.selectors import case_list
 from core.periods import PERIOD_TIMEZONE, Period, period_parse
 from liaison.models import Department, Office
+from reports.activity_figures import ActivityFigures, activity_figures
 from reports.inspection_figures import InspectionTally, count_inspections
 from reports.ledger.selectors import can_see_ledger, ledger_task_list
 from reports.models import DispatchMeeting, LedgerTask
@@ -116,6 +117,8 @@ class Pack:
     # Openness checks in the period (reports.openness_figures): pass rates per unit and criterion,
     # for who reads openness findings.
     openness: OpennessFigures | None = None
+    # Trainings and award activities in the period (issue 16), for who reads the filings.
+    activities: ActivityFigures | None = None
 
     @property
     def totals(self) -> CaseFigures:
@@ -290,4 +293,7 @@ class DispatchPack:
             inspections=inspections,
             inspection_departments=inspection_departments,
             openness=openness_figures(self.period) if self.viewer.has_perm(OPENNESS_PERMISSION) else None,
+            activities=activity_figures(self.period)
+            if self.viewer.has_perm("inspections.view_activityfiling")
+            else None,
         )

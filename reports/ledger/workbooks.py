@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.periods import PERIOD_TIMEZONE
+from reports.activity_figures import activity_pack_sheet
 from reports.inspection_figures import LABELS as INSPECTION_LABELS
 from reports.ledger.pack import INSPECTION_PACK_KEYS, Pack
 from reports.models import LedgerProgress, LedgerTask
@@ -261,6 +262,7 @@ class PackWorkbook:
                 ),
             ),
             *self._inspection_sheets(),
+            activity_pack_sheet(pack.activities, self._heading),  # trainings and awards (issue 16)
         ]
 
     def generate(self) -> bytes:

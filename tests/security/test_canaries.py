@@ -36,7 +36,8 @@ from core.ladder import escalation_sweep
 from core.models import Deadline, OutboundEmail
 from core.outbox import outbox_deliver_many
 from core.periods import MONTH, PERIOD_TIMEZONE, Period, previous_month
-from inspections.models import Inspection, InspectionPlan
+from inspections.activities.services import activity_complaint_link, activity_flag_from_complaint
+from inspections.models import ActivityFiling, CancelledActivity, Inspection, InspectionPlan
 from inspections.services.codes import code_issue
 from inspections.tests import factories as inspection_factories
 from liaison.models import Department, Office
@@ -518,6 +519,28 @@ def run_the_whole_loop(smtp) -> SimpleNamespace:
         raised_at=timezone.now(),
     )
 
+    # Issue 16: an approved training of the department that the real complainant complained about
+    # from the public list, and an activity "not in this list" (the anonymous complaint) that
+    # staff confirmed into a flag: the department's pages and API show neither who nor whether.
+    flow.activity = ActivityFiling.objects.create(
+        department=department,
+        kind="training",
+        title="食品安全管理员培训班",
+        organiser="市食品安全培训中心",
+        audience="餐饮服务企业",
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(),
+        status=ActivityFiling.Status.APPROVED_NO_FEE,
+    )
+    activity_complaint_link(complaint=flow.real, filing=flow.activity)
+    activity_flag_from_complaint(
+        link=activity_complaint_link(complaint=flow.anonymous),
+        title="未公示的培训班",
+        held_on=None,
+        explanation="经核实，该培训未经备案。",
+        actor=head,
+    )
+
     pending = OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING).values_list("pk", flat=True)
     flow.delivery = outbox_deliver_many(list(pending))
     export = flow.handler_client.get(reverse("admin:casework_case_export"))
@@ -629,6 +652,13 @@ DEPARTMENT_IDS = {
     "openness_dept:detail": lambda flow: type(flow.openness_finding).objects.filter(
         department=flow.department
     ),
+    # Issue 16: the department's filings, and the public list's complaint pages (the filing the
+    # canary complained from, the cancelled items).
+    "activity_filing:detail": lambda flow: ActivityFiling.objects.filter(department=flow.department),
+    "activities_public:complain_filing": lambda flow: ActivityFiling.objects.filter(
+        department=flow.department
+    ),
+    "activities_public:complain_cancelled": lambda flow: CancelledActivity.objects.all(),
     # The liaison portal's page of a filed complaint: a department user is refused it.
     "liaison_portal:complaint": lambda flow: Complaint.objects.filter(
         pk__in=[flow.real.pk, flow.anonymous.pk]
@@ -763,6 +793,11 @@ def api_urls(flow) -> list[str]:
         f"/api/v1/openness/findings/{flow.openness_finding.pk}/",
     ]
     # The approvals' four last: test_the_approvals_api_… reads them.
+    urls += [  # issue 16
+        "/api/v1/activities/filings/?page_size=100",
+        f"/api/v1/activities/filings/{flow.activity.pk}/",
+        "/api/v1/activities/flags/?page_size=100",
+    ]
     urls += [
         "/api/v1/approvals/records/?page_size=100",
         f"/api/v1/approvals/records/{flow.approval_record.pk}/",

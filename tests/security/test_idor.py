@@ -46,7 +46,17 @@ from complaints.models import Attachment, Category, Channel, ComplainantType, Co
 from complaints.services import ComplaintData, IdentityData, complaint_submit
 from complaints.uploads import prepare_uploads
 from core.periods import previous_month
-from inspections.models import Inspection, InspectionFlag, InspectionPlan, InspectionRating, SupervisionCode
+from inspections.models import (
+    ActivityComplaint,
+    ActivityFiling,
+    ActivityFlag,
+    CancelledActivity,
+    Inspection,
+    InspectionFlag,
+    InspectionPlan,
+    InspectionRating,
+    SupervisionCode,
+)
 from inspections.services.codes import code_issue
 from liaison.models import Department, Enterprise, LiaisonPoint, Supervisor
 from reports.models import EfficiencyAssessment, NotificationItem, NotificationReport, NotificationRun
@@ -289,8 +299,31 @@ def build_world():
         campaign=openness_campaign, department=dept_b, citation="整改到位", actor=head
     )
 
+    # B's training filing awaiting the decision (not on the public list), a cancelled item of B's,
+    # the complaint from the public list linked, and a flag against B (issue 16).
+    activity_b = ActivityFiling.objects.create(
+        department=dept_b,
+        kind="training",
+        title="乙区企业培训班",
+        organiser="乙区培训中心",
+        audience="乙区企业",
+        starts_on=dt.date(2026, 12, 20),
+        ends_on=dt.date(2026, 12, 21),
+    )
+    cancelled_b = CancelledActivity.objects.create(
+        kind="award", name="乙区十佳企业评选", department=dept_b, cancelled_on=dt.date(2026, 3, 1)
+    )
+    activity_complaint_b = ActivityComplaint.objects.create(complaint=complaint_b, cancelled_item=cancelled_b)
+    activity_flag_b = ActivityFlag.objects.create(
+        department=dept_b, kind="unfiled", title="乙区未备案培训", explanation="乙区未备案举办培训。"
+    )
+
     # B's object of each model; any other model: its latest row (or a missing id, probed for 5xx).
     objects = {
+        ActivityFiling: activity_b,
+        CancelledActivity: cancelled_b,
+        ActivityComplaint: activity_complaint_b,
+        ActivityFlag: activity_flag_b,
         InspectionPlan: plan_b,
         Complaint: complaint_b,
         Case: case_b,
@@ -475,6 +508,26 @@ NON_ADMIN = {
     "openness_api:site-detail": (
         DemonstrationSite,
         lambda u, o: _staff(u) and _perm(u, "appraisal.view_opennessfinding"),
+    ),
+    # Issue 16. A department reads its own filings; the public list opens approved filings and
+    # cancelled items only (B's filing awaits the decision: nobody's on the public pages).
+    "activity_filing:detail": (ActivityFiling, _department_of),
+    "activities_public:complain_filing": (ActivityFiling, lambda u, o: o.is_approved),
+    "activities_public:complain_cancelled": (CancelledActivity, lambda u, o: True),
+    "activities_api:filing-detail": (
+        ActivityFiling,
+        lambda u, o: _department_of(u, o) or (_staff(u) and _perm(u, "inspections.view_activityfiling")),
+    ),
+    "activities_api:cancelled-detail": (
+        CancelledActivity,
+        lambda u, o: (
+            _perm(u, "liaison.access_department_portal")
+            or (_staff(u) and _perm(u, "inspections.view_activityfiling"))
+        ),
+    ),
+    "activities_api:flag-detail": (
+        ActivityFlag,
+        lambda u, o: _staff(u) and _perm(u, "inspections.view_activityflag"),
     ),
     "liaison_portal:complaint": (
         Complaint,

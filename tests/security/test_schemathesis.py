@@ -8,8 +8,10 @@ The app is called in-process through its WSGI handler, inside the test's transac
 """
 
 import copy
+import datetime as dt
 from collections import defaultdict
 from contextlib import contextmanager
+from decimal import Decimal
 
 import pytest
 import schemathesis
@@ -29,6 +31,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from casework import services
 from casework.models import Case, CaseEvent, Referral
 from complaints.tests import factories as complaint_factories
+from inspections.models import ActivityFiling, ActivityFlag, CancelledActivity
 from tests.security.canaries import FIGURES
 from tests.security.conftest import api_token, log_in, make_user
 
@@ -102,6 +105,20 @@ def api_world(module_db):
     demonstration_site_mark(
         campaign=campaign, department=dept_a, citation="整改到位", actor=users["office head"]
     )
+    # Issue 16: a filing of A's, a cancelled item and a flag, so that the serializers run on real rows.
+    activity = ActivityFiling.objects.create(
+        department=dept_a,
+        kind="training",
+        title="企业培训班",
+        organiser="培训中心",
+        audience="企业",
+        starts_on=dt.date(2026, 12, 1),
+        ends_on=dt.date(2026, 12, 2),
+        fee=Decimal("100.00"),
+        fee_basis="依据",
+    )
+    CancelledActivity.objects.create(kind="award", name="某某企业评选活动", cancelled_on=dt.date(2026, 1, 1))
+    ActivityFlag.objects.create(department=dept_b, kind="unfiled", title="某培训", explanation="未备案。")
     response = log_in(users["office head"]).get(
         "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
     )
@@ -113,6 +130,7 @@ def api_world(module_db):
         "departments": dept_a.pk,
         "events": CaseEvent.objects.order_by("pk").values_list("pk", flat=True).last(),
         "openness": campaign.pk,
+        "activities": activity.pk,
     }
     return {"users": users, "schema": response.json(), "ids": ids}
 

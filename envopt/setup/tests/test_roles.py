@@ -34,7 +34,8 @@ def test_groups_hold_exactly_the_tables_permissions():
 @pytest.mark.django_db
 def test_department_users_and_liaison_reporters_get_no_staff_permissions():
     roles_install()
-    assert perms("Department user") == {"liaison.access_department_portal"}
+    # Filing its trainings and award activities (issue 16) is a department's own work, not staff's.
+    assert perms("Department user") == {"liaison.access_department_portal", "inspections.file_activity"}
     assert perms("Liaison point or supervisor") == {"liaison.access_liaison_portal"}
 
 
