@@ -45,6 +45,9 @@ urlpatterns = [
     path("", include("inspections.entry_urls")),
     path("approvals/", include("approvals.public_urls")),
     path("dept/approvals/signals/", include("approvals.dept_urls")),
+    # Democratic appraisal (民主评议): the respondents' pages and the departments' results.
+    path("appraisal/", include("appraisal.campaigns.urls")),
+    path("dept/appraisal/", include("appraisal.campaigns.dept_urls")),
     path("dept/notifications/", include("reports.notifications.urls")),
     path("dept/inspections/plans/", include("inspections.plan_urls")),
     path("dept/inspections/", include("inspections.filing_urls")),
