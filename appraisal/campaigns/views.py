@@ -77,7 +77,7 @@ def _kept_invitation(request) -> Invitation | None:
 
 
 def _answer_page(request, *, campaign: Campaign, invitation: Invitation | None):
-    form = AnswerForm(request.POST or None, campaign=campaign)
+    form = AnswerForm(request.POST if request.method == "POST" else None, campaign=campaign)
     if request.method == "POST" and form.is_valid():
         try:
             answer_submit(campaign=campaign, answers=form.answers(), invitation=invitation)
