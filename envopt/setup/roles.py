@@ -141,6 +141,18 @@ APPROVAL_CATALOGUE = [
 # Reviewing corrections of red signals and opening cases from them: who handles cases (opening one
 # also needs casework.handle_case).
 APPROVAL_SIGNAL_WORK = ["approvals.decide_signal"]
+# Democratic appraisal (民主评议): campaigns and their results; who answered what is seen by nobody.
+APPRAISAL_CAMPAIGN_VIEW = ["appraisal.view_campaign", "appraisal.view_question"]
+APPRAISAL_CAMPAIGN_WORK = [
+    *APPRAISAL_CAMPAIGN_VIEW,
+    "appraisal.add_campaign",
+    "appraisal.change_campaign",
+    "appraisal.add_question",
+    "appraisal.change_question",
+    "appraisal.delete_question",
+    "appraisal.view_invitation",
+    "appraisal.add_invitation",
+]
 
 ALL_PERMISSIONS = "__all__"
 
@@ -177,6 +189,7 @@ ROLES: dict[str, dict] = {
             *INSPECTION_WORK,
             *APPROVAL_VIEW,
             *APPROVAL_SIGNAL_WORK,
+            *APPRAISAL_CAMPAIGN_VIEW,
             *NOTIFICATION_WORK,
             # Handlers responsible for ledger tasks note their own progress.
             "reports.view_ledgertask",
@@ -198,6 +211,7 @@ ROLES: dict[str, dict] = {
             *APPROVAL_VIEW,
             *APPROVAL_CATALOGUE,
             *APPROVAL_SIGNAL_WORK,
+            *APPRAISAL_CAMPAIGN_WORK,
             "complaints.add_complaint",
             "complaints.view_complainant_identity",
             "liaison.change_office",
@@ -228,6 +242,7 @@ ROLES: dict[str, dict] = {
             *CASE_VIEW,
             *INSPECTION_VIEW,
             *APPROVAL_VIEW,
+            *APPRAISAL_CAMPAIGN_VIEW,
             "reports.view_notificationrun",
             "reports.view_notificationreport",
             "casework.view_dashboard",
