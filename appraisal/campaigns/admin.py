@@ -30,8 +30,13 @@ from appraisal.campaigns.services import (
     respondents_from_directory,
 )
 from appraisal.models import Campaign, Invitation, Question
+from core.admin_lists import ChoicesOfSmallTableFilter
 from core.forms import PlainErrorsMixin
 from liaison.models import Enterprise
+
+
+class DepartmentFilter(ChoicesOfSmallTableFilter):
+    """The department appraised, from the small table of departments."""
 
 
 class QuestionInline(admin.TabularInline):
@@ -96,7 +101,7 @@ class EnterpriseInvitationForm(PlainErrorsMixin, forms.Form):
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ["title_zh", "starts_on", "closes_on", "status", "invited", "answered", "public_link_enabled"]
-    list_filter = ["status", "public_link_enabled"]
+    list_filter = ["status", ("departments", DepartmentFilter), "closes_on", "public_link_enabled"]
     search_fields = ["title_zh", "title_en"]
     ordering = ["-starts_on", "-id"]
     date_hierarchy = "starts_on"

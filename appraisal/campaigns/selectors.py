@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from appraisal.models import Answer, AnswerItem, Campaign, Invitation, Question
 from core.masking import identity_findings, redact_text
@@ -199,6 +199,23 @@ def campaign_participation(*, campaign: Campaign) -> dict[str, int]:
     return Invitation.objects.filter(campaign=campaign).aggregate(
         invited=Count("id"), answered=Count("id", filter=Q(used=True))
     )
+
+
+def appraisal_score_totals(*, first_day, last_day) -> dict[int, tuple[int, int]]:
+    """(sum of scores, number of scores) per department over the closed campaigns whose closing
+    day is within ``first_day``..``last_day``: one grouped query (the efficiency assessment)."""
+    rows = (
+        AnswerItem.objects.filter(
+            answer__campaign__status=Campaign.Status.CLOSED,
+            answer__campaign__closes_on__gte=first_day,
+            answer__campaign__closes_on__lte=last_day,
+            score__isnull=False,
+        )
+        .values("answer__department_id")
+        .annotate(total=Sum("score"), n=Count("id"))
+        .order_by()
+    )
+    return {row["answer__department_id"]: (row["total"], row["n"]) for row in rows}
 
 
 def department_appraisal_means(*, department_ids, start, end) -> dict[int, tuple[float, int]]:
