@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from appraisal.campaigns.tokens import token_hash, token_new
 from appraisal.models import Answer, AnswerItem, Campaign, Invitation, Question
 from complaints.models import Complaint, PublicStatus
-from core.calendar import is_working_day
+from core.calendar import WorkingCalendar
 from core.outbox import outbox_enqueue_many, render_email
 from liaison.models import LiaisonPoint, Supervisor
 
@@ -249,15 +249,15 @@ def answer_submit(
     return len(cleaned)
 
 
-def _reminder_day(campaign: Campaign) -> dt.date:
-    """The day reminders go: N working days before closing (the last working day the
-    reminder may still help on)."""
-    day, counted = campaign.closes_on, 0
-    while counted < campaign.reminder_working_days:
-        day -= dt.timedelta(days=1)
-        if is_working_day(day):
-            counted += 1
-    return day
+def _reminder_due(campaign: Campaign, *, today: dt.date, calendar: WorkingCalendar) -> bool:
+    """Reminders go once at most N working days are left before the closing day (today counted
+    when it is one): on the N-th working day before closing, or on the sweep after it."""
+    left, day = 0, today
+    while day < campaign.closes_on:
+        if calendar.day(day)[0]:
+            left += 1
+        day += dt.timedelta(days=1)
+    return left <= campaign.reminder_working_days
 
 
 def appraisal_sweep(*, today: dt.date | None = None) -> dict[str, int]:
@@ -268,7 +268,10 @@ def appraisal_sweep(*, today: dt.date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     reminded = 0
     open_campaigns = list(Campaign.objects.filter(status=Campaign.Status.OPEN, closes_on__gte=today))
-    due = [campaign for campaign in open_campaigns if _reminder_day(campaign) <= today]
+    calendar = WorkingCalendar()
+    if open_campaigns:  # one window for every campaign: a constant number of queries
+        calendar.load(today, max(campaign.closes_on for campaign in open_campaigns))
+    due = [campaign for campaign in open_campaigns if _reminder_due(campaign, today=today, calendar=calendar)]
     if due:
         with transaction.atomic():
             invitations = list(
