@@ -29,6 +29,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from appraisal.models import Campaign, Invitation, Question
 from approvals.models import ApprovalItem, ApprovalRecord, ApprovalSignal
 from casework import services
 from casework.admin import CASE_ACTIONS, COMPLAINT_ACTIONS
@@ -259,6 +260,23 @@ def build_world():
         raised_at=dt.datetime(2026, 11, 17, 1, tzinfo=dt.UTC),
     )
 
+    # B's closed democratic appraisal (issue 16): its results page and its invitations.
+    campaign_b = Campaign.objects.create(
+        title_zh="乙区民主评议",
+        starts_on=dt.date(2026, 10, 1),
+        closes_on=dt.date(2026, 10, 31),
+        status=Campaign.Status.CLOSED,
+    )
+    campaign_b.departments.add(dept_b)
+    Question.objects.create(campaign=campaign_b, text_zh="服务态度")
+    invitation_b = Invitation.objects.create(
+        campaign=campaign_b,
+        kind=Invitation.Kind.ENTERPRISE,
+        email="b-invitee@firm.example",
+        token_hash="b" * 64,
+        invited_on=dt.date(2026, 10, 1),
+    )
+
     # B's object of each model; any other model: its latest row (or a missing id, probed for 5xx).
     objects = {
         InspectionPlan: plan_b,
@@ -284,6 +302,8 @@ def build_world():
         ApprovalItem: item_b,
         ApprovalRecord: record_b,
         ApprovalSignal: signal_b,
+        Campaign: campaign_b,
+        Invitation: invitation_b,
     }
     clients = {role: log_in(user) for role, user in users.items()}
     for client in clients.values():
@@ -425,6 +445,16 @@ NON_ADMIN = {
         Complaint,
         lambda u, o: _perm(u, "liaison.access_liaison_portal") and o.filed_by_id == u.pk,
     ),
+    # Issue 16: a closed appraisal's results, for the departments it appraised.
+    "appraisal_dept:results": (
+        Campaign,
+        lambda u, o: (
+            u is not None
+            and u.has_perm("liaison.access_department_portal")
+            and o.status == Campaign.Status.CLOSED
+            and bool(set(o.departments.values_list("pk", flat=True)) & set(departments_of(u)))
+        ),
+    ),
 }
 
 
@@ -562,7 +592,7 @@ def test_no_role_reaches_another_departments_object(world, route):
     # Controls: the URL really reaches B's object for someone allowed, so a refusal above means something.
     owner = (
         "department_user_b"
-        if route.name.startswith(("department_portal:", "notifications:"))
+        if route.name.startswith(("department_portal:", "notifications:", "appraisal_dept:"))
         else "administrator"
     )
     if route.name in CONTROLS or owner == "department_user_b":
