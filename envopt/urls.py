@@ -55,6 +55,7 @@ urlpatterns = [
     path("api/v1/approvals/assessments/", include("reports.dashboard.assessment_api_urls")),
     path("api/v1/", include("inspections.api_urls")),
     path("api/v1/approvals/", include("approvals.api_urls")),
+    path("api/v1/appraisal/", include("appraisal.campaigns.api_urls")),
     path("api/", include("casework.api_urls")),
     path("admin/", admin.site.urls),
 ]
