@@ -221,14 +221,19 @@ def _clean_answers(
 
 
 def answer_submit(
-    *, campaign: Campaign, answers: Mapping[int, Mapping[int, object]], invitation: Invitation | None = None
+    *,
+    campaign: Campaign,
+    answers: Mapping[int, Mapping[int, object]],
+    invitation: Invitation | None = None,
+    today: dt.date | None = None,
 ) -> int:
     """Store a respondent's answers (one Answer per department appraised); return their number.
 
     With an invitation, it is marked used first, in its own transaction (see the module's
     docstring); without one, the campaign must have its public link open. Nothing stored joins
-    the answers to the invitation."""
-    today = timezone.localdate()
+    the answers to the invitation. ``today`` is the day the answer counts as given (the demo
+    data's past campaigns); by default today."""
+    today = today or timezone.localdate()
     if campaign.status != Campaign.Status.OPEN or not campaign.starts_on <= today <= campaign.closes_on:
         raise ValidationError(_("This appraisal is not open for answers."), code="closed")
     cleaned = _clean_answers(campaign=campaign, answers=answers)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from envopt.setup.demo_appraisal import demo_appraisal_install
 from envopt.setup.demo_approvals import demo_approvals_install
 from envopt.setup.demo_cases import demo_cases_install
 from envopt.setup.demo_complaints import demo_complaints_install, demo_quarters
@@ -249,6 +250,7 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
     cases = demo_cases_install(story, now=now)
     inspections = demo_inspections_install(now=now)
     approvals = demo_approvals_install(now=now)
+    appraisal = demo_appraisal_install(now=now)
     return {
         "complaints": len(story),
         "cases": cases,
@@ -259,4 +261,5 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
         "accounts": len(users),
         **inspections,
         **approvals,
+        **appraisal,
     }
