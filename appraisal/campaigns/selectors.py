@@ -218,6 +218,66 @@ def appraisal_score_totals(*, first_day, last_day) -> dict[int, tuple[int, int]]
     return {row["answer__department_id"]: (row["total"], row["n"]) for row in rows}
 
 
+@dataclass
+class ClosedCampaignRow:
+    """One department in one campaign closed in a period: aggregates only."""
+
+    campaign_id: int
+    campaign_title: str
+    department_id: int
+    department_name: str
+    answers: int
+    scores: int
+    mean: float | None
+
+
+def closed_campaign_figures(*, first_day, last_day) -> list[ClosedCampaignRow]:
+    """Per campaign closed with its closing day within ``first_day``..``last_day`` and per
+    department it appraised: answers, scores given and their mean. Three queries whatever the
+    number of answers (the dispatch pack's sheet, the dashboard, the public figures)."""
+    campaigns = list(
+        Campaign.objects.filter(
+            status=Campaign.Status.CLOSED, closes_on__gte=first_day, closes_on__lte=last_day
+        ).order_by("closes_on", "id")
+    )
+    pairs = (
+        Campaign.departments.through.objects.filter(campaign__in=campaigns)
+        .values_list("campaign_id", "department_id", "department__name")
+        .order_by("department__name")
+    )
+    answers = {
+        (row["campaign_id"], row["department_id"]): row["n"]
+        for row in Answer.objects.filter(campaign__in=campaigns)
+        .values("campaign_id", "department_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    scores = {
+        (row["answer__campaign_id"], row["answer__department_id"]): (row["total"], row["n"])
+        for row in AnswerItem.objects.filter(answer__campaign__in=campaigns, score__isnull=False)
+        .values("answer__campaign_id", "answer__department_id")
+        .annotate(total=Sum("score"), n=Count("id"))
+        .order_by()
+    }
+    titles = {campaign.pk: campaign.title for campaign in campaigns}
+    rows = []
+    for campaign_id, department_id, name in pairs:
+        total, n = scores.get((campaign_id, department_id), (0, 0))
+        rows.append(
+            ClosedCampaignRow(
+                campaign_id=campaign_id,
+                campaign_title=titles[campaign_id],
+                department_id=department_id,
+                department_name=name,
+                answers=answers.get((campaign_id, department_id), 0),
+                scores=n,
+                mean=total / n if n else None,
+            )
+        )
+    rows.sort(key=lambda row: (list(titles).index(row.campaign_id), row.department_name))
+    return rows
+
+
 def department_appraisal_means(*, department_ids, start, end) -> dict[int, tuple[float, int]]:
     """Mean score and number of scores per department over the closed campaigns that closed
     between ``start`` and ``end`` (the efficiency assessment's APPRAISAL indicator)."""

@@ -16,6 +16,7 @@ from casework.models import Case
 from casework.selectors import case_list
 from core.periods import PERIOD_TIMEZONE, Period, period_parse
 from liaison.models import Department, Office
+from appraisal.campaigns.selectors import ClosedCampaignRow, closed_campaign_figures
 from reports.inspection_figures import InspectionTally, count_inspections
 from reports.ledger.selectors import can_see_ledger, ledger_task_list
 from reports.models import DispatchMeeting, LedgerTask
@@ -111,6 +112,9 @@ class Pack:
     # shown only from INSPECTION_RATINGS_MIN_AGGREGATE ratings.
     inspections: dict | None = None
     inspection_departments: list[dict] = field(default_factory=list)
+    # The democratic appraisal campaigns closed in the period (aggregates per department), for
+    # who reads campaigns; None for anyone else.
+    appraisal: list[ClosedCampaignRow] | None = None
 
     @property
     def totals(self) -> CaseFigures:
@@ -260,6 +264,9 @@ class DispatchPack:
         inspections, inspection_departments = None, []
         if cases_visible and self.viewer.has_perm("inspections.view_inspection"):
             inspections, inspection_departments = self._inspections()
+        appraisal = None
+        if getattr(self.viewer, "is_authenticated", False) and self.viewer.has_perm("appraisal.view_campaign"):
+            appraisal = closed_campaign_figures(first_day=self.period.first_day, last_day=self.period.last_day)
         sections = []
         for office in [*offices, None]:
             key = office.pk if office else None
@@ -284,4 +291,5 @@ class DispatchPack:
             key_departments=self._key_department_figures() if cases_visible else [],
             inspections=inspections,
             inspection_departments=inspection_departments,
+            appraisal=appraisal,
         )
