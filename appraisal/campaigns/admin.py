@@ -46,13 +46,19 @@ class QuestionInline(admin.TabularInline):
 
     # The questionnaire is fixed once the campaign is open: answers refer to its questions.
     def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and (obj is None or obj.status == Campaign.Status.DRAFT)
+        return super().has_add_permission(request, obj) and (
+            obj is None or obj.status == Campaign.Status.DRAFT
+        )
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (obj is None or obj.status == Campaign.Status.DRAFT)
+        return super().has_change_permission(request, obj) and (
+            obj is None or obj.status == Campaign.Status.DRAFT
+        )
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and (obj is None or obj.status == Campaign.Status.DRAFT)
+        return super().has_delete_permission(request, obj) and (
+            obj is None or obj.status == Campaign.Status.DRAFT
+        )
 
 
 class EnterpriseInvitationForm(PlainErrorsMixin, forms.Form):
@@ -76,19 +82,24 @@ class EnterpriseInvitationForm(PlainErrorsMixin, forms.Form):
                 continue
             rows.append((number, parts[0].upper(), parts[1]))
         names = dict(
-            Enterprise.objects.filter(credit_code__in=[code for _, code, _ in rows], is_active=True).values_list(
-                "credit_code", "name"
-            )
+            Enterprise.objects.filter(
+                credit_code__in=[code for _, code, _ in rows], is_active=True
+            ).values_list("credit_code", "name")
         )
         respondents = []
         for number, code, email in rows:
             if code not in names:
-                problems.append(_("Line %(n)s: no active enterprise has the credit code %(code)s.") % {"n": number, "code": code})
+                problems.append(
+                    _("Line %(n)s: no active enterprise has the credit code %(code)s.")
+                    % {"n": number, "code": code}
+                )
                 continue
             try:
                 validate_email(email)
             except ValidationError:
-                problems.append(_("Line %(n)s: %(email)s is not an e-mail address.") % {"n": number, "email": email})
+                problems.append(
+                    _("Line %(n)s: %(email)s is not an e-mail address.") % {"n": number, "email": email}
+                )
                 continue
             respondents.append(Respondent(kind=Invitation.Kind.ENTERPRISE, email=email, name=names[code]))
         if problems:
@@ -100,7 +111,15 @@ class EnterpriseInvitationForm(PlainErrorsMixin, forms.Form):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["title_zh", "starts_on", "closes_on", "status", "invited", "answered", "public_link_enabled"]
+    list_display = [
+        "title_zh",
+        "starts_on",
+        "closes_on",
+        "status",
+        "invited",
+        "answered",
+        "public_link_enabled",
+    ]
     list_filter = ["status", ("departments", DepartmentFilter), "closes_on", "public_link_enabled"]
     search_fields = ["title_zh", "title_en"]
     ordering = ["-starts_on", "-id"]
@@ -109,7 +128,10 @@ class CampaignAdmin(admin.ModelAdmin):
     inlines = [QuestionInline]
     readonly_fields = ["status", "public_link", "participation", "results"]
     fieldsets = [
-        (None, {"fields": ["title_zh", "title_en", "intro_zh", "intro_en", "starts_on", "closes_on", "status"]}),
+        (
+            None,
+            {"fields": ["title_zh", "title_en", "intro_zh", "intro_en", "starts_on", "closes_on", "status"]},
+        ),
         (gettext_lazy("Departments appraised"), {"fields": ["departments"]}),
         (
             gettext_lazy("Respondents"),
@@ -117,7 +139,13 @@ class CampaignAdmin(admin.ModelAdmin):
         ),
         (gettext_lazy("Results"), {"fields": ["results"]}),
     ]
-    actions = ["open_campaigns", "close_campaigns", "invite_liaison_points", "invite_supervisors", "invite_complainants"]
+    actions = [
+        "open_campaigns",
+        "close_campaigns",
+        "invite_liaison_points",
+        "invite_supervisors",
+        "invite_complainants",
+    ]
 
     def get_queryset(self, request):
         return (
@@ -149,7 +177,10 @@ class CampaignAdmin(admin.ModelAdmin):
         if not obj.pk:
             return "—"
         counts = campaign_participation(campaign=obj)
-        return _("%(invited)s invited, %(answered)s answered (which of them answered is recorded nowhere)") % counts
+        return (
+            _("%(invited)s invited, %(answered)s answered (which of them answered is recorded nowhere)")
+            % counts
+        )
 
     @admin.display(description=gettext_lazy("results"))
     def results(self, obj):
@@ -192,7 +223,8 @@ class CampaignAdmin(admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    _("%(campaign)s: %(count)s invitation(s) queued for e-mail.") % {"campaign": campaign, "count": count},
+                    _("%(campaign)s: %(count)s invitation(s) queued for e-mail.")
+                    % {"campaign": campaign, "count": count},
                     messages.SUCCESS,
                 )
 
@@ -231,12 +263,16 @@ class CampaignAdmin(admin.ModelAdmin):
         form = EnterpriseInvitationForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                count = invitations_issue(campaign=campaign, respondents=form.cleaned_data["lines"], actor=request.user)
+                count = invitations_issue(
+                    campaign=campaign, respondents=form.cleaned_data["lines"], actor=request.user
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
                 self.message_user(
-                    request, _("%(count)s invitation(s) queued for e-mail.") % {"count": count}, messages.SUCCESS
+                    request,
+                    _("%(count)s invitation(s) queued for e-mail.") % {"count": count},
+                    messages.SUCCESS,
                 )
                 return redirect("admin:appraisal_campaign_change", campaign.pk)
         context = {

@@ -93,7 +93,9 @@ class CampaignFilter(django_filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(
         summary=_("Appraisal campaigns"),
-        description=_("Democratic appraisal campaigns with their questionnaire and participation, latest first."),
+        description=_(
+            "Democratic appraisal campaigns with their questionnaire and participation, latest first."
+        ),
     ),
     retrieve=extend_schema(
         summary=_("An appraisal campaign"),
@@ -111,10 +113,9 @@ class CampaignViewSet(ReadViewSet):
         return CampaignDetailSerializer if self.action == "retrieve" else CampaignSerializer
 
     def get_queryset(self):
-        return (
-            Campaign.objects.annotate(
-                invited_count=Count("invitations", distinct=True),
-                answered_count=Count("invitations", filter=Q(invitations__used=True), distinct=True),
-            )
-            .prefetch_related("departments", Prefetch("questions", queryset=Question.objects.order_by("order", "id")))
+        return Campaign.objects.annotate(
+            invited_count=Count("invitations", distinct=True),
+            answered_count=Count("invitations", filter=Q(invitations__used=True), distinct=True),
+        ).prefetch_related(
+            "departments", Prefetch("questions", queryset=Question.objects.order_by("order", "id"))
         )

@@ -98,7 +98,9 @@ def respondents_from_directory(*, kinds: Iterable[str]) -> list[Respondent]:
             .values_list("identity__contact_name", "identity__email", "identity__language")
         )
         found += [
-            Respondent(kind=Invitation.Kind.COMPLAINANT, email=email, name=name, language=language or "zh-hans")
+            Respondent(
+                kind=Invitation.Kind.COMPLAINANT, email=email, name=name, language=language or "zh-hans"
+            )
             for name, email, language in rows
         ]
     return found
@@ -239,7 +241,9 @@ def answer_submit(
     cleaned = _clean_answers(campaign=campaign, answers=answers)
     if invitation is not None:
         with transaction.atomic():
-            updated = Invitation.objects.filter(pk=invitation.pk, campaign=campaign, used=False).update(used=True)
+            updated = Invitation.objects.filter(pk=invitation.pk, campaign=campaign, used=False).update(
+                used=True
+            )
         if not updated:
             raise ValidationError(_("This invitation has already been used."), code="used")
     elif not campaign.public_link_enabled:
@@ -288,7 +292,9 @@ def appraisal_sweep(*, today: dt.date | None = None) -> dict[str, int]:
             for invitation in invitations:
                 token = token_new()
                 invitation.token_hash, invitation.reminded = token_hash(token), True
-                emails.append(_email(campaign=invitation.campaign, invitation=invitation, token=token, reminder=True))
+                emails.append(
+                    _email(campaign=invitation.campaign, invitation=invitation, token=token, reminder=True)
+                )
             Invitation.objects.bulk_update(invitations, ["token_hash", "reminded"], batch_size=500)
             outbox_enqueue_many(emails)
             reminded = len(invitations)
@@ -296,4 +302,3 @@ def appraisal_sweep(*, today: dt.date | None = None) -> dict[str, int]:
         status=Campaign.Status.CLOSED
     )
     return {"reminded": reminded, "closed": closed}
-

@@ -143,7 +143,12 @@ def department_results(request, pk: int):
     campaign = get_object_or_404(campaigns_for_departments(department_ids=department_ids), pk=pk)
     results = campaign_results(campaign=campaign, department_ids=department_ids)
     rows = [
-        (result, department_free_texts(campaign=campaign, department_id=result.department_id, answers=result.answers))
+        (
+            result,
+            department_free_texts(
+                campaign=campaign, department_id=result.department_id, answers=result.answers
+            ),
+        )
         for result in results
     ]
     return render(request, "appraisal/campaign/department_results.html", {"campaign": campaign, "rows": rows})

@@ -146,9 +146,7 @@ class Invitation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "email"], name="appraisal_invitation_once")
         ]
-        indexes = [
-            models.Index(fields=["campaign", "used", "reminded"], name="appraisal_invitation_todo")
-        ]
+        indexes = [models.Index(fields=["campaign", "used", "reminded"], name="appraisal_invitation_todo")]
 
     def __str__(self) -> str:
         return f"{self.campaign_id}: {self.get_kind_display()}"

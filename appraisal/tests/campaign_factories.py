@@ -28,9 +28,15 @@ def campaign(*, departments=None, status=Campaign.Status.OPEN, public=False, **o
     values.update(overrides)
     made = Campaign.objects.create(**values)
     made.departments.set(departments or [complaint_factories.department(), complaint_factories.department()])
-    Question.objects.create(campaign=made, kind=Question.Kind.RATING, text_zh="服务态度", text_en="Attitude", order=1)
-    Question.objects.create(campaign=made, kind=Question.Kind.RATING, text_zh="办事效率", text_en="Speed", order=2)
-    Question.objects.create(campaign=made, kind=Question.Kind.TEXT, text_zh="意见建议", text_en="Comments", order=3)
+    Question.objects.create(
+        campaign=made, kind=Question.Kind.RATING, text_zh="服务态度", text_en="Attitude", order=1
+    )
+    Question.objects.create(
+        campaign=made, kind=Question.Kind.RATING, text_zh="办事效率", text_en="Speed", order=2
+    )
+    Question.objects.create(
+        campaign=made, kind=Question.Kind.TEXT, text_zh="意见建议", text_en="Comments", order=3
+    )
     if status != Campaign.Status.DRAFT:
         made = campaign_open(campaign=made, actor=None)
     if status == Campaign.Status.CLOSED:
@@ -42,7 +48,9 @@ def campaign(*, departments=None, status=Campaign.Status.OPEN, public=False, **o
 def invite(campaign_: Campaign, emails, kind=Invitation.Kind.ENTERPRISE) -> dict[str, str]:
     """Invite these e-mails; return {e-mail: token} read from the queued e-mails."""
     invitations_issue(
-        campaign=campaign_, respondents=[Respondent(kind=kind, email=e, name=f"企业{e[:3]}") for e in emails], actor=None
+        campaign=campaign_,
+        respondents=[Respondent(kind=kind, email=e, name=f"企业{e[:3]}") for e in emails],
+        actor=None,
     )
     return tokens_in_outbox(campaign_, emails)
 

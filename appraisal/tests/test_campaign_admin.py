@@ -35,7 +35,9 @@ def test_results_and_every_free_text_show_to_staff_once_closed(office_head):
     campaign = f.campaign(public=True)
     department = campaign.departments.first()
     q = f.questions(campaign)
-    answer_submit(campaign=campaign, answers={department.pk: {q["Attitude"].pk: 2, q["Comments"].pk: "<b>态度差</b>"}})
+    answer_submit(
+        campaign=campaign, answers={department.pk: {q["Attitude"].pk: 2, q["Comments"].pk: "<b>态度差</b>"}}
+    )
     page = office_head.get(f"/admin/appraisal/campaign/{campaign.pk}/change/").content.decode()
     assert "态度差" not in page
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED)
@@ -58,7 +60,11 @@ def test_enterprises_are_invited_by_credit_code_and_e_mail_with_errors_per_line(
     campaign = f.campaign()
     known = people.enterprise()
     url = f"/admin/appraisal/campaign/{campaign.pk}/invite-enterprises/"
-    typed = f"{known.credit_code} boss@firm.example\n91110000000000000X nobody@firm.example\n{known.credit_code} not-an-email"
+    typed = (
+        f"{known.credit_code} boss@firm.example\n"
+        "91110000000000000X nobody@firm.example\n"
+        f"{known.credit_code} not-an-email"
+    )
     response = office_head.post(url, {"lines": typed})
     content = response.content.decode()
     assert response.status_code == 200 and "Line 2" in content and "Line 3" in content
@@ -67,7 +73,11 @@ def test_enterprises_are_invited_by_credit_code_and_e_mail_with_errors_per_line(
     response = office_head.post(url, {"lines": f"{known.credit_code}, boss@firm.example"})
     assert response.status_code == 302
     invitation = Invitation.objects.get()
-    assert (invitation.kind, invitation.name, invitation.email) == ("enterprise", known.name, "boss@firm.example")
+    assert (invitation.kind, invitation.name, invitation.email) == (
+        "enterprise",
+        known.name,
+        "boss@firm.example",
+    )
 
 
 def test_a_case_handler_cannot_invite(client):

@@ -26,10 +26,16 @@ def test_staff_read_campaigns_and_results_once_closed_without_any_text():
     department = campaign.departments.first()
     q = f.questions(campaign)
     for score in (4, 2):
-        answer_submit(campaign=campaign, answers={department.pk: {q["Attitude"].pk: score, q["Comments"].pk: "秘密意见"}})
+        answer_submit(
+            campaign=campaign,
+            answers={department.pk: {q["Attitude"].pk: score, q["Comments"].pk: "秘密意见"}},
+        )
     api = _api(people.staff("Leader"))
     listed = api.get("/api/v1/appraisal/campaigns/").json()
-    assert listed["results"][0]["id"] == campaign.pk and listed["results"][0]["questions"][0]["text_zh"] == "服务态度"
+    assert (
+        listed["results"][0]["id"] == campaign.pk
+        and listed["results"][0]["questions"][0]["text_zh"] == "服务态度"
+    )
     assert api.get(f"/api/v1/appraisal/campaigns/{campaign.pk}/").json()["results"] is None
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED)
     response = api.get(f"/api/v1/appraisal/campaigns/{campaign.pk}/")

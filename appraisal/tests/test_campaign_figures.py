@@ -53,3 +53,30 @@ def test_the_pack_workbook_has_the_appraisal_sheet(client):
     rows = list(book[book.sheetnames[-1]].iter_rows(values_only=True))
     assert any(row and row[1] == department.name and row[2] == 3 and row[4] == 4.0 for row in rows), rows
     assert "不应出现在汇总里" not in str(rows)
+
+
+def test_the_dashboard_shows_the_quarter_s_campaigns_with_links_and_the_public_page_without(client, settings):
+    campaign, department = _closed_in_2026q4()
+    client.force_login(people.staff("Leader"))
+    page = client.get("/dashboard/?quarter=2026Q4").content.decode()
+    assert "data-appraisal-figures" in page
+    assert f"/admin/appraisal/campaign/{campaign.pk}/change/" in page
+    public = client.get("/figures/?quarter=2026Q4").content.decode()
+    section = public.split("data-appraisal-figures", 1)[1].split("</table>", 1)[0]
+    assert department.name in section and "/admin/" not in section
+    assert "4.00" not in section  # three answers: under five, the mean is not published
+    assert "不应出现在汇总里" not in public
+
+
+def test_closed_campaign_figures_cost_the_same_statements_with_or_without_campaigns(
+    django_assert_num_queries,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as none:
+        closed_campaign_figures(first_day=dt.date(2026, 10, 1), last_day=dt.date(2026, 12, 31))
+    _closed_in_2026q4()
+    with CaptureQueriesContext(connection) as some:
+        closed_campaign_figures(first_day=dt.date(2026, 10, 1), last_day=dt.date(2026, 12, 31))
+    assert len(none) == len(some) == 4

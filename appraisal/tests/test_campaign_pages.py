@@ -21,7 +21,11 @@ def test_the_link_opens_the_form_once_and_keeps_no_token_in_later_urls(client):
     opened = client.get(f"/appraisal/i/{token}/")
     assert opened.status_code == 302 and token not in opened["Location"]
     page = client.get("/appraisal/answer/")
-    assert page.status_code == 200 and "Democratic appraisal 2026" in page.content.decode() or "民主评议" in page.content.decode()
+    assert (
+        page.status_code == 200
+        and "Democratic appraisal 2026" in page.content.decode()
+        or "民主评议" in page.content.decode()
+    )
     department = campaign.departments.first()
     posted = client.post("/appraisal/answer/", f.form_post(campaign, {department: (5, 4, "好")}))
     assert posted.status_code == 302
@@ -40,7 +44,10 @@ def test_an_empty_form_is_refused_with_a_message_and_keeps_what_was_typed(client
     campaign = f.campaign(public=True)
     department = campaign.departments.first()
     q = f.questions(campaign)
-    body = {f"d{department.pk}-q{q['Attitude'].pk}": "9", f"d{department.pk}-q{q['Comments'].pk}": "保留的文字"}
+    body = {
+        f"d{department.pk}-q{q['Attitude'].pk}": "9",
+        f"d{department.pk}-q{q['Comments'].pk}": "保留的文字",
+    }
     response = client.post(f"/appraisal/p/{campaign.public_key}/", body)
     assert response.status_code == 200
     content = response.content.decode()
@@ -54,7 +61,10 @@ def test_script_in_free_text_comes_back_escaped(client):
     campaign = f.campaign(public=True)
     department = campaign.departments.first()
     q = f.questions(campaign)
-    body = {f"d{department.pk}-q{q['Attitude'].pk}": "9", f"d{department.pk}-q{q['Comments'].pk}": "<script>x()</script>"}
+    body = {
+        f"d{department.pk}-q{q['Attitude'].pk}": "9",
+        f"d{department.pk}-q{q['Comments'].pk}": "<script>x()</script>",
+    }
     content = client.post(f"/appraisal/p/{campaign.public_key}/", body).content.decode()
     assert "<script>x()</script>" not in content and "&lt;script&gt;" in content
 
@@ -64,7 +74,9 @@ def test_the_public_link_works_only_when_staff_opened_it(client):
     assert client.get(f"/appraisal/p/{closed.public_key}/").status_code == 404
     campaign = f.campaign(public=True)
     department = campaign.departments.first()
-    response = client.post(f"/appraisal/p/{campaign.public_key}/", f.form_post(campaign, {department: (3, 3, "")}))
+    response = client.post(
+        f"/appraisal/p/{campaign.public_key}/", f.form_post(campaign, {department: (3, 3, "")})
+    )
     assert response.status_code == 302
     assert Answer.objects.count() == 1
 
@@ -100,7 +112,7 @@ def test_a_department_reads_its_own_results_of_closed_campaigns_only(client):
     assert f'data-campaign="{campaign.pk}"' in listing.content.decode()
     content = client.get(f"/dept/appraisal/{campaign.pk}/").content.decode()
     assert "窗口意见3" in content and "他部门意见" not in content and other.name not in content
-    assert 'data-mean>3.00' in content
+    assert "data-mean>3.00" in content
 
 
 def test_a_department_below_five_answers_sees_no_free_text(client):
@@ -108,7 +120,9 @@ def test_a_department_below_five_answers_sees_no_free_text(client):
     campaign = f.campaign(departments=[mine], public=True)
     q = f.questions(campaign)
     for score in (4, 5):
-        answer_submit(campaign=campaign, answers={mine.pk: {q["Attitude"].pk: score, q["Comments"].pk: "只有两条"}})
+        answer_submit(
+            campaign=campaign, answers={mine.pk: {q["Attitude"].pk: score, q["Comments"].pk: "只有两条"}}
+        )
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED)
     client.force_login(people.dept_user(mine))
     content = client.get(f"/dept/appraisal/{campaign.pk}/").content.decode()

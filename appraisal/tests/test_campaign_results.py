@@ -66,7 +66,9 @@ def test_free_text_reaches_a_department_only_from_five_answers():
     for index in range(FREE_TEXT_MIN_ANSWERS - 1):
         _answer(campaign, department, 4, f"窗口服务很好{index}")
     result = _result(campaign, department)
-    assert department_free_texts(campaign=campaign, department_id=department.pk, answers=result.answers) is None
+    assert (
+        department_free_texts(campaign=campaign, department_id=department.pk, answers=result.answers) is None
+    )
     _answer(campaign, department, 4, "窗口服务很好4")
     result = _result(campaign, department)
     texts = department_free_texts(campaign=campaign, department_id=department.pk, answers=result.answers)

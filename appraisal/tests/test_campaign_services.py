@@ -61,7 +61,9 @@ def test_each_respondent_is_invited_once_by_e_mail_with_a_hashed_one_time_link()
 def test_invitations_wait_until_the_campaign_is_open():
     campaign = f.campaign(status=Campaign.Status.DRAFT)
     with pytest.raises(ValidationError):
-        invitations_issue(campaign=campaign, respondents=[Respondent(kind="enterprise", email="a@x.example")], actor=None)
+        invitations_issue(
+            campaign=campaign, respondents=[Respondent(kind="enterprise", email="a@x.example")], actor=None
+        )
 
 
 def test_an_invitation_answers_once():
@@ -69,7 +71,9 @@ def test_an_invitation_answers_once():
     token = f.invite(campaign, ["a@x.example"])["a@x.example"]
     invitation = invitation_by_token(token)
     department = campaign.departments.first()
-    assert answer_submit(campaign=campaign, answers=_answers(campaign, department), invitation=invitation) == 1
+    assert (
+        answer_submit(campaign=campaign, answers=_answers(campaign, department), invitation=invitation) == 1
+    )
     assert invitation_by_token(token) is None
     with pytest.raises(ValidationError) as error:
         answer_submit(campaign=campaign, answers=_answers(campaign, department), invitation=invitation)
@@ -81,7 +85,9 @@ def test_an_invitation_answers_once():
 def test_a_score_is_from_1_to_5(score):
     campaign = f.campaign(public=True)
     with pytest.raises(ValidationError) as error:
-        answer_submit(campaign=campaign, answers=_answers(campaign, campaign.departments.first(), attitude=score))
+        answer_submit(
+            campaign=campaign, answers=_answers(campaign, campaign.departments.first(), attitude=score)
+        )
     assert error.value.code == "score"
 
 
@@ -109,11 +115,19 @@ def test_a_closed_campaign_takes_no_answers():
 
 def test_respondents_are_liaison_points_supervisors_and_consenting_complainants_of_closed_cases():
     today = timezone.localdate()
-    LiaisonPoint.objects.create(enterprise_name="联系点企业", contact_name="甲", email="lp@x.example", appointed_on=today)
+    LiaisonPoint.objects.create(
+        enterprise_name="联系点企业", contact_name="甲", email="lp@x.example", appointed_on=today
+    )
     LiaisonPoint.objects.create(enterprise_name="无邮箱企业", contact_name="乙", appointed_on=today)
-    Supervisor.objects.create(enterprise_name="监督员单位", name="丙", email="sv@x.example", appointed_on=today)
     Supervisor.objects.create(
-        enterprise_name="卸任", name="丁", email="old@x.example", appointed_on=today, status=Supervisor.Status.ENDED
+        enterprise_name="监督员单位", name="丙", email="sv@x.example", appointed_on=today
+    )
+    Supervisor.objects.create(
+        enterprise_name="卸任",
+        name="丁",
+        email="old@x.example",
+        appointed_on=today,
+        status=Supervisor.Status.ENDED,
     )
     agreed = complaint_factories.submit(appraisal_consent=True).complaint
     refused = complaint_factories.submit().complaint

@@ -39,8 +39,10 @@ def test_a_real_worker_reminds_and_closes(worker_factory):
     worker_factory()
     appraisal_sweep_task.delay()
     wait_for(
-        lambda: Invitation.objects.filter(email="late@x.example", reminded=True).exists()
-        and Campaign.objects.filter(pk=ending.pk, status=Campaign.Status.CLOSED).exists(),
+        lambda: (
+            Invitation.objects.filter(email="late@x.example", reminded=True).exists()
+            and Campaign.objects.filter(pk=ending.pk, status=Campaign.Status.CLOSED).exists()
+        ),
         timeout=60,
         what="the worker to run the appraisal sweep",
     )

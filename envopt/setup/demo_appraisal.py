@@ -27,7 +27,11 @@ from core.periods import SHANGHAI, Period
 from liaison.models import Department
 
 QUESTIONS = [
-    (Question.Kind.RATING, "服务态度（门好进、脸好看、事好办）", "Attitude (easy to reach, courteous, gets things done)"),
+    (
+        Question.Kind.RATING,
+        "服务态度（门好进、脸好看、事好办）",
+        "Attitude (easy to reach, courteous, gets things done)",
+    ),
     (Question.Kind.RATING, "办事效率", "Speed of handling"),
     (Question.Kind.RATING, "依法行政、廉洁自律", "Lawful and clean administration"),
     (Question.Kind.TEXT, "意见和建议", "Comments and suggestions"),

@@ -59,7 +59,9 @@ SCHEDULES = [
         },
     },
     {
-        "name": gettext_noop("Democratic appraisal: reminders before closing, campaigns closed on their date"),
+        "name": gettext_noop(
+            "Democratic appraisal: reminders before closing, campaigns closed on their date"
+        ),
         "task": "appraisal.campaigns.tasks.appraisal_sweep_task",
         "crontab": {
             "minute": "15",

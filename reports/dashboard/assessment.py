@@ -200,8 +200,8 @@ INDICATOR_TEXTS: dict[str, tuple[Promise, Promise]] = {
         pgettext_lazy("assessment", "Democratic appraisal"),
         pgettext_lazy(
             "assessment",
-            "m = mean of the appraisal scores (1 to 5). Score: 25 × (m − 1): a mean of 5 scores 100, 3 scores "
-            "50, 1 scores 0.",
+            "m = mean of the appraisal scores (1 to 5). Score: 25 × (m − 1): a mean of 5 scores 100, "
+            "3 scores 50, 1 scores 0.",
         ),
     ),
 }

@@ -12,11 +12,11 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appraisal.campaigns.selectors import ClosedCampaignRow, closed_campaign_figures
 from casework.models import Case
 from casework.selectors import case_list
 from core.periods import PERIOD_TIMEZONE, Period, period_parse
 from liaison.models import Department, Office
-from appraisal.campaigns.selectors import ClosedCampaignRow, closed_campaign_figures
 from reports.inspection_figures import InspectionTally, count_inspections
 from reports.ledger.selectors import can_see_ledger, ledger_task_list
 from reports.models import DispatchMeeting, LedgerTask
@@ -265,8 +265,12 @@ class DispatchPack:
         if cases_visible and self.viewer.has_perm("inspections.view_inspection"):
             inspections, inspection_departments = self._inspections()
         appraisal = None
-        if getattr(self.viewer, "is_authenticated", False) and self.viewer.has_perm("appraisal.view_campaign"):
-            appraisal = closed_campaign_figures(first_day=self.period.first_day, last_day=self.period.last_day)
+        if getattr(self.viewer, "is_authenticated", False) and self.viewer.has_perm(
+            "appraisal.view_campaign"
+        ):
+            appraisal = closed_campaign_figures(
+                first_day=self.period.first_day, last_day=self.period.last_day
+            )
         sections = []
         for office in [*offices, None]:
             key = office.pk if office else None

@@ -185,13 +185,20 @@ class PackWorkbook:
         shown = self.pack.appraisal is not None
         title = _("Democratic appraisal")
         rows = [
-            [row.campaign_title, row.department_name, row.answers, row.scores, round(row.mean, 2) if row.mean else None]
+            [
+                row.campaign_title,
+                row.department_name,
+                row.answers,
+                row.scores,
+                round(row.mean, 2) if row.mean else None,
+            ]
             for row in (self.pack.appraisal or [])
         ]
         return Sheet(
             title=title,
             heading=self._heading(
-                title, hidden="" if shown else _("The appraisal is not shown: you may not see appraisal campaigns.")
+                title,
+                hidden="" if shown else _("The appraisal is not shown: you may not see appraisal campaigns."),
             ),
             header=[_("Campaign"), _("Department"), _("Answers"), _("Scores"), _("Mean score (1–5)")],
             rows=rows,

@@ -75,7 +75,13 @@ def test_a_department_reads_its_results_on_a_phone(phone, transactional_db):
     unit = complaint_factories.department(name="市住房和城乡建设局", short_name="住建局")
     campaign = f.campaign(departments=[unit], public=True)
     q = f.questions(campaign)
-    for score, text in [(5, "审批提速"), (4, "服务热情"), (4, "流程清楚"), (3, "一般"), (2, "请联系我13912345678")]:
+    for score, text in [
+        (5, "审批提速"),
+        (4, "服务热情"),
+        (4, "流程清楚"),
+        (3, "一般"),
+        (2, "请联系我13912345678"),
+    ]:
         answer_submit(campaign=campaign, answers={unit.pk: {q["Attitude"].pk: score, q["Comments"].pk: text}})
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED)
     people.dept_user(unit, username="dept-zj")

@@ -611,6 +611,8 @@ def appraisal_closed_for(flow):
         )
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED)
     return Campaign.objects.filter(pk=campaign.pk)
+
+
 # Routes reached by a secret (issue 14's supervision code), filled with a real one: the QR code on
 # the enterprise's wall, as a department user might scan it, and the enterprise's private link, as
 # one might have come by it. The walk then continues on the pages they open (/e/, /e/own/).

@@ -446,7 +446,10 @@ NON_ADMIN = {
         lambda u, o: _perm(u, "liaison.access_liaison_portal") and o.filed_by_id == u.pk,
     ),
     # Issue 16: the appraisal API, for staff who read campaigns.
-    "appraisal_api:campaign-detail": (Campaign, lambda u, o: _staff(u) and _perm(u, "appraisal.view_campaign")),
+    "appraisal_api:campaign-detail": (
+        Campaign,
+        lambda u, o: _staff(u) and _perm(u, "appraisal.view_campaign"),
+    ),
     # Issue 16: a closed appraisal's results, for the departments it appraised.
     "appraisal_dept:results": (
         Campaign,

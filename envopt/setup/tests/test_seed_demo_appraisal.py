@@ -21,7 +21,12 @@ NOW = dt.datetime(2026, 12, 7, 2, 0, tzinfo=dt.UTC)
 def seeded():
     for name, short, system, is_key, _box in DEPARTMENTS:
         Department.objects.create(name=name, short_name=short, system=system, is_key=is_key)
-    LiaisonPoint.objects.create(enterprise_name="联系点企业", contact_name="甲", email="lp@x.example", appointed_on=dt.date(2026, 1, 1))
+    LiaisonPoint.objects.create(
+        enterprise_name="联系点企业",
+        contact_name="甲",
+        email="lp@x.example",
+        appointed_on=dt.date(2026, 1, 1),
+    )
     return demo_appraisal_install(now=NOW)
 
 
@@ -35,7 +40,9 @@ def test_last_quarter_closed_with_its_answers_and_this_quarter_open_with_invitat
     assert results["市税务局"].mean > results["市住房和城乡建设局"].mean
     held = results["市自然资源和规划局"]
     assert held.answers == 3
-    assert department_free_texts(campaign=closed, department_id=held.department_id, answers=held.answers) is None
+    assert (
+        department_free_texts(campaign=closed, department_id=held.department_id, answers=held.answers) is None
+    )
 
 
 def test_installed_once(seeded):
