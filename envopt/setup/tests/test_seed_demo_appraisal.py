@@ -3,6 +3,7 @@ with its answers, this quarter's open with its invitations; free text held back 
 five answered."""
 
 import datetime as dt
+import time
 
 import pytest
 
@@ -27,7 +28,10 @@ def seeded():
         email="lp@x.example",
         appointed_on=dt.date(2026, 1, 1),
     )
-    return demo_appraisal_install(now=NOW)
+    started = time.monotonic()
+    counts = demo_appraisal_install(now=NOW)
+    print(f"demo appraisal seeded in {time.monotonic() - started:.1f} s")
+    return counts
 
 
 def test_last_quarter_closed_with_its_answers_and_this_quarter_open_with_invitations(seeded):
