@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -68,7 +68,30 @@ def campaign_close(*, campaign: Campaign, actor) -> Campaign:
             raise ValidationError(_("Only an open campaign can be closed."), code="not_open")
         locked.status = Campaign.Status.CLOSED
         locked.save(update_fields=["status"])
+    answers_physical_order_forget()
     return locked
+
+
+def answers_physical_order_forget() -> None:
+    """Rewrite the answers and the invitations in an order that says nothing (PostgreSQL's
+    CLUSTER): answers by their random ids, invitations by campaign and e-mail. A row's place in
+    its table's file (what a dump or ``ORDER BY ctid`` shows) follows the order rows were written
+    or updated, so without this the n-th answer could be laid beside the n-th invitation used.
+    Run when a campaign closes (its answers are final); a short exclusive lock on small tables."""
+    if connection.vendor != "postgresql":
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        # CLUSTER refuses a table with foreign-key checks still pending in the transaction
+        # (Django's are deferred): run them now, and defer them again after.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for model, index in ((Answer, None), (AnswerItem, None), (Invitation, "appraisal_invitation_once")):
+            table = model._meta.db_table
+            if index is None:
+                constraints = connection.introspection.get_constraints(cursor, table)
+                index = next(name for name, found in constraints.items() if found["primary_key"])
+            cursor.execute(f"CLUSTER {quote(table)} USING {quote(index)}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def respondents_from_directory(*, kinds: Iterable[str]) -> list[Respondent]:
@@ -301,4 +324,6 @@ def appraisal_sweep(*, today: dt.date | None = None) -> dict[str, int]:
     closed = Campaign.objects.filter(status=Campaign.Status.OPEN, closes_on__lt=today).update(
         status=Campaign.Status.CLOSED
     )
+    if closed:
+        answers_physical_order_forget()
     return {"reminded": reminded, "closed": closed}

@@ -75,8 +75,6 @@ def test_the_dashboard_shows_the_quarter_s_campaigns_with_links_and_the_public_p
 def test_closed_campaign_figures_cost_the_same_statements_with_or_without_campaigns(
     django_assert_num_queries,
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as none:
         closed_campaign_figures(first_day=dt.date(2026, 10, 1), last_day=dt.date(2026, 12, 31))

@@ -15,6 +15,7 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client
 
+from appraisal.campaigns.services import campaign_close
 from appraisal.models import Answer, AnswerItem, Invitation
 from appraisal.tests import campaign_factories as f
 from core.models import OutboundEmail
@@ -48,7 +49,8 @@ def answered(transactional_db, caplog):
     caplog.set_level(logging.DEBUG)
     departments = [f.complaint_factories.department(), f.complaint_factories.department()]
     campaign = f.campaign(departments=departments)
-    emails = ["alpha@firm.example", "bravo@firm.example", "charlie@firm.example"]
+    # Invited and answering in an order that is not the e-mails' (the closing rewrite is then seen).
+    emails = ["charlie@firm.example", "alpha@firm.example", "bravo@firm.example"]
     tokens = f.invite(campaign, emails)
     markers = {email: f"MARK{index}意见{index}" for index, email in enumerate(emails)}
     for index, email in enumerate(emails):
@@ -127,6 +129,24 @@ def test_no_answer_shares_a_transaction_with_an_invitation_or_an_email(answered)
         for xmin, _row in _rows(table)
     }
     assert answer_xmins and not answer_xmins & other_xmins
+
+
+def _ids_in_file_order(table: str, order: str) -> tuple[list, list]:
+    quoted = connection.ops.quote_name(table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id::text FROM {quoted} ORDER BY ctid")  # noqa: S608
+        physical = [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT id::text FROM {quoted} ORDER BY {order}")  # noqa: S608
+        return physical, [row[0] for row in cursor.fetchall()]
+
+
+def test_closing_rewrites_answers_and_invitations_in_an_order_that_says_nothing(answered):
+    campaign, *_ = answered
+    campaign_close(campaign=campaign, actor=None)
+    physical, by_id = _ids_in_file_order("appraisal_answer", "id")
+    assert physical == by_id  # random ids: not the order the answers came in
+    physical, by_email = _ids_in_file_order("appraisal_invitation", "campaign_id, email")
+    assert physical == by_email  # not the order the invitations were used
 
 
 def test_sessions_cache_and_log_hold_no_token_and_no_answer(answered, caplog):
