@@ -1,3 +1,4 @@
-"""The appraisal app's staff workplace, one module per instrument."""
+"""The appraisal app's staff workplace, one module per instrument; importing registers them."""
 
-from appraisal.openness import admin as openness_admin  # noqa: F401
+from appraisal.campaigns import admin as campaigns_admin  # noqa: F401  (民主评议)
+from appraisal.openness import admin as openness_admin  # noqa: F401  (政务公开)

@@ -219,6 +219,12 @@ class BaseComplaintForm(PlainErrorsMixin, forms.Form):
             occurred_on=d.get("occurred_on"),
             occurred_place=d.get("occurred_place", ""),
             desired_outcome=d.get("desired_outcome", ""),
+            # Only a named complainant with an e-mail can be invited (民主评议).
+            appraisal_consent=bool(
+                d.get("appraisal_consent")
+                and d.get("identity_mode") != IdentityMode.ANONYMOUS
+                and d.get("email")
+            ),
         )
 
     def identity_data(self) -> IdentityData | None:
@@ -252,7 +258,21 @@ class BaseComplaintForm(PlainErrorsMixin, forms.Form):
         return self.is_bound and bool(self.files.getlist("attachments")) and bool(self.errors)
 
 
-class PublicComplaintForm(BaseComplaintForm):
+class AppraisalConsentMixin(forms.Form):
+    """The complainant may agree to be invited to the democratic appraisal (民主评议) once the
+    case is closed; off unless ticked."""
+
+    appraisal_consent = forms.BooleanField(
+        label=_(
+            "Once my complaint is closed, the complaint centre may e-mail me an invitation to "
+            "appraise the departments anonymously (democratic appraisal)."
+        ),
+        required=False,
+        initial=False,
+    )
+
+
+class PublicComplaintForm(AppraisalConsentMixin, BaseComplaintForm):
     consent = forms.BooleanField(
         label=_(
             "I have read the privacy notice and agree that the complaint centre processes this "
@@ -320,7 +340,7 @@ class StaffComplaintForm(BaseComplaintForm):
         return data
 
 
-class LiaisonComplaintForm(BaseComplaintForm):
+class LiaisonComplaintForm(AppraisalConsentMixin, BaseComplaintForm):
     """Filed by a liaison point or supervisor on an enterprise's behalf."""
 
     def clean(self):

@@ -157,6 +157,10 @@ class Complaint(TimeStampedModel):
         related_name="complaints",
         verbose_name=_("supervisor"),
     )
+    # Democratic appraisal (民主评议): the complainant agreed to be invited once the case is closed.
+    appraisal_consent = models.BooleanField(
+        _("may be invited to the democratic appraisal"), default=False, db_default=False
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -17,6 +17,10 @@ class OnBehalfComplaintForm(LiaisonComplaintForm):
         "phone": _("Contact phone"),
         "email": _("The enterprise's e-mail"),
         "desired_outcome": _("What outcome the enterprise wants"),
+        "appraisal_consent": _(
+            "The enterprise agrees to be e-mailed an invitation to the anonymous democratic "
+            "appraisal once the complaint is closed."
+        ),
     }
     IDENTITY_CHOICES = [
         (

@@ -57,6 +57,7 @@ class ComplaintData:
     occurred_on: date | None = None
     occurred_place: str = ""
     desired_outcome: str = ""
+    appraisal_consent: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,7 @@ def _complaint_create(
         occurred_place=data.occurred_place,
         description=data.description,
         desired_outcome=data.desired_outcome,
+        appraisal_consent=data.appraisal_consent and identity is not None,
         masked_text=complaint_masked_text(
             description=data.description,
             desired_outcome=data.desired_outcome,

@@ -15,11 +15,14 @@ from gunicorn.glogging import Logger
 # /e/<secret>/ and /e/own/<secret>/; the pages themselves (/e/, /e/own/, /e/own/disturbed/) stay.
 _SECRET_PATH = re.compile(r"/e/(own/)?(?!disturbed/)[A-Za-z0-9_\-]{8,}(/|\b)")
 _REDACTED = r"/e/\1[redacted]\2"
+# A democratic appraisal invitation's one-time link /appraisal/i/<token>/ (issue 16), likewise.
+_APPRAISAL_PATH = re.compile(r"/appraisal/i/[A-Za-z0-9_\-]{8,}(/|\b)")
+_APPRAISAL_REDACTED = r"/appraisal/i/[redacted]\1"
 ATOMS_WITH_URLS = ("r", "U", "q", "f")
 
 
 def redact_url(text: str) -> str:
-    return _SECRET_PATH.sub(_REDACTED, text)
+    return _APPRAISAL_PATH.sub(_APPRAISAL_REDACTED, _SECRET_PATH.sub(_REDACTED, text))
 
 
 class RedactingLogger(Logger):

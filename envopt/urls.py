@@ -48,6 +48,9 @@ urlpatterns = [
     path("dept/approvals/signals/", include("approvals.dept_urls")),
     path("openness/", include("appraisal.openness.public_urls")),
     path("dept/openness/", include("appraisal.openness.dept_urls")),
+    # Democratic appraisal (民主评议): the respondents' pages and the departments' results.
+    path("appraisal/", include("appraisal.campaigns.urls")),
+    path("dept/appraisal/", include("appraisal.campaigns.dept_urls")),
     path("dept/notifications/", include("reports.notifications.urls")),
     path("dept/inspections/plans/", include("inspections.plan_urls")),
     path("dept/inspections/", include("inspections.filing_urls")),
@@ -58,6 +61,7 @@ urlpatterns = [
     path("api/v1/", include("inspections.api_urls")),
     path("api/v1/approvals/", include("approvals.api_urls")),
     path("api/v1/openness/", include("appraisal.openness.api_urls")),
+    path("api/v1/appraisal/", include("appraisal.campaigns.api_urls")),
     path("api/", include("casework.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,7 +2,8 @@
 questions, invitations, answers) and openness.py (政务公开 checks: campaigns, checklist, findings).
 Each module's models are imported here by name so Django finds them."""
 
-from appraisal.models.openness import (  # noqa: F401
+from appraisal.models.campaigns import Answer, AnswerItem, Campaign, Invitation, Question
+from appraisal.models.openness import (
     ChecklistItem,
     Criterion,
     DemonstrationSite,
@@ -10,3 +11,17 @@ from appraisal.models.openness import (  # noqa: F401
     OpennessCampaign,
     OpennessFinding,
 )
+
+__all__ = [
+    "Answer",
+    "AnswerItem",
+    "Campaign",
+    "ChecklistItem",
+    "Criterion",
+    "DemonstrationSite",
+    "FindingEvidence",
+    "Invitation",
+    "OpennessCampaign",
+    "OpennessFinding",
+    "Question",
+]

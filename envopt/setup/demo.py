@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from envopt.setup.demo_activities import demo_activities_install
+from envopt.setup.demo_appraisal import demo_appraisal_install
 from envopt.setup.demo_approvals import demo_approvals_install
 from envopt.setup.demo_cases import demo_cases_install
 from envopt.setup.demo_complaints import demo_complaints_install, demo_quarters
@@ -253,6 +254,7 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
     approvals = demo_approvals_install(now=now)
     openness = demo_openness_install(now=now)
     activities = demo_activities_install(now=now)  # trainings and award activities (issue 16)
+    appraisal = demo_appraisal_install(now=now)
     return {
         "complaints": len(story),
         "cases": cases,
@@ -265,4 +267,5 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
         **approvals,
         **openness,
         **activities,
+        **appraisal,
     }

@@ -164,6 +164,18 @@ OPENNESS_SETUP = [
     "appraisal.change_checklistitem",
     "appraisal.delete_checklistitem",
 ]
+# Democratic appraisal (民主评议): campaigns and their results; who answered what is seen by nobody.
+APPRAISAL_CAMPAIGN_VIEW = ["appraisal.view_campaign", "appraisal.view_question"]
+APPRAISAL_CAMPAIGN_WORK = [
+    *APPRAISAL_CAMPAIGN_VIEW,
+    "appraisal.add_campaign",
+    "appraisal.change_campaign",
+    "appraisal.add_question",
+    "appraisal.change_question",
+    "appraisal.delete_question",
+    "appraisal.view_invitation",
+    "appraisal.add_invitation",
+]
 
 ALL_PERMISSIONS = "__all__"
 
@@ -202,6 +214,7 @@ ROLES: dict[str, dict] = {
             *APPROVAL_VIEW,
             *APPROVAL_SIGNAL_WORK,
             *OPENNESS_WORK,
+            *APPRAISAL_CAMPAIGN_VIEW,
             *NOTIFICATION_WORK,
             # Handlers responsible for ledger tasks note their own progress.
             "reports.view_ledgertask",
@@ -225,6 +238,7 @@ ROLES: dict[str, dict] = {
             *APPROVAL_SIGNAL_WORK,
             *OPENNESS_WORK,
             *OPENNESS_SETUP,
+            *APPRAISAL_CAMPAIGN_WORK,
             "complaints.add_complaint",
             "complaints.view_complainant_identity",
             "liaison.change_office",
@@ -256,6 +270,7 @@ ROLES: dict[str, dict] = {
             *INSPECTION_VIEW,
             *APPROVAL_VIEW,
             *OPENNESS_VIEW,
+            *APPRAISAL_CAMPAIGN_VIEW,
             "reports.view_notificationrun",
             "reports.view_notificationreport",
             "casework.view_dashboard",

@@ -59,6 +59,19 @@ SCHEDULES = [
         },
     },
     {
+        "name": gettext_noop(
+            "Democratic appraisal: reminders before closing, campaigns closed on their date"
+        ),
+        "task": "appraisal.campaigns.tasks.appraisal_sweep_task",
+        "crontab": {
+            "minute": "15",
+            "hour": "7",
+            "day_of_month": "*",
+            "month_of_year": "*",
+            "day_of_week": "*",
+        },
+    },
+    {
         "name": gettext_noop("Prepare last month's complaint notification reports for review"),
         "task": "reports.tasks.notification_reports_prepare_previous_month",
         "crontab": {

@@ -9,7 +9,7 @@ the active ``AssessmentScheme``. The monthly bulletin (定期通报) calls it wi
 
 The cost is fixed whatever the number of departments and records: one grouped aggregate each over
 approval records, signals, cases, referrals and rated complaints, one query for the departments'
-names and one for the scheme (seven statements).
+names, one over the appraisal's scores and one for the scheme (eight statements).
 
 How an indicator becomes a score (0–100, documented on the pages' "How each figure is counted"):
 
@@ -22,9 +22,11 @@ How an indicator becomes a score (0–100, documented on the pages' "How each fi
   at least 0;
 * referrals answered on time: 100 × answered on time / referrals due;
 * complainants' satisfaction: 100 × (satisfied + basically satisfied) / rated;
-* democratic appraisal (民主评议): not yet assessed — the appraisal does not exist yet.
+* democratic appraisal (民主评议): m = mean of the scores (1–5) given to the department in the
+  appraisal campaigns that closed in the period; 25 × (m − 1) (a mean of 5 scores 100, 3 scores
+  50, 1 scores 0).
 
-An indicator without its inputs (no approval decided, no referral due, no rating, the appraisal)
+An indicator without its inputs (no approval decided, no referral due, no rating, no appraisal)
 is "not assessed" and its weight is shared out over the assessed ones in proportion to their
 weights. The total is the weighted mean of the assessed scores, rounded to two decimals; the grade
 compares that rounded total with the boundaries (≥ excellent, ≥ good, ≥ pass, below).
@@ -45,6 +47,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from appraisal.campaigns.selectors import appraisal_score_totals
 from approvals.models import ApprovalRecord, ApprovalSignal
 from casework.models import Case, Referral
 from complaints.models import Complaint
@@ -148,6 +151,14 @@ INPUTS: dict[str, tuple[Promise, Promise]] = {
         pgettext_lazy("assessment", "Basically satisfied"),
         pgettext_lazy("assessment", "Rated basically satisfied (the latest rating in the period counts)."),
     ),
+    "appraisal_scores": (
+        pgettext_lazy("assessment", "Appraisal scores"),
+        pgettext_lazy(
+            "assessment",
+            "Scores from 1 to 5 given to the department in the democratic appraisal campaigns that closed "
+            "in the period (every rated question of every answer).",
+        ),
+    ),
 }
 
 # Each indicator: its label, how its score is computed, and the inputs it reads.
@@ -189,8 +200,8 @@ INDICATOR_TEXTS: dict[str, tuple[Promise, Promise]] = {
         pgettext_lazy("assessment", "Democratic appraisal"),
         pgettext_lazy(
             "assessment",
-            "Not yet assessed: the democratic appraisal (民主评议) is not in the system yet. Its weight is "
-            "shared out over the other indicators in proportion to their weights.",
+            "m = mean of the appraisal scores (1 to 5). Score: 25 × (m − 1): a mean of 5 scores 100, "
+            "3 scores 50, 1 scores 0.",
         ),
     ),
 }
@@ -201,7 +212,7 @@ INDICATOR_INPUTS = {
     COMPLAINTS: ("complaints", "decided"),
     REFERRALS: ("referrals_on_time", "referrals_due"),
     SATISFACTION: ("rated_satisfied", "rated_basically", "rated"),
-    APPRAISAL: (),
+    APPRAISAL: ("appraisal_scores",),
 }
 
 # The grades in descending order with the scheme's boundary field of each.
@@ -233,7 +244,10 @@ def indicator_value(key: str, inputs: dict) -> float | None:
     if key == SATISFACTION:
         rated = inputs.get("rated", 0)
         return (inputs["rated_satisfied"] + inputs["rated_basically"]) / rated if rated else None
-    return None  # the democratic appraisal: not in the system yet
+    if key == APPRAISAL:
+        scored = inputs.get("appraisal_scores", 0)
+        return inputs["appraisal_sum"] / scored if scored else None
+    return None
 
 
 def indicator_score(key: str, value: float | None) -> float | None:
@@ -248,6 +262,8 @@ def indicator_score(key: str, value: float | None) -> float | None:
         return _clamp(100 - 5 * value)
     if key == COMPLAINTS:
         return _clamp(100 - 2 * value)
+    if key == APPRAISAL:
+        return _clamp(25 * (value - 1))
     return None
 
 
@@ -341,7 +357,7 @@ def assessment_scheme_active() -> AssessmentScheme:
 
 
 def _blank_inputs() -> dict:
-    return dict.fromkeys(INPUTS, 0) | {"ratio_sum": 0.0, "accepted": 0}
+    return dict.fromkeys(INPUTS, 0) | {"ratio_sum": 0.0, "accepted": 0, "appraisal_sum": 0}
 
 
 def _count(period: Period, now: dt.datetime) -> dict[int, dict]:
@@ -405,14 +421,24 @@ def _count(period: Period, now: dt.datetime) -> dict[int, dict]:
     )
     for row in rated:
         inputs[row.pop("department_id")].update(row)
+    for department_id, (total, scores) in appraisal_score_totals(
+        first_day=period.first_day, last_day=period.last_day
+    ).items():
+        inputs[department_id].update(appraisal_sum=total, appraisal_scores=scores)
     return inputs
 
 
 def _assessed(inputs: dict) -> bool:
     """In the assessment: approvals accepted or decided, signals raised on its approvals (an
-    application of an earlier period still pending past its limit), or cases accepted, in the
-    period."""
-    return bool(inputs["accepted"] or inputs["decided"] or inputs["signals"] or inputs["complaints"])
+    application of an earlier period still pending past its limit), cases accepted, or appraisal
+    scores, in the period."""
+    return bool(
+        inputs["accepted"]
+        or inputs["decided"]
+        or inputs["signals"]
+        or inputs["complaints"]
+        or inputs["appraisal_scores"]
+    )
 
 
 def assessment_compute(
@@ -484,6 +510,11 @@ ADVICE = {
     SATISFACTION: pgettext_lazy(
         "assessment",
         "Improve the handling of complaints so that complainants are satisfied with the outcome.",
+    ),
+    APPRAISAL: pgettext_lazy(
+        "assessment",
+        "Examine what enterprises and the public said of the unit in the democratic appraisal and improve "
+        "its conduct and service accordingly.",
     ),
 }
 

@@ -28,8 +28,9 @@ class AssessmentSchemeAdmin(admin.ModelAdmin):
             {
                 "fields": list(AssessmentScheme.WEIGHT_FIELDS),
                 "description": _(
-                    "The democratic appraisal is not in the system yet: its weight is shared out over the "
-                    "other indicators in proportion to theirs."
+                    "An indicator without figures for a department (no approval decided, no referral "
+                    "due, no rating, no democratic appraisal closed in the period) has its weight shared "
+                    "out over the other indicators in proportion to theirs."
                 ),
             },
         ),

@@ -173,6 +173,7 @@ CHANGELISTS = {
     REFERRAL: "admin:casework_referral_changelist",
     "case": "admin:casework_case_changelist",
     "complaint": "admin:complaints_complaint_changelist",
+    "appraisal_campaign": "admin:appraisal_campaign_changelist",
 }
 
 
@@ -214,6 +215,13 @@ def drilldown_params(key: str, period: Period, department: int) -> tuple[str, di
         return SIGNALS, {**_signals_params(period, department), "colour__exact": ApprovalSignal.Colour.RED}
     if key in REFERRAL_FIGURES:
         return REFERRAL, ReferralSelection(key, period, department).admin_params()
+    if key == "appraisal_scores":  # the closed appraisal campaigns behind the scores
+        return "appraisal_campaign", {
+            "departments__id__exact": str(department),
+            "status__exact": "closed",
+            "closes_on__gte": period.first_day.isoformat(),
+            "closes_on__lt": _next_day(period).isoformat(),
+        }
     figure = {"complaints": "accepted"}.get(key, key)
     selection = Selection(FIGURES[figure], period, department=str(department))
     return selection.figure.model, selection.admin_params()

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from core.periods import Period
 from reports.dashboard.assessment import (
-    APPRAISAL,
     INDICATOR_INPUTS,
     INDICATOR_TEXTS,
     INDICATORS,
@@ -89,7 +88,7 @@ def _indicator_cell(result: AssessmentResult, item: Indicator, *, link: bool) ->
     return IndicatorCell(
         key=item.key,
         label=item.label,
-        value=value_text(item.key, item.value) if item.key != APPRAISAL else _("not yet assessed"),
+        value=value_text(item.key, item.value),
         score=score_text(item.score),
         weight=item.weight,
         applied_weight=score_text(item.applied_weight),
@@ -129,6 +128,7 @@ WORKBOOK_INPUTS = (
     "rated",
     "rated_satisfied",
     "rated_basically",
+    "appraisal_scores",
 )
 
 
@@ -148,7 +148,7 @@ class BulletinWorkbook:
             _("Rank"),
             _("Department"),
             *[str(INPUTS[key][0]) for key in WORKBOOK_INPUTS],
-            *[str(INDICATOR_TEXTS[key][0]) for key in INDICATORS if key != APPRAISAL],
+            *[str(INDICATOR_TEXTS[key][0]) for key in INDICATORS],
             _("Total score"),
             _("Grade"),
         ]
@@ -160,7 +160,7 @@ class BulletinWorkbook:
                 result.rank,
                 result.department_name,
                 *[result.inputs.get(key, 0) for key in WORKBOOK_INPUTS],
-                *[value_text(key, values[key].value) for key in INDICATORS if key != APPRAISAL],
+                *[value_text(key, values[key].value) for key in INDICATORS],
                 total_text(result.total),
                 result.grade_label,
             ]
@@ -171,8 +171,8 @@ class BulletinWorkbook:
             % {"period": self.period.display},
             _(
                 "Scores and grades are indicative for a month; the assessment grades departments each "
-                "quarter. The democratic appraisal is not yet assessed: its weight is shared out over the "
-                "other indicators."
+                "quarter. An indicator without figures for a department (the democratic appraisal outside "
+                "the months its campaigns close) has its weight shared out over the other indicators."
             ),
         ]
         target = io.BytesIO()

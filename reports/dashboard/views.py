@@ -11,10 +11,12 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from appraisal.campaigns.selectors import FREE_TEXT_MIN_ANSWERS, closed_campaign_figures
 from core.periods import Period, Quarter
 from reports import inspection_figures
 from reports.activity_figures import activity_context
@@ -160,6 +162,7 @@ def dashboard(request):
         **_assessment_context(quarter),
         **openness_context(quarter, public=False),
         **activity_context(quarter, public=False),  # trainings and award activities (issue 16)
+        **_appraisal_context(quarter, public=False),
     }
     return render(request, "reports/dashboard/dashboard.html", context)
 
@@ -174,6 +177,24 @@ def _assessment_context(quarter: Period) -> dict:
         "assessment_grades": grade_counts(results),
         "assessment_lowest": ranked[-5:][::-1],
         "assessment_definitions": assessment_definitions(),
+    }
+
+
+def _appraisal_context(quarter: Period, *, public: bool) -> dict:
+    """The democratic appraisal campaigns closed in the quarter, per department: answers and mean
+    score. The public page shows a mean only from FREE_TEXT_MIN_ANSWERS answers (aggregates of
+    many), and no link."""
+    rows = closed_campaign_figures(first_day=quarter.first_day, last_day=quarter.last_day)
+    return {
+        "appraisal_rows": [
+            {
+                "row": row,
+                "mean": row.mean if not public or row.answers >= FREE_TEXT_MIN_ANSWERS else None,
+                "link": "" if public else reverse("admin:appraisal_campaign_change", args=[row.campaign_id]),
+            }
+            for row in rows
+        ],
+        "appraisal_public": public,
     }
 
 
@@ -242,6 +263,7 @@ def public_figures(request):
         **_public_ranking_context(quarter),
         **openness_context(quarter, public=True),
         **activity_context(quarter, public=True),  # trainings and award activities (issue 16)
+        **_appraisal_context(quarter, public=True),
     }
     return render(request, "reports/figures/figures.html", context)
 

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appraisal.campaigns.selectors import ClosedCampaignRow, closed_campaign_figures
 from casework.models import Case
 from casework.selectors import case_list
 from core.periods import PERIOD_TIMEZONE, Period, period_parse
@@ -119,6 +120,9 @@ class Pack:
     openness: OpennessFigures | None = None
     # Trainings and award activities in the period (issue 16), for who reads the filings.
     activities: ActivityFigures | None = None
+    # The democratic appraisal campaigns closed in the period (aggregates per department), for
+    # who reads campaigns; None for anyone else.
+    appraisal: list[ClosedCampaignRow] | None = None
 
     @property
     def totals(self) -> CaseFigures:
@@ -268,6 +272,13 @@ class DispatchPack:
         inspections, inspection_departments = None, []
         if cases_visible and self.viewer.has_perm("inspections.view_inspection"):
             inspections, inspection_departments = self._inspections()
+        appraisal = None
+        if getattr(self.viewer, "is_authenticated", False) and self.viewer.has_perm(
+            "appraisal.view_campaign"
+        ):
+            appraisal = closed_campaign_figures(
+                first_day=self.period.first_day, last_day=self.period.last_day
+            )
         sections = []
         for office in [*offices, None]:
             key = office.pk if office else None
@@ -296,4 +307,5 @@ class DispatchPack:
             activities=activity_figures(self.period)
             if self.viewer.has_perm("inspections.view_activityfiling")
             else None,
+            appraisal=appraisal,
         )

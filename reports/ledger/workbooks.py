@@ -181,6 +181,32 @@ class PackWorkbook:
             ),
         ]
 
+    def _appraisal_sheet(self) -> Sheet:
+        """The democratic appraisal campaigns closed in the period: per department its answers,
+        scores and mean score (1 to 5); aggregates only."""
+        shown = self.pack.appraisal is not None
+        title = _("Democratic appraisal")
+        rows = [
+            [
+                row.campaign_title,
+                row.department_name,
+                row.answers,
+                row.scores,
+                round(row.mean, 2) if row.mean else None,
+            ]
+            for row in (self.pack.appraisal or [])
+        ]
+        return Sheet(
+            title=title,
+            heading=self._heading(
+                title,
+                hidden="" if shown else _("The appraisal is not shown: you may not see appraisal campaigns."),
+            ),
+            header=[_("Campaign"), _("Department"), _("Answers"), _("Scores"), _("Mean score (1–5)")],
+            rows=rows,
+            widths=(36, 28, 10, 10, 16),
+        )
+
     def sheets(self) -> list[Sheet]:
         pack = self.pack
         no_ledger = (
@@ -263,6 +289,7 @@ class PackWorkbook:
             ),
             *self._inspection_sheets(),
             activity_pack_sheet(pack.activities, self._heading),  # trainings and awards (issue 16)
+            self._appraisal_sheet(),
         ]
 
     def generate(self) -> bytes:

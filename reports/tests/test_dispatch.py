@@ -350,6 +350,7 @@ def test_the_pack_xlsx_has_a_sheet_per_section_with_the_figures(client, known, e
         "Inspections of enterprises",
         "Inspections by department",
         "Trainings and awards",
+        "Democratic appraisal",
     ]
     hidden = list(workbook["Inspections of enterprises"].iter_rows(values_only=True))
     assert hidden[2] == ("Inspections are not shown: you may not see inspections.",)

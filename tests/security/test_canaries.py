@@ -28,6 +28,8 @@ from django.test import override_settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from appraisal.campaigns.services import answer_submit
+from appraisal.models import Campaign, Question
 from approvals.models import ApprovalItem, ApprovalRecord, ApprovalSignal
 from casework import services
 from casework.models import Case, CaseEvent, Recommendation, Referral, Review
@@ -46,6 +48,7 @@ from reports.notifications import services as notification_services
 from tests.fixtures import RecordingHandler
 from tests.security.canaries import (
     ANONYMOUS,
+    CANARIES,
     FIGURES,
     NEEDLES,
     REAL,
@@ -667,7 +670,34 @@ DEPARTMENT_IDS = {
     "dashboard:assessment_recommendation": lambda flow: EfficiencyAssessment.objects.filter(
         department=flow.department
     ),
+    # Issue 16: the department's results of a closed democratic appraisal (five answers, so its
+    # free text shows, one of them written with the canary's identity).
+    "appraisal_dept:results": lambda flow: appraisal_closed_for(flow),
 }
+
+
+def appraisal_closed_for(flow):
+    campaign = Campaign.objects.create(
+        title_zh="民主评议（安全测试）",
+        starts_on=timezone.localdate() - dt.timedelta(days=5),
+        closes_on=timezone.localdate() + dt.timedelta(days=5),
+        status=Campaign.Status.OPEN,
+        public_link_enabled=True,
+    )
+    campaign.departments.add(flow.department)
+    rating = Question.objects.create(campaign=campaign, text_zh="服务态度", order=1)
+    text = Question.objects.create(campaign=campaign, kind=Question.Kind.TEXT, text_zh="意见", order=2)
+    canary = CANARIES[0]
+    for index in range(5):
+        comment = f"请打电话{canary.phone}或发邮件到{canary.email}" if index == 0 else f"意见{index}"
+        answer_submit(
+            campaign=campaign,
+            answers={flow.department.pk: {rating.pk: 3, text.pk: comment}},
+        )
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED)
+    return Campaign.objects.filter(pk=campaign.pk)
+
+
 # Routes reached by a secret (issue 14's supervision code), filled with a real one: the QR code on
 # the enterprise's wall, as a department user might scan it, and the enterprise's private link, as
 # one might have come by it. The walk then continues on the pages they open (/e/, /e/own/).
@@ -675,6 +705,14 @@ DEPARTMENT_IDS = {
 SECRET_ROUTES = {
     "inspection_entry:scan_open": (lambda made: made.scan, "inspection_entry:home"),
     "inspection_entry:enterprise_open": (lambda made: made.private, "inspection_entry:enterprise"),
+}
+
+
+# Issue 16: an appraisal invitation's one-time link (unknown: a department cannot hold one) and a
+# campaign's public link (the questionnaire names no respondent).
+KEYED_ROUTES = {
+    "appraisal:invitation_open": lambda: reverse("appraisal:invitation_open", args=["A" * 22]),
+    "appraisal:public_answer": lambda: reverse("appraisal:public_answer", args=["no-such-campaign"]),
 }
 
 
@@ -709,6 +747,8 @@ def department_urls(flow) -> tuple[list[str], list[str]]:
                 reverse(route.name, args=[pk])
                 for pk in DEPARTMENT_IDS[route.name](flow).values_list("pk", flat=True)
             ]
+        elif route.name in KEYED_ROUTES:
+            urls.append(KEYED_ROUTES[route.name]())
         elif route.name in SECRET_ROUTES and route.params == ("secret",):
             secret_of, opened = SECRET_ROUTES[route.name]
             urls += [reverse(route.name, args=[secret_of(_coded_enterprise())]), reverse(opened)]

@@ -30,11 +30,14 @@ from django.urls import reverse
 from PIL import Image
 
 from appraisal.models import (
+    Campaign,
     ChecklistItem,
     DemonstrationSite,
     FindingEvidence,
+    Invitation,
     OpennessCampaign,
     OpennessFinding,
+    Question,
 )
 from appraisal.openness.services import demonstration_site_mark, finding_record
 from approvals.models import ApprovalItem, ApprovalRecord, ApprovalSignal
@@ -318,6 +321,23 @@ def build_world():
         department=dept_b, kind="unfiled", title="乙区未备案培训", explanation="乙区未备案举办培训。"
     )
 
+    # B's closed democratic appraisal (issue 16): its results page and its invitations.
+    campaign_b = Campaign.objects.create(
+        title_zh="乙区民主评议",
+        starts_on=dt.date(2026, 10, 1),
+        closes_on=dt.date(2026, 10, 31),
+        status=Campaign.Status.CLOSED,
+    )
+    campaign_b.departments.add(dept_b)
+    Question.objects.create(campaign=campaign_b, text_zh="服务态度")
+    invitation_b = Invitation.objects.create(
+        campaign=campaign_b,
+        kind=Invitation.Kind.ENTERPRISE,
+        email="b-invitee@firm.example",
+        token_hash="b" * 64,
+        invited_on=dt.date(2026, 10, 1),
+    )
+
     # B's object of each model; any other model: its latest row (or a missing id, probed for 5xx).
     objects = {
         ActivityFiling: activity_b,
@@ -350,6 +370,8 @@ def build_world():
         OpennessCampaign: openness_campaign,
         OpennessFinding: openness_finding_b,
         DemonstrationSite: openness_site_b,
+        Campaign: campaign_b,
+        Invitation: invitation_b,
     }
     clients = {role: log_in(user) for role, user in users.items()}
     for client in clients.values():
@@ -533,6 +555,21 @@ NON_ADMIN = {
         Complaint,
         lambda u, o: _perm(u, "liaison.access_liaison_portal") and o.filed_by_id == u.pk,
     ),
+    # Issue 16: the appraisal API, for staff who read campaigns.
+    "appraisal_api:campaign-detail": (
+        Campaign,
+        lambda u, o: _staff(u) and _perm(u, "appraisal.view_campaign"),
+    ),
+    # Issue 16: a closed appraisal's results, for the departments it appraised.
+    "appraisal_dept:results": (
+        Campaign,
+        lambda u, o: (
+            u is not None
+            and u.has_perm("liaison.access_department_portal")
+            and o.status == Campaign.Status.CLOSED
+            and bool(set(o.departments.values_list("pk", flat=True)) & set(departments_of(u)))
+        ),
+    ),
 }
 
 
@@ -673,7 +710,7 @@ def test_no_role_reaches_another_departments_object(world, route):
     # Controls: the URL really reaches B's object for someone allowed, so a refusal above means something.
     owner = (
         "department_user_b"
-        if route.name.startswith(("department_portal:", "notifications:"))
+        if route.name.startswith(("department_portal:", "notifications:", "appraisal_dept:"))
         else "administrator"
     )
     if route.name in CONTROLS or owner == "department_user_b":

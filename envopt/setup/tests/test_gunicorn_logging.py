@@ -26,6 +26,12 @@ def test_the_secret_in_an_enterprise_link_is_redacted_and_the_rest_kept():
         assert redact_url(kept) == kept
 
 
+def test_an_appraisal_invitation_s_token_is_redacted():
+    assert redact_url(f"GET /appraisal/i/{SECRET}/ HTTP/1.1") == "GET /appraisal/i/[redacted]/ HTTP/1.1"
+    assert redact_url("/appraisal/answer/") == "/appraisal/answer/"
+    assert redact_url("/appraisal/p/abcdefghij/") == "/appraisal/p/abcdefghij/"
+
+
 def test_gunicorns_access_line_through_the_logger_class():
     logger = RedactingLogger(Config())
     request = SimpleNamespace(

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('appraisal', '0001_initial'),
+        ('appraisal', '0002_campaigns'),
         ('casework', '0014_channels_issue16'),
         ('core', '0007_beat_tasks_module_path'),
         ('liaison', '0006_enterprise_search_indexes'),
