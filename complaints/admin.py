@@ -111,6 +111,7 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
         "category",
         "is_anonymous",
         ("department", ChoicesOfSmallTableFilter),
+        ("association", ChoicesOfSmallTableFilter),
         "received_at",
     ]
     search_fields = ["description", "department_text", "department__name", "occurred_place"]
@@ -143,6 +144,7 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
                     "is_anonymous",
                     "department",
                     "department_text",
+                    "association_and_supervisor",
                     "category",
                     "occurred_on",
                     "occurred_place_for_viewer",
@@ -156,6 +158,16 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("reference"), ordering="id")
     def reference(self, obj):
         return obj.reference
+
+    @admin.display(description=gettext_lazy("association or intermediary"))
+    def association_and_supervisor(self, obj):
+        if obj.association_id is None:
+            return "—"
+        association = obj.association
+        return _("%(association)s (supervised by %(department)s)") % {
+            "association": association,
+            "department": association.supervising_department,
+        }
 
     @admin.display(description=gettext_lazy("unit complained about"), ordering="department__name")
     def unit(self, obj):
