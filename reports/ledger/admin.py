@@ -727,7 +727,7 @@ class DispatchMeetingAdmin(SmallFormPageMixin, admin.ModelAdmin):
         meeting = self._meeting(request, pk)
         if not self.has_change_permission(request, meeting):
             raise PermissionDenied
-        form = SendPackForm(request.POST or None)
+        form = SendPackForm(request.POST if request.method == "POST" else None)  # no fields: POST is empty
         if request.method == "POST" and form.is_valid():
             try:
                 email = dispatch_pack_send(meeting=meeting, actor=request.user)
