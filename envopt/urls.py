@@ -51,6 +51,7 @@ urlpatterns = [
     path("dept/", include("casework.department_urls")),
     path("api/v1/approvals/assessments/", include("reports.dashboard.assessment_api_urls")),
     path("api/v1/", include("inspections.api_urls")),
+    path("api/v1/", include("casework.api_associations_urls")),  # associations (issue 16)
     path("api/v1/approvals/", include("approvals.api_urls")),
     path("api/", include("casework.api_urls")),
     path("admin/", admin.site.urls),

@@ -40,4 +40,4 @@ def association_list(*, filters: dict | None = None) -> QuerySet[Association]:
         queryset = queryset.filter(
             Q(name__icontains=term) | Q(short_name__icontains=term) | Q(credit_code__iexact=term)
         )
-    return queryset.annotate(fee_count=Count("fees")).order_by("name", "pk")
+    return queryset.annotate(fee_count=Count("fees", distinct=True)).order_by("name", "pk")
