@@ -23,6 +23,7 @@ from reports.dashboard.assessment_selectors import assessment_results, grade_cou
 from reports.dashboard.assessment_services import assessment_result_of
 from reports.dashboard.assessment_tables import definitions as assessment_definitions
 from reports.dashboard.assessment_tables import indicator_labels, result_rows
+from reports.dashboard.directory_figures import directory_context
 from reports.dashboard.figures import NONE, ON_TIME_RATE, SATISFACTION_RATE
 from reports.dashboard.selectors import DashboardReport, dashboard_report
 from reports.dashboard.tables import (
@@ -156,6 +157,7 @@ def dashboard(request):
             report, public=False, ratings=request.user.has_perm("inspections.view_inspectionrating")
         ),
         **_assessment_context(quarter),
+        **directory_context(quarter, public=False),  # associations and the hotline (issue 16)
     }
     return render(request, "reports/dashboard/dashboard.html", context)
 
@@ -236,6 +238,7 @@ def public_figures(request):
         "charts": _charts(report, categories, departments, channels),
         **_inspection_context(report, public=True),
         **_public_ranking_context(quarter),
+        **directory_context(quarter, public=True),  # associations and the hotline (issue 16)
     }
     return render(request, "reports/figures/figures.html", context)
 
