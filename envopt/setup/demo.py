@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from envopt.setup.demo_approvals import demo_approvals_install
 from envopt.setup.demo_cases import demo_cases_install
 from envopt.setup.demo_complaints import demo_complaints_install, demo_quarters
+from envopt.setup.demo_directory import demo_directory_install
 from envopt.setup.demo_inspections import demo_inspection_logins, demo_inspections_install
 from envopt.setup.roles import ROLES, roles_install
 from liaison.models import Department, LiaisonPoint, Office, Supervisor
@@ -249,6 +250,7 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
     cases = demo_cases_install(story, now=now)
     inspections = demo_inspections_install(now=now)
     approvals = demo_approvals_install(now=now)
+    directory = demo_directory_install(now=now)  # associations, the leading group, the hotline
     return {
         "complaints": len(story),
         "cases": cases,
@@ -259,4 +261,5 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
         "accounts": len(users),
         **inspections,
         **approvals,
+        **directory,
     }

@@ -40,7 +40,15 @@ from complaints.uploads import prepare_uploads
 from core.periods import previous_month
 from inspections.models import Inspection, InspectionFlag, InspectionPlan, InspectionRating, SupervisionCode
 from inspections.services.codes import code_issue
-from liaison.models import Department, Enterprise, LiaisonPoint, Supervisor
+from liaison.models import (
+    Association,
+    Department,
+    Enterprise,
+    FeeSchedule,
+    LeadingGroupMember,
+    LiaisonPoint,
+    Supervisor,
+)
 from reports.models import EfficiencyAssessment, NotificationItem, NotificationReport, NotificationRun
 from reports.notifications import services as notification_services
 from tests.security.canaries import FIGURES, admin_model_of, url_routes
@@ -259,6 +267,28 @@ def build_world():
         raised_at=dt.datetime(2026, 11, 17, 1, tzinfo=dt.UTC),
     )
 
+    # Issue 16: an association B supervises, its fee schedule with a filed PDF, a complaint about
+    # it, and a member of the leading group (the directory admin's pages and the associations API).
+    association_b = Association.objects.create(
+        kind=Association.Kind.INTERMEDIARY, name="乙区评估中介有限公司", supervising_department=dept_b
+    )
+    fee_b = FeeSchedule(association=association_b, item="评估费", amount_min=100, legal_basis="乙区物价文件")
+    fee_b.document.save("fee.pdf", SimpleUploadedFile("fee.pdf", b"%PDF-1.4\n%%EOF\n"), save=False)
+    fee_b.document_name = "乙区收费标准.pdf"
+    fee_b.save()
+    complaint_submit(
+        data=ComplaintData(
+            complainant_type=ComplainantType.ENTERPRISE,
+            category=Category.ASSOCIATIONS,
+            description="乙区评估中介强制收取评估费,远超备案标准。",
+            association=association_b,
+        ),
+        identity=None,
+    )
+    member_b = LeadingGroupMember.objects.create(
+        role=LeadingGroupMember.Role.DEPUTY, name="乙副组长", email="deputy@ccdi.example"
+    )
+
     # B's object of each model; any other model: its latest row (or a missing id, probed for 5xx).
     objects = {
         InspectionPlan: plan_b,
@@ -284,6 +314,9 @@ def build_world():
         ApprovalItem: item_b,
         ApprovalRecord: record_b,
         ApprovalSignal: signal_b,
+        Association: association_b,
+        FeeSchedule: fee_b,
+        LeadingGroupMember: member_b,
     }
     clients = {role: log_in(user) for role, user in users.items()}
     for client in clients.values():
@@ -304,6 +337,7 @@ def build_world():
         "complaint_b": complaint_b,
         "report_b": report_b,
         "report_file_b": ReportAttachment.objects.get(report__referral=referral_b),
+        "fee_b": fee_b,
     }
 
 
@@ -421,6 +455,11 @@ NON_ADMIN = {
         ApprovalSignal,
         lambda u, o: _department_of(u, o) or (_staff(u) and _perm(u, "approvals.view_approvalsignal")),
     ),
+    # Issue 16: associations and their fee schedules, for staff who read the directory.
+    "associations_api:association-detail": (
+        Association,
+        lambda u, o: _staff(u) and _perm(u, "liaison.view_association"),
+    ),
     "liaison_portal:complaint": (
         Complaint,
         lambda u, o: _perm(u, "liaison.access_liaison_portal") and o.filed_by_id == u.pk,
@@ -480,6 +519,11 @@ def _urls(route, world):
         for action in actions:
             url = reverse(route.name, kwargs={**kwargs, **({"action": action} if action else {})})
             urls.append((url, obj, lambda user, model=model, obj=obj: admin_allowed(route, model, user, obj)))
+        if route.name == "admin:liaison_feeschedule_document":
+            # A filed fee schedule's document, by the fee item's id: who reads the associations.
+            fee = world["fee_b"]
+            url = reverse(route.name, kwargs={"pk": fee.pk})
+            return [(url, fee, lambda user: admin_allowed(route, Association, user, fee))]
         if route.name == "admin:casework_case_report_attachment":
             # A report's file: who reads the case and its reports.
             urls = [
@@ -516,6 +560,8 @@ CONTROLS = {
     "admin:casework_case_action",
     "admin:casework_case_report_attachment",
     "admin:inspections_supervisioncode_enterprise",
+    "admin:liaison_feeschedule_document",
+    "associations_api:association-detail",
     "api:case-detail",
     "api:complaint-detail",
     "api:referral-detail",
