@@ -42,6 +42,8 @@ class FeeScheduleSerializer(serializers.ModelSerializer):
 class AssociationSerializer(serializers.ModelSerializer):
     supervising_department = DepartmentRefSerializer(read_only=True)
     registration_department = DepartmentRefSerializer(read_only=True, allow_null=True)
+    # Not an EmailField: an association without an address answers "", which "format: email" refuses.
+    email = serializers.CharField(read_only=True)
     fee_count = serializers.IntegerField(read_only=True)
     complaint_count = serializers.IntegerField(read_only=True)
 

@@ -29,6 +29,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from casework import services
 from casework.models import Case, CaseEvent, Referral
 from complaints.tests import factories as complaint_factories
+from liaison.models import FeeSchedule
+from liaison.tests.factories_associations import association
 from tests.security.canaries import FIGURES
 from tests.security.conftest import api_token, log_in, make_user
 
@@ -82,6 +84,9 @@ def api_world(module_db):
             released_text="企业反映问题。",
             actor=handler,
         )
+    # Issue 16: an association with a fee item (/api/v1/associations/).
+    association_a = association(supervising_department=dept_a)
+    FeeSchedule.objects.create(association=association_a, item="会费", amount_min=100, legal_basis="章程")
     response = log_in(users["office head"]).get(
         "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
     )
@@ -92,6 +97,7 @@ def api_world(module_db):
         "referrals": Referral.objects.filter(department=dept_a).values_list("pk", flat=True).first(),
         "departments": dept_a.pk,
         "events": CaseEvent.objects.order_by("pk").values_list("pk", flat=True).last(),
+        "associations": association_a.pk,
     }
     return {"users": users, "schema": response.json(), "ids": ids}
 
