@@ -31,6 +31,7 @@ from casework.models import Case, CaseEvent, HandlingReport, Recommendation, Ref
 from casework.services import case_events_add_many
 from core.ladder import LadderItem, Notice, Recipient, Step, ladder_registry, step_label
 from core.sql import in_ids
+from liaison.leading_group import leading_group_recipient
 from liaison.models import Department
 
 REFERRAL_KIND = "referral"
@@ -296,7 +297,7 @@ class RecommendationLadder(_DepartmentItemLadder):
 
 class ReportReviewLadder:
     """The centre's own deadline to review a report: the handler is reminded, the office head
-    warned, the commission's leader told (LADDER_CENTRE_LEADER_EMAIL)."""
+    warned, the leading group's head and deputies told (LADDER_CENTRE_LEADER_EMAIL as fallback)."""
 
     kind = REPORT_REVIEW_KIND
 
@@ -322,14 +323,8 @@ class ReportReviewLadder:
                     language=language,
                     note="" if office and office.email else _("No office or office e-mail on the case."),
                 )
-            return Recipient(
-                to=_addresses(settings.LADDER_CENTRE_LEADER_EMAIL),
-                name=_("the supervising leader"),
-                language=language,
-                note=""
-                if settings.LADDER_CENTRE_LEADER_EMAIL
-                else _("LADDER_CENTRE_LEADER_EMAIL is not set."),
-            )
+            # The commission-level step: the leading group's head and deputies (the setting as fallback).
+            return leading_group_recipient(language=language)
 
     def _reports(self, items: Sequence[LadderItem]):
         return HandlingReport.objects.select_related(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from complaints.forms import StaffComplaintForm
+from complaints.hotline import HotlineCallForm
 from complaints.models import Complaint, Message, PublicUpdate, Rating, Supplement, reference_to_pk
 from complaints.search import search_without_identity
 from complaints.selectors import (
@@ -111,6 +112,7 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
         "category",
         "is_anonymous",
         ("department", ChoicesOfSmallTableFilter),
+        ("association", ChoicesOfSmallTableFilter),
         "received_at",
     ]
     search_fields = ["description", "department_text", "department__name", "occurred_place"]
@@ -143,6 +145,7 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
                     "is_anonymous",
                     "department",
                     "department_text",
+                    "association_and_supervisor",
                     "category",
                     "occurred_on",
                     "occurred_place_for_viewer",
@@ -156,6 +159,16 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("reference"), ordering="id")
     def reference(self, obj):
         return obj.reference
+
+    @admin.display(description=gettext_lazy("association or intermediary"))
+    def association_and_supervisor(self, obj):
+        if obj.association_id is None:
+            return "—"
+        association = obj.association
+        return _("%(association)s (supervised by %(department)s)") % {
+            "association": association,
+            "department": association.supervising_department,
+        }
 
     @admin.display(description=gettext_lazy("unit complained about"), ordering="department__name")
     def unit(self, obj):
@@ -237,6 +250,11 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
+                "hotline/",
+                self.admin_site.admin_view(self.hotline_view),
+                name="complaints_complaint_hotline",
+            ),
+            path(
                 "<int:pk>/recorded/",
                 self.admin_site.admin_view(self.recorded_view),
                 name="complaints_complaint_recorded",
@@ -260,6 +278,33 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
 
     def can_see_identity(self, request, complaint) -> bool:
         return identity_permitted(request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"can_log_hotline_call": self.has_add_permission(request)}
+        return super().changelist_view(request, {**extra, **(extra_context or {})})
+
+    def hotline_view(self, request):
+        """The conduct hotline's short form: a call becomes a complaint (channel CONDUCT_HOTLINE)
+        through the same service and triage as any other; the caller hears the tracking code."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = HotlineCallForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            submitted = form.submit(actor=request.user)
+            self.log_addition(request, submitted.complaint, [{"added": {}}])
+            return receipt_keep(
+                redirect("admin:complaints_complaint_recorded", submitted.complaint.pk),
+                submitted,
+                emailed=False,
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "form": form,
+            "title": _("Log a conduct hotline call"),
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/hotline.html", context)
 
     def add_view(self, request, form_url="", extra_context=None):
         """Staff record a complaint that came by phone, letter, visit, e-mail, … through the same service."""

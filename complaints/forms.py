@@ -13,7 +13,7 @@ from complaints.services import ComplaintData, IdentityData
 from complaints.uploads import prepare_uploads
 from core.forms import PlainErrorsMixin
 from core.validators import normalize_credit_code, normalize_phone, validate_credit_code, validate_phone
-from liaison.models import Department, LiaisonPoint, Supervisor
+from liaison.models import Association, Department, LiaisonPoint, Supervisor
 
 DESCRIPTION_MIN = 20
 DESCRIPTION_MAX = 5000
@@ -117,6 +117,16 @@ class BaseComplaintForm(PlainErrorsMixin, forms.Form):
         required=False,
         help_text=_("For example: the tax office on Renmin Road."),
     )
+    association = forms.ModelChoiceField(
+        label=_("Trade association or intermediary"),
+        required=False,
+        queryset=Association.objects.filter(is_active=True).order_by("name"),
+        empty_label=_("— none, or not listed —"),
+        help_text=_(
+            "Only for a complaint about a trade association or market intermediary: it goes to the "
+            "department that supervises it, unless you choose another unit above."
+        ),
+    )
     category = forms.ChoiceField(
         label=_("What kind of problem"), choices=[("", _("— choose —")), *Category.choices]
     )
@@ -192,11 +202,18 @@ class BaseComplaintForm(PlainErrorsMixin, forms.Form):
                 self.errors.pop("credit_code", None)
             elif not data.get("enterprise_name"):
                 self.add_error("enterprise_name", _("Give the enterprise's name, or choose anonymous."))
+        association = data.get("association")
+        if association is not None and data.get("category") != Category.ASSOCIATIONS:
+            self.add_error(
+                "association",
+                _("An association or intermediary is named only for the category “%(category)s”.")
+                % {"category": Category.ASSOCIATIONS.label},
+            )
         if data.get("department_unknown"):
             data["department"] = None
-            if not data.get("department_text", "").strip():
+            if not data.get("department_text", "").strip() and association is None:
                 self.add_error("department_text", _("Describe the unit as well as you can."))
-        elif not data.get("department"):
+        elif not data.get("department") and association is None:
             self.add_error("department", _("Choose the unit, or tick “I don't know”."))
         return data
 
@@ -216,6 +233,7 @@ class BaseComplaintForm(PlainErrorsMixin, forms.Form):
             description=d["description"],
             department=d.get("department"),
             department_text=d.get("department_text", "") or "",
+            association=d.get("association"),
             occurred_on=d.get("occurred_on"),
             occurred_place=d.get("occurred_place", ""),
             desired_outcome=d.get("desired_outcome", ""),

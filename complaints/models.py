@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
 from core.validators import CreditCodeValidator
-from liaison.models import Department, LiaisonPoint, Supervisor
+from liaison.models import Association, Department, LiaisonPoint, Supervisor
 
 REFERENCE_PREFIX = "TS"
 
@@ -87,6 +87,7 @@ class Complaint(TimeStampedModel):
         "is_anonymous",
         "department",
         "department_text",
+        "association",
         "category",
         "occurred_on",
         "occurred_place",
@@ -119,6 +120,16 @@ class Complaint(TimeStampedModel):
         verbose_name=_("unit complained about"),
     )
     department_text = models.CharField(_("unit complained about (as written)"), max_length=200, blank=True)
+    # A complaint about a trade association or intermediary (category ASSOCIATIONS) names it here;
+    # the unit complained about is then its supervising department unless another was chosen.
+    association = models.ForeignKey(
+        Association,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        verbose_name=_("association or intermediary"),
+    )
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, db_index=True)
     occurred_on = models.DateField(_("when it happened"), null=True, blank=True)
     occurred_place = models.CharField(_("where it happened"), max_length=200, blank=True)
@@ -199,7 +210,7 @@ class Complaint(TimeStampedModel):
         return {
             name: loaded[attname]
             for name in self.CONTENT_FIELDS
-            if (attname := "department_id" if name == "department" else name) in loaded
+            if (attname := f"{name}_id" if name in ("department", "association") else name) in loaded
         }
 
     def save(self, *args, **kwargs):

@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from django.conf import settings
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from complaints.models import (
     Attachment,
+    Category,
     Channel,
     ComplainantIdentity,
     ComplainantType,
@@ -33,7 +34,7 @@ from complaints.tracking import tracking_code_generate, tracking_code_hash
 from complaints.uploads import PreparedUpload
 from core.masking import IDENTITY_FIELDS, redact_text
 from core.outbox import outbox_enqueue, render_email
-from liaison.models import Department, LiaisonPoint, Supervisor
+from liaison.models import Association, Department, LiaisonPoint, Supervisor
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class ComplaintData:
     description: str
     department: Department | None = None
     department_text: str = ""
+    association: Association | None = None
     occurred_on: date | None = None
     occurred_place: str = ""
     desired_outcome: str = ""
@@ -126,7 +128,11 @@ def complaint_submit(
 
     ``identity=None`` means anonymous: no identity row is written at all, and the enterprise
     is not recorded either, since naming it would identify the complainant.
+
+    A complaint about an association or intermediary goes to its supervising department when no
+    unit was chosen (``complaint_route_to_supervisor``).
     """
+    data = complaint_route_to_supervisor(data)
     if data.department is None and not data.department_text.strip():
         raise ValidationError(
             _("Name the unit complained about, or describe it if you do not know its name."), code="no_unit"
@@ -169,6 +175,23 @@ def complaint_submit(
     return SubmittedComplaint(complaint=complaint, tracking_code=code)
 
 
+def complaint_route_to_supervisor(data: ComplaintData) -> ComplaintData:
+    """Seed §三.8: the commission coordinates with the departments that supervise associations
+    and intermediaries. A complaint naming one is about category ASSOCIATIONS, and its unit
+    complained about is the association's supervising department unless one was chosen."""
+    if data.association is None:
+        return data
+    if data.category != Category.ASSOCIATIONS:
+        raise ValidationError(
+            _("An association or intermediary is named only for the category “%(category)s”.")
+            % {"category": Category.ASSOCIATIONS.label},
+            code="association_category",
+        )
+    if data.department is None:
+        return replace(data, department=data.association.supervising_department)
+    return data
+
+
 def _complaint_create(
     *,
     code,
@@ -192,6 +215,7 @@ def _complaint_create(
         is_anonymous=identity is None,
         department=data.department,
         department_text=data.department_text.strip(),
+        association=data.association,
         category=data.category,
         occurred_on=data.occurred_on,
         occurred_place=data.occurred_place,

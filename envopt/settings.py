@@ -331,6 +331,9 @@ OPENNESS_RECTIFICATION_WORKING_DAYS = env_int("OPENNESS_RECTIFICATION_WORKING_DA
 REPORT_REVIEW_DAYS = env_int("REPORT_REVIEW_DAYS", 5)
 # Who hears of reviews the centre itself has let run late (督办 of the centre's own work).
 LADDER_CENTRE_LEADER_EMAIL = env_str("LADDER_CENTRE_LEADER_EMAIL", "")
+# The conduct hotline (行风热线), shown on the public pages when set. Being the centre's own
+# number, list it in IDENTITY_CHECK_ALLOWED as well.
+CONDUCT_HOTLINE_NUMBER = env_str("CONDUCT_HOTLINE_NUMBER", "")
 
 # --- Authentication ------------------------------------------------------------
 LOGIN_URL = "accounts:login"

@@ -59,6 +59,7 @@ urlpatterns = [
     path("api/v1/approvals/assessments/", include("reports.dashboard.assessment_api_urls")),
     path("api/v1/activities/", include("inspections.activities.api_urls")),  # trainings and awards
     path("api/v1/", include("inspections.api_urls")),
+    path("api/v1/", include("casework.api_associations_urls")),  # associations (issue 16)
     path("api/v1/approvals/", include("approvals.api_urls")),
     path("api/v1/openness/", include("appraisal.openness.api_urls")),
     path("api/v1/appraisal/", include("appraisal.campaigns.api_urls")),

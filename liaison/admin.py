@@ -326,7 +326,7 @@ class DepartmentAdmin(DirectoryImportMixin, admin.ModelAdmin):
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
     form = DirectoryForm
-    list_display = ["name", "head", "email"]
+    list_display = ["name", "head", "email", "hosts_leading_group"]
     search_fields = ["name"]
     autocomplete_fields = ["head"]
     filter_horizontal = ["members"]
@@ -375,4 +375,7 @@ class SupervisorAdmin(ActivityColumnMixin, admin.ModelAdmin):
     inlines = [SupervisorVisitInline]
 
 
-from liaison import admin_enterprises  # noqa: E402, F401 - the enterprise registry
+from liaison import (  # noqa: E402
+    admin_associations,  # noqa: F401 - associations, their fee schedules, the leading group
+    admin_enterprises,  # noqa: F401 - the enterprise registry
+)

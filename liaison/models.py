@@ -1,6 +1,8 @@
 """The directory: departments complained about, the commission's offices, liaison points
 and enterprise supervisors, with the user accounts that act for each of them."""
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -120,9 +122,24 @@ class Office(TimeStampedModel):
         settings.AUTH_USER_MODEL, blank=True, related_name="offices", verbose_name=_("members")
     )
     email = models.EmailField(_("e-mail"), blank=True)
+    hosts_leading_group = models.BooleanField(
+        _("office of the leading group"),
+        default=False,
+        help_text=_(
+            "The complaint centre, where the leading group has its office (seed §四.1). One office at most."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hosts_leading_group"],
+                condition=Q(hosts_leading_group=True),
+                name="office_one_leading_group_office",
+                violation_error_message=_("Another office is already the leading group's office."),
+            ),
+        ]
         verbose_name = _("office")
         verbose_name_plural = _("offices")
 
@@ -325,3 +342,193 @@ class DirectoryImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.imported_at:%Y-%m-%d %H:%M}"
+
+
+# --- Trade associations and market intermediaries (seed §三.8) ---------------------------------
+
+
+class Association(TimeStampedModel):
+    """A trade association (行业协会) or market intermediary (中介组织), with the department that
+    supervises its business (业务主管单位) and the one that registered it (民政 / 市场监管).
+    Complaints about it go to the supervising department by default."""
+
+    class Kind(models.TextChoices):
+        TRADE_ASSOCIATION = "association", _("Trade association")
+        INTERMEDIARY = "intermediary", _("Market intermediary")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, db_index=True)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=60, blank=True)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
+        validators=[CreditCodeValidator()],
+    )
+    # PROTECT: a department that supervises associations is deactivated, not deleted.
+    supervising_department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="supervised_associations",
+        verbose_name=_("supervising department"),
+        help_text=_(
+            "The business supervisor (业务主管单位): complaints about this body go there by default."
+        ),
+    )
+    registration_department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registered_associations",
+        verbose_name=_("registration department"),
+        help_text=_("Civil affairs (民政) or market regulation (市场监管)."),
+    )
+    contact_name = models.CharField(_("contact person"), max_length=60, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("association or intermediary")
+        verbose_name_plural = _("associations and intermediaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"], condition=~Q(credit_code=""), name="association_credit_code_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def fee_document_path(instance, filename: str) -> str:
+    # The stored name says nothing but the association: the upload's own name stays in the row.
+    return f"fee-schedules/{instance.association_id or 0}/{uuid.uuid4().hex}.pdf"
+
+
+class FeeSchedule(TimeStampedModel):
+    """One item of an association's or intermediary's filed fee schedule (收费目录): what it may
+    charge, how much, and on what legal basis. Seen by staff only."""
+
+    association = models.ForeignKey(
+        Association, on_delete=models.CASCADE, related_name="fees", verbose_name=_("association")
+    )
+    item = models.CharField(_("item"), max_length=200)
+    amount_min = models.DecimalField(_("amount from (yuan)"), max_digits=12, decimal_places=2)
+    amount_max = models.DecimalField(
+        _("amount up to (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for a fixed amount."),
+    )
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    document = models.FileField(_("document (PDF)"), upload_to=fee_document_path, max_length=200, blank=True)
+    document_name = models.CharField(_("document name"), max_length=200, blank=True, editable=False)
+    filed_on = models.DateField(_("filed on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["association", "item", "id"]
+        verbose_name = _("fee schedule item")
+        verbose_name_plural = _("fee schedules")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_min__gte=0), name="feeschedule_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(amount_max__isnull=True) | Q(amount_max__gte=models.F("amount_min")),
+                name="feeschedule_range_ordered",
+                violation_error_message=_("The upper amount cannot be below the lower one."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.association} · {self.item}"
+
+    @property
+    def amount_display(self) -> str:
+        if self.amount_max is None or self.amount_max == self.amount_min:
+            return f"{self.amount_min}"
+        return f"{self.amount_min}–{self.amount_max}"
+
+    def clean(self) -> None:
+        if self.amount_max is not None and self.amount_min is not None and self.amount_max < self.amount_min:
+            raise ValidationError({"amount_max": _("The upper amount cannot be below the lower one.")})
+
+
+# --- The leading group (领导小组, seed §四.1) ----------------------------------------------------
+
+
+class LeadingGroupMember(TimeStampedModel):
+    """A member of the leading group for the optimisation of the economic environment: a deputy
+    secretary as head (组长), deputies (副组长) and members (成员) from the offices. Its office is
+    the complaint centre (``Office.hosts_leading_group``). The head and deputies are the leaders
+    who receive the escalation ladder's top step; every member with an address receives the
+    dispatch-meeting pack."""
+
+    class Role(models.TextChoices):
+        HEAD = "head", _("Head (组长)")
+        DEPUTY = "deputy", _("Deputy head (副组长)")
+        MEMBER = "member", _("Member (成员)")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("staff account"),
+        help_text=_("Optional: a member without an account is named with an e-mail address."),
+    )
+    name = models.CharField(_("name"), max_length=60, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    position = models.CharField(_("position"), max_length=100, blank=True)
+    role = models.CharField(
+        _("role"), max_length=10, choices=Role.choices, default=Role.MEMBER, db_index=True
+    )
+    office = models.ForeignKey(
+        Office,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leading_group_members",
+        verbose_name=_("office"),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True, db_index=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("leading group member")
+        verbose_name_plural = _("leading group")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(name=""),
+                name="leadinggroupmember_named",
+                violation_error_message=_("Choose a staff account or give the member's name."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.get_role_display()})"
+
+    @property
+    def display_name(self) -> str:
+        if self.name:
+            return self.name
+        if self.user_id:
+            return self.user.get_full_name() or self.user.username
+        return ""
+
+    @property
+    def address(self) -> str:
+        """The member's own e-mail, else their staff account's."""
+        if self.email:
+            return self.email
+        return self.user.email if self.user_id and self.user.email else ""
+
+    def clean(self) -> None:
+        if self.user_id is None and not self.name.strip():
+            raise ValidationError({"name": _("Choose a staff account or give the member's name.")})

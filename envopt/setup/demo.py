@@ -18,6 +18,7 @@ from envopt.setup.demo_appraisal import demo_appraisal_install
 from envopt.setup.demo_approvals import demo_approvals_install
 from envopt.setup.demo_cases import demo_cases_install
 from envopt.setup.demo_complaints import demo_complaints_install, demo_quarters
+from envopt.setup.demo_directory import demo_directory_install
 from envopt.setup.demo_inspections import demo_inspection_logins, demo_inspections_install
 from envopt.setup.demo_openness import demo_openness_install
 from envopt.setup.roles import ROLES, roles_install
@@ -255,6 +256,7 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
     openness = demo_openness_install(now=now)
     activities = demo_activities_install(now=now)  # trainings and award activities (issue 16)
     appraisal = demo_appraisal_install(now=now)
+    directory = demo_directory_install(now=now)  # associations, the leading group, the hotline
     return {
         "complaints": len(story),
         "cases": cases,
@@ -268,4 +270,5 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
         **openness,
         **activities,
         **appraisal,
+        **directory,
     }

@@ -27,6 +27,21 @@ DIRECTORY_VIEW = [
     "liaison.view_liaisonpoint",
     "liaison.view_supervisor",
     "liaison.view_liaisonvisit",
+    # Associations and intermediaries with their fee schedules, and the leading group (issue 16).
+    "liaison.view_association",
+    "liaison.view_feeschedule",
+    "liaison.view_leadinggroupmember",
+]
+# Keeping the associations' entries, their fee schedules and the leading group (issue 16).
+ASSOCIATION_DIRECTORY = [
+    "liaison.add_association",
+    "liaison.change_association",
+    "liaison.add_feeschedule",
+    "liaison.change_feeschedule",
+    "liaison.delete_feeschedule",
+    "liaison.add_leadinggroupmember",
+    "liaison.change_leadinggroupmember",
+    "liaison.delete_leadinggroupmember",
 ]
 # Keeping the liaison log is everyday work of the centre's staff.
 LIAISON_LOG = ["liaison.add_liaisonvisit", "liaison.change_liaisonvisit"]
@@ -233,6 +248,7 @@ ROLES: dict[str, dict] = {
             *CASE_WORK,
             *INSPECTION_WORK,
             *INSPECTION_DIRECTORY,
+            *ASSOCIATION_DIRECTORY,
             *APPROVAL_VIEW,
             *APPROVAL_CATALOGUE,
             *APPROVAL_SIGNAL_WORK,

@@ -26,6 +26,7 @@ from reports.dashboard.assessment_selectors import assessment_results, grade_cou
 from reports.dashboard.assessment_services import assessment_result_of
 from reports.dashboard.assessment_tables import definitions as assessment_definitions
 from reports.dashboard.assessment_tables import indicator_labels, result_rows
+from reports.dashboard.directory_figures import directory_context
 from reports.dashboard.figures import NONE, ON_TIME_RATE, SATISFACTION_RATE
 from reports.dashboard.selectors import DashboardReport, dashboard_report
 from reports.dashboard.tables import (
@@ -163,6 +164,7 @@ def dashboard(request):
         **openness_context(quarter, public=False),
         **activity_context(quarter, public=False),  # trainings and award activities (issue 16)
         **_appraisal_context(quarter, public=False),
+        **directory_context(quarter, public=False),  # associations and the hotline (issue 16)
     }
     return render(request, "reports/dashboard/dashboard.html", context)
 
@@ -264,6 +266,7 @@ def public_figures(request):
         **openness_context(quarter, public=True),
         **activity_context(quarter, public=True),  # trainings and award activities (issue 16)
         **_appraisal_context(quarter, public=True),
+        **directory_context(quarter, public=True),  # associations and the hotline (issue 16)
     }
     return render(request, "reports/figures/figures.html", context)
 

@@ -21,6 +21,7 @@ from core.errors import InvalidTransition, error_messages
 from core.ladder import step_label
 from core.models import Deadline
 from core.periods import period_parse
+from liaison.leading_group import leading_group_pack_recipients
 from reports.ledger.forms import (
     ActionItemForm,
     DispatchMeetingForm,
@@ -29,8 +30,10 @@ from reports.ledger.forms import (
     LedgerTaskForm,
     MinutesForm,
     RescheduleForm,
+    SendPackForm,
 )
 from reports.ledger.pack import DispatchPack
+from reports.ledger.pack_services import dispatch_pack_send
 from reports.ledger.selectors import (
     can_see_meetings,
     dispatch_meeting_list,
@@ -599,6 +602,7 @@ class DispatchMeetingAdmin(SmallFormPageMixin, admin.ModelAdmin):
         context = {
             "can_record_minutes": can_change,
             "can_reschedule": can_change and meeting.status == M.PLANNED,
+            "can_send_pack": can_change,
             "can_add_action_item": meeting is not None and request.user.has_perm("reports.add_actionitem"),
             "show_save": False,
             "show_save_and_continue": False,
@@ -621,6 +625,7 @@ class DispatchMeetingAdmin(SmallFormPageMixin, admin.ModelAdmin):
             ),
             path("<int:pk>/pack/", view(self.pack_view), name="reports_dispatchmeeting_pack"),
             path("<int:pk>/pack.xlsx", view(self.pack_xlsx_view), name="reports_dispatchmeeting_pack_xlsx"),
+            path("<int:pk>/send-pack/", view(self.send_pack_view), name="reports_dispatchmeeting_send_pack"),
             *super().get_urls(),
         ]
 
@@ -715,6 +720,37 @@ class DispatchMeetingAdmin(SmallFormPageMixin, admin.ModelAdmin):
             "title": _("Dispatch meeting %(quarter)s: meeting pack") % {"quarter": pack.meeting.quarter},
         }
         return TemplateResponse(request, self.pack_template, context)
+
+    def send_pack_view(self, request, pk: int):
+        """E-mail the pack to the leading group (liaison.leading_group), after a confirmation
+        that names the recipients."""
+        meeting = self._meeting(request, pk)
+        if not self.has_change_permission(request, meeting):
+            raise PermissionDenied
+        form = SendPackForm(request.POST if request.method == "POST" else None)  # no fields: POST is empty
+        if request.method == "POST" and form.is_valid():
+            try:
+                email = dispatch_pack_send(meeting=meeting, actor=request.user)
+            except ValidationError as error:
+                form.add_error(None, error_messages(error))
+            else:
+                self.message_user(
+                    request,
+                    _("The meeting pack is on its way to %(recipients)s.")
+                    % {"recipients": ", ".join(email.to)},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(self._change_url(meeting))
+        recipients = leading_group_pack_recipients()
+        return self._form_page(
+            request,
+            form=form,
+            title=_("E-mail the meeting pack to the leading group"),
+            back=self._change_url(meeting),
+            obj=meeting,
+            help_text=_("The workbook goes to: %(recipients)s.")
+            % {"recipients": ", ".join(recipients) or _("nobody (no member has an e-mail address)")},
+        )
 
     def pack_xlsx_view(self, request, pk: int):
         workbook = PackWorkbook(self._pack(request, pk))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.deadlines import deadline_listeners
 from core.ladder import LadderItem, Notice, Recipient, Step, ladder_registry
+from liaison.leading_group import leading_group_recipient
 from liaison.models import Office
 from reports.ledger.services import ledger_deadlines_recomputed
 from reports.models import LEDGER_DEADLINE_KIND, LedgerTask
@@ -21,9 +22,10 @@ from reports.models import LEDGER_DEADLINE_KIND, LedgerTask
 
 class LedgerTaskLadder:
     """A ledger task that runs late: the responsible person is reminded (or the office, when no
-    address of theirs is on file), the office head warned (or the office), the commission's
-    supervising leader told (``LADDER_CENTRE_LEADER_EMAIL``; unset, the outbox row fails and staff
-    see it). In the site's language: these are the commission's own staff.
+    address of theirs is on file), the office head warned (or the office), the leading group's
+    head and deputies told (``liaison.leading_group``; ``LADDER_CENTRE_LEADER_EMAIL`` while none
+    is on file; neither, the outbox row fails and staff see it). In the site's language: these
+    are the commission's own staff.
 
     ``record`` writes nothing: the deadline's ``ladder_step`` is the record (the ledger shows it
     as the task's escalation) and the digest is in the outbox. A note of the system's among the
@@ -87,13 +89,8 @@ class LedgerTaskLadder:
                     )
                     % {"office": office},
                 )
-            leader = settings.LADDER_CENTRE_LEADER_EMAIL
-            return Recipient(
-                to=_addresses(leader),
-                name=_("the supervising leader"),
-                language=language,
-                note="" if leader else _("LADDER_CENTRE_LEADER_EMAIL is not set."),
-            )
+            # The leading group's head and deputies; the setting while none is on file.
+            return leading_group_recipient(language=language)
 
     def notices(self, items: Sequence[LadderItem], step: int) -> list[Notice]:
         tasks = self._tasks(items)

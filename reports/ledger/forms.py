@@ -143,3 +143,7 @@ class ActionItemForm(PlainErrorsMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _staff_users()
+
+
+class SendPackForm(PlainErrorsMixin, forms.Form):
+    """The confirmation before the pack is e-mailed to the leading group: nothing to fill in."""

@@ -59,6 +59,20 @@
     });
   }
 
+  // The association or intermediary is asked for the category about them only (issue 16); a value
+  // already chosen (or refused by the server) stays visible, so nothing typed is hidden.
+  var category = form.querySelector("select[name=category]");
+  var associationBox = document.getElementById("field-association");
+  var association = form.querySelector("select[name=association]");
+  function syncAssociation(changed) {
+    if (!category || !associationBox || !association) return;
+    var wanted = category.value === "associations";
+    if (changed && !wanted) association.value = "";
+    associationBox.hidden = !wanted && !association.value;
+  }
+  if (category) category.addEventListener("change", function () { syncAssociation(true); });
+  syncAssociation(false);
+
   // Tell the user about file limits before the upload, so nothing typed is lost to a refusal.
   var files = form.querySelector("input[type=file][name=attachments]");
   var fileMessage = form.querySelector("[data-file-check]");

@@ -996,6 +996,69 @@ def test_the_efficiency_assessment_pages_bulletin_and_figures_for_a_leader(flow)
     assert not hits, report(hits)
 
 
+def test_complaints_about_associations_and_hotline_calls_keep_the_identity_off_their_surfaces(flow):
+    """Issue 16: the real canary complains through the public form about an association (routed
+    to its supervising department) and calls the conduct hotline; an intake officer logs the call.
+    The associations API, the complaints' pages and list for a handler without the identity
+    permission, the leaders' dashboard and the public figures: no hit."""
+    from liaison.models import Association
+
+    body = Association.objects.create(
+        kind=Association.Kind.INTERMEDIARY,
+        name="测试市资产评估中介有限公司",
+        supervising_department=flow.department,
+    )
+    day = timezone.localdate() - dt.timedelta(days=1)
+    data = {**public_form_post(REAL, flow.department, day), "category": "associations", "department": ""}
+    data["association"] = body.pk
+    latest = Complaint.objects.order_by("-pk").values_list("pk", flat=True).first()
+    response = log_in(None).post("/complaints/new/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    about = Complaint.objects.get(pk__gt=latest)
+    assert about.department == flow.department and about.association == body
+    intake = log_in(make_user("intake_officer"))
+    description, _outcome = complaint_texts(REAL)
+    call = {
+        "caller_name": REAL.contact_name,
+        "phone": REAL.phone,
+        "complainant_type": "enterprise",
+        "department": flow.department.pk,
+        "category": "conduct",
+        "description": description,
+    }
+    response = intake.post(reverse("admin:complaints_complaint_hotline"), call)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    hotline = Complaint.objects.get(pk__gt=about.pk)
+    assert hotline.channel == "conduct_hotline" and not hotline.is_anonymous
+
+    quarter = Period.containing(about.received_at).label
+    token = api_token(flow.handler)
+    api, api_errors = get_all(
+        log_in(None),
+        ["/api/v1/associations/?page_size=100", f"/api/v1/associations/{body.pk}/"],
+        HTTP_AUTHORIZATION=f"Token {token}",
+    )
+    staff, staff_errors = get_all(
+        flow.handler_client,
+        [
+            reverse("admin:complaints_complaint_change", args=[about.pk]),
+            reverse("admin:complaints_complaint_change", args=[hotline.pk]),
+            reverse("admin:complaints_complaint_changelist") + f"?association__id__exact={body.pk}",
+            reverse("admin:complaints_complaint_changelist") + "?channel__exact=conduct_hotline",
+            reverse("admin:liaison_association_change", args=[body.pk]),
+        ],
+    )
+    figures, figure_errors = get_all(
+        log_in(make_user("leader")),
+        [f"{reverse('dashboard:index')}?quarter={quarter}", f"{reverse('figures:index')}?quarter={quarter}"],
+    )
+    haystacks = api + staff + figures
+    assert not (api_errors + staff_errors + figure_errors)
+    assert all(h.where.endswith("(200)") for h in haystacks), [h.where for h in haystacks]
+    hits = search("associations and the conduct hotline (issue 16)", haystacks)
+    assert not hits, report(hits)
+
+
 def test_the_canary_complaints_write_every_form(flow):
     """The battery's own check: each written form is in what was filed, and every needle is found
     in the complaint as filed (a needle that cannot match would search for nothing)."""

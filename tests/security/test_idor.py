@@ -61,7 +61,15 @@ from inspections.models import (
     SupervisionCode,
 )
 from inspections.services.codes import code_issue
-from liaison.models import Department, Enterprise, LiaisonPoint, Supervisor
+from liaison.models import (
+    Association,
+    Department,
+    Enterprise,
+    FeeSchedule,
+    LeadingGroupMember,
+    LiaisonPoint,
+    Supervisor,
+)
 from reports.models import EfficiencyAssessment, NotificationItem, NotificationReport, NotificationRun
 from reports.notifications import services as notification_services
 from tests.security.canaries import FIGURES, admin_model_of, url_routes
@@ -338,6 +346,28 @@ def build_world():
         invited_on=dt.date(2026, 10, 1),
     )
 
+    # Issue 16: an association B supervises, its fee schedule with a filed PDF, a complaint about
+    # it, and a member of the leading group (the directory admin's pages and the associations API).
+    association_b = Association.objects.create(
+        kind=Association.Kind.INTERMEDIARY, name="乙区评估中介有限公司", supervising_department=dept_b
+    )
+    fee_b = FeeSchedule(association=association_b, item="评估费", amount_min=100, legal_basis="乙区物价文件")
+    fee_b.document.save("fee.pdf", SimpleUploadedFile("fee.pdf", b"%PDF-1.4\n%%EOF\n"), save=False)
+    fee_b.document_name = "乙区收费标准.pdf"
+    fee_b.save()
+    complaint_submit(
+        data=ComplaintData(
+            complainant_type=ComplainantType.ENTERPRISE,
+            category=Category.ASSOCIATIONS,
+            description="乙区评估中介强制收取评估费,远超备案标准。",
+            association=association_b,
+        ),
+        identity=None,
+    )
+    member_b = LeadingGroupMember.objects.create(
+        role=LeadingGroupMember.Role.DEPUTY, name="乙副组长", email="deputy@ccdi.example"
+    )
+
     # B's object of each model; any other model: its latest row (or a missing id, probed for 5xx).
     objects = {
         ActivityFiling: activity_b,
@@ -372,6 +402,9 @@ def build_world():
         DemonstrationSite: openness_site_b,
         Campaign: campaign_b,
         Invitation: invitation_b,
+        Association: association_b,
+        FeeSchedule: fee_b,
+        LeadingGroupMember: member_b,
     }
     clients = {role: log_in(user) for role, user in users.items()}
     for client in clients.values():
@@ -393,6 +426,7 @@ def build_world():
         "report_b": report_b,
         "report_file_b": ReportAttachment.objects.get(report__referral=referral_b),
         "openness_file_b": FindingEvidence.objects.get(finding=openness_finding_b),
+        "fee_b": fee_b,
     }
 
 
@@ -551,6 +585,11 @@ NON_ADMIN = {
         ActivityFlag,
         lambda u, o: _staff(u) and _perm(u, "inspections.view_activityflag"),
     ),
+    # Issue 16: associations and their fee schedules, for staff who read the directory.
+    "associations_api:association-detail": (
+        Association,
+        lambda u, o: _staff(u) and _perm(u, "liaison.view_association"),
+    ),
     "liaison_portal:complaint": (
         Complaint,
         lambda u, o: _perm(u, "liaison.access_liaison_portal") and o.filed_by_id == u.pk,
@@ -627,6 +666,11 @@ def _urls(route, world):
         for action in actions:
             url = reverse(route.name, kwargs={**kwargs, **({"action": action} if action else {})})
             urls.append((url, obj, lambda user, model=model, obj=obj: admin_allowed(route, model, user, obj)))
+        if route.name == "admin:liaison_feeschedule_document":
+            # A filed fee schedule's document, by the fee item's id: who reads the associations.
+            fee = world["fee_b"]
+            url = reverse(route.name, kwargs={"pk": fee.pk})
+            return [(url, fee, lambda user: admin_allowed(route, Association, user, fee))]
         if route.name == "admin:casework_case_report_attachment":
             # A report's file: who reads the case and its reports.
             urls = [
@@ -664,6 +708,8 @@ CONTROLS = {
     "admin:casework_case_report_attachment",
     "admin:inspections_supervisioncode_enterprise",
     "admin:appraisal_opennessfinding_evidence",
+    "admin:liaison_feeschedule_document",
+    "associations_api:association-detail",
     "api:case-detail",
     "api:complaint-detail",
     "api:referral-detail",

@@ -32,6 +32,8 @@ from casework import services
 from casework.models import Case, CaseEvent, Referral
 from complaints.tests import factories as complaint_factories
 from inspections.models import ActivityFiling, ActivityFlag, CancelledActivity
+from liaison.models import FeeSchedule
+from liaison.tests.factories_associations import association
 from tests.security.canaries import FIGURES
 from tests.security.conftest import api_token, log_in, make_user
 
@@ -119,6 +121,9 @@ def api_world(module_db):
     )
     CancelledActivity.objects.create(kind="award", name="某某企业评选活动", cancelled_on=dt.date(2026, 1, 1))
     ActivityFlag.objects.create(department=dept_b, kind="unfiled", title="某培训", explanation="未备案。")
+    # Issue 16: an association with a fee item (/api/v1/associations/).
+    association_a = association(supervising_department=dept_a)
+    FeeSchedule.objects.create(association=association_a, item="会费", amount_min=100, legal_basis="章程")
     response = log_in(users["office head"]).get(
         "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
     )
@@ -131,6 +136,7 @@ def api_world(module_db):
         "events": CaseEvent.objects.order_by("pk").values_list("pk", flat=True).last(),
         "openness": campaign.pk,
         "activities": activity.pk,
+        "associations": association_a.pk,
     }
     return {"users": users, "schema": response.json(), "ids": ids}
 
