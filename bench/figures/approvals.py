@@ -56,7 +56,7 @@ def _batch(number: int, items: list[ApprovalItem], today: dt.date) -> list[dict]
         accepted_at = dt.datetime.combine(accepted, dt.time(9 + i % 7, i % 60), tzinfo=SHANGHAI)
         decided_at = accepted_at + dt.timedelta(days=1, hours=2)
         row = {
-            "external_id": f"BENCH-PUSH-{number:04d}-{i:04d}",
+            "external_id": f"{PUSHED_PREFIX}{number:04d}-{i:04d}",
             "item_code": item.code,
             "applicant_name": f"申请人{i}",
             "accepted_at": accepted_at.isoformat(),
@@ -91,7 +91,29 @@ def _batch(number: int, items: list[ApprovalItem], today: dt.date) -> list[dict]
     return rows
 
 
+PUSHED_PREFIX = "BENCH-PUSH-"
+
+
+def _pushed_delete() -> None:
+    """Delete what the ingestion figure pushed (records, their steps, fees, signals and the
+    signals' deadlines), so that a ``--reuse`` run meets the data as it was loaded and pushes
+    new records again (a resend would be "unchanged" and raise nothing)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.models import Deadline
+
+    pushed = ApprovalRecord.objects.filter(external_id__startswith=PUSHED_PREFIX)
+    signals = ApprovalSignal.objects.filter(record__in=pushed)
+    with transaction.atomic():
+        Deadline.objects.filter(
+            content_type=ContentType.objects.get_for_model(ApprovalSignal),
+            object_id__in=signals.values("pk"),
+        ).delete()
+        pushed.delete()
+
+
 def _ingest(context) -> Result:
+    _pushed_delete()
     client = _hall_client()
     items = list(ApprovalItem.objects.order_by("id")[:50])
     today = dt.date.fromisoformat(context.dataset.today)
@@ -110,6 +132,7 @@ def _ingest(context) -> Result:
     # Again the last batch: everything must come back unchanged.
     client.post(URL, state["body"], content_type="application/json")
     resend = client.post(URL, state["body"], content_type="application/json").json()
+    _pushed_delete()
     answers = state["answers"][1:]  # after the warm-up
     result = Result(
         key="approvals_ingest",
