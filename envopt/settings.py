@@ -432,6 +432,10 @@ SPECTACULAR_SETTINGS = {
         "ActivityFlagKindEnum": "inspections.models.ActivityFlag.Kind",
         "ActivityFilingStatusEnum": "inspections.models.ActivityFiling.Status",
         "ActivityFlagStatusEnum": "inspections.models.ActivityFlag.Status",
+        "AppraisalCampaignStatusEnum": "appraisal.models.Campaign.Status",
+        "AppraisalQuestionKindEnum": "appraisal.models.Question.Kind",
+        "OpennessFindingStatusEnum": "appraisal.models.OpennessFinding.Status",
+        "AssociationKindEnum": "liaison.models.Association.Kind",
     },
 }
 

@@ -60,6 +60,7 @@ def test_enterprises_are_invited_by_credit_code_and_e_mail_with_errors_per_line(
     campaign = f.campaign()
     known = people.enterprise()
     url = f"/admin/appraisal/campaign/{campaign.pk}/invite-enterprises/"
+    office_head.cookies["django_language"] = "en"  # the errors are read in English
     typed = (
         f"{known.credit_code} boss@firm.example\n"
         "91110000000000000X nobody@firm.example\n"

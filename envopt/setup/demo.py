@@ -13,10 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.models import OutboundEmail
 from envopt.setup.demo_activities import demo_activities_install
 from envopt.setup.demo_appraisal import demo_appraisal_install
 from envopt.setup.demo_approvals import demo_approvals_install
-from envopt.setup.demo_cases import demo_cases_install
+from envopt.setup.demo_cases import demo_cases_install, past_emails_delivered
 from envopt.setup.demo_complaints import demo_complaints_install, demo_quarters
 from envopt.setup.demo_directory import demo_directory_install
 from envopt.setup.demo_inspections import demo_inspection_logins, demo_inspections_install
@@ -251,12 +252,16 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
         )
     story = demo_complaints_install(now=now)
     cases = demo_cases_install(story, now=now)
+    last_email = OutboundEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     inspections = demo_inspections_install(now=now)
     approvals = demo_approvals_install(now=now)
     openness = demo_openness_install(now=now)
     activities = demo_activities_install(now=now)  # trainings and award activities (issue 16)
     appraisal = demo_appraisal_install(now=now)
     directory = demo_directory_install(now=now)  # associations, the leading group, the hotline
+    # The other apps' stories queued their notices on their own days too: those before yesterday
+    # went out at the time.
+    past_emails_delivered(after=last_email, before=now - datetime.timedelta(days=1))
     return {
         "complaints": len(story),
         "cases": cases,

@@ -462,7 +462,7 @@ def demo_cases_install(story: list[DemoComplaint], *, now: dt.datetime | None = 
             work.complaint(item)
     work.talks_and_visits(timezone.localtime(now).date())
     work.liaison_log(timezone.localtime(now).date())
-    _past_emails_delivered(after=last_email, before=now - dt.timedelta(days=1))
+    past_emails_delivered(after=last_email, before=now - dt.timedelta(days=1))
     # Today's sweep of the escalation ladder, as the beat runs it every morning: what is overdue
     # in the story gets its reminder, warning or escalation (and today's e-mails about it).
     with demo_clock_at(now):
@@ -470,7 +470,7 @@ def demo_cases_install(story: list[DemoComplaint], *, now: dt.datetime | None = 
     return Case.objects.count()
 
 
-def _past_emails_delivered(*, after: int, before: dt.datetime) -> int:
+def past_emails_delivered(*, after: int, before: dt.datetime) -> int:
     """The notices the story queued before yesterday went out at the time: they are recorded as
     sent then (written out, not mailed again now), so that starting the demo does not mail a
     hundred stale referral notices. Yesterday's and today's are left for the worker to send."""

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from complaints.models import Category
 from core.admin import ReadOnlyAdmin
@@ -116,7 +116,7 @@ class ConfirmForm(PlainErrorsMixin, forms.Form):
 
 class CancelledForm(PlainErrorsMixin, forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ActivityKind.choices)
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("cancelled activity", "Name"), max_length=200)
     department = forms.ModelChoiceField(
         label=gettext_lazy("Organising department"),
         queryset=Department.objects.order_by("name"),

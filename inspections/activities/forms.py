@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.forms import PlainErrorsMixin
 from inspections.models import ActivityKind
@@ -36,7 +37,10 @@ class ActivityFilingForm(PlainErrorsMixin, forms.Form):
     )
     voluntary = forms.BooleanField(label=_("Participation is voluntary"), required=False, initial=True)
     description = forms.CharField(
-        label=_("Description"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+        label=pgettext_lazy("activity", "Description"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
     def __init__(self, *args, department_ids=(), **kwargs):

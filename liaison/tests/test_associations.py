@@ -81,6 +81,7 @@ def test_an_office_head_files_an_association_with_its_fee_schedule_and_document(
 def test_a_document_that_is_not_a_pdf_and_a_reversed_range_are_refused_next_to_the_field(client):
     supervisor = complaint_factories.department()
     client.force_login(staff("Office head"))
+    client.cookies["django_language"] = "en"  # the errors are read in English
     data = add_form(supervisor, **{"fees-0-amount_min": "3000"})
     data["fees-0-document"] = SimpleUploadedFile(
         "x.pdf", b"<html>not a pdf</html>", content_type="application/pdf"
@@ -145,6 +146,7 @@ def test_the_selector_lists_with_their_fee_counts_in_one_query(django_assert_num
 
 def test_the_leading_group_is_kept_in_the_directory_admin(client):
     client.force_login(staff("Office head"))
+    client.cookies["django_language"] = "en"  # the errors are read in English
     response = client.post(
         "/admin/liaison/leadinggroupmember/add/",
         {
