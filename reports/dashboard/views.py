@@ -26,7 +26,6 @@ from reports.dashboard.assessment_selectors import assessment_results, grade_cou
 from reports.dashboard.assessment_services import assessment_result_of
 from reports.dashboard.assessment_tables import definitions as assessment_definitions
 from reports.dashboard.assessment_tables import indicator_labels, result_rows
-from reports.dashboard.directory_figures import directory_context
 from reports.dashboard.figures import NONE, ON_TIME_RATE, SATISFACTION_RATE
 from reports.dashboard.selectors import DashboardReport, dashboard_report
 from reports.dashboard.tables import (
@@ -51,6 +50,7 @@ from reports.dashboard.tables import (
     trend_series,
 )
 from reports.dashboard.workbooks import DashboardWorkbook, LeagueTableWorkbook
+from reports.directory_figures import directory_context
 from reports.openness_figures import openness_context
 from reports.xlsx import XLSX_CONTENT_TYPE
 

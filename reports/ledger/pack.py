@@ -18,6 +18,7 @@ from casework.selectors import case_list
 from core.periods import PERIOD_TIMEZONE, Period, period_parse
 from liaison.models import Department, Office
 from reports.activity_figures import ActivityFigures, activity_figures
+from reports.directory_figures import DirectoryFigures, directory_figures
 from reports.inspection_figures import InspectionTally, count_inspections
 from reports.ledger.selectors import can_see_ledger, ledger_task_list
 from reports.models import DispatchMeeting, LedgerTask
@@ -120,6 +121,9 @@ class Pack:
     openness: OpennessFigures | None = None
     # Trainings and award activities in the period (issue 16), for who reads the filings.
     activities: ActivityFigures | None = None
+    # Complaints about associations and intermediaries and the conduct hotline's calls in the
+    # period (reports.directory_figures, every association), for who may see complaints.
+    directory: DirectoryFigures | None = None
     # The democratic appraisal campaigns closed in the period (aggregates per department), for
     # who reads campaigns; None for anyone else.
     appraisal: list[ClosedCampaignRow] | None = None
@@ -279,6 +283,11 @@ class DispatchPack:
             appraisal = closed_campaign_figures(
                 first_day=self.period.first_day, last_day=self.period.last_day
             )
+        directory = None
+        if getattr(self.viewer, "is_authenticated", False) and self.viewer.has_perm(
+            "complaints.view_complaint"
+        ):
+            directory = directory_figures(self.period, top=None)
         sections = []
         for office in [*offices, None]:
             key = office.pk if office else None
@@ -308,4 +317,5 @@ class DispatchPack:
             if self.viewer.has_perm("inspections.view_activityfiling")
             else None,
             appraisal=appraisal,
+            directory=directory,
         )

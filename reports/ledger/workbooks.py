@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from core.periods import PERIOD_TIMEZONE
 from reports.activity_figures import activity_pack_sheet
+from reports.directory_figures import directory_pack_sheet
 from reports.inspection_figures import LABELS as INSPECTION_LABELS
 from reports.ledger.pack import INSPECTION_PACK_KEYS, Pack
 from reports.models import LedgerProgress, LedgerTask
@@ -289,6 +290,7 @@ class PackWorkbook:
             ),
             *self._inspection_sheets(),
             activity_pack_sheet(pack.activities, self._heading),  # trainings and awards (issue 16)
+            directory_pack_sheet(pack.directory, self._heading),  # associations, hotline (issue 16)
             self._appraisal_sheet(),
         ]
 

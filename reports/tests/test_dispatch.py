@@ -2,6 +2,7 @@
 become ledger tasks, and the meeting pack — its figures on a fixture with known answers, its
 fixed number of queries, its workbook and its printable page."""
 
+import dataclasses
 import datetime as dt
 import io
 import itertools
@@ -15,12 +16,14 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from casework.models import Case, Referral
-from complaints.models import Category
+from complaints.models import Category, Channel
+from complaints.services import complaint_submit
 from complaints.tests import factories as complaint_factories
 from core.errors import InvalidTransition
 from core.models import Deadline
 from core.periods import PERIOD_TIMEZONE
 from liaison.models import Office
+from liaison.tests.factories_associations import association
 from reports.ledger import pack as ledger_pack
 from reports.ledger import services as ledger
 from reports.models import LEDGER_DEADLINE_KIND, ActionItem, DispatchMeeting, LedgerTask
@@ -350,6 +353,7 @@ def test_the_pack_xlsx_has_a_sheet_per_section_with_the_figures(client, known, e
         "Inspections of enterprises",
         "Inspections by department",
         "Trainings and awards",
+        "Associations and hotline",
         "Democratic appraisal",
     ]
     hidden = list(workbook["Inspections of enterprises"].iter_rows(values_only=True))
@@ -492,3 +496,107 @@ def test_the_pack_gives_the_key_departments_their_own_figures(on):
     pack = ledger_pack.DispatchPack(meeting=held, viewer=staff(*PACK_PERMISSIONS)).generate()
     figures = dict(pack.key_departments)[key.name]
     assert (figures.opened, figures.open_now) == (1, 1)
+
+
+# --- Associations, intermediaries and the conduct hotline (issue 16) ---------------------------------------
+
+DIRECTORY_PERMISSIONS = (*PACK_PERMISSIONS, "complaints.view_complaint")
+
+
+def received(*, at: dt.datetime, body=None, channel=Channel.WEB, category=Category.ASSOCIATIONS):
+    data = complaint_factories.complaint_data(category=category)
+    if body is not None:  # the department left empty: the association's supervisor is chosen
+        data = dataclasses.replace(data, association=body, department=None)
+    return complaint_submit(data=data, identity=None, channel=channel, received_at=at).complaint
+
+
+@pytest.fixture
+def directory(on):
+    """Two associations under two supervising departments, and hotline calls, around Q4 2026."""
+    housing = complaint_factories.department(name="市住建局")
+    health = complaint_factories.department(name="市卫健委")
+    builders = association(name="市建筑业协会", supervising_department=housing)
+    appraisers = association(name="市医疗评估中介所", kind="intermediary", supervising_department=health)
+    received(at=shanghai(2026, 9, 30, 23, 30), body=builders)  # Q3 on the Shanghai clock
+    for day in (shanghai(2026, 10, 1, 0, 10), shanghai(2026, 10, 10), shanghai(2026, 11, 5)):
+        received(at=day, body=builders)
+    received(at=shanghai(2026, 11, 1), body=appraisers)
+    received(at=shanghai(2026, 11, 3), body=appraisers, channel=Channel.CONDUCT_HOTLINE)
+    for day in (shanghai(2026, 10, 20), shanghai(2026, 11, 2)):
+        received(at=day, channel=Channel.CONDUCT_HOTLINE, category=Category.CONDUCT)
+    received(at=shanghai(2026, 12, 31, 23, 59), channel=Channel.CONDUCT_HOTLINE, category=Category.CONDUCT)
+    received(at=shanghai(2027, 1, 1, 0, 1), channel=Channel.CONDUCT_HOTLINE, category=Category.CONDUCT)  # Q1
+    on(D(2026, 11, 20))
+    return {"builders": builders, "appraisers": appraisers}
+
+
+def test_the_pack_gives_associations_and_hotline_calls_to_who_may_see_complaints(client, directory, english):
+    from django.utils import translation
+
+    held = meeting()
+    client.force_login(staff(*DIRECTORY_PERMISSIONS))
+    response = client.get(reverse("admin:reports_dispatchmeeting_pack_xlsx", args=[held.pk]))
+    workbook = load_workbook(io.BytesIO(response.content), read_only=True)
+    rows = list(workbook["Associations and hotline"].iter_rows(values_only=True))
+    assert rows[0] == ("Dispatch meeting 2026Q4: Associations and hotline",)
+    assert rows[3] == ("Figure", "Name", "Kind of association", "Number")
+    with translation.override("en"):
+        conduct, about = str(Category.CONDUCT.label), str(Category.ASSOCIATIONS.label)
+    assert rows[4:] == [
+        ("Complaints about associations and intermediaries", None, None, 5),
+        ("By kind", "Trade association", None, 3),
+        ("By kind", "Market intermediary", None, 2),
+        ("By kind", "No association named", None, 0),
+        ("By association or intermediary", "市建筑业协会", "Trade association", 3),
+        ("By association or intermediary", "市医疗评估中介所", "Market intermediary", 2),
+        ("By supervising department", "市住建局", None, 3),
+        ("By supervising department", "市卫健委", None, 2),
+        ("Calls to the conduct hotline", None, None, 4),
+        ("Conduct hotline calls by category", conduct, None, 3),
+        ("Conduct hotline calls by category", about, None, 1),
+    ]
+
+    page = client.get(reverse("admin:reports_dispatchmeeting_pack", args=[held.pk])).content.decode()
+    section = page[page.index("data-directory") :].split("</section>", 1)[0]
+    assert (
+        "Complaints about trade associations and market intermediaries: 5; "
+        "calls logged from the conduct hotline: 4." in " ".join(section.split())
+    )
+    assert '<td>市建筑业协会</td><td>Trade association</td><td class="num">3</td>' in section
+    assert '<td>市卫健委</td><td class="num">2</td>' in section
+    assert section.count("data-directory-supervisor>") == 2 and section.count("data-hotline-category") == 2
+    assert "data-directory-hidden" not in page
+
+
+def test_a_viewer_who_may_not_see_complaints_gets_the_hidden_line_instead(client, directory, english):
+    held = meeting()
+    client.force_login(staff(*PACK_PERMISSIONS))
+    page = client.get(reverse("admin:reports_dispatchmeeting_pack", args=[held.pk])).content.decode()
+    hidden = "Complaints about associations and hotline calls are not shown: you may not see complaints."
+    assert "data-directory-hidden" in page and hidden in page
+    assert "data-directory>" not in page and "市建筑业协会" not in page and "市卫健委" not in page
+    response = client.get(reverse("admin:reports_dispatchmeeting_pack_xlsx", args=[held.pk]))
+    rows = list(
+        load_workbook(io.BytesIO(response.content), read_only=True)["Associations and hotline"].iter_rows(
+            values_only=True
+        )
+    )
+    assert rows[2] == (hidden,) and rows[4] == ("Figure", "Name", "Kind of association", "Number")
+    assert rows[5:] == []
+
+
+@pytest.mark.parametrize("bodies", [2, 6])
+def test_the_directory_figures_cost_the_pack_the_same_queries_for_2_and_6_associations(on, bodies):
+    on(D(2026, 11, 2))
+    for n in range(bodies):
+        body = association(name=f"协会{n:02d}")
+        received(at=shanghai(2026, 10, 8), body=body)
+        received(at=shanghai(2026, 10, 9), body=body, channel=Channel.CONDUCT_HOTLINE)
+    held = meeting()
+    viewer = staff(*DIRECTORY_PERMISSIONS)
+    viewer.has_perm("casework.view_case")  # the permission cache: two queries, once per request
+    with CaptureQueriesContext(connection) as queries:
+        pack = ledger_pack.DispatchPack(meeting=held, viewer=viewer).generate()
+    assert len(pack.directory.by_association) == bodies and pack.directory.hotline_total == bodies
+    # The six of the pack, and the directory's three statements.
+    assert len(queries) == 9, [q["sql"] for q in queries.captured_queries]

@@ -1,7 +1,9 @@
 """Figures of the directory's instruments (issue 16) for a quarter: complaints about trade
 associations and intermediaries, per association and per supervising department, and calls to
 the conduct hotline. Three aggregate statements whatever the numbers. Staff read every row with
-a link to the complaints behind it; the public page (/figures/) reads totals only."""
+a link to the complaints behind it; the public page (/figures/) reads totals only; the dispatch
+pack reads every row, without links, for who may see complaints. A module beside the three rooms
+of reports (the dashboard and the ledger both read it), as activity_figures is."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import Category, Channel, Complaint
 from core.periods import Period
 from liaison.models import Association
+from reports.xlsx import Cell, Sheet
 
 # Per association, the staff dashboard lists this many, most complained about first.
 TOP_ASSOCIATIONS = 10
@@ -48,9 +51,12 @@ def _complaints_url(quarter: Period, **filters) -> str:
     return reverse("admin:complaints_complaint_changelist") + "?" + urlencode(query)
 
 
-def directory_figures(quarter: Period, *, links: bool = False) -> DirectoryFigures:
+def directory_figures(
+    quarter: Period, *, links: bool = False, top: int | None = TOP_ASSOCIATIONS
+) -> DirectoryFigures:
     """Complaints received in ``quarter`` about associations and intermediaries, and calls to
-    the conduct hotline; with ``links``, each count leads to its complaints in the workplace."""
+    the conduct hotline; with ``links``, each count leads to its complaints in the workplace.
+    ``top`` associations are listed, most complained about first (all with ``None``)."""
     received = Complaint.objects.filter(received_at__gte=quarter.start, received_at__lt=quarter.end)
     about = received.filter(category=Category.ASSOCIATIONS)
     figures = DirectoryFigures(quarter=quarter)
@@ -79,9 +85,7 @@ def directory_figures(quarter: Period, *, links: bool = False) -> DirectoryFigur
     figures.by_kind = [
         CountRow(label=str(label), count=per_kind.get(value, 0)) for value, label in Association.Kind.choices
     ] + [CountRow(label=str(_("No association named")), count=per_kind.get(None, 0))]
-    figures.by_association = sorted(per_association.values(), key=lambda r: (-r.count, r.label))[
-        :TOP_ASSOCIATIONS
-    ]
+    figures.by_association = sorted(per_association.values(), key=lambda r: (-r.count, r.label))[:top]
     # Per supervising department: the association's supervisor, whatever unit the complaint named.
     for row in (
         about.filter(association__isnull=False)
@@ -119,3 +123,41 @@ def directory_context(quarter: Period, *, public: bool) -> dict:
     if public:
         figures.by_association, figures.by_supervisor, figures.hotline_by_category = [], [], []
     return {"directory_figures": figures, "directory_public": public}
+
+
+def _pack_rows(figures: DirectoryFigures) -> list[list[Cell]]:
+    rows: list[list[Cell]] = [
+        [str(_("Complaints about associations and intermediaries")), "", "", figures.association_total]
+    ]
+    rows += [[str(_("By kind")), row.label, "", row.count] for row in figures.by_kind]
+    rows += [
+        [str(_("By association or intermediary")), row.label, row.detail, row.count]
+        for row in figures.by_association
+    ]
+    rows += [[str(_("By supervising department")), row.label, "", row.count] for row in figures.by_supervisor]
+    rows.append([str(_("Calls to the conduct hotline")), "", "", figures.hotline_total])
+    rows += [
+        [str(_("Conduct hotline calls by category")), row.label, "", row.count]
+        for row in figures.hotline_by_category
+    ]
+    return rows
+
+
+def directory_pack_sheet(figures: DirectoryFigures | None, heading) -> Sheet:
+    """The dispatch pack's sheet: the totals, then per kind, association, supervising department
+    and (hotline calls) category, one row each; for who may see complaints, else the note only."""
+    title = str(_("Associations and hotline"))
+    hidden = (
+        ""
+        if figures is not None
+        else str(
+            _("Complaints about associations and hotline calls are not shown: you may not see complaints.")
+        )
+    )
+    return Sheet(
+        title=title,
+        heading=heading(title, hidden=hidden),
+        header=[str(_("Figure")), str(_("Name")), str(_("Kind of association")), str(_("Number"))],
+        rows=[] if figures is None else _pack_rows(figures),
+        widths=(40, 36, 18, 10),
+    )
