@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from complaints.models import Category, Channel, Complaint
 from core.periods import Period
@@ -157,7 +158,12 @@ def directory_pack_sheet(figures: DirectoryFigures | None, heading) -> Sheet:
     return Sheet(
         title=title,
         heading=heading(title, hidden=hidden),
-        header=[str(_("Figure")), str(_("Name")), str(_("Kind of association")), str(_("Number"))],
+        header=[
+            str(_("Figure")),
+            str(pgettext_lazy("association", "Name")),
+            str(_("Kind of association")),
+            str(_("Number")),
+        ],
         rows=[] if figures is None else _pack_rows(figures),
         widths=(40, 36, 18, 10),
     )

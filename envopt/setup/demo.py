@@ -261,7 +261,7 @@ def demo_install(*, now: datetime.datetime | None = None) -> dict[str, int]:
     directory = demo_directory_install(now=now)  # associations, the leading group, the hotline
     # The other apps' stories queued their notices on their own days too: those before yesterday
     # went out at the time.
-    past_emails_delivered(after=last_email, before=now - datetime.timedelta(days=1))
+    past_emails_delivered(after=last_email, before=(now or timezone.now()) - datetime.timedelta(days=1))
     return {
         "complaints": len(story),
         "cases": cases,

@@ -31,7 +31,7 @@ from core.ladder import escalation_sweep
 from core.models import OutboundEmail
 from core.periods import SHANGHAI
 from core.validators import credit_code_check_character, organization_code_check_character
-from envopt.setup.demo_cases import _past_emails_delivered
+from envopt.setup.demo_cases import past_emails_delivered
 from envopt.setup.demo_clock import demo_clock_at
 from inspections.models import (
     InspectingUnit,
@@ -720,7 +720,7 @@ def demo_inspections_install(*, now: dt.datetime | None = None) -> dict[str, int
         story.background(ordinary)
         story.upcoming([e for e in enterprises[230:250] if not e.no_disturbance])
         story.flags(enterprises[260:])
-        _past_emails_delivered(after=last_email, before=now - dt.timedelta(days=1))
+        past_emails_delivered(after=last_email, before=now - dt.timedelta(days=1))
         with demo_clock_at(now):
             escalation_sweep(now=now)
     return {"enterprises": len(enterprises), "inspections": Inspection.objects.count()}
