@@ -173,6 +173,13 @@ class ApprovalRecord(models.Model):
             models.Index(fields=["item", "accepted_at"], name="approvalrecord_item_accepted"),
             # The assessment and the bulletin: a department's approvals decided in a period.
             models.Index(fields=["department", "decided_on"], name="approvalrecord_dept_decided"),
+            # The list of a department's late decisions (timeliness=late), newest first: only the
+            # late ones are indexed, so the page and its capped count read no on-time record.
+            models.Index(
+                fields=["department", "-accepted_at", "-id"],
+                name="approvalrecord_dept_late",
+                condition=Q(decided_on__gt=F("due_on")),
+            ),
             # The sweep: undecided records by their promised day.
             models.Index(
                 fields=["due_on"], name="approvalrecord_pending_due", condition=Q(decision="pending")

@@ -10,13 +10,10 @@ complaints an applicant filed from a record are not shown here either."""
 from __future__ import annotations
 
 import functools
-from functools import cached_property
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -35,6 +32,7 @@ from approvals.services.corrections import (
     signal_return,
 )
 from core.admin import ReadOnlyAdmin
+from core.admin_lists import BigTableAdminMixin, ChoicesOfSmallTableFilter
 from core.deadlines import deadline_explain
 from core.errors import InvalidTransition, error_messages, form_add_service_error
 from core.forms import PlainErrorsMixin
@@ -60,17 +58,6 @@ def _admin_link(viewname: str, pk, text) -> str:
     except NoReverseMatch:
         return str(text)
     return format_html('<a href="{}">{}</a>', url, text)
-
-
-class CappedPaginator(Paginator):
-    """Counts at most CAP rows: a list of hundreds of thousands of signals need not count them
-    all on every page (the count is one LIMITed subquery); a supervisor narrows with the filters."""
-
-    CAP = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list.order_by()[: self.CAP + 1].count()
 
 
 # --- Filters ---------------------------------------------------------------------------------------
@@ -186,7 +173,7 @@ class SignalCaseForm(PlainErrorsMixin, forms.Form):
 
 
 @admin.register(ApprovalSignal)
-class ApprovalSignalAdmin(ReadOnlyAdmin):
+class ApprovalSignalAdmin(BigTableAdminMixin, ReadOnlyAdmin):
     list_display = [
         "colour_badge",
         "kind",
@@ -199,7 +186,7 @@ class ApprovalSignalAdmin(ReadOnlyAdmin):
         "action_links",
     ]
     list_filter = [
-        "department",
+        ("department", ChoicesOfSmallTableFilter),
         ItemFilter,
         "colour",
         "kind",
@@ -210,8 +197,6 @@ class ApprovalSignalAdmin(ReadOnlyAdmin):
     search_fields = ["=record__external_id"]
     search_help_text = gettext_lazy("Search by application number (exact).")
     list_select_related = ["record__item", "department", "deadline", "case"]
-    show_full_result_count = False
-    paginator = CappedPaginator
     # Newest first by id, the primary key's index: signals are inserted as they are raised, so
     # this is the order of raised_at without a sort of the whole table (raised_at has no index
     # of its own; the lists filtered by department use (department, raised_at)).
@@ -253,16 +238,6 @@ class ApprovalSignalAdmin(ReadOnlyAdmin):
         ]
 
     # Columns ------------------------------------------------------------------------------------
-
-    def action_checkbox(self, obj):
-        # The stock checkbox renders a form widget's template per row, most of the page's time;
-        # the same markup written directly.
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            helpers.ACTION_CHECKBOX_NAME,
-            obj.pk,
-            format_html(_("Select this object for an action - {}"), obj),
-        )
 
     @admin.display(description=gettext_lazy("colour"), ordering="colour")
     def colour_badge(self, obj):
