@@ -42,7 +42,8 @@ class StaffAdminSite(admin.AdminSite):
             label,
             user.is_active,
             user.is_superuser,
-            frozenset(user.get_all_permissions()),
+            # A superuser may do everything: no permission is read for them (two queries saved).
+            frozenset() if user.is_superuser else frozenset(user.get_all_permissions()),
             get_language(),
             get_script_prefix(),
         )
