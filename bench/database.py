@@ -65,3 +65,13 @@ def database_exists(url: str) -> bool:
             return cursor.fetchone() is not None
     finally:
         connection.close()
+
+
+def tables_vacuum(*models) -> None:
+    """``VACUUM ANALYZE`` the tables of these models on the bench's connection (autovacuum,
+    which would do it in production, is off on the bench's machine). Outside a transaction."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
-from django.db import connection
 from django.utils import timezone
 
 from approvals.models import (
@@ -29,6 +28,7 @@ from approvals.models import (
     ApprovalStep,
     ApprovalStepEvent,
 )
+from bench.database import tables_vacuum
 from bench.load import Progress, _reset_sequences, copy_rows
 from bench.scale import Scale
 from core.calendar import WorkingCalendar
@@ -164,9 +164,7 @@ def load_approvals(scale: Scale, *, quiet: bool = False, today: dt.date | None =
     # 420 items for a few dozen and joins them record by record (autovacuum, which would analyze
     # them in production, is off on the bench's machine).
     tables = (ApprovalItem, ApprovalStep, ApprovalFee, ApprovalRecord, ApprovalStepEvent, ApprovalFeeCharge)
-    with connection.cursor() as cursor:
-        for model in (*tables, ApprovalSignal):
-            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    tables_vacuum(*tables, ApprovalSignal)
     return ApprovalData(
         approval_items=len(items),
         approval_records=total,

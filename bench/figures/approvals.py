@@ -15,7 +15,7 @@ import json
 import time
 
 from django.contrib import admin
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client
 
 from approvals.models import (
@@ -25,6 +25,7 @@ from approvals.models import (
     ApprovalSignal,
     ApprovalStepEvent,
 )
+from bench.database import tables_vacuum
 from bench.figures.pages import _client, _page, late
 from bench.load_approvals import HALL_USERNAME, approvals_loaded, load_approvals
 from bench.measure import Goal, Result, StatementCounter, timed
@@ -117,16 +118,6 @@ def _pushed_delete() -> None:
         pushed.delete()
 
 
-def _vacuum(*models) -> None:
-    """VACUUM ANALYZE what a figure wrote and rolled back or deleted: autovacuum, which would in
-    production, is off on the bench's machine, and the next figure (or the next ``--reuse`` run)
-    would otherwise step over the dead rows (a list ordered by id reads the rolled-back signals'
-    index entries first)."""
-    with connection.cursor() as cursor:
-        for model in models:
-            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-
-
 def _ingest(context) -> Result:
     _pushed_delete()
     client = _hall_client()
@@ -148,8 +139,8 @@ def _ingest(context) -> Result:
     client.post(URL, state["body"], content_type="application/json")
     resend = client.post(URL, state["body"], content_type="application/json").json()
     _pushed_delete()
-    if connection.vendor == "postgresql":
-        _vacuum(ApprovalRecord, ApprovalStepEvent, ApprovalFeeCharge, ApprovalSignal, Deadline)
+    # What it deleted, as autovacuum would: the next figure and a --reuse run step over no dead rows.
+    tables_vacuum(ApprovalRecord, ApprovalStepEvent, ApprovalFeeCharge, ApprovalSignal, Deadline)
     answers = state["answers"][1:]  # after the warm-up
     result = Result(
         key="approvals_ingest",
@@ -201,8 +192,8 @@ def _sweeps(context, signals_sweep) -> list[Result]:
         if sample:
             backlog.append(first)
             daily.append(second)
-    if connection.vendor == "postgresql":
-        _vacuum(ApprovalSignal, Deadline)
+    # The rolled-back signals' dead index entries would come first in a list ordered by id.
+    tables_vacuum(ApprovalSignal, Deadline)
     pending = ApprovalRecord.objects.filter(decision="pending").count()
     results = []
     for key, label, goal, runs in (

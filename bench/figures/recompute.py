@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
-
+from bench.database import tables_vacuum
 from bench.measure import Goal, Result, timed
 from casework.models import CaseEvent, Recommendation, Referral
 from core.calendar import calendar_day_set, calendar_days_delete, is_working_day
@@ -34,9 +33,7 @@ def run(context) -> list[Result]:
         calendar_days_delete(days=CalendarDay.objects.filter(name=NAME), actor=None)
         # Each run rewrites tens of thousands of rows twice (the edit, and this undo): let the
         # tables be as autovacuum keeps them between two calendar edits, days apart.
-        with connection.cursor() as cursor:
-            for model in (Deadline, Referral, Recommendation, CaseEvent):
-                cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        tables_vacuum(Deadline, Referral, Recommendation, CaseEvent)
 
     def edit() -> None:
         calendar_day_set(date=day, is_working_day=False, name=NAME, actor=None)

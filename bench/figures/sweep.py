@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
+from bench.database import tables_vacuum
 from bench.measure import Goal, Result, timed
 from casework.models import Case
 from core.ladder import escalation_sweep
@@ -31,8 +32,7 @@ def _reset(*, every: int = 1) -> None:
         )
         Case.objects.filter(escalation_level__gt=0).update(escalation_level=0)
         OutboundEmail.objects.filter(kind__startswith="ladder_").delete()
-    with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(Deadline._meta.db_table)}")
+    tables_vacuum(Deadline)
 
 
 def run(context) -> list[Result]:
