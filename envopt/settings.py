@@ -484,3 +484,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Operations (issue 18): each part keeps its settings under its own heading ---------------
+
+# --- Outbox delivery ---
+
+# --- Outages: broker and cache ---
+
+# --- Background exports ---
+
+# --- Observability ---
+
+# --- Retention and purge of personal data ---
+
+# --- Complaint mailbox ---
+
+# --- End of operations ---

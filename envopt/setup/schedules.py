@@ -82,6 +82,12 @@ SCHEDULES = [
             "day_of_week": "*",
         },
     },
+    # Retention and purge of personal data (issue 18)
+
+    # Complaint mailbox (issue 18)
+
+    # Observability (issue 18)
+
 ]
 
 
