@@ -249,6 +249,13 @@ class ApprovalFeeCharge(models.Model):
         return f"{self.code} {self.amount}"
 
 
+def choice_label(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:  # a value no longer among the choices: shown as stored
+        return str(value)
+
+
 class ApprovalSignal(models.Model):
     """A warning (预警) on an approval: yellow asks for attention, red is an irregularity that the
     department must correct (纠错) and that climbs the escalation ladder until it does."""
@@ -381,4 +388,6 @@ class ApprovalSignal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.record_id} {self.get_kind_display()}"
+        # The enum's label, not get_kind_display(), which builds the choices' dictionary anew on
+        # every call (the admin list shows this for each row's checkbox).
+        return f"{self.record_id} {choice_label(self.Kind, self.kind)}"

@@ -9,13 +9,15 @@ they have no ``date_hierarchy`` (it scans the whole table for its years on every
 
 from __future__ import annotations
 
+from html import escape as html_escape
+
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -84,6 +86,7 @@ class BigTableAdminMixin:
     paginator = CappedCountPaginator
     show_full_result_count = False
     list_link_field = ""  # the list_display entry that links to the change page
+    list_rows_planned = True  # the rows rendered by core.admin_rows
 
     def get_list_display(self, request):
         fields = list(super().get_list_display(request))
@@ -146,9 +149,11 @@ class ChoicesOfSmallTableFilter(admin.RelatedFieldListFilter):
         if self.include_empty_choice:
             options.append((self.EMPTY, self.empty_value_display))
         remaining = changelist.get_query_string(remove=[self.lookup_kwarg, self.lookup_kwarg_isnull, "p"])
-        # Hundreds of options: escaped and joined in one pass rather than a format_html each.
+        # Hundreds of options: escaped and joined in one pass rather than a format_html each, with
+        # the standard library's escape (what django.utils.html.escape calls, without its
+        # lazy-string wrapper around every call).
         html = "".join(
-            f'<option value="{escape(value)}"{mark}>{escape(label)}</option>'
+            f'<option value="{html_escape(str(value))}"{mark}>{html_escape(str(label))}</option>'
             for value, label in options
             for mark in [" selected" if value == selected else ""]
         )

@@ -22,6 +22,16 @@ def _app_copy(app: dict) -> dict:
     return {**app, "models": [dict(model) for model in app["models"]]}
 
 
+def _names_translated(built: dict) -> dict:
+    """The app and model names as plain strings in the language of the cache key: a lazy name
+    is translated again at each comparison of the admin's sort and at each render."""
+    for app in built.values():
+        app["name"] = str(app["name"])
+        for model in app["models"]:
+            model["name"] = str(model["name"])
+    return built
+
+
 class StaffAdminSite(admin.AdminSite):
     # Every admin page lists the models the user may see (the sidebar; the index): over a hundred
     # models, each with its permission checks and two URL reversals, a sixth of a list page's time.
@@ -35,6 +45,25 @@ class StaffAdminSite(admin.AdminSite):
         super().__init__(*args, **kwargs)
         self._app_dicts: OrderedDict = OrderedDict()
         self._app_dicts_lock = threading.Lock()
+        self._sidebars: OrderedDict = OrderedDict()
+        self._sidebars_lock = threading.Lock()
+
+    SIDEBARS_KEPT = 256
+
+    def sidebar_kept(self, key, render) -> str:
+        """The rendered sidebar for ``key`` (the user's list of models, the language, the
+        entries the page's path falls under), rendered by ``render()`` the first time."""
+        with self._sidebars_lock:
+            html = self._sidebars.get(key)
+            if html is not None:
+                self._sidebars.move_to_end(key)
+                return html
+        html = render()
+        with self._sidebars_lock:
+            self._sidebars[key] = html
+            while len(self._sidebars) > self.SIDEBARS_KEPT:
+                self._sidebars.popitem(last=False)
+        return html
 
     def _build_app_dict(self, request, label=None):
         user = request.user
@@ -47,12 +76,17 @@ class StaffAdminSite(admin.AdminSite):
             get_language(),
             get_script_prefix(),
         )
+        if label is None:
+            request.admin_app_list_key = key  # the sidebar kept per list (core.templatetags.admin_sidebar)
         with self._app_dicts_lock:
             built = self._app_dicts.get(key)
             if built is not None:
                 self._app_dicts.move_to_end(key)
         if built is None:
             built = super()._build_app_dict(request, label)
+            if built is not None:
+                built = _names_translated({label: built} if label else built)
+                built = built[label] if label else built
             with self._app_dicts_lock:
                 self._app_dicts[key] = built
                 while len(self._app_dicts) > self.APP_LISTS_KEPT:

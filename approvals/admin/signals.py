@@ -23,7 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from approvals.models import ApprovalItem, ApprovalSignal
+from approvals.models import ApprovalItem, ApprovalSignal, choice_label
 from approvals.services.cases import may_open_case, signal_case_description, signal_case_open
 from approvals.services.corrections import (
     AWAITING_DEPARTMENT,
@@ -245,7 +245,7 @@ class ApprovalSignalAdmin(BigTableAdminMixin, ReadOnlyAdmin):
             '<span class="signal-badge signal-{}" data-colour="{}">{}</span>',
             obj.colour,
             obj.colour,
-            obj.get_colour_display(),
+            choice_label(ApprovalSignal.Colour, obj.colour),
         )
 
     @admin.display(description=gettext_lazy("application number"), ordering="record__external_id")

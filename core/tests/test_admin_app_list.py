@@ -61,3 +61,36 @@ def test_users_with_the_same_permissions_share_one_built_list(client, monkeypatc
     first, second = _staff("clerk-1", "view_ledgertask"), _staff("clerk-2", "view_ledgertask")
     assert _models_listed(client, first) == _models_listed(client, second) == {"LedgerTask"}
     assert built == ["clerk-1"]
+
+
+def _sidebar(client, user: User, url: str) -> str:
+    client.force_login(user)
+    client_session_verify(client, user)
+    response = client.get(url)
+    assert response.status_code == 200, url
+    page = response.content.decode()
+    return page[page.index('<nav class="sticky" id="nav-sidebar"') : page.index("</nav>", page.index("nav-sidebar"))]
+
+
+@pytest.mark.django_db
+def test_the_kept_sidebar_is_the_users_own_and_marks_the_page_it_is_on(client):
+    from django.contrib import admin
+
+    admin.site._sidebars.clear()
+    both = _staff("sidebar-both", "view_department", "view_office")
+    one = _staff("sidebar-one", "view_department")
+    on_departments = _sidebar(client, both, "/admin/liaison/department/")
+    on_offices = _sidebar(client, both, "/admin/liaison/office/")
+    assert 'class="model-department current-model"' in on_departments
+    assert 'class="model-office current-model"' not in on_departments
+    assert 'class="model-office current-model"' in on_offices
+    assert 'class="model-department current-model"' not in on_offices
+    # The same page again comes from what was kept, identical; another user's list is their own.
+    assert _sidebar(client, both, "/admin/liaison/department/") == on_departments
+    assert len(admin.site._sidebars) == 2
+    mine = _sidebar(client, one, "/admin/liaison/department/")
+    assert "model-office" not in mine and "model-department current-model" in mine
+    # Another page under the same entry (the department's changelist filtered) uses the same kept
+    # sidebar: what it shows depends on the entries the path falls under, not on the path.
+    assert _sidebar(client, both, "/admin/liaison/department/?q=x") == on_departments
+    assert len(admin.site._sidebars) == 3
