@@ -69,7 +69,8 @@ def _sidebar(client, user: User, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, url
     page = response.content.decode()
-    return page[page.index('<nav class="sticky" id="nav-sidebar"') : page.index("</nav>", page.index("nav-sidebar"))]
+    start = page.index('<nav class="sticky" id="nav-sidebar"')
+    return page[start : page.index("</nav>", start)]
 
 
 @pytest.mark.django_db
