@@ -283,7 +283,9 @@ def _condition(step: Step, thresholds: Thresholds) -> tuple[str, list[Any]]:
     if step == Step.ESCALATE:
         return f"{qn('due_date')} <= %s AND {ended}", [date(thresholds.escalate_by), now]
     if step == Step.WARN:
-        return f"{qn('due_date')} <= %s AND {ended}", [date(thresholds.today), now]
+        # due_at is the end of the due day (core.deadlines), so an item due today has not ended:
+        # the bound excludes today's items in the index rather than row by row.
+        return f"{qn('due_date')} < %s AND {ended}", [date(thresholds.today), now]
     return f"{qn('due_date')} <= %s", [date(thresholds.remind_by)]
 
 
@@ -291,15 +293,21 @@ def _where(step: Step, kinds: list[str], thresholds: Thresholds) -> tuple[str, l
     qn = connection.ops.quote_name
     condition, params = _condition(step, thresholds)
     in_kinds = ", ".join(["%s"] * len(kinds))
+    # The steps below this one as a list, not ``ladder_step < step``: PostgreSQL then reads the
+    # ladder index (ladder_step, due_date) once per step value, each read bounded by the due
+    # date, so a sweep with nothing due reads nothing (a range on ladder_step would walk every
+    # open item that has not climbed yet, and the escalated ones are not in that index at all).
+    below = list(range(int(step)))
+    in_steps = ", ".join(["%s"] * len(below))
     sql = " AND ".join(
         [
             f"{qn('status')} = %s",
-            f"{qn('ladder_step')} < %s",
+            f"{qn('ladder_step')} IN ({in_steps})",
             f"{qn('kind')} IN ({in_kinds})",
             condition,
         ]
     )
-    return sql, [Deadline.Status.OPEN.value, int(step), *kinds, *params]
+    return sql, [Deadline.Status.OPEN.value, *below, *kinds, *params]
 
 
 def _as_date(value: Any) -> dt.date:

@@ -153,7 +153,7 @@ class Deadline(models.Model):
         default=False,
         help_text=_("Some year in the period had no calendar data, so only weekends were skipped."),
     )
-    # Indexed through (status, due_date), whose leading column serves lookups by status alone.
+    # Indexed through (status, ladder_step, due_date), whose leading column serves lookups by status.
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     met_at = models.DateTimeField(_("met at"), null=True, blank=True)
     round = models.PositiveSmallIntegerField(_("round"), default=1)
@@ -167,8 +167,12 @@ class Deadline(models.Model):
         verbose_name_plural = _("deadlines")
         indexes = [
             models.Index(fields=["content_type", "object_id"], name="core_deadline_subject_idx"),
-            # The sweep asks for open items due before a date.
-            models.Index(fields=["status", "due_date"], name="core_deadline_status_due_idx"),
+            # The escalation sweep asks, per step, for open items below it due before a date:
+            # status = open AND ladder_step IN (0, …, step − 1) AND due_date <= d, which reads
+            # one bounded range per step value. A sweep with nothing due reads a few index pages
+            # whatever the table holds; (status, due_date) walked every open item already due,
+            # the escalated long tail included. Its leading column serves lookups by status.
+            models.Index(fields=["status", "ladder_step", "due_date"], name="core_deadline_ladder_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -62,9 +62,12 @@ def run(context) -> list[Result]:
     first.extra["half_run"] = {"items": half_items, "sql_statements": half_statements[0]}
     first.checks["SQL statements do not grow with the items"] = half_statements[0] == statements[-1]
 
-    # Again, with nothing due: what every later beat costs.
+    # Again, with nothing due: what every later beat costs. The first run's updates leave dead
+    # index entries behind; autovacuum removes them before the next beat (a day later; the
+    # deadline table's threshold is 1 % of its rows, migration core 0008), as here.
     _reset()
     escalation_sweep()
+    tables_vacuum(Deadline)
     again_samples, again_statements = timed(sweep, repeat=context.repeat, warmup=0)
     again = Result(
         key="sweep_again",
@@ -72,7 +75,8 @@ def run(context) -> list[Result]:
         unit="ms",
         samples=again_samples,
         statements=again_statements,
-        goal=Goal("<=", 100, "ms"),
+        # Issue 17: 10 ms at 100k, 20 ms at a million.
+        goal=Goal("<=", 10 if context.scale.complaints <= 100_000 else 20, "ms"),
         extra={"items": len(last["result"].items)},
     )
     again.checks["nothing escalated twice"] = len(last["result"].items) == 0
