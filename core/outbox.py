@@ -295,18 +295,15 @@ class _Claim:
 
     token: uuid.UUID
     emails: list[OutboundEmail] = field(default_factory=list)
-    taken_over: int = 0  # rows another worker left "sending" mid-send, now sent again
+    taken_over: int = 0  # rows another worker left "sending" past their lease, now sent again
+    locked: int = 0  # rows this claim locked, including those it failed as exhausted
+    failed: int = 0  # rows left "sending" on their last attempt, failed by this claim
 
 
-def _fail_exhausted(now: dt.datetime) -> int:
+def _fail_exhausted(ids: list[int]) -> None:
     """Rows whose worker stopped mid-send on their last allowed attempt: failed, visibly (their
-    message may have reached the server; "Send again" is staff's decision). One statement."""
-    return OutboundEmail.objects.filter(
-        status=OutboundEmail.Status.SENDING,
-        lease_expires_at__lte=now,
-        smtp_started_at__isnull=False,
-        attempts__gte=settings.OUTBOX_MAX_ATTEMPTS,
-    ).update(
+    message may have reached the server; "Send again" is staff's decision)."""
+    OutboundEmail.objects.filter(pk__in=ids).update(
         status=OutboundEmail.Status.FAILED,
         interrupted_sends=F("interrupted_sends") + 1,
         last_error=INTERRUPTED_LAST_ATTEMPT,
@@ -339,12 +336,27 @@ def _claim(*, email_ids: Sequence[int] | None, limit: int) -> _Claim:
         claimable = Q(status=OutboundEmail.Status.PENDING) | lease_expired
         rows = OutboundEmail.objects.filter(claimable, pk__in=list(email_ids)).order_by()
     with transaction.atomic():
-        _fail_exhausted(now)
-        locked = list(rows.select_for_update(skip_locked=True).values_list("pk", "status")[:limit])
-        if not locked:
+        locked = list(
+            rows.select_for_update(skip_locked=True).values_list(
+                "pk", "status", "smtp_started_at", "attempts"
+            )[:limit]
+        )
+        claim.locked = len(locked)
+        exhausted = {
+            pk
+            for pk, status, started, attempts in locked
+            if status == OutboundEmail.Status.SENDING and started and attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        }
+        ids = [pk for pk, *_rest in locked if pk not in exhausted]
+        if exhausted:
+            _fail_exhausted(list(exhausted))
+            claim.failed = len(exhausted)
+            logger.warning("outbox: %s e-mails failed: interrupted on their last attempt", len(exhausted))
+        if not ids:
             return claim
-        ids = [pk for pk, _status in locked]
-        claim.taken_over = sum(status == OutboundEmail.Status.SENDING for _pk, status in locked)
+        claim.taken_over = sum(
+            status == OutboundEmail.Status.SENDING for pk, status, *_rest in locked if pk not in exhausted
+        )
         # The right-hand sides read the row as it was before this UPDATE (SQL semantics).
         OutboundEmail.objects.filter(pk__in=ids).update(
             status=OutboundEmail.Status.SENDING,
@@ -395,7 +407,9 @@ def _is_temporary(error: Exception) -> bool:
         return any(not 500 <= code < 600 for code, _reply in error.recipients.values())
     if isinstance(error, smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
         return not 500 <= error.smtp_code < 600
-    return isinstance(error, smtplib.SMTPException | OSError)
+    # Anything else (a lost connection, a timeout, even the task's soft time limit) may pass: the
+    # row is retried, and fails only after OUTBOX_MAX_ATTEMPTS, visibly.
+    return True
 
 
 def _outcome_unknown(error: Exception) -> bool:
@@ -499,6 +513,8 @@ def _after_error(email: OutboundEmail, token: uuid.UUID, error: Exception, *, ou
 def _send_claimed(claim: _Claim, counts: dict[str, int]) -> None:
     if claim.taken_over:
         counts["resent_after_lease"] = counts.get("resent_after_lease", 0) + claim.taken_over
+    if claim.failed:
+        counts["failed"] = counts.get("failed", 0) + claim.failed
     for email in claim.emails:
         outcome = _send_one(email, claim.token)
         counts[outcome] = counts.get(outcome, 0) + 1
@@ -519,8 +535,8 @@ def outbox_deliver_many(email_ids: Iterable[int]) -> dict[str, int]:
         chunk = email_ids[start : start + CLAIM_CHUNK]
         claim = _claim(email_ids=chunk, limit=len(chunk))
         _send_claimed(claim, counts)
-        if len(chunk) > len(claim.emails):
-            counts["skipped"] = counts.get("skipped", 0) + len(chunk) - len(claim.emails)
+        if len(chunk) > claim.locked:
+            counts["skipped"] = counts.get("skipped", 0) + len(chunk) - claim.locked
     return counts
 
 
@@ -543,10 +559,10 @@ def outbox_sweep(*, limit: int = 500) -> dict[str, int]:
     counts: dict[str, int] = {}
     while limit > 0:
         claim = _claim(email_ids=None, limit=min(CLAIM_CHUNK, limit))
-        if not claim.emails:
+        if not claim.locked:
             break
         _send_claimed(claim, counts)
-        limit -= len(claim.emails)
+        limit -= claim.locked
     return counts
 
 
