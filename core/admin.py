@@ -210,13 +210,42 @@ class DeadlineChangeAdmin(ReadOnlyAdmin):
         return obj.deadline.kind
 
 
+class SentTwiceFilter(admin.SimpleListFilter):
+    """The e-mails whose send was interrupted after the SMTP transaction had started and which
+    were therefore sent again (core.outbox): the recipient may have two copies."""
+
+    title = _("delivery")
+    parameter_name = "sent_twice"
+
+    def lookups(self, request, model_admin):
+        return [("maybe", _("may have been sent twice")), ("no", _("sent at most once"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "maybe":
+            return queryset.filter(interrupted_sends__gt=0)
+        if self.value() == "no":
+            return queryset.filter(interrupted_sends=0)
+        return queryset
+
+
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(admin.ModelAdmin):
-    """Every e-mail the portal sends, traceable: status, attempts, last error, "send again"."""
+    """Every e-mail the portal sends, traceable: status, attempts, last error, "send again", and
+    whether it may have been sent twice."""
 
-    list_display = ["created_at", "kind", "subject", "recipients", "status", "attempts", "sent_at", "related"]
-    list_filter = ["status", "kind", "created_at"]
-    search_fields = ["subject", "related", "key"]
+    list_display = [
+        "created_at",
+        "kind",
+        "subject",
+        "recipients",
+        "status",
+        "attempts",
+        "sent_twice",
+        "sent_at",
+        "related",
+    ]
+    list_filter = ["status", SentTwiceFilter, "kind", "created_at"]
+    search_fields = ["subject", "related", "key", "message_id"]
     date_hierarchy = "created_at"
     readonly_fields = [
         "key",
@@ -234,6 +263,12 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "sent_at",
         "created_at",
         "attachment_names",
+        "message_id",
+        "sent_twice",
+        "interrupted_sends",
+        "claimed_at",
+        "smtp_started_at",
+        "lease_expires_at",
     ]
     exclude = ["scrub_after_sending"]
     actions = ["send_again"]
@@ -242,6 +277,10 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     @admin.display(description=_("to"))
     def recipients(self, obj):
         return ", ".join(obj.to) or _("— no address —")
+
+    @admin.display(description=_("may have been sent twice"), boolean=True, ordering="interrupted_sends")
+    def sent_twice(self, obj: OutboundEmail) -> bool:
+        return obj.may_have_been_sent_twice
 
     @admin.display(description=_("attachments"))
     def attachment_names(self, obj):

@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+from email.utils import make_msgid
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -242,13 +243,25 @@ class TaggedJSONDecoder(json.JSONDecoder):
         return value
 
 
+def outbox_message_id() -> str:
+    """A new, globally unique Message-ID (random, not the row's id: ids repeat after a restore
+    into an empty database, and a receiver dropping "duplicates" by Message-ID would lose mail)."""
+    return make_msgid(idstring="outbox", domain=settings.OUTBOX_MESSAGE_ID_DOMAIN)
+
+
 class OutboundEmail(models.Model):
     """One e-mail, written in the same transaction as the change that causes it and sent after
     commit by a Celery task; a periodic sweep sends what a lost task or a down broker left.
-    ``key`` makes the same notice impossible to queue twice."""
+    ``key`` makes the same notice impossible to queue twice.
+
+    Delivery is at least once (core.outbox): a worker claims the row ("sending", with a lease)
+    and records when its SMTP transaction starts, both committed before it talks to the server;
+    a row still "sending" when its lease expires is sent again with the same ``message_id``,
+    and ``interrupted_sends`` counts the sends whose outcome was lost that way."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
@@ -280,15 +293,45 @@ class OutboundEmail(models.Model):
     # Bodies that carried a secret (a tracking code) are replaced once sent.
     scrub_after_sending = models.BooleanField(default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    # Generated when the row is written and sent with every copy, so that a receiver can drop a
+    # copy sent again after an interrupted send (core.outbox).
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True, default=outbox_message_id)
+    # The worker that holds a "sending" row, and until when; another may take it over after.
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
+    # Set (and committed) just before the SMTP transaction starts: a lease that expires with it
+    # set means the server may have accepted the message before the worker stopped.
+    smtp_started_at = models.DateTimeField(_("SMTP transaction started at"), null=True, blank=True)
+    interrupted_sends = models.PositiveSmallIntegerField(
+        _("interrupted sends"),
+        default=0,
+        help_text=_(
+            "Sends whose outcome was never learnt (the worker stopped, or the connection was lost, "
+            "after the SMTP transaction had started), so the message was sent again: it may have "
+            "been sent twice, with the same Message-ID."
+        ),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("outgoing e-mail")
         verbose_name_plural = _("outgoing e-mails")
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(
+                fields=["lease_expires_at"],
+                name="outbox_sending_lease",
+                condition=models.Q(status="sending"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.subject}"
+
+    @property
+    def may_have_been_sent_twice(self) -> bool:
+        return self.interrupted_sends > 0
 
 
 class OutboundAttachment(models.Model):

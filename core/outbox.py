@@ -1,26 +1,42 @@
 """The e-mail outbox: every e-mail is a row written in the transaction of the change that causes
-it; a task sends it after commit; a sweep sends what is still pending, with backoff. A row is
-sent at most once: the sender locks it (skip-locked), sends, and marks it in that transaction.
+it; a task sends it after commit; a sweep sends what is still pending, with backoff.
+
+Delivery is at least once, never silently lost, and a duplicate is possible only in one window.
+A worker claims rows in one short transaction (``_claim``: SELECT … FOR UPDATE SKIP LOCKED and one
+UPDATE, whatever their number): they become "sending" with its token and a lease
+(``OUTBOX_SEND_LEASE_SECONDS``). Before each SMTP transaction it records, committed, that the
+transaction starts; after the server's reply it records the outcome, and only then says QUIT. A
+worker that dies between the server's acceptance of the DATA and that record leaves the row
+"sending": once the lease has expired a sweep sends it again, with the same stored Message-ID
+(so a receiver can drop the copy), and counts it in ``interrupted_sends`` (the admin's "may have
+been sent twice"). A 4xx reply or a refused connection keeps the row pending with its backoff;
+a 5xx reply fails it. Hand-written around Django's mail API (which does the sending): the
+claim, the lease and the record before QUIT are this outbox's own transaction semantics.
+
 The rows one transaction queues are handed to the broker together when it commits: one publish,
 not one per e-mail (``outbox_dispatch_on_commit``).
 
 The Celery tasks that send rows live in core/tasks.py and call this module; CoreConfig.ready
 registers them here (``outbox_tasks``), so the outbox hands rows to them without importing them."""
 
+import contextlib
 import datetime as dt
 import logging
 import smtplib
+import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, models, transaction
+from django.db.models import Case, F, Q, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from kombu.exceptions import OperationalError
 
-from core.models import OutboundAttachment, OutboundEmail
+from core.models import OutboundAttachment, OutboundEmail, outbox_message_id
 
 logger = logging.getLogger(__name__)
 
@@ -266,104 +282,314 @@ def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=steps[min(attempts, len(steps)) - 1])
 
 
-def outbox_deliver(email_id: int) -> str:
-    """Send one row if it is still due; return what happened ("sent", "retry", "failed", "skipped")."""
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.OUTBOX_SEND_LEASE_SECONDS)
+
+
+CLAIM_CHUNK = DISPATCH_CHUNK
+
+
+@dataclass
+class _Claim:
+    """Rows one worker holds ("sending", ``claim_token`` = ``token``) until their lease expires."""
+
+    token: uuid.UUID
+    emails: list[OutboundEmail] = field(default_factory=list)
+    taken_over: int = 0  # rows another worker left "sending" past their lease, now sent again
+    locked: int = 0  # rows this claim locked, including those it failed as exhausted
+    failed: int = 0  # rows left "sending" on their last attempt, failed by this claim
+
+
+def _fail_exhausted(ids: list[int]) -> None:
+    """Rows whose worker stopped mid-send on their last allowed attempt: failed, visibly (their
+    message may have reached the server; "Send again" is staff's decision)."""
+    OutboundEmail.objects.filter(pk__in=ids).update(
+        status=OutboundEmail.Status.FAILED,
+        interrupted_sends=F("interrupted_sends") + 1,
+        last_error=INTERRUPTED_LAST_ATTEMPT,
+        next_attempt_at=None,
+        claim_token=None,
+        lease_expires_at=None,
+    )
+
+
+INTERRUPTED_LAST_ATTEMPT = (
+    "the worker stopped during the last allowed attempt, after its SMTP transaction had started: "
+    "the message may have been delivered"
+)
+
+
+def _claim(*, email_ids: Sequence[int] | None, limit: int) -> _Claim:
+    """Claim up to ``limit`` rows for this worker in one short transaction, committed before any
+    SMTP conversation starts; a fixed number of statements whatever ``limit`` is.
+
+    ``email_ids`` None (the sweep): the pending rows that are due. Given (a task): those rows if
+    pending. Either way also rows left "sending" whose lease has expired (their worker died or
+    hung): those whose SMTP transaction had started are counted in ``interrupted_sends``.
+    SKIP LOCKED: workers claiming at the same time take different rows and never wait."""
+    now, claim = timezone.now(), _Claim(token=uuid.uuid4())
+    lease_expired = Q(status=OutboundEmail.Status.SENDING, lease_expires_at__lte=now)
+    if email_ids is None:
+        claimable = Q(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now) | lease_expired
+        rows = OutboundEmail.objects.filter(claimable).order_by("next_attempt_at")
+    else:
+        claimable = Q(status=OutboundEmail.Status.PENDING) | lease_expired
+        rows = OutboundEmail.objects.filter(claimable, pk__in=list(email_ids)).order_by()
     with transaction.atomic():
-        email = (
-            OutboundEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, status=OutboundEmail.Status.PENDING)
-            .first()
+        locked = list(
+            rows.select_for_update(skip_locked=True).values_list(
+                "pk", "status", "smtp_started_at", "attempts"
+            )[:limit]
         )
-        if email is None:
-            return "skipped"  # sent already, failed for good, or another worker holds it
-        try:
-            outbox_render(email)
-        except Exception as error:  # a broken template does not mend itself: fail now, visibly
-            email.status, email.next_attempt_at, email.attempts = (
-                OutboundEmail.Status.FAILED,
-                None,
-                email.attempts + 1,
-            )
-            email.last_error = f"rendering failed: {type(error).__name__}: {error}"[:2000]
-            email.save(update_fields=["status", "next_attempt_at", "attempts", "last_error"])
-            logger.exception("outbox %s: rendering failed", email.pk)
-            return "failed"
-        message = EmailMultiAlternatives(
-            subject=email.subject,
-            body=email.body_text,
-            to=email.to,
-            headers={
-                "Message-ID": f"<outbox-{email.pk}@{settings.OUTBOX_MESSAGE_ID_DOMAIN}>",
-                "Content-Language": email.language,
-            },
+        claim.locked = len(locked)
+        exhausted = {
+            pk
+            for pk, status, started, attempts in locked
+            if status == OutboundEmail.Status.SENDING and started and attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        }
+        ids = [pk for pk, *_rest in locked if pk not in exhausted]
+        if exhausted:
+            _fail_exhausted(list(exhausted))
+            claim.failed = len(exhausted)
+            logger.warning("outbox: %s e-mails failed: interrupted on their last attempt", len(exhausted))
+        if not ids:
+            return claim
+        claim.taken_over = sum(
+            status == OutboundEmail.Status.SENDING for pk, status, *_rest in locked if pk not in exhausted
         )
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
-        for attachment in email.attachments.all():
-            message.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
-        email.attempts += 1
-        try:
-            message.send()
-        except (smtplib.SMTPException, OSError) as error:
-            email.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                email.status, email.next_attempt_at = OutboundEmail.Status.FAILED, None
-                if email.scrub_after_sending:
-                    email.body_text = email.body_html = SCRUBBED
-                outcome = "failed"
-            else:
-                email.next_attempt_at = timezone.now() + _backoff(email.attempts)
-                outcome = "retry"
-            # The error can quote the address; the log line names only the row.
-            logger.warning("outbox %s attempt %s: %s", email.pk, email.attempts, type(error).__name__)
-        else:
-            email.status, email.sent_at, email.last_error = OutboundEmail.Status.SENT, timezone.now(), ""
-            if email.scrub_after_sending:
-                email.body_text = email.body_html = SCRUBBED
-            outcome = "sent"
-        email.save(
-            update_fields=[
-                "status",
-                "attempts",
-                "last_error",
-                "next_attempt_at",
-                "sent_at",
-                "body_text",
-                "body_html",
-            ]
+        # The right-hand sides read the row as it was before this UPDATE (SQL semantics).
+        OutboundEmail.objects.filter(pk__in=ids).update(
+            status=OutboundEmail.Status.SENDING,
+            claim_token=claim.token,
+            claimed_at=now,
+            lease_expires_at=now + _lease(),
+            interrupted_sends=Case(
+                When(
+                    status=OutboundEmail.Status.SENDING,
+                    smtp_started_at__isnull=False,
+                    then=F("interrupted_sends") + 1,
+                ),
+                default=F("interrupted_sends"),
+                output_field=models.PositiveSmallIntegerField(),
+            ),
+            smtp_started_at=None,
         )
-        return outcome
+    if claim.taken_over:
+        logger.warning("outbox: %s e-mails taken over after their lease expired", claim.taken_over)
+    claim.emails = list(
+        OutboundEmail.objects.filter(pk__in=ids, claim_token=claim.token)
+        .order_by("next_attempt_at", "pk")
+        .prefetch_related("attachments")
+    )
+    return claim
+
+
+def _message(email: OutboundEmail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        to=email.to,
+        headers={"Message-ID": email.message_id, "Content-Language": email.language},
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    for attachment in email.attachments.all():
+        message.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
+    message.message()  # built now: a header that cannot be encoded fails before the server is asked
+    return message
+
+
+def _is_temporary(error: Exception) -> bool:
+    """A 4xx reply, a refused, lost or timed-out connection: the server may take it later. A 5xx
+    reply to the sender, every recipient or the data is permanent. Authentication and TLS errors
+    count as temporary: they are the portal's settings to mend, not the message's fault."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return any(not 500 <= code < 600 for code, _reply in error.recipients.values())
+    if isinstance(error, smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
+        return not 500 <= error.smtp_code < 600
+    # Anything else (a lost connection, a timeout, even the task's soft time limit) may pass: the
+    # row is retried, and fails only after OUTBOX_MAX_ATTEMPTS, visibly.
+    return True
+
+
+def _outcome_unknown(error: Exception) -> bool:
+    """The connection was lost or timed out during the transaction (not refused with a reply):
+    the server may have accepted the message before its reply was lost."""
+    return not isinstance(error, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused)
+
+
+def _release(email: OutboundEmail, token: uuid.UUID, **fields: Any) -> int:
+    """Record how this worker's send ended and let go of the row (only if it still holds it)."""
+    return OutboundEmail.objects.filter(pk=email.pk, claim_token=token).update(
+        claim_token=None, lease_expires_at=None, smtp_started_at=None, **fields
+    )
+
+
+def _finish_failed(email: OutboundEmail, token: uuid.UUID, last_error: str, **fields: Any) -> str:
+    bodies = {"body_text": SCRUBBED, "body_html": SCRUBBED} if email.scrub_after_sending else {}
+    _release(
+        email,
+        token,
+        status=OutboundEmail.Status.FAILED,
+        next_attempt_at=None,
+        last_error=last_error[:2000],
+        **bodies,
+        **fields,
+    )
+    return "failed"
+
+
+def _send_one(email: OutboundEmail, token: uuid.UUID) -> str:
+    """Send one claimed row: record (committed) that its SMTP transaction starts, send, record
+    the outcome, and only then say QUIT, so a slow QUIT opens no window for a duplicate."""
+    try:
+        outbox_render(email)
+        message = _message(email)
+    except Exception as error:  # a broken template or header does not mend itself: fail now, visibly
+        logger.warning("outbox %s: the message could not be written (%s)", email.pk, type(error).__name__)
+        return _finish_failed(
+            email, token, f"rendering failed: {type(error).__name__}: {error}", attempts=F("attempts") + 1
+        )
+    now = timezone.now()
+    started = OutboundEmail.objects.filter(
+        pk=email.pk, claim_token=token, status=OutboundEmail.Status.SENDING
+    ).update(smtp_started_at=now, lease_expires_at=now + _lease(), attempts=F("attempts") + 1)
+    if not started:
+        return "skipped"  # this worker's lease expired before it got here; another took the row
+    email.attempts += 1
+    connection = get_connection()
+    opened = False
+    try:
+        connection.open()
+        opened = True
+        connection.send_messages([message])  # a connection opened by the caller is not closed here
+    except Exception as error:
+        _close_quietly(connection)
+        return _after_error(email, token, error, outcome_unknown=opened and _outcome_unknown(error))
+    sent_at = timezone.now()
+    bodies = (
+        {"body_text": SCRUBBED, "body_html": SCRUBBED}
+        if email.scrub_after_sending
+        else {"body_text": email.body_text, "body_html": email.body_html}  # what was sent, if rendered now
+    )
+    if not _release(email, token, status=OutboundEmail.Status.SENT, sent_at=sent_at, last_error="", **bodies):
+        logger.warning("outbox %s: sent after its lease had expired; another worker holds it", email.pk)
+    _close_quietly(connection)
+    return "sent"
+
+
+def _close_quietly(connection: Any) -> None:
+    with contextlib.suppress(smtplib.SMTPException, OSError):  # the outcome is recorded already
+        connection.close()
+
+
+def _after_error(email: OutboundEmail, token: uuid.UUID, error: Exception, *, outcome_unknown: bool) -> str:
+    """A temporary refusal keeps the row pending with its backoff (until the last attempt); a
+    permanent one fails it now. A connection lost mid-transaction counts as an interrupted send."""
+    # The error can quote the address: it goes to the row (staff see it), the log names the row.
+    last_error = f"{type(error).__name__}: {error}"
+    interrupted = {"interrupted_sends": F("interrupted_sends") + 1} if outcome_unknown else {}
+    temporary = _is_temporary(error)
+    logger.warning(
+        "outbox %s attempt %s: %s (%s)",
+        email.pk,
+        email.attempts,
+        type(error).__name__,
+        "temporary" if temporary else "permanent",
+    )
+    if temporary and email.attempts < settings.OUTBOX_MAX_ATTEMPTS:
+        _release(
+            email,
+            token,
+            status=OutboundEmail.Status.PENDING,
+            next_attempt_at=timezone.now() + _backoff(email.attempts),
+            last_error=last_error[:2000],
+            **interrupted,
+        )
+        return "retry"
+    return _finish_failed(email, token, last_error, **interrupted)
+
+
+def _send_claimed(claim: _Claim, counts: dict[str, int]) -> None:
+    if claim.taken_over:
+        counts["resent_after_lease"] = counts.get("resent_after_lease", 0) + claim.taken_over
+    if claim.failed:
+        counts["failed"] = counts.get("failed", 0) + claim.failed
+    for email in claim.emails:
+        outcome = _send_one(email, claim.token)
+        counts[outcome] = counts.get(outcome, 0) + 1
+
+
+def outbox_deliver(email_id: int) -> str:
+    """Send one row if it is still to be sent; return what happened ("sent", "retry", "failed",
+    "skipped": sent already, failed for good, or held by another worker whose lease runs)."""
+    counts = outbox_deliver_many([email_id])
+    return next((outcome for outcome in counts if outcome != "resent_after_lease"), "skipped")
+
+
+def outbox_deliver_many(email_ids: Iterable[int]) -> dict[str, int]:
+    """Claim the rows a few dozen at a time and send each; how many were sent, retried, failed,
+    skipped, and taken over after an expired lease."""
+    email_ids, counts = list(email_ids), {}
+    for start in range(0, len(email_ids), CLAIM_CHUNK):
+        chunk = email_ids[start : start + CLAIM_CHUNK]
+        claim = _claim(email_ids=chunk, limit=len(chunk))
+        _send_claimed(claim, counts)
+        if len(chunk) > claim.locked:
+            counts["skipped"] = counts.get("skipped", 0) + len(chunk) - claim.locked
+    return counts
 
 
 def outbox_due_ids(*, limit: int = 500) -> list[int]:
+    """The rows a sweep would take now: pending and due, or left "sending" past their lease."""
+    now = timezone.now()
     return list(
-        OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=timezone.now())
+        OutboundEmail.objects.filter(
+            Q(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now)
+            | Q(status=OutboundEmail.Status.SENDING, lease_expires_at__lte=now)
+        )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
 
 
 def outbox_sweep(*, limit: int = 500) -> dict[str, int]:
-    """Send every pending row whose time has come (a lost task, a broker that was down, a retry)."""
-    return outbox_deliver_many(outbox_due_ids(limit=limit))
-
-
-def outbox_deliver_many(email_ids: Iterable[int]) -> dict[str, int]:
-    """Send each row in turn; how many were sent, retried, failed or skipped."""
+    """Send what is due (a lost task, a broker that was down, a retry, a send whose worker died),
+    claiming a chunk at a time so that other workers can share the backlog."""
     counts: dict[str, int] = {}
-    for email_id in email_ids:
-        outcome = outbox_deliver(email_id)
-        counts[outcome] = counts.get(outcome, 0) + 1
+    while limit > 0:
+        claim = _claim(email_ids=None, limit=min(CLAIM_CHUNK, limit))
+        if not claim.locked:
+            break
+        _send_claimed(claim, counts)
+        limit -= claim.locked
     return counts
 
 
 @transaction.atomic
 def outbox_retry(*, email: OutboundEmail, actor=None) -> OutboundEmail:
-    """Staff's "send again": a failed or sent row goes back to pending, due now."""
+    """Staff's "send again": a failed or sent row goes back to pending, due now. A row being sent
+    is left alone until its lease expires. A row sent before gets a new Message-ID: this copy is
+    wanted, and a receiver must not drop it as a duplicate of the first."""
     email = OutboundEmail.objects.select_for_update().get(pk=email.pk)
     if not email.to:
         return email  # nothing to send to; fix the address and queue a new notice
+    if email.status == OutboundEmail.Status.SENDING and email.lease_expires_at > timezone.now():
+        return email
+    if email.status == OutboundEmail.Status.SENT:
+        email.message_id = outbox_message_id()
     email.status, email.next_attempt_at, email.attempts = OutboundEmail.Status.PENDING, timezone.now(), 0
-    email.save(update_fields=["status", "next_attempt_at", "attempts"])
+    email.claim_token = email.lease_expires_at = email.smtp_started_at = None
+    email.save(
+        update_fields=[
+            "status",
+            "next_attempt_at",
+            "attempts",
+            "message_id",
+            "claim_token",
+            "lease_expires_at",
+            "smtp_started_at",
+        ]
+    )
     outbox_dispatch_on_commit([email.pk])
     return email

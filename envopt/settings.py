@@ -488,6 +488,10 @@ LOGGING = {
 # --- Operations (issue 18): each part keeps its settings under its own heading ---------------
 
 # --- Outbox delivery ---
+# How long a worker holds an e-mail it is sending (core.outbox); a row still "sending" after
+# that is sent again (same Message-ID) by the next sweep. It must outlast one SMTP conversation,
+# several times EMAIL_TIMEOUT.
+OUTBOX_SEND_LEASE_SECONDS = env_int("OUTBOX_SEND_LEASE_SECONDS", 300)
 
 # --- Outages: broker and cache ---
 

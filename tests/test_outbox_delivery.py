@@ -38,23 +38,29 @@ def test_the_referral_notice_reaches_the_smtp_server_through_a_real_worker(smtp_
 
 
 def test_a_worker_killed_mid_send_delivers_exactly_once_after_restart(smtp_server, worker_factory):
+    """Killed before DATA: nothing reached the server. The row stays "sending" (claimed and
+    recorded before the SMTP transaction) until its lease expires, then is sent once; it is
+    flagged "may have been sent twice" because the outbox cannot know how far the dead worker got
+    (tests/test_outbox_faults.py kills it after DATA)."""
+    env = {**smtp_server.env, "OUTBOX_SEND_LEASE_SECONDS": "3"}
     smtp_server.stall_rcpt_seconds = 30  # the first SMTP conversation hangs after MAIL FROM
-    first = worker_factory(**smtp_server.env)
+    first = worker_factory(**env)
     refer_a_case()
     assert smtp_server.rcpt_started.wait(60), first.log()
     first.kill()
     assert smtp_server.messages == []
     row = OutboundEmail.objects.get(kind="referral_notice")
-    wait_for(
-        lambda: OutboundEmail.objects.get(pk=row.pk).status == "pending", what="the killed send to roll back"
-    )
-    worker_factory(**smtp_server.env)
+    assert OutboundEmail.objects.get(pk=row.pk).status == "sending"
+    worker_factory(**env)
+    time.sleep(3)  # the lease
     outbox_sweep_task.delay()  # what beat does every minute
     notices = lambda: [m for m in smtp_server.messages if m["To"] == "scjg@dept.example"]  # noqa: E731
     wait_for(notices, timeout=60, what="delivery after the restart")
     time.sleep(3)  # any duplicate would have arrived by now
     assert len(notices()) == 1
-    assert OutboundEmail.objects.get(pk=row.pk).status == "sent"
+    assert notices()[0]["Message-ID"] == OutboundEmail.objects.get(pk=row.pk).message_id
+    wait_for(lambda: OutboundEmail.objects.get(pk=row.pk).status == "sent", what="the row to be marked sent")
+    assert OutboundEmail.objects.get(pk=row.pk).interrupted_sends == 1
 
 
 def test_with_the_broker_down_the_notice_goes_out_via_the_sweep(smtp_server, worker_factory):
