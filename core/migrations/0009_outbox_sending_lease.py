@@ -24,7 +24,7 @@ def keep_the_message_ids_already_used(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("core", "0007_beat_tasks_module_path"),
+        ("core", "0008_deadline_ladder_idx"),
     ]
 
     operations = [
