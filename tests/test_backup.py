@@ -13,6 +13,7 @@ import psycopg2
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import translation
 from psycopg2 import sql
 
 from casework.services import complaint_accept
@@ -63,6 +64,13 @@ def new_database():
         for name in made:
             cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     conn.close()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals are matched by their English text."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
