@@ -246,3 +246,66 @@ def test_backup_keeps_the_newest_archives_it_is_told_to(media, tmp_path):
     call_command("backup", str(directory), keep=2, stdout=io.StringIO())
     names = sorted(path.name for path in directory.glob("envopt-backup-*.tar"))
     assert len(names) == 2 and "envopt-backup-20261201T020000Z.tar" not in names
+
+
+def test_a_backup_taken_while_complaints_with_evidence_arrive_is_consistent(media, tmp_path, new_database):
+    """Complaints with files are filed in another thread all through the backup: the manifest's counts
+    are the dump's (the restore compares them), and every file a dumped row names is in the archive."""
+    import threading
+
+    from django.db import connections
+
+    _cases_with_evidence(count=1)
+    stop = threading.Event()
+    filed: list[int] = []
+    errors: list[BaseException] = []
+
+    def file_complaints():
+        try:
+            while not stop.is_set():
+                complaint_submit(
+                    data=complaint_data(description="备份期间提交的投诉,反映重复检查影响经营。"),
+                    identity=identity(),
+                    uploads=prepare_uploads([upload("during.png", make_png(comment=str(len(filed))))]),
+                )
+                filed.append(1)
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=file_complaints)
+    writer.start()
+    try:
+        deadline = dt.datetime.now() + dt.timedelta(seconds=30)
+        while len(filed) < 3 and dt.datetime.now() < deadline:
+            threading.Event().wait(0.05)
+        during_before = len(filed)
+        archive = _backup(tmp_path)
+        during_after = len(filed)
+    finally:
+        stop.set()
+        writer.join(timeout=60)
+    assert not errors, errors
+    assert during_after > during_before, "no complaint was filed while the backup ran"
+
+    manifest = backup_check(archive=archive)
+    assert manifest["stored_files_missing"] == []
+    complaints = manifest["tables"]["public.complaints_complaint"]
+    attachments = manifest["tables"]["public.complaints_attachment"]
+    assert 1 + during_before <= complaints < Complaint.objects.count()
+    assert attachments == 2 + (complaints - 1)
+
+    _name, url = new_database()
+    call_command(
+        "restore", str(archive), database_url=url, media_root=str(tmp_path / "r"), stdout=io.StringIO()
+    )
+    target = psycopg2.connect(url)
+    try:
+        with target.cursor() as cursor:
+            cursor.execute("SELECT file FROM complaints_attachment")
+            names = [row[0] for row in cursor.fetchall()]
+    finally:
+        target.close()
+    assert len(names) == attachments
+    assert all((tmp_path / "r" / name).is_file() for name in names)

@@ -119,6 +119,8 @@ def test_volumes_are_declared_and_their_mount_points_made_and_owned_in_the_image
         for volume in SERVICES[service]["volumes"]:
             source = volume.split(":")[0]
             assert source in declared or source.startswith(("./", "${")), volume
+    ignored = (BASE_DIR / ".dockerignore").read_text().split()
+    assert {".venv", "var", ".env", ".git"} <= set(ignored), "no secrets or local data in the build context"
     # Every COPY'd app is one the settings install.
     for app in (
         "core",
