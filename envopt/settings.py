@@ -503,4 +503,8 @@ OUTBOX_SEND_LEASE_SECONDS = env_int("OUTBOX_SEND_LEASE_SECONDS", 300)
 
 # --- Complaint mailbox ---
 
+# --- Production stack and backups ---
+# Where `manage.py backup` writes its archives when given no directory (a volume in the stack).
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
+
 # --- End of operations ---

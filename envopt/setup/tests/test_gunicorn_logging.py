@@ -62,6 +62,10 @@ def test_the_production_commands_use_the_logger_class():
     import yaml
 
     root = Path(__file__).resolve().parents[3]
+    # web (compose) and the image's default command both read gunicorn.conf.py, which names it.
     web = yaml.safe_load((root / "docker-compose.yml").read_text())["services"]["web"]["command"]
-    assert web[web.index("--logger-class") + 1] == "envopt.gunicorn_logging.RedactingLogger"
-    assert "envopt.gunicorn_logging.RedactingLogger" in (root / "Dockerfile").read_text()
+    assert web[web.index("--config") + 1] == "gunicorn.conf.py"
+    assert '"--config", "gunicorn.conf.py"' in (root / "Dockerfile").read_text()
+    config: dict = {}
+    exec((root / "gunicorn.conf.py").read_text(), config)  # noqa: S102 - our own settings file
+    assert config["logger_class"] == "envopt.gunicorn_logging.RedactingLogger"
