@@ -33,6 +33,7 @@ from complaints.mailbox.parsing import ParsedMail, headers_parse, mail_parse, me
 from complaints.models import Category, Channel, ComplainantType, MailboxMessage
 from complaints.services import ComplaintData, IdentityData, complaint_submit
 from complaints.uploads import PreparedUpload, prepare_uploads, safe_display_name
+from core.masking import self_named_enterprises
 from core.ratelimit import rate_parse
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,14 @@ def mailbox_fetch(*, config: MailboxConfig | None = None, limit: int | None = No
         for folder in sorted(set(_folders().values())):
             mailbox.folder_ensure(folder)
         for uid, size in list(mailbox.sizes().items())[:limit]:
-            record = mailbox_message_take(mailbox=mailbox, uid=uid, size=size)
+            try:
+                record = mailbox_message_take(mailbox=mailbox, uid=uid, size=size)
+            except MailboxError as error:
+                # One message the server will not hand over or move (deleted meanwhile, a folder
+                # refused): the others go on; it stays in the inbox for the next run.
+                logger.warning("complaint mailbox: message UID %s left in place: %s", uid, error)
+                counts["left in place"] += 1
+                continue
             counts[record.outcome] += 1
     if counts:
         logger.info("complaint mailbox: %s", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
@@ -156,7 +164,8 @@ def mail_file(*, raw: bytes, size: int | None = None) -> MailboxMessage:
             own_message_id_suffix=f"@{settings.OUTBOX_MESSAGE_ID_DOMAIN}>",
         )
     except Exception as error:  # the parser is lenient; whatever still breaks it is kept for staff
-        logger.exception("complaint mailbox: a message could not be parsed")
+        # The error's type only: its text may quote the message (and who sent it).
+        logger.warning("complaint mailbox: a message could not be parsed: %s", type(error).__name__)
         key = message_key("", raw)
         with transaction.atomic():
             record, _created = MailboxMessage.objects.get_or_create(
@@ -294,18 +303,24 @@ def _complaint_from_mail(record: MailboxMessage, parsed: ParsedMail) -> None:
         language = settings.LANGUAGE_CODE
     acknowledge = _reply_allowed(record.sender_hash)
     contact_name = (parsed.sender_name or parsed.sender_email.split("@")[0]).strip()[:60]
+    # A mail has no form to say "we complain as an enterprise": the one it names as its writer's
+    # own ("本公司…有限公司") is the complainant's, kept and protected as identity.
+    enterprises = self_named_enterprises(f"{parsed.subject}\n{parsed.body}")
+    enterprise = enterprises[0][:200] if enterprises else ""
     with translation.override(settings.LANGUAGE_CODE):
         description = _description(parsed)
         unit = _("Not named yet (complaint received by e-mail)")
         source = _("Complaint mailbox")
     submitted = complaint_submit(
         data=ComplaintData(
-            complainant_type=ComplainantType.INDIVIDUAL,
+            complainant_type=ComplainantType.ENTERPRISE if enterprise else ComplainantType.INDIVIDUAL,
             category=Category.OTHER,
             description=description,
             department_text=unit,
         ),
-        identity=IdentityData(contact_name=contact_name, email=parsed.sender_email),
+        identity=IdentityData(
+            contact_name=contact_name, email=parsed.sender_email, enterprise_name=enterprise
+        ),
         uploads=uploads,
         channel=Channel.EMAIL,
         source=source,

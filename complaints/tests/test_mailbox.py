@@ -254,7 +254,7 @@ def test_a_wrong_password_is_an_error_and_nothing_is_recorded(imap, settings):
     imap.deliver(samples.gbk_plain())
     with pytest.raises(MailboxError):
         mailbox_fetch()
-    with pytest.raises(CommandError, match="could not be read"):
+    with pytest.raises(CommandError, match="cannot log in"):
         call_command("fetch_complaint_mail")
     assert not MailboxMessage.objects.exists() and len(imap.messages("INBOX")) == 1
 
@@ -273,3 +273,18 @@ def test_html_is_turned_into_text_never_kept_as_html():
 
 def test_every_outcome_has_a_folder():
     assert set(mailbox_services._folders()) == set(Outcome.values)
+
+
+def test_the_enterprise_a_mail_names_as_its_own_is_kept_as_identity():
+    record = mail_file(
+        raw=samples.plain(
+            "Zhou <zhou@weave.example>",
+            "<ent-1@weave.example>",
+            text="本公司杭州翠竹织造有限公司被区税务局一个月检查四次。翠竹织造已经停产配合三次。",
+        )
+    )
+    complaint = record.complaint
+    assert complaint.complainant_type == "enterprise"
+    assert complaint.identity.enterprise_name == "杭州翠竹织造有限公司"
+    # Its short name is redacted from what staff without the permission (and departments) read.
+    assert "翠竹" not in complaint.masked_text and "区税务局" in complaint.masked_text
