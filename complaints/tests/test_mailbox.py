@@ -288,3 +288,18 @@ def test_the_enterprise_a_mail_names_as_its_own_is_kept_as_identity():
     assert complaint.identity.enterprise_name == "杭州翠竹织造有限公司"
     # Its short name is redacted from what staff without the permission (and departments) read.
     assert "翠竹" not in complaint.masked_text and "区税务局" in complaint.masked_text
+
+
+def test_a_server_without_move_gets_copy_delete_and_expunge(imap, monkeypatch):
+    opened = Mailbox.__init__
+
+    def without_move(self, connection):
+        opened(self, connection)
+        self.capabilities.discard("MOVE")
+
+    monkeypatch.setattr(Mailbox, "__init__", without_move)
+    imap.deliver(samples.gbk_plain())
+    imap.deliver(samples.bounce())
+    assert mailbox_fetch() == {Outcome.COMPLAINT: 1, Outcome.BOUNCE: 1}
+    assert imap.messages("INBOX") == []
+    assert len(imap.messages(PROCESSED)) == 1 and len(imap.messages(AUTOMATIC)) == 1
