@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+import complaints.mailbox.admin  # noqa: F401  (registers the complaint mailbox's record)
 from complaints.forms import StaffComplaintForm
 from complaints.hotline import HotlineCallForm
 from complaints.models import Complaint, Message, PublicUpdate, Rating, Supplement, reference_to_pk

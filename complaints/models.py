@@ -408,3 +408,80 @@ class IdentityView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint} · {self.viewer}"
+
+
+class MailboxMessage(models.Model):
+    """One message read from the complaint mailbox, and what became of it (complaints/mailbox/).
+
+    Its key (a hash of the Message-ID, or of the bytes when there is none) is unique: a message
+    read twice (a crash between filing and moving it, two fetches at once) files one complaint.
+    Every message that left the mailbox's inbox has a row here, so none is lost unseen: a failed
+    one is in the failed folder and on this list. Sender and subject are the complainant's
+    identity and words: masked for staff without the identity permission."""
+
+    class Outcome(models.TextChoices):
+        COMPLAINT = "complaint", _("filed as a complaint")
+        DUPLICATE = "duplicate", _("duplicate of a message already read")
+        AUTOMATIC = "automatic", _("automatic reply (not answered)")
+        BOUNCE = "bounce", _("delivery failure report (not answered)")
+        OVERSIZED = "oversized", _("too large (not downloaded)")
+        FAILED = "failed", _("could not be filed")
+
+    class Reply(models.TextChoices):
+        NONE = "", _("none")
+        QUEUED = "queued", _("tracking code sent")
+        RATE_LIMITED = "rate_limited", _("not sent: too many replies to this sender")
+
+    key = models.CharField(max_length=64, unique=True, editable=False)
+    message_id = models.CharField(_("Message-ID"), max_length=300, blank=True)
+    raw_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, db_index=True)
+    reason = models.TextField(_("details"), blank=True)
+    complaint = models.ForeignKey(
+        Complaint,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mailbox_messages",
+        verbose_name=_("complaint"),
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("duplicate of"),
+    )
+    sender_email = models.CharField(_("sender's address"), max_length=320, blank=True)
+    sender_name = models.CharField(_("sender's name"), max_length=200, blank=True)
+    # For the reply rate limit without reading addresses: HMAC of the address with the secret key.
+    sender_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    sent_at = models.DateTimeField(_("sent at (Date header)"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), auto_now_add=True, db_index=True)
+    folder = models.CharField(_("moved to folder"), max_length=200, blank=True)
+    moved_at = models.DateTimeField(_("moved at"), null=True, blank=True)
+    reply = models.CharField(
+        _("automatic reply"), max_length=12, choices=Reply.choices, blank=True, default=""
+    )
+    # [{"name": ..., "code": ..., "params": {...}}]: attachments the upload checks refused.
+    refused_attachments = models.JSONField(_("refused attachments"), default=list, blank=True)
+    handled_at = models.DateTimeField(_("dealt with at"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("dealt with by"),
+    )
+
+    class Meta:
+        ordering = ["-read_at", "-id"]
+        verbose_name = _("message from the complaint mailbox")
+        verbose_name_plural = _("messages from the complaint mailbox")
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} · {self.read_at:%Y-%m-%d %H:%M}" if self.read_at else self.key

@@ -123,6 +123,7 @@ def complaint_submit(
     supervisor: Supervisor | None = None,
     received_at: datetime | None = None,
     language: str | None = None,
+    acknowledge: bool = True,
 ) -> SubmittedComplaint:
     """File a complaint from any channel and return it with its tracking code.
 
@@ -131,6 +132,9 @@ def complaint_submit(
 
     A complaint about an association or intermediary goes to its supervising department when no
     unit was chosen (``complaint_route_to_supervisor``).
+
+    ``acknowledge=False`` files it without e-mailing the tracking code (the complaint mailbox's
+    limit on automatic replies to one sender).
     """
     data = complaint_route_to_supervisor(data)
     if data.department is None and not data.department_text.strip():
@@ -165,7 +169,7 @@ def complaint_submit(
         )
     logger.info("complaint %s received via %s", complaint.reference, channel)
 
-    if identity is not None and identity.email:
+    if acknowledge and identity is not None and identity.email:
         complaint_acknowledgement_queue(
             complaint=complaint,
             tracking_code=code,

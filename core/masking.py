@@ -793,6 +793,13 @@ _SELF_NAMED_ENTERPRISE = _Rule(
 _GENERIC_RULES = (*_build_generic_rules(), _SELF_NAMED_ENTERPRISE)
 
 
+def self_named_enterprises(text: str) -> list[str]:
+    """The enterprises a text names as the writer's own ("本公司X有限公司"), in order: what an
+    intake that has only a text (an e-mail) records as the complainant's enterprise, so that its
+    short names are redacted too. An enterprise the text complains about is not among them."""
+    return [found.group("v") for found in _SELF_NAMED_ENTERPRISE.pattern.finditer(text or "")]
+
+
 def _strip_suffixes(candidate: str) -> Iterable[str]:
     for form in _LEGAL_FORMS:
         if candidate.endswith(form) and len(candidate) > len(form):

@@ -502,6 +502,32 @@ OUTBOX_SEND_LEASE_SECONDS = env_int("OUTBOX_SEND_LEASE_SECONDS", 300)
 # --- Retention and purge of personal data ---
 
 # --- Complaint mailbox ---
+# Complaints by e-mail (complaints/mailbox/): the mailbox the commission publishes, read over IMAP
+# by a beat job every few minutes and by `manage.py fetch_complaint_mail`. Unset host: nothing runs.
+COMPLAINT_MAILBOX_HOST = env_str("COMPLAINT_MAILBOX_HOST", "")
+# "ssl" (IMAPS, port 993), "starttls" (port 143, upgraded) or "none" (loopback tests only).
+COMPLAINT_MAILBOX_SECURITY = env_str("COMPLAINT_MAILBOX_SECURITY", "ssl").lower()
+COMPLAINT_MAILBOX_PORT = env_int(
+    "COMPLAINT_MAILBOX_PORT", 993 if COMPLAINT_MAILBOX_SECURITY == "ssl" else 143
+)
+COMPLAINT_MAILBOX_USER = env_str("COMPLAINT_MAILBOX_USER", "")
+COMPLAINT_MAILBOX_PASSWORD = env_str("COMPLAINT_MAILBOX_PASSWORD", "")
+# The published address (loop protection: mail from it is never answered); default: the user
+# when it is an address.
+COMPLAINT_MAILBOX_ADDRESS = env_str(
+    "COMPLAINT_MAILBOX_ADDRESS", COMPLAINT_MAILBOX_USER if "@" in COMPLAINT_MAILBOX_USER else ""
+)
+COMPLAINT_MAILBOX_FOLDER = env_str("COMPLAINT_MAILBOX_FOLDER", "INBOX")
+COMPLAINT_MAILBOX_PROCESSED_FOLDER = env_str("COMPLAINT_MAILBOX_PROCESSED_FOLDER", "Complaints-processed")
+COMPLAINT_MAILBOX_AUTOMATIC_FOLDER = env_str("COMPLAINT_MAILBOX_AUTOMATIC_FOLDER", "Complaints-automatic")
+COMPLAINT_MAILBOX_FAILED_FOLDER = env_str("COMPLAINT_MAILBOX_FAILED_FOLDER", "Complaints-failed")
+# Larger messages are not downloaded (their size is read first): recorded, moved to the failed folder.
+COMPLAINT_MAILBOX_MAX_MESSAGE_SIZE = env_int("COMPLAINT_MAILBOX_MAX_MESSAGE_MB", 40) * 1024 * 1024
+COMPLAINT_MAILBOX_BATCH = env_int("COMPLAINT_MAILBOX_BATCH", 200)
+COMPLAINT_MAILBOX_TIMEOUT = env_int("COMPLAINT_MAILBOX_TIMEOUT", 30)
+# Automatic replies (the tracking code) to one sender address at most this often.
+COMPLAINT_MAILBOX_REPLY_RATE = env_str("COMPLAINT_MAILBOX_REPLY_RATE", "3/h")
+
 
 # --- Production stack and backups ---
 # Where `manage.py backup` writes its archives when given no directory (a volume in the stack).

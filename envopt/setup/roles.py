@@ -54,6 +54,9 @@ COMPLAINT_VIEW = [
     "complaints.view_rating",
 ]
 
+# The complaint mailbox's record (issue 18): read it, mark what was dealt with.
+MAILBOX_WORK = ["complaints.view_mailboxmessage", "complaints.change_mailboxmessage"]
+
 CASE_VIEW = [
     "casework.view_case",
     "casework.view_caseevent",
@@ -215,6 +218,8 @@ ROLES: dict[str, dict] = {
             *OPENNESS_VIEW,
             "complaints.add_complaint",
             "complaints.view_complainant_identity",
+            # The complaint mailbox's record (issue 18): what was not filed, for them to deal with.
+            *MAILBOX_WORK,
         ],
         "staff": True,
     },
@@ -257,6 +262,7 @@ ROLES: dict[str, dict] = {
             *APPRAISAL_CAMPAIGN_WORK,
             "complaints.add_complaint",
             "complaints.view_complainant_identity",
+            *MAILBOX_WORK,
             "liaison.change_office",
             # Office heads decide who may see a complainant's identity, and set referral periods.
             "casework.approve_identity_access",

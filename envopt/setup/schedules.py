@@ -85,6 +85,12 @@ SCHEDULES = [
     # Retention and purge of personal data (issue 18)
 
     # Complaint mailbox (issue 18)
+    {
+        "name": gettext_noop("Read the complaint mailbox (complaints by e-mail)"),
+        "task": "complaints.tasks.complaint_mailbox_fetch",
+        # Does nothing while COMPLAINT_MAILBOX_HOST is unset.
+        "every_minutes": 3,
+    },
 
     # Observability (issue 18)
 

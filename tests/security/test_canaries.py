@@ -12,6 +12,7 @@ handler, the staff workplace (lists, records, workflow forms, search) and the ex
 handler, and the application log of the whole run at DEBUG. Expected everywhere: no hit.
 """
 
+import base64
 import datetime as dt
 import logging
 import socket
@@ -33,7 +34,9 @@ from appraisal.models import Campaign, Question
 from approvals.models import ApprovalItem, ApprovalRecord, ApprovalSignal
 from casework import services
 from casework.models import Case, CaseEvent, Recommendation, Referral, Review
-from complaints.models import Complaint
+from complaints.mailbox.services import mailbox_fetch
+from complaints.models import Complaint, MailboxMessage
+from complaints.tests.imap_server import imap_server
 from core.ladder import escalation_sweep
 from core.models import Deadline, OutboundEmail
 from core.outbox import outbox_deliver_many
@@ -1056,6 +1059,72 @@ def test_complaints_about_associations_and_hotline_calls_keep_the_identity_off_t
     assert not (api_errors + staff_errors + figure_errors)
     assert all(h.where.endswith("(200)") for h in haystacks), [h.where for h in haystacks]
     hits = search("associations and the conduct hotline (issue 16)", haystacks)
+    assert not hits, report(hits)
+
+
+def canary_e_mail(canary, description: str, outcome: str) -> bytes:
+    """The canary's complaint as a mail client sends it: its name and address in From (the name
+    in an encoded word), the text with every written form of its identity, UTF-8 in base64."""
+    name = base64.b64encode(canary.contact_name.encode()).decode()
+    subject = base64.b64encode("市场监管局执法人员乱罚款".encode()).decode()
+    body = base64.encodebytes(f"{description}\n{outcome}".encode()).decode()
+    return (
+        f"From: =?UTF-8?B?{name}?= <{canary.email}>\r\nTo: tousu@jw.example.gov.cn\r\n"
+        f"Subject: =?UTF-8?B?{subject}?=\r\nMessage-ID: <canary-mail@{canary.email.split('@')[1]}>\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Transfer-Encoding: base64\r\n\r\n{body}"
+    ).encode("ascii")
+
+
+def test_a_complaint_by_e_mail_keeps_the_sender_off_the_department_and_masked_surfaces(flow):
+    """Issue 18: the real canary e-mails the complaint mailbox, read from a real IMAP server. The
+    complaint is accepted and referred to the department. The department's portal and API, the
+    complaint, case and mailbox record for staff without the identity permission: no hit."""
+    description, outcome = complaint_texts(REAL)
+    with imap_server() as server, override_settings(**server.settings):
+        server.deliver(canary_e_mail(REAL, description, outcome))
+        assert mailbox_fetch() == {MailboxMessage.Outcome.COMPLAINT: 1}
+    record = MailboxMessage.objects.get(sender_email=REAL.email)
+    complaint = record.complaint
+    assert complaint.channel == "email" and complaint.identity.contact_name == REAL.contact_name
+    case = services.complaint_accept(complaint=complaint, actor=flow.handler, handler=flow.handler)
+    referral = refer(flow, case)
+    services.referral_acknowledge(referral=referral, actor=flow.dept_user)
+
+    department, department_errors = get_all(
+        log_in(flow.dept_user),
+        [
+            reverse("department_portal:home"),
+            reverse("department_portal:home") + "?status=all",
+            reverse("department_portal:referral", args=[referral.pk]),
+        ],
+    )
+    token = api_token(flow.dept_user)
+    api, api_errors = get_all(
+        log_in(None),
+        [
+            f"/api/v1/referrals/{referral.pk}/",
+            "/api/v1/referrals/?page_size=100",
+            f"/api/v1/cases/{case.pk}/",
+        ],
+        HTTP_AUTHORIZATION=f"Token {token}",
+    )
+    reader = make_user("case_handler")
+    reader.user_permissions.add(Permission.objects.get(codename="view_mailboxmessage"))
+    staff, staff_errors = get_all(
+        log_in(reader),
+        [
+            reverse("admin:complaints_complaint_change", args=[complaint.pk]),
+            reverse("admin:casework_case_change", args=[case.pk]),
+            reverse("admin:complaints_mailboxmessage_changelist"),
+            reverse("admin:complaints_mailboxmessage_change", args=[record.pk]),
+            reverse("admin:complaints_complaint_changelist") + "?channel__exact=email",
+        ],
+    )
+    haystacks = department + api + staff
+    assert not (department_errors + api_errors + staff_errors)
+    assert all(h.where.endswith("(200)") for h in department + staff), [h.where for h in haystacks]
+    hits = search("a complaint by e-mail (issue 18)", haystacks)
     assert not hits, report(hits)
 
 

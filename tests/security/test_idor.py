@@ -45,7 +45,8 @@ from casework import services
 from casework.admin import CASE_ACTIONS, COMPLAINT_ACTIONS
 from casework.models import Case, CaseEvent, Recommendation, Referral, ReportAttachment, Review
 from casework.selectors import departments_of
-from complaints.models import Attachment, Category, Channel, ComplainantType, Complaint
+from complaints.mailbox.services import mail_file
+from complaints.models import Attachment, Category, Channel, ComplainantType, Complaint, MailboxMessage
 from complaints.services import ComplaintData, IdentityData, complaint_submit
 from complaints.uploads import prepare_uploads
 from core.periods import previous_month
@@ -368,8 +369,18 @@ def build_world():
         role=LeadingGroupMember.Role.DEPUTY, name="乙副组长", email="deputy@ccdi.example"
     )
 
+    # Issue 18: a message read from the complaint mailbox (its record names the sender).
+    mailbox_b = mail_file(
+        raw=(
+            "From: =?UTF-8?B?5LmZ5oqV6K+J5Lq6?= <b-sender@firm.example>\r\nSubject: =?UTF-8?B?5LmZ?=\r\n"
+            "Message-ID: <idor-b@firm.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            "乙区税务局重复检查。"
+        ).encode()
+    )
+
     # B's object of each model; any other model: its latest row (or a missing id, probed for 5xx).
     objects = {
+        MailboxMessage: mailbox_b,
         ActivityFiling: activity_b,
         CancelledActivity: cancelled_b,
         ActivityComplaint: activity_complaint_b,
