@@ -49,18 +49,24 @@ def test_a_worker_killed_mid_send_delivers_exactly_once_after_restart(smtp_serve
     assert smtp_server.rcpt_started.wait(60), first.log()
     first.kill()
     assert smtp_server.messages == []
+    # The row whose SMTP transaction hung (the first e-mail the case caused) is held, recorded.
+    stalled = OutboundEmail.objects.get(status="sending")
+    assert stalled.smtp_started_at is not None and stalled.attempts == 1
     row = OutboundEmail.objects.get(kind="referral_notice")
-    assert OutboundEmail.objects.get(pk=row.pk).status == "sending"
     worker_factory(**env)
     time.sleep(3)  # the lease
     outbox_sweep_task.delay()  # what beat does every minute
     notices = lambda: [m for m in smtp_server.messages if m["To"] == "scjg@dept.example"]  # noqa: E731
     wait_for(notices, timeout=60, what="delivery after the restart")
+    wait_for(
+        lambda: not OutboundEmail.objects.exclude(status="sent").exists(), what="every row to be marked sent"
+    )
     time.sleep(3)  # any duplicate would have arrived by now
     assert len(notices()) == 1
     assert notices()[0]["Message-ID"] == OutboundEmail.objects.get(pk=row.pk).message_id
-    wait_for(lambda: OutboundEmail.objects.get(pk=row.pk).status == "sent", what="the row to be marked sent")
-    assert OutboundEmail.objects.get(pk=row.pk).interrupted_sends == 1
+    message_ids = [m["Message-ID"] for m in smtp_server.messages]
+    assert sorted(message_ids) == sorted(OutboundEmail.objects.values_list("message_id", flat=True))
+    assert OutboundEmail.objects.get(pk=stalled.pk).interrupted_sends == 1
 
 
 def test_with_the_broker_down_the_notice_goes_out_via_the_sweep(smtp_server, worker_factory):
