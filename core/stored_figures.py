@@ -4,10 +4,9 @@ The dashboard's quarter and the efficiency assessment's ranking are computed by 
 read by every page from the cache. Each computation is also stored in the database (one row
 per key, ``core.StoredFigures``, a set-based upsert), so that:
 
-- while the cache is down, the pages serve the last figures stored, whatever their age (they say
-  when the figures were computed), and compute only what was never stored;
-- when the cache is up but has lost them (restarted, evicted), a stored copy younger than
-  ``max_age`` is served and put back in the cache instead of being computed again.
+while the cache is down, the pages serve the last figures stored, whatever their age (they say
+when the figures were computed), and compute only what was never stored. While the cache is up
+nothing changes: a figure missing from it is computed (and stored) as before.
 
 Values are pickled, as the cache pickles them; a copy that no longer unpickles (a class moved)
 counts as absent. Hand-written: a two-level cache with a durable lower level is no library's.
@@ -46,13 +45,10 @@ def figures_store(key: str, value) -> None:
     )
 
 
-def figures_stored(key: str, *, max_age: int | None = None):
-    """The stored figures of ``key`` (None if absent, unreadable or older than ``max_age`` s)."""
-    row = StoredFigures.objects.filter(key=key).values_list("payload", "computed_at").first()
-    if row is None:
-        return None
-    payload, computed_at = row
-    if max_age is not None and (timezone.now() - computed_at).total_seconds() > max_age:
+def figures_stored(key: str):
+    """The stored figures of ``key`` (None if absent or unreadable)."""
+    payload = StoredFigures.objects.filter(key=key).values_list("payload", flat=True).first()
+    if payload is None:
         return None
     try:
         return pickle.loads(bytes(payload))  # noqa: S301 (our own rows, written by figures_store)
@@ -69,10 +65,10 @@ def _cache_set(key: str, value, timeout: int) -> None:
 def figures_read(
     key: str, compute: Callable[[], T], *, max_age: int, refresh: bool = False
 ) -> tuple[T, bool]:
-    """(figures, from_store): from the cache; else the stored copy (any age while the cache is
-    down, younger than ``max_age`` otherwise); else ``compute()``, stored and cached. With
-    ``refresh`` always computed. ``from_store`` is True when the cache was down and the stored
-    copy was served: the figures are not refreshed until it is back."""
+    """(figures, from_store): from the cache; while the cache is down, the stored copy (any age);
+    else ``compute()``, stored and cached for ``max_age`` seconds. With ``refresh`` always
+    computed. ``from_store`` is True when the cache was down and the stored copy was served: the
+    figures are not refreshed until it is back."""
     if not refresh:
         try:
             value = cache.get(key)
@@ -82,10 +78,6 @@ def figures_read(
                 return value, True
         else:
             if value is not None:
-                return value, False
-            value = figures_stored(key, max_age=max_age)
-            if value is not None:
-                _cache_set(key, value, max_age)
                 return value, False
     value = compute()
     figures_store(key, value)
