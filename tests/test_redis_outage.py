@@ -16,6 +16,7 @@ from collections import Counter
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -25,6 +26,7 @@ from complaints.models import Complaint
 from complaints.pow import pow_challenge_issue, pow_solve, pow_verify
 from complaints.selectors import complaint_by_tracking_code
 from complaints.tests import factories
+from core.broker import task_publish, task_publish_on_commit
 from core.errors import server_error
 from core.fallback import fallback_add, fallback_incr, fallback_key
 from core.models import FallbackCounter, OutboundEmail
@@ -366,3 +368,25 @@ def test_a_remaining_outage_error_answers_the_translated_503_page(rf):
     except RedisConnectionError:
         response = server_error(api)
     assert response.status_code == 503 and b"detail" in response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_publish_after_commit_with_the_broker_down_is_bounded_logged_and_never_raises(
+    settings, own_redis, caplog
+):
+    own_redis.kill()
+    started = time.monotonic()
+    with transaction.atomic():
+        task_publish_on_commit(outbox_sweep_task, (), what="its work")
+        assert not caplog.records  # nothing before the commit
+    elapsed = time.monotonic() - started
+    assert elapsed < settings.CELERY_BROKER_CONNECTION_TIMEOUT
+    warnings = [record.getMessage() for record in caplog.records if record.name == "core.broker"]
+    assert warnings == [
+        "broker unavailable (OperationalError): core.tasks.outbox_sweep not published "
+        "(its work left for the sweep)"
+    ]
+    assert broker_pause.active()  # the next publish of this process does not wait at all
+    started = time.monotonic()
+    assert task_publish(outbox_sweep_task, (), what="its work") is False
+    assert time.monotonic() - started < 0.05
