@@ -333,7 +333,7 @@ class ComplaintAdmin(BigTableAdminMixin, admin.ModelAdmin):
                 received_at=data["received_at"],
             )
             self.log_addition(request, submitted.complaint, [{"added": {}}])
-            # The code goes to the next page through a short-lived cache entry: never in a URL.
+            # The code goes to the next page in an encrypted short-lived cookie: never in a URL.
             return receipt_keep(
                 redirect("admin:complaints_complaint_recorded", submitted.complaint.pk),
                 submitted,

@@ -7,7 +7,7 @@ real browser a moment and a bulk sender real CPU per submission.
 
 A challenge is ``signing.dumps({"s": <128-bit hex salt>, "d": <difficulty>})`` with a
 timestamp: it is stateless until it is used, valid for ``POW_MAX_AGE`` seconds, and
-single use through the cache.
+single use through the cache (through the database while the cache is down).
 """
 
 import hashlib
@@ -19,6 +19,9 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from core.fallback import fallback_add, fallback_key, fallback_marked
+from core.outage import OUTAGE_ERRORS
 
 POW_SIGNING_SALT = "complaints.pow"
 POW_MAX_AGE = 30 * 60
@@ -121,8 +124,22 @@ def pow_verify(challenge: str, nonce: str) -> None:
     if pow_leading_zero_bits(digest) < payload["d"]:
         _fail("pow_insufficient")
     # The key outlives the challenge's validity, so a replay is refused for as long as it could pass.
-    if not cache.add(POW_USED_KEY_PREFIX + payload["s"], 1, timeout=POW_MAX_AGE):
+    if not pow_mark_used(payload["s"]):
         _fail("pow_reused")
+
+
+def pow_mark_used(salt: str) -> bool:
+    """Mark the challenge used; False if it was used before. In the cache, or in the database while
+    the cache is down (core/fallback.py). A mark made in the database during an outage is checked
+    after it too (one indexed look-up in a table that is empty but for outages); a challenge spent
+    in the cache just before an outage could be spent once more during it, still within the
+    rate limits."""
+    key = fallback_key("pow-used", salt)
+    try:
+        added = cache.add(POW_USED_KEY_PREFIX + salt, 1, timeout=POW_MAX_AGE)
+    except OUTAGE_ERRORS:
+        return fallback_add(key, timeout=POW_MAX_AGE)
+    return added and not fallback_marked(key)
 
 
 def pow_solve(challenge: str, difficulty: int | None = None) -> str:

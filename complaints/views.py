@@ -1,16 +1,19 @@
 """Public intake pages: form -> service -> redirect. The liaison portal is in portal_views."""
 
+import base64
+import json
 import secrets
 import time
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -29,6 +32,9 @@ from complaints.services import (
     complaint_submit,
     complaint_supplement_add,
 )
+from core.errors import outage_page
+from core.fallback import fallback_add, fallback_key
+from core.outage import OUTAGE_ERRORS
 from core.ratelimit import rate_limited
 
 TRACKED_KEY = "complaints:tracked"
@@ -40,25 +46,31 @@ RECEIPT_COOKIE = "envopt_receipt"
 RECEIPT_SALT = "complaints.receipt"
 
 
+def _receipt_cipher() -> Fernet:
+    """Fernet (AES and an HMAC) under a key derived from SECRET_KEY for the receipt alone."""
+    key = salted_hmac(RECEIPT_SALT, "receipt-cookie-key", algorithm="sha256").digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
 def receipt_keep(
     response: HttpResponse, submitted: SubmittedComplaint, *, emailed: bool, on_behalf: bool = False
 ) -> HttpResponse:
-    """Keep the code for the confirmation page for ten minutes, in the cache only, under a random
-    token the browser holds in a signed cookie: never in a URL, never stored in the clear, and
-    no session row written for every complaint filed (the public form is the busiest write)."""
-    token = secrets.token_urlsafe(24)
+    """Keep the code for the confirmation page for ten minutes in the browser that filed it, in a
+    cookie encrypted with the server's key: never in a URL, never readable in the browser or on
+    the way, and nothing stored on the server — not even in the cache, so the receipt is shown
+    when Redis is down. No session row either (the public form is the busiest write)."""
     receipt = {
         "code": submitted.tracking_code,
         "reference": submitted.complaint.reference,
         "emailed": emailed,
         # Filed by a liaison point or supervisor for an enterprise: the code is to be handed on.
         "on_behalf": on_behalf,
+        # Marks the receipt shown (receipt_take), so a copy of the cookie shows nothing.
+        "once": secrets.token_urlsafe(16),
     }
-    cache.set(f"complaints:receipt:{token}", receipt, timeout=RECEIPT_SECONDS)
-    response.set_signed_cookie(
+    response.set_cookie(
         RECEIPT_COOKIE,
-        token,
-        salt=RECEIPT_SALT,
+        _receipt_cipher().encrypt(json.dumps(receipt).encode()).decode(),
         max_age=RECEIPT_SECONDS,
         httponly=True,
         samesite="Lax",
@@ -68,15 +80,19 @@ def receipt_keep(
 
 
 def receipt_take(request) -> dict | None:
-    """The receipt, once: the cache entry is gone after this (the page deletes the cookie)."""
-    token = request.get_signed_cookie(
-        RECEIPT_COOKIE, default=None, salt=RECEIPT_SALT, max_age=RECEIPT_SECONDS
-    )
+    """The receipt, once: a receipt shown is marked in the database (core/fallback.py) for as long
+    as its cookie could be valid, and the page deletes the cookie."""
+    token = request.COOKIES.get(RECEIPT_COOKIE)
     if not token:
         return None
-    key = f"complaints:receipt:{token}"
-    receipt = cache.get(key)
-    cache.delete(key)
+    try:
+        receipt = json.loads(_receipt_cipher().decrypt(token.encode(), ttl=RECEIPT_SECONDS))
+    except (InvalidToken, ValueError, UnicodeError):
+        return None
+    if not isinstance(receipt, dict) or not isinstance(receipt.get("once"), str):
+        return None
+    if not fallback_add(fallback_key("receipt-shown", receipt.pop("once")), timeout=RECEIPT_SECONDS):
+        return None
     return receipt
 
 
@@ -95,13 +111,23 @@ def _tracked_complaint(request) -> Complaint | None:
 def complaint_new(request):
     if request.method == "POST":
         form = PublicComplaintForm(request.POST, request.FILES)
-        if form.is_valid():
-            submitted = complaint_submit(
-                data=form.complaint_data(),
-                identity=form.identity_data(),
-                uploads=form.cleaned_data["uploads"],
-                channel=Channel.WEB,
+        try:
+            submitted = (
+                complaint_submit(
+                    data=form.complaint_data(),
+                    identity=form.identity_data(),
+                    uploads=form.cleaned_data["uploads"],
+                    channel=Channel.WEB,
+                )
+                if form.is_valid()
+                else None
             )
+        except OUTAGE_ERRORS:
+            # Raised before complaint_submit's transaction committed (after it, nothing here
+            # touches Redis: the receipt is a cookie, publishing is after commit and never
+            # raises), so nothing was filed, and the page says so.
+            return outage_page(request, "complaints/not_filed.html")
+        if submitted is not None:
             return receipt_keep(
                 redirect("complaints:submitted"), submitted, emailed=bool(form.cleaned_data.get("email"))
             )

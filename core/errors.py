@@ -1,13 +1,18 @@
 """Errors users can cause, and the one handler that maps them to API responses."""
 
+import sys
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from core.outage import OUTAGE_ERRORS
 
 
 class ApplicationError(Exception):
@@ -57,9 +62,30 @@ def api_exception_handler(exc, context):
     return exception_handler(exc, context)
 
 
+OUTAGE_RETRY_AFTER = 60
+
+
+def outage_page(request, template: str = "503.html") -> HttpResponse:
+    """503 with a translated page (JSON under /api/) and Retry-After: Redis is down."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"detail": gettext("The service is unavailable for a moment. Please try again in a minute.")},
+            status=503,
+        )
+    else:
+        response = render(request, template, {"minutes": OUTAGE_RETRY_AFTER // 60}, status=503)
+    response["Retry-After"] = str(OUTAGE_RETRY_AFTER)
+    return response
+
+
 def server_error(request, *args, **kwargs):
     """Django's 500 page, except under /api/, where clients parse JSON: an unexpected error
-    there answers ``{"detail": …}`` like every other API error (nothing of the error itself)."""
+    there answers ``{"detail": …}`` like every other API error (nothing of the error itself).
+    An error of the broker or the cache being down (core.outage) answers the 503 page instead:
+    the pages that need Redis have a fallback, so this is the last net, not the plan."""
+    error = sys.exc_info()[1]  # Django calls this handler while handling the uncaught error
+    if isinstance(error, OUTAGE_ERRORS):
+        return outage_page(request)
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": gettext("Server error.")}, status=500)
     return defaults.server_error(request, *args, **kwargs)

@@ -420,3 +420,40 @@ class AccessChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject}: {self.get_action_display()} {self.item}"
+
+
+# --- While Redis is down (issue 18, outages) ---------------------------------------------
+
+
+class FallbackCounter(models.Model):
+    """A rate-limit window's count or a single-use mark (a proof of work spent, a receipt shown),
+    kept in the database only while the cache cannot keep it (core/fallback.py). The key is a
+    digest: never a client address, a challenge or a code in the clear."""
+
+    key = models.CharField(max_length=120, unique=True)
+    count = models.PositiveIntegerField(default=1)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("fallback counter")
+        verbose_name_plural = _("fallback counters")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class StoredFigures(models.Model):
+    """The last figures a page computed (the dashboard's quarter, the assessment's ranking), kept
+    beside the cache so that the pages serve them, with when they were computed, while the cache
+    is down (core/stored_figures.py)."""
+
+    key = models.CharField(max_length=120, unique=True)
+    payload = models.BinaryField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("stored figures")
+        verbose_name_plural = _("stored figures")
+
+    def __str__(self) -> str:
+        return self.key

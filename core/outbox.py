@@ -34,8 +34,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Case, F, Q, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from kombu.exceptions import OperationalError
 
+from core.broker import task_publish
 from core.models import OutboundAttachment, OutboundEmail, outbox_message_id
 
 logger = logging.getLogger(__name__)
@@ -234,15 +234,8 @@ def outbox_dispatch_many(email_ids: list[int]) -> None:
         return
     for start in range(0, len(email_ids), DISPATCH_CHUNK):
         chunk = email_ids[start : start + DISPATCH_CHUNK]
-        try:
-            task.apply_async((chunk,), retry=False)
-        except (OperationalError, OSError) as error:
-            logger.warning(
-                "outbox: %s e-mails left for the sweep: broker unavailable (%s)",
-                len(email_ids) - start,
-                type(error).__name__,
-            )
-            return
+        if not task_publish(task, (chunk,), what=f"{len(email_ids) - start} e-mails"):
+            return  # the rest wait for the sweep too: the broker is down
 
 
 def _registered(task: _Task | None, count: int) -> _Task | None:
@@ -265,16 +258,11 @@ def outbox_render(email: OutboundEmail) -> None:
 
 def outbox_dispatch(email_id: int) -> None:
     """Hand the row to a worker. If the broker is down, the sweep sends it later: never fail
-    or hang the request that caused the e-mail."""
+    or hang the request that caused the e-mail (core.broker.task_publish bounds the wait)."""
     task = _registered(outbox_tasks.send, 1)
     if task is None:
         return
-    try:
-        task.apply_async((email_id,), retry=False)
-    except (OperationalError, OSError) as error:
-        logger.warning(
-            "outbox %s left for the sweep: broker unavailable (%s)", email_id, type(error).__name__
-        )
+    task_publish(task, (email_id,), what="1 e-mail")
 
 
 def _backoff(attempts: int) -> dt.timedelta:

@@ -1,6 +1,7 @@
 """Fixed-window rate limits kept in the cache (Redis in production, so every web process
 shares the counters). Client addresses are hashed before they become cache keys: an IP
-address can identify a complainant, and the cache is no place to keep one."""
+address can identify a complainant, and the cache is no place to keep one. While the cache is
+down the counts are kept in the database (core/fallback.py), so the limits still hold."""
 
 import hashlib
 from functools import wraps
@@ -8,6 +9,9 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
+
+from core.fallback import fallback_incr, fallback_key
+from core.outage import OUTAGE_ERRORS
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -36,12 +40,15 @@ def rate_limit_exceeded(*, group: str, identity: str, rate: str) -> bool:
     limit, period = rate_parse(rate)
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{identity}".encode()).hexdigest()[:32]
     key = f"ratelimit:{group}:{digest}"
-    cache.add(key, 0, timeout=period)
     try:
-        hits = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=period)
-        hits = 1
+        cache.add(key, 0, timeout=period)
+        try:
+            hits = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=period)
+            hits = 1
+    except OUTAGE_ERRORS:
+        hits = fallback_incr(fallback_key("ratelimit", group, digest), window=period)
     return hits > limit
 
 

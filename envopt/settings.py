@@ -494,6 +494,38 @@ LOGGING = {
 OUTBOX_SEND_LEASE_SECONDS = env_int("OUTBOX_SEND_LEASE_SECONDS", 300)
 
 # --- Outages: broker and cache ---
+# A request never waits on Redis (the broker and the cache) longer than these, and never fails
+# because it is down: publishing happens after commit and gives up (the sweeps catch up), rate
+# limits and single-use marks fall back to the database, the figures are read from their last
+# stored copy (README, "When Redis is down"). After a failure a process leaves Redis alone for
+# the pause, so only one request per process and pause waits out a timeout.
+# The broker: one connection attempt, no retries; CELERY_BROKER_CONNECTION_TIMEOUT (above) bounds
+# the connect, CELERY_BROKER_SOCKET_TIMEOUT the publish on a connection that stalls.
+CELERY_BROKER_SOCKET_TIMEOUT = env_int("CELERY_BROKER_SOCKET_TIMEOUT", 3)
+BROKER_OUTAGE_PAUSE_SECONDS = env_int("BROKER_OUTAGE_PAUSE_SECONDS", 30)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        {
+            # kombu retries a failed connect every 2 s until its timeout (3 s became 6 s): no.
+            "max_retries": 0,
+            "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+            "socket_timeout": CELERY_BROKER_SOCKET_TIMEOUT,
+        }
+    )
+# The cache: every call (connect included) gives up after CACHE_SOCKET_TIMEOUT seconds.
+CACHE_SOCKET_TIMEOUT = float(env_str("CACHE_SOCKET_TIMEOUT", "0.5"))
+CACHE_OUTAGE_PAUSE_SECONDS = env_int("CACHE_OUTAGE_PAUSE_SECONDS", 10)
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "core.cache_backends.GuardedRedisCache"
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+        "socket_timeout": CACHE_SOCKET_TIMEOUT,
+    }
+# The API's throttles count in the database while the cache is down (core/throttling.py).
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "core.throttling.AnonRateThrottle",
+    "core.throttling.UserRateThrottle",
+]
 
 # --- Background exports ---
 

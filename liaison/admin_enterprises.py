@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.admin_lists import BigTableAdminMixin
 from core.forms import PlainErrorsMixin
+from core.outage import OUTAGE_ERRORS
 from core.validators import normalize_credit_code, validate_credit_code
 from liaison.admin import XLSX_CONTENT_TYPE, DirectoryImportMixin
 from liaison.admin_links import enterprise_admin_links
@@ -32,7 +33,10 @@ class _RegistryValuesFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         key = f"enterprise-admin-{self.field_name}-values"
-        values = cache.get(key)
+        try:
+            values = cache.get(key)
+        except OUTAGE_ERRORS:  # the cache is down: read them now (core.outage)
+            values, key = None, None
         if values is None:
             values = list(
                 Enterprise.objects.exclude(**{self.field_name: ""})
@@ -40,7 +44,8 @@ class _RegistryValuesFilter(admin.SimpleListFilter):
                 .values_list(self.field_name, flat=True)
                 .distinct()[:500]
             )
-            cache.set(key, values, CHOICES_CACHE_SECONDS)
+            if key is not None:
+                cache.set(key, values, CHOICES_CACHE_SECONDS)
         return [(value, value) for value in values]
 
     def queryset(self, request, queryset):

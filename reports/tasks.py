@@ -23,7 +23,8 @@ def notification_reports_prepare_previous_month() -> int:
 
 @shared_task(acks_late=True, ignore_result=True)
 def dashboard_figures_refresh() -> list[str]:
-    """Recompute the current and the previous quarter's dashboard figures into the cache."""
+    """Recompute the current and the previous quarter's dashboard figures into the cache and the
+    database (core.stored_figures: the copy the pages serve while the cache is down)."""
     current = Quarter.current()
     for quarter in (current, current.previous()):
         dashboard_report(quarter, refresh=True)

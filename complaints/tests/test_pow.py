@@ -25,6 +25,9 @@ from complaints.pow import (
 
 POW_JS = Path(__file__).resolve().parents[2] / "static" / "js" / "pow.js"
 
+# pow_verify reads the single-use marks made in the database while the cache was down.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture(autouse=True)
 def _pow_settings(settings):

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections import Counter
 
 from django.conf import settings
-from django.core.cache import cache
 
 from core.periods import Period
+from core.stored_figures import figures_read
 from reports.dashboard.assessment import AssessmentResult, assessment_compute
 from reports.dashboard.assessment_services import assessment_result_of
 from reports.models import EfficiencyAssessment
@@ -35,10 +35,9 @@ def assessment_results(quarter: Period, *, cached: bool = False) -> tuple[list[A
     if not cached:
         return assessment_compute(quarter), False
     key = f"reports:assessment:v1:{quarter.label}"
-    results = cache.get(key)
-    if results is None:
-        results = assessment_compute(quarter)
-        cache.set(key, results, timeout=settings.DASHBOARD_FIGURES_SECONDS)
+    results, _from_store = figures_read(
+        key, lambda: assessment_compute(quarter), max_age=settings.DASHBOARD_FIGURES_SECONDS
+    )
     return results, False
 
 

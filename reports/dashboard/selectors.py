@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from operator import add
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, connections
 from django.db.models import Count, Func, IntegerField, Q
 from django.db.models.sql import Query
@@ -35,6 +34,7 @@ from casework.models import AccountabilityTalk, Case, Recommendation
 from complaints.models import Complaint
 from core.calendar import WorkingCalendar
 from core.periods import SHANGHAI, Period
+from core.stored_figures import figures_read
 from liaison.models import Department, LiaisonVisit
 from reports.dashboard.figures import (
     CASE,
@@ -161,6 +161,8 @@ class DashboardReport:
     year_earlier: QuarterFigures
     departments: dict[int, DepartmentInfo]
     generated_at: dt.datetime
+    # Served from the database's copy because the cache was down: not refreshed until it is back.
+    served_from_store: bool = False
     # Inspections of enterprises (reports.dashboard.inspections): current, previous, year earlier.
     inspections: list[InspectionQuarter] | None = None
 
@@ -262,13 +264,16 @@ def dashboard_report(quarter: Period, *, refresh: bool = False) -> DashboardRepo
     quarter before their figures expire; the pages say when the figures were computed."""
     # v3: inspections added. v2: the cached report's classes moved module (reports.dashboard, core.periods);
     # an entry pickled by the previous layout must not be read back.
+    # Also stored in the database (core.stored_figures): while the cache is down the pages serve
+    # the last figures stored and say so (``served_from_store``).
     key = f"reports:dashboard:v3:{quarter.label}"
-    if not refresh:
-        report = cache.get(key)
-        if report is not None:
-            return report
-    report = Dashboard(quarter=quarter, inspections=True).generate()
-    cache.set(key, report, timeout=settings.DASHBOARD_FIGURES_SECONDS)
+    report, from_store = figures_read(
+        key,
+        lambda: Dashboard(quarter=quarter, inspections=True).generate(),
+        max_age=settings.DASHBOARD_FIGURES_SECONDS,
+        refresh=refresh,
+    )
+    report.served_from_store = from_store
     return report
 
 
