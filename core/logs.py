@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import logging
 import re
+from contextvars import ContextVar
+from types import SimpleNamespace
 from typing import Any
 
 from celery import current_task
 from django_guid import get_guid
 from pythonjsonlogger.json import JsonFormatter
 
-from core.masking import redact_text
+from core.masking import IDENTITY_FIELDS, redact_text
 
 # /e/<secret>/ and /e/own/<secret>/ (an enterprise's supervision code; the pages /e/, /e/own/
 # and /e/own/disturbed/ stay) and /appraisal/i/<token>/ (an appraisal invitation's one-time link).
@@ -47,12 +49,46 @@ def redact_url(text: str) -> str:
     return _APPRAISAL_PATH.sub(rf"/appraisal/i/{REDACTED}\1", text)
 
 
+# The request being answered, so that a line or an error report written during it can also
+# remove the identity its form sent (a name is recognised only when it is known).
+_current_request: ContextVar[Any] = ContextVar("envopt_current_request", default=None)
+
+
+def current_request_set(request) -> Any:
+    """Remember ``request`` for this context (core.middleware.CurrentRequestMiddleware)."""
+    return _current_request.set(request)
+
+
+def current_request_reset(token) -> None:
+    _current_request.reset(token)
+
+
+def request_identity() -> SimpleNamespace | None:
+    """The identity fields (complaints' names: contact_name, phone, e-mail, enterprise name,
+    credit code) of the current request's form, if it has sent any. Only a body already parsed
+    is read: redaction never makes a request read its body."""
+    request = _current_request.get()
+    if request is None:
+        return None
+    values = {}
+    for source in ("_post", "GET"):
+        data = getattr(request, source, None) if source == "_post" else request.GET
+        if data is None:
+            continue
+        for name in IDENTITY_FIELDS:
+            value = data.get(name) if hasattr(data, "get") else None
+            if isinstance(value, str) and value.strip() and not values.get(name):
+                values[name] = value
+    return SimpleNamespace(**values) if values else None
+
+
 def redact_log_text(text: str) -> str:
-    """``text`` without secret paths, tracking codes or anybody's numbers and e-mail addresses."""
+    """``text`` without secret paths, tracking codes, anybody's numbers and e-mail addresses, and
+    the identity the current request's form sent, however written (core.masking)."""
     if not text:
         return text
     text = _TRACKING_CODE.sub(REDACTED, redact_url(text))
-    return redact_text(text)
+    return redact_text(text, request_identity())
 
 
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(task_id)s] %(message)s"
@@ -95,9 +131,16 @@ class LogContextFilter(logging.Filter):
         return True
 
 
+# Keys of a structured extra that hold a task's arguments or result (Celery's "data"): tasks
+# take ids (STYLE.md), but what a task is given is not the log's to keep.
+_DROPPED_KEYS = frozenset({"args", "kwargs", "argsrepr", "kwargsrepr", "return_value"})
+
+
 def _clean(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
+    if isinstance(value, dict):
+        value = {key: item for key, item in value.items() if key not in _DROPPED_KEYS}
     return redact_log_text(value if isinstance(value, str) else str(value))
 
 

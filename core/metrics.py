@@ -158,9 +158,14 @@ def ladder_metrics(now: dt.datetime) -> list[GaugeMetricFamily]:
     }
     aggregates = {f"at_{step}": Count("id", filter=Q(ladder_step=step)) for step in STEP_LABELS}
     aggregates["overdue"] = Count("id", filter=ended)
-    for step, condition in reached.items():
-        # What the next sweep would move to this step (the sweep takes the highest step first,
-        # so an item counted here for several steps climbs once, to the highest).
+    # What the next sweep would move, each item counted once at the step it would reach: the
+    # sweep takes the highest step first, and each step's condition holds for every lower one.
+    next_step = {
+        Step.ESCALATE: reached[Step.ESCALATE],
+        Step.WARN: reached[Step.WARN] & ~reached[Step.ESCALATE],
+        Step.REMIND: reached[Step.REMIND] & ~reached[Step.WARN],
+    }
+    for step, condition in next_step.items():
         aggregates[f"due_{int(step)}"] = Count(
             "id", filter=condition & Q(ladder_step__lt=step) & Q(kind__in=kinds)
         )
@@ -176,7 +181,7 @@ def ladder_metrics(now: dt.datetime) -> list[GaugeMetricFamily]:
     overdue.add_metric([], counts["overdue"])
     due = GaugeMetricFamily(
         "envopt_ladder_due",
-        "Open deadlines that have reached a ladder step and not yet had it (the next sweep moves them).",
+        "Open deadlines the next sweep would move to each ladder step.",
         labels=["step"],
     )
     for step in reached:

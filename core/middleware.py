@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from core.accounts_audit import access_audit_request
+from core.logs import current_request_reset, current_request_set
 from core.twofactor import two_factor_satisfied
 
 # A UUID as 32 hex digits or in its canonical 8-4-4-4-12 form, nothing else.
@@ -36,6 +37,21 @@ class RequestIdHeaderMiddleware:
         if given is not None and not _REQUEST_ID.fullmatch(given):
             del request.META[self.meta_key]
         return self.get_response(request)
+
+
+class CurrentRequestMiddleware:
+    """Keep the request in a context variable while it is answered, so that the log redaction
+    and the Sentry scrubbing (core.logs.request_identity) can remove the identity its form sent."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = current_request_set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            current_request_reset(token)
 
 
 class RequestSizeLimitMiddleware:

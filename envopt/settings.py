@@ -534,6 +534,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.middleware.RequestIdHeaderMiddleware",
     "django_guid.middleware.guid_middleware",
+    # Log lines and error reports written while a form is answered lose the identity it sent.
+    "core.middleware.CurrentRequestMiddleware",
     *MIDDLEWARE,
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
