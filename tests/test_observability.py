@@ -32,7 +32,7 @@ import complaints.views
 from complaints.services import complaint_submit
 from core.error_reporting import sentry_init
 from core.metrics import SWEEP_TIMING_KEY
-from core.tasks import outbox_sweep
+from core.tasks import outbox_send, outbox_sweep
 from liaison.tests.factories import department
 from tests.fixtures import wait_for
 from tests.security.canaries import NEEDLES, REAL, Haystack, complaint_texts
@@ -267,3 +267,20 @@ def test_without_the_scrubbing_the_stand_in_would_have_received_the_identity(
     secrets = _file_a_failing_canary_complaint(monkeypatch)
     hits = identity_hits("sentry", "\n".join(sentry_server.received), secrets)
     assert any(hit.startswith("real-name/name in") for hit in hits), hits
+
+
+def test_a_task_failing_in_the_worker_reaches_sentry_scrubbed(worker_factory, sentry_server):
+    # A real failure in a real worker: the sending task given a value that is not an e-mail's id
+    # (the canary's phone and address), which Django refuses with the value in its message.
+    worker = worker_factory(SENTRY_DSN=sentry_server.dsn)
+    outbox_send.delay(f"{REAL.phone} {REAL.email}")
+
+    def event_arrived():
+        return any('"type":"event"' in body.replace(" ", "") for body in sentry_server.received)
+
+    wait_for(event_arrived, timeout=90, what="the worker's error event")
+    worker.stop()
+    received = "\n".join(sentry_server.received)
+    assert "core.tasks.outbox_send" in received and "ValueError" in received
+    hits = identity_hits("sentry (worker)", received, (REAL.phone, REAL.email))
+    assert not hits, "\n".join(hits[:20])
