@@ -36,9 +36,10 @@ from core.masking import IDENTITY_FIELDS, redact_text
 _SUPERVISION_PATH = re.compile(r"/e/(own/)?(?!disturbed/)[A-Za-z0-9_\-]{8,}(/|\b)")
 _APPRAISAL_PATH = re.compile(r"/appraisal/i/[A-Za-z0-9_\-]{8,}(/|\b)")
 # A complaint's tracking code as handed out (complaints.tracking: four groups of five symbols of
-# an alphabet without look-alikes), with or without its dashes, in either case.
+# an alphabet without look-alikes), with or without its dashes, in either case. Not with spaces:
+# four five-letter words in a row must stay words.
 _TRACKING_CODE = re.compile(
-    r"(?<![0-9A-Za-z])[2-9A-HJKMNP-Za-hjkmnp-z]{5}(?:[-\s]?[2-9A-HJKMNP-Za-hjkmnp-z]{5}){3}(?![0-9A-Za-z])"
+    r"(?<![0-9A-Za-z])[2-9A-HJKMNP-Za-hjkmnp-z]{5}(?:-?[2-9A-HJKMNP-Za-hjkmnp-z]{5}){3}(?![0-9A-Za-z])"
 )
 REDACTED = "[redacted]"
 

@@ -59,6 +59,12 @@ def test_identity_and_secrets_are_removed_from_message_arguments_extras_and_exce
     assert line["path"] == "/appraisal/i/[redacted]/"
 
 
+def test_a_tracking_code_is_removed_with_or_without_its_dashes():
+    assert (
+        redact_log_text(f"code {CODE} or {CODE.replace('-', '').lower()}") == "code [redacted] or [redacted]"
+    )
+
+
 def test_chinese_stays_readable_in_json():
     text = _line(json_formatter(), "x", "投诉已受理")
     assert "投诉已受理" in text
@@ -70,7 +76,10 @@ def test_the_plain_line_shows_dashes_without_a_request():
 
 
 def test_redaction_leaves_ordinary_text_alone():
-    text = "outbox 12 attempt 3: SMTPServerDisconnected; case AJ2026-000012 referred to 市场监管局"
+    text = (
+        "outbox 12 attempt 3: SMTPServerDisconnected; case AJ2026-000012 referred to 市场监管局;"
+        " check start users great"
+    )
     assert redact_log_text(text) == text
 
 
