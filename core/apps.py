@@ -10,9 +10,12 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: these modules import models, which Django loads only
         # after every AppConfig is created (the app registry's rule, not a circle).
+        from celery.signals import task_postrun, task_prerun
+
         from core.accounts_audit import access_audit_connect
         from core.calendar import calendar_changed
         from core.deadlines import deadlines_follow_calendar
+        from core.metrics import sweep_timing_finish, sweep_timing_start
         from core.outbox import outbox_tasks
         from core.tasks import outbox_send, outbox_send_batch
 
@@ -23,3 +26,6 @@ class CoreConfig(AppConfig):
         calendar_changed.connect(deadlines_follow_calendar, dispatch_uid="core.deadlines_follow_calendar")
         # The outbox hands its rows, after commit, to the tasks that send them.
         outbox_tasks.register(send=outbox_send, send_batch=outbox_send_batch)
+        # How long each sweep task takes, for /metrics (the sweeps themselves know nothing of it).
+        task_prerun.connect(sweep_timing_start, dispatch_uid="core.sweep_timing_start")
+        task_postrun.connect(sweep_timing_finish, dispatch_uid="core.sweep_timing_finish")

@@ -1,6 +1,9 @@
-"""Reachability of the parts the portal cannot work without: database, cache, broker."""
+"""Reachability of the parts the portal cannot work without: database, cache, broker, and the
+storage of evidence files (PRIVATE_MEDIA_ROOT), which must take a write."""
 
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,10 +32,21 @@ def check_broker() -> None:
         conn.ensure_connection(max_retries=1, timeout=3)
 
 
+def check_storage() -> None:
+    """Write a small file where evidence is kept and delete it: a full disk, a read-only mount or
+    a volume owned by another user fails here, not on the next complainant's upload."""
+    root = Path(settings.PRIVATE_MEDIA_ROOT)
+    root.mkdir(parents=True, exist_ok=True)  # as the storage itself would on the first upload
+    with tempfile.NamedTemporaryFile(dir=root, prefix=".healthz-", delete=True) as probe:
+        probe.write(b"ok")
+        probe.flush()
+
+
 CHECKS: dict[str, Callable[[], None]] = {
     "database": check_database,
     "cache": check_cache,
     "broker": check_broker,
+    "storage": check_storage,
 }
 
 

@@ -1,6 +1,7 @@
-"""Request guards: the body-size limit (before the body is read), the second-factor gate, and
-the actor of access changes."""
+"""Request guards: a well-formed request id, the body-size limit (before the body is read), the
+second-factor gate, and the actor of access changes."""
 
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -11,7 +12,46 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from core.accounts_audit import access_audit_request
+from core.logs import current_request_reset, current_request_set
 from core.twofactor import two_factor_satisfied
+
+# A UUID as 32 hex digits or in its canonical 8-4-4-4-12 form, nothing else.
+_REQUEST_ID = re.compile(
+    r"[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
+)
+
+
+class RequestIdHeaderMiddleware:
+    """Drop an incoming request id header that is not a well-formed UUID, so that django-guid's
+    middleware (next) makes a new one rather than writing the client's text into every log line
+    and the response header. django-guid checks with ``uuid.UUID()``, which also takes braces,
+    a ``urn:uuid:`` prefix, whitespace and underscores; only the two plain forms pass here."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        header = settings.DJANGO_GUID.get("GUID_HEADER_NAME", "Correlation-ID")
+        self.meta_key = "HTTP_" + header.upper().replace("-", "_")
+
+    def __call__(self, request):
+        given = request.META.get(self.meta_key)
+        if given is not None and not _REQUEST_ID.fullmatch(given):
+            del request.META[self.meta_key]
+        return self.get_response(request)
+
+
+class CurrentRequestMiddleware:
+    """Keep the request in a context variable while it is answered, so that the log redaction
+    and the Sentry scrubbing (core.logs.request_identity) can remove the identity its form sent."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = current_request_set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            current_request_reset(token)
 
 
 class RequestSizeLimitMiddleware:

@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import redirect_to_login
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 
 from core.accounts_forms import CodeForm, LoginForm
 from core.health import health_report
+from core.metrics import metrics_access, metrics_exposition
 from core.ratelimit import client_address
 from core.twofactor import (
     backup_codes_issue,
@@ -47,6 +48,18 @@ BACKUP_CODES_SESSION_KEY = "two_factor_backup_codes"
 def healthz(request):
     healthy, report = health_report()
     return JsonResponse({"status": "ok" if healthy else "error", **report}, status=200 if healthy else 503)
+
+
+@never_cache
+@require_GET
+def metrics(request):
+    """Prometheus' scrape: only from METRICS_ALLOWED_IPS or with the bearer METRICS_TOKEN."""
+    access = metrics_access(request)
+    if access == 404:
+        raise Http404
+    if access == 403:
+        return HttpResponseForbidden()
+    return HttpResponse(metrics_exposition(), content_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 @login_required

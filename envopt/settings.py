@@ -476,13 +476,43 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Logging -------------------------------------------------------------------
+# One line per record on standard error: JSON (the default in production: one object a line with
+# time, level, logger, message, request_id and, in a worker, task_id and task_name) or plain text
+# (the default in development). Every line passes the redaction filter first (core/logs.py):
+# no secret path, tracking code, phone number, e-mail, ID or credit code reaches the output.
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'")
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "formatters": {
+        "plain": {"()": "core.logs.plain_formatter"},
+        "json": {"()": "core.logs.json_formatter"},
+    },
+    "filters": {
+        "context": {"()": "core.logs.LogContextFilter"},
+        "redact": {"()": "core.logs.RedactingFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context", "redact"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own console and mail handlers write without our filters: everything goes
+        # through the root's handler instead (development's runserver lines too).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        # SQL with its parameters (what the forms sent) is never logged, whatever LOG_LEVEL says.
+        "django.db.backends": {"level": "INFO"},
+        # django-guid says at INFO whether each request brought an id: noise.
+        "django_guid": {"level": "WARNING"},
+    },
 }
 
 # --- Operations (issue 18): each part keeps its settings under its own heading ---------------
@@ -530,6 +560,68 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
 # --- Background exports ---
 
 # --- Observability ---
+# Logs: LOG_FORMAT and LOGGING above. Request ids: django-guid, from a well-formed X-Request-ID
+# (core.middleware.RequestIdHeaderMiddleware drops any other) or a new one, returned in the
+# response's X-Request-ID and carried to Celery tasks in their headers.
+from django_guid.integrations import CeleryIntegration as GuidCeleryIntegration  # noqa: E402
+
+INSTALLED_APPS += ["django_guid", "django_prometheus"]
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "core.middleware.RequestIdHeaderMiddleware",
+    "django_guid.middleware.guid_middleware",
+    # Log lines and error reports written while a form is answered lose the identity it sent.
+    "core.middleware.CurrentRequestMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
+    # Worker logging is configured from LOGGING by envopt/celery.py, not by django-guid.
+    "INTEGRATIONS": [GuidCeleryIntegration(use_django_logging=False)],
+}
+# Prometheus at /metrics (core/metrics.py): only from these addresses or networks (read as the
+# rate limits read the client address), or with "Authorization: Bearer METRICS_TOKEN"; 404 (403
+# for a wrong token) to anybody else.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [] if PRODUCTION else ["127.0.0.1", "::1"])
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# The Celery queues' lengths are read from the Redis broker with this timeout; past it they are
+# left out of the scrape.
+METRICS_BROKER_TIMEOUT_MS = env_int("METRICS_BROKER_TIMEOUT_MS", 500)
+# The tasks whose last run's duration /metrics shows (recorded by the worker in the cache).
+METRICS_SWEEP_TASKS = env_list(
+    "METRICS_SWEEP_TASKS",
+    [
+        "core.tasks.outbox_sweep",
+        "core.tasks.escalation_sweep",
+        "approvals.tasks.signals_sweep_task",
+        "appraisal.campaigns.tasks.appraisal_sweep_task",
+        "reports.tasks.dashboard_figures_refresh",
+        "reports.tasks.notification_reports_prepare_previous_month",
+        "inspections.plans_tasks.inspection_plans_open_current_year",
+    ],
+)
+PROMETHEUS_EXPORT_MIGRATIONS = False
+if PRODUCTION:
+    # Scraped over plain HTTP inside the deployment's network, as /healthz is probed.
+    SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]
+# Sentry (core/error_reporting.py), only when SENTRY_DSN is set; identity is scrubbed from events.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", ENVOPT_ENV)
+SENTRY_RELEASE = env_str("SENTRY_RELEASE", "")
+SENTRY_TRACES_SAMPLE_RATE = float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0") or 0)
+if SENTRY_DSN:
+    from core.error_reporting import sentry_init  # noqa: E402
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
 
 # --- Retention and purge of personal data ---
 

@@ -8,6 +8,7 @@ from core.views import (
     PortalLoginView,
     healthz,
     landing,
+    metrics,
     two_factor_backup_codes,
     two_factor_setup,
     two_factor_verify,
@@ -36,6 +37,7 @@ accounts_patterns = (
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include(accounts_patterns)),
     path("complaints/", include("complaints.urls")),

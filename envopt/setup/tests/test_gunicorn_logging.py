@@ -69,3 +69,56 @@ def test_the_production_commands_use_the_logger_class():
     config: dict = {}
     exec((root / "gunicorn.conf.py").read_text(), config)  # noqa: S102 - our own settings file
     assert config["logger_class"] == "envopt.gunicorn_logging.RedactingLogger"
+
+
+def _access_atoms(path: str, query: str, response_headers=()):
+    request = SimpleNamespace(
+        headers=[("REFERER", f"https://envopt.example/admin/?q={query}"), ("USER-AGENT", "test")],
+        method="GET",
+        uri=f"{path}?{query}",
+        path=path,
+        query=query,
+        version=(1, 1),
+    )
+    response = SimpleNamespace(status="200 OK", headers=list(response_headers), sent=10, response_length=10)
+    environ = {
+        "REMOTE_ADDR": "10.0.0.1",
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"{path}?{query}",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
+    return request, response, environ
+
+
+def test_query_values_are_dropped_from_the_access_line_and_their_names_kept():
+    # A staff search by a complainant's name would otherwise be written as it was typed.
+    logger = RedactingLogger(Config())
+    request, response, environ = _access_atoms("/admin/complaints/complaint/", "q=%E7%94%84%E7%8F%82&o=1")
+    line = logger.cfg.access_log_format % logger.atoms(
+        response, request, environ, dt.timedelta(milliseconds=5)
+    )
+    assert "%E7%94%84" not in line
+    assert "GET /admin/complaints/complaint/?q=&o= HTTP/1.1" in line
+
+
+def test_the_json_access_line_carries_the_request_id_and_no_address(monkeypatch, capsys):
+    import json
+
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    config = Config()
+    config.set("accesslog", "-")
+    logger = RedactingLogger(config)
+    request_id = "0f0e6c3a1b2c4d5e8f90123456789abc"
+    request, response, environ = _access_atoms(
+        f"/e/{SECRET}/", "x=13907318264", [("X-Request-ID", request_id)]
+    )
+    logger.access(response, request, environ, dt.timedelta(milliseconds=7))
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert line["logger"] == "gunicorn.access"
+    assert line["request_id"] == request_id
+    assert line["http_path"] == "/e/[redacted]/"
+    assert line["http_query"] == "x="
+    assert line["http_status"] == 200 and line["duration_ms"] == 7
+    assert "10.0.0.1" not in json.dumps(line) and SECRET not in json.dumps(line)
