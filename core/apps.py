@@ -14,6 +14,7 @@ class CoreConfig(AppConfig):
         from core.calendar import calendar_changed
         from core.deadlines import deadlines_follow_calendar
         from core.outbox import outbox_tasks
+        from core.retention_kinds import retention_kinds_register
         from core.tasks import outbox_send, outbox_send_batch
 
         # Every grant of a role or permission is recorded, whoever or whatever makes it.
@@ -23,3 +24,5 @@ class CoreConfig(AppConfig):
         calendar_changed.connect(deadlines_follow_calendar, dispatch_uid="core.deadlines_follow_calendar")
         # The outbox hands its rows, after commit, to the tasks that send them.
         outbox_tasks.register(send=outbox_send, send_batch=outbox_send_batch)
+        # Its own kinds of personal data for the purge (e-mails sent, login records).
+        retention_kinds_register()
