@@ -57,7 +57,7 @@ CASE_TEXTS = [
     (HandlingReport, "referral__case_id", ("facts", "measures")),
     (Review, "report__referral__case_id", ("reason",)),
     (Recommendation, "case_id", ("content", "basis", "reply", "return_reason")),
-    (AccountabilityTalk, "case_id", ("heads", "record", "commitments", "action_against_responsible")),
+    (AccountabilityTalk, "cases", ("heads", "record", "commitments", "action_against_responsible")),
     (ExtensionRequest, "referral__case_id", ("reason", "decision_note")),
 ]
 COMPLAINT_TEXTS = [
@@ -95,11 +95,16 @@ def identity_candidates(cutoff: dt.datetime):
 
 def _redacted_rows(model, path: str, fields: tuple[str, ...], identities_of: dict[int, list]) -> int:
     """Redact ``fields`` of the rows of ``model`` whose ``path`` (the case's or complaint's id) is
-    a key of ``identities_of``; one bulk UPDATE of the rows that changed. Returns their number."""
+    a key of ``identities_of``; one bulk UPDATE of the rows that changed. Returns their number.
+    A row reached from several owners (a talk about several cases) is redacted against them all."""
+    rows: dict[int, tuple[list, tuple]] = {}
+    for pk, owner, *values in model.objects.filter(**{f"{path}__in": list(identities_of)}).values_list(
+        "pk", path, *fields
+    ):
+        identities, _values = rows.setdefault(pk, ([], tuple(values)))
+        identities.extend(identities_of[owner])
     changed = []
-    rows = model.objects.filter(**{f"{path}__in": list(identities_of)}).values_list("pk", path, *fields)
-    for pk, owner, *values in rows:
-        identities = identities_of[owner]
+    for pk, (identities, values) in rows.items():
         row, dirty = model(pk=pk), False
         for name, value in zip(fields, values, strict=True):
             redacted = redact_text(value, identities) if value else value
