@@ -13,3 +13,7 @@ class AppraisalConfig(AppConfig):
         from appraisal.openness.escalation import rectification_ladder_register
 
         rectification_ladder_register()
+
+        from appraisal.campaigns.retention import retention_kinds_register
+
+        retention_kinds_register()  # personal data purged after its retention period

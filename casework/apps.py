@@ -28,3 +28,8 @@ class CaseworkConfig(AppConfig):
         from casework.escalation import ladder_handlers_register
 
         ladder_handlers_register()
+
+        from casework.retention import retention_kinds_register
+
+        # The complainants' identities and evidence, purged after their retention period.
+        retention_kinds_register()

@@ -172,6 +172,10 @@ class Complaint(TimeStampedModel):
     appraisal_consent = models.BooleanField(
         _("may be invited to the democratic appraisal"), default=False, db_default=False
     )
+    # Retention (casework.retention): set when the identity was deleted and the texts redacted.
+    personal_data_purged_at = models.DateTimeField(
+        _("personal data purged at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]

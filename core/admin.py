@@ -31,6 +31,7 @@ from core.models import (
     Deadline,
     DeadlineChange,
     OutboundEmail,
+    PurgeRun,
 )
 from core.outbox import outbox_retry
 
@@ -432,3 +433,36 @@ class AuthTokenAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         request._token_form = form
         super().save_model(request, obj, form, change)
+
+
+# --- Purges of personal data (retention) ----------------------------------------------------
+
+
+@admin.register(PurgeRun)
+class PurgeRunAdmin(ReadOnlyAdmin):
+    """What each purge of personal data did (``manage.py purge_personal_data`` and the monthly
+    beat job): read-only, counts per kind, never an identity."""
+
+    list_display = ["started_at", "finished_at", "dry_run", "forced", "run_by", "summary"]
+    list_filter = ["dry_run", "forced", "started_at"]
+    date_hierarchy = "started_at"
+    fields = ["started_at", "finished_at", "dry_run", "forced", "run_by", "details"]
+    readonly_fields = fields
+
+    @admin.display(description=_("run by"), ordering="actor_name")
+    def run_by(self, obj: PurgeRun) -> str:
+        if obj.actor_id:
+            return obj.actor.get_username()
+        return obj.actor_name
+
+    @admin.display(description=_("records per kind"))
+    def summary(self, obj: PurgeRun) -> str:
+        return ", ".join(f"{kind}: {values.get('records', 0)}" for kind, values in (obj.counts or {}).items())
+
+    @admin.display(description=_("counts per kind"))
+    def details(self, obj: PurgeRun) -> str:
+        lines = []
+        for kind, values in (obj.counts or {}).items():
+            parts = ", ".join(f"{key} = {value}" for key, value in values.items())
+            lines.append(f"{kind}: {parts}")
+        return format_html("<pre>{}</pre>", "\n".join(lines))

@@ -17,6 +17,7 @@ class CoreConfig(AppConfig):
         from core.deadlines import deadlines_follow_calendar
         from core.metrics import sweep_timing_finish, sweep_timing_start
         from core.outbox import outbox_tasks
+        from core.retention_kinds import retention_kinds_register
         from core.tasks import outbox_send, outbox_send_batch
 
         # Every grant of a role or permission is recorded, whoever or whatever makes it.
@@ -29,3 +30,5 @@ class CoreConfig(AppConfig):
         # How long each sweep task takes, for /metrics (the sweeps themselves know nothing of it).
         task_prerun.connect(sweep_timing_start, dispatch_uid="core.sweep_timing_start")
         task_postrun.connect(sweep_timing_finish, dispatch_uid="core.sweep_timing_finish")
+        # Its own kinds of personal data for the purge (e-mails sent, login records).
+        retention_kinds_register()

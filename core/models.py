@@ -457,3 +457,39 @@ class StoredFigures(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# --- Retention and purge of personal data ---------------------------------------------------
+
+
+class PurgeRun(models.Model):
+    """One run of the purge of personal data past its retention period (core.retention): when,
+    by whom (a user, or the command's or beat's name), a dry run or not, and per kind the
+    period applied and how many records were found and what was removed. Counts only: never an
+    identity, never a record's text."""
+
+    started_at = models.DateTimeField(_("started at"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    forced = models.BooleanField(
+        _("forced"), default=False, help_text=_("Run with a retention period below its safe minimum.")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("run by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("run by (name)"), max_length=150, blank=True)
+    counts = models.JSONField(_("counts per kind"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("purge of personal data")
+        verbose_name_plural = _("purges of personal data")
+
+    def __str__(self) -> str:
+        at = f"{self.started_at:%Y-%m-%d %H:%M}"
+        return str(_("%(at)s (dry run)") % {"at": at}) if self.dry_run else at

@@ -9,7 +9,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
-from core import ladder, outbox
+from core import ladder, outbox, retention
 
 WORKER_HEARTBEAT_KEY = "core:worker-heartbeat"
 
@@ -38,3 +38,11 @@ def outbox_sweep() -> dict:
 @shared_task(acks_late=True, ignore_result=True)
 def escalation_sweep() -> dict:
     return ladder.escalation_sweep().as_dict()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def personal_data_purge_task() -> dict:
+    """The monthly purge of personal data past its retention period (safe to run twice: what
+    was purged is no longer a candidate). Refuses, like the command, settings below a safe minimum."""
+    run, _outcomes = retention.personal_data_purge(dry_run=False, actor_name="beat")
+    return {"run": run.pk, "counts": run.counts}

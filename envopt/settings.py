@@ -624,6 +624,15 @@ if SENTRY_DSN:
     )
 
 # --- Retention and purge of personal data ---
+# How long each kind of personal data is kept (core.retention; README "Retention and purge of
+# personal data"). 0 keeps the kind for good; a period below the kind's safe minimum (1 year,
+# 30 days) makes the purge refuse to run unless forced.
+RETENTION_IDENTITY_YEARS = env_int("RETENTION_IDENTITY_YEARS", 5)
+RETENTION_EVIDENCE_YEARS = env_int("RETENTION_EVIDENCE_YEARS", 5)
+RETENTION_IDENTITY_VIEWS_YEARS = env_int("RETENTION_IDENTITY_VIEWS_YEARS", 6)
+RETENTION_APPRAISAL_INVITATION_DAYS = env_int("RETENTION_APPRAISAL_INVITATION_DAYS", 90)
+RETENTION_OUTBOX_DAYS = env_int("RETENTION_OUTBOX_DAYS", 180)
+RETENTION_LOGIN_RECORDS_DAYS = env_int("RETENTION_LOGIN_RECORDS_DAYS", 180)
 
 # --- Complaint mailbox ---
 # Complaints by e-mail (complaints/mailbox/): the mailbox the commission publishes, read over IMAP

@@ -13,3 +13,7 @@ class InspectionsConfig(AppConfig):
 
         outcome_ladder_register()  # an outcome not recorded in time climbs the escalation ladder
         plans_ladder_register()  # so does a plan not filed in time
+
+        from inspections.retention import retention_kinds_register
+
+        retention_kinds_register()  # personal data purged after its retention period

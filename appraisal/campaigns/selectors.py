@@ -117,7 +117,7 @@ def campaign_results(*, campaign: Campaign, department_ids=None) -> list[Departm
     return list(results.values())
 
 
-def _respondent_identities(campaign: Campaign) -> list[SimpleNamespace]:
+def respondent_identities(campaign: Campaign) -> list[SimpleNamespace]:
     """Who was invited, in the shape core.masking reads: their names and e-mails are looked for
     in the free text (an enterprise's or a person's name written into an answer)."""
     identities = []
@@ -149,7 +149,7 @@ def department_free_texts(*, campaign: Campaign, department_id: int, answers: in
     otherwise each redacted, and withheld if the identity check still finds something."""
     if answers < FREE_TEXT_MIN_ANSWERS:
         return None
-    identities = _respondent_identities(campaign)
+    identities = respondent_identities(campaign)
     by_question: dict[int, FreeText] = {}
     for question in campaign.questions.filter(kind=Question.Kind.TEXT):
         by_question[question.pk] = FreeText(question, [])

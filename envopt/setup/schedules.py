@@ -83,6 +83,18 @@ SCHEDULES = [
         },
     },
     # Retention and purge of personal data (issue 18)
+    {
+        "name": gettext_noop("Purge personal data past its retention period"),
+        "task": "core.tasks.personal_data_purge_task",
+        # Monthly, on the 3rd at 3:30 at night (Shanghai), away from the morning sweeps.
+        "crontab": {
+            "minute": "30",
+            "hour": "3",
+            "day_of_month": "3",
+            "month_of_year": "*",
+            "day_of_week": "*",
+        },
+    },
 
     # Complaint mailbox (issue 18)
     {

@@ -49,6 +49,7 @@ from complaints.mailbox.services import mail_file
 from complaints.models import Attachment, Category, Channel, ComplainantType, Complaint, MailboxMessage
 from complaints.services import ComplaintData, IdentityData, complaint_submit
 from complaints.uploads import prepare_uploads
+from core.models import PurgeRun
 from core.periods import previous_month
 from inspections.models import (
     ActivityComplaint,
@@ -416,6 +417,8 @@ def build_world():
         Association: association_b,
         FeeSchedule: fee_b,
         LeadingGroupMember: member_b,
+        # Issue 18: a record of a purge of personal data (counts only; the admin reads it).
+        PurgeRun: PurgeRun.objects.create(dry_run=True, actor_name="matrix", counts={"identity_views": {}}),
     }
     clients = {role: log_in(user) for role, user in users.items()}
     for client in clients.values():
