@@ -28,3 +28,9 @@ class CaseworkConfig(AppConfig):
         from casework.escalation import ladder_handlers_register
 
         ladder_handlers_register()
+
+        from casework.admin.case_export import case_export_kind
+        from core.exports import export_kinds
+
+        # The case list's export runs in the background (core.exports).
+        export_kinds.register(case_export_kind())

@@ -393,3 +393,6 @@ class AuthTokenAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         request._token_form = form
         super().save_model(request, obj, form, change)
+
+# The staff member's own background exports (core.exports).
+from core import admin_exports  # noqa: E402, F401

@@ -13,8 +13,9 @@ class CoreConfig(AppConfig):
         from core.accounts_audit import access_audit_connect
         from core.calendar import calendar_changed
         from core.deadlines import deadlines_follow_calendar
+        from core.exports import export_tasks
         from core.outbox import outbox_tasks
-        from core.tasks import outbox_send, outbox_send_batch
+        from core.tasks import export_job_run_task, outbox_send, outbox_send_batch
 
         # Every grant of a role or permission is recorded, whoever or whatever makes it.
         access_audit_connect()
@@ -23,3 +24,5 @@ class CoreConfig(AppConfig):
         calendar_changed.connect(deadlines_follow_calendar, dispatch_uid="core.deadlines_follow_calendar")
         # The outbox hands its rows, after commit, to the tasks that send them.
         outbox_tasks.register(send=outbox_send, send_batch=outbox_send_batch)
+        # Background exports hand their jobs to the task that writes the workbook.
+        export_tasks.register(run=export_job_run_task)

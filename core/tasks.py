@@ -6,10 +6,11 @@ commit without importing this module.
 """
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from core import ladder, outbox
+from core import exports, ladder, outbox
 
 WORKER_HEARTBEAT_KEY = "core:worker-heartbeat"
 
@@ -38,3 +39,18 @@ def outbox_sweep() -> dict:
 @shared_task(acks_late=True, ignore_result=True)
 def escalation_sweep() -> dict:
     return ladder.escalation_sweep().as_dict()
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    time_limit=settings.EXPORT_TIME_LIMIT,
+    soft_time_limit=max(settings.EXPORT_TIME_LIMIT - 30, 1),
+)
+def export_job_run_task(job_id: int) -> str:
+    return exports.export_job_run(job_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def export_job_sweep_task() -> dict:
+    return exports.export_job_sweep()

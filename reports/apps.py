@@ -25,3 +25,12 @@ class ReportsConfig(AppConfig):
         # figure through casework's drill-down filters, which know the figures only through this
         # registration.
         drilldowns_register()
+
+        from core.exports import export_kinds
+        from reports.dashboard.exports import dashboard_export_kinds
+        from reports.ledger.exports import ledger_export_kind
+
+        # The ledger's and the dashboard's workbooks are written in the background (core.exports).
+        export_kinds.register(ledger_export_kind())
+        for kind in dashboard_export_kinds():
+            export_kinds.register(kind)
