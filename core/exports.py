@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 S = ExportJob.State
 EXPORT_DIRECTORY = "exports"
+JOB_RECORD_DAYS = 30  # an expired or failed export's record is deleted this long after it was asked for
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,10 @@ def export_job_file(*, job_id: int, user) -> tuple[IO[bytes], str]:
     kind = export_kinds.get(job.kind)
     if kind is None or not export_permitted(user, kind):
         raise PermissionDenied
-    return default_storage.open(job.file.name, "rb"), job.filename
+    try:
+        return default_storage.open(job.file.name, "rb"), job.filename
+    except FileNotFoundError:
+        raise ExportJob.DoesNotExist from None
 
 
 def export_job_sweep() -> dict:
@@ -279,7 +283,17 @@ def export_job_sweep() -> dict:
     )
     for job_id in stuck:
         export_job_dispatch(job_id)
-    return {"expired": expired, "redispatched": len(stuck), "orphans": _orphans_delete(now)}
+    # The record of an export (its filters may hold a search term) is kept a while after its
+    # file is gone, so its owner sees what became of it, and then deleted.
+    forgotten, _counts = ExportJob.objects.filter(
+        state__in=[S.EXPIRED, S.FAILED], created_at__lte=now - dt.timedelta(days=JOB_RECORD_DAYS)
+    ).delete()
+    return {
+        "expired": expired,
+        "redispatched": len(stuck),
+        "orphans": _orphans_delete(now),
+        "forgotten": forgotten,
+    }
 
 
 def _orphans_delete(now: dt.datetime) -> int:

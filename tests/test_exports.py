@@ -5,6 +5,7 @@ is run again, a failure is recorded for its owner, and the writer holds one batc
 
 import datetime as dt
 import io
+import os
 import tempfile
 import time
 import tracemalloc
@@ -74,6 +75,17 @@ def _content(response) -> bytes:
     return b"".join(response.streaming_content)
 
 
+@pytest.fixture(autouse=True)
+def private_storage(settings, tmp_path):
+    """A private storage of each test's own (the workers it starts get it too): the sweep lists
+    and deletes in the exports directory, which must hold nothing of another test run's."""
+    location = tmp_path / "private"
+    location.mkdir()
+    default = {**settings.STORAGES["default"], "OPTIONS": {"location": str(location), "base_url": None}}
+    settings.STORAGES = {**settings.STORAGES, "default": default}
+    return location
+
+
 @pytest.fixture
 def people():
     return {
@@ -115,14 +127,16 @@ def test_a_user_without_the_case_permission_cannot_start_the_case_export(people)
     assert not ExportJob.objects.exists()
 
 
-def test_a_real_worker_writes_the_filtered_cases_and_records_progress(people, worker_factory):
+def test_a_real_worker_writes_the_filtered_cases_and_records_progress(
+    people, worker_factory, private_storage
+):
     handler = people["handler"]
     department = complaint_factories.department()
     other = Department.objects.create(name="另一区市场监管局", email="other@dept.example")
     wanted = [factories.accepted_case(actor=handler, department=department) for _ in range(9)]
     unwanted = [factories.accepted_case(actor=handler, department=other) for _ in range(3)]
     # Batches of 4: nine cases make three batches and three progress records.
-    worker = worker_factory(EXPORT_BATCH_ROWS="4")
+    worker = worker_factory(EXPORT_BATCH_ROWS="4", PRIVATE_MEDIA_ROOT=str(private_storage))
     client = _client(handler)
     response = client.post(reverse(EXPORT_URL) + f"?department__id__exact={department.pk}")
     assert response.status_code == 302
@@ -228,7 +242,9 @@ def test_the_task_is_safe_to_run_twice(people):
     assert export_job_run(job.pk) == "nothing to do"
 
 
-def test_a_job_left_running_by_a_dead_worker_is_run_again_by_the_sweep(people, worker_factory):
+def test_a_job_left_running_by_a_dead_worker_is_run_again_by_the_sweep(
+    people, worker_factory, private_storage
+):
     """The state a SIGKILLed worker leaves (running, lease passed, no file): the beat sweep hands it
     to a real worker, which runs it again to the end."""
     handler = people["handler"]
@@ -242,7 +258,7 @@ def test_a_job_left_running_by_a_dead_worker_is_run_again_by_the_sweep(people, w
         rows_total=4,
         lease_until=timezone.now() - dt.timedelta(seconds=1),
     )
-    worker = worker_factory()
+    worker = worker_factory(PRIVATE_MEDIA_ROOT=str(private_storage))
     assert export_job_sweep()["redispatched"] == 1
     wait_for(
         lambda: ExportJob.objects.filter(pk=job.pk, state=S.DONE).exists(),
@@ -317,3 +333,26 @@ def test_the_writer_holds_one_batch_at_a_time():
     small, _ = peak(300)
     large, _ = peak(3000)
     assert large < small * 1.5, (small, large)
+
+
+def test_the_sweep_removes_orphan_files_and_forgets_old_records(people, settings):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage as storage
+
+    handler = people["handler"]
+    orphan = storage.save("exports/orphan.xlsx", ContentFile(b"left by a killed worker"))
+    fresh = storage.save("exports/fresh.xlsx", ContentFile(b"being recorded right now"))
+    old = time.time() - settings.EXPORT_LEASE_SECONDS - 60
+    os.utime(storage.path(orphan), (old, old))
+    now = timezone.now()
+    forgotten = ExportJob.objects.create(
+        kind="casework.cases", owner=handler, state=S.EXPIRED, created_at=now - dt.timedelta(days=31)
+    )
+    kept = ExportJob.objects.create(
+        kind="casework.cases", owner=handler, state=S.FAILED, created_at=now - dt.timedelta(days=2)
+    )
+    result = export_job_sweep()
+    assert result["orphans"] == 1 and result["forgotten"] == 1
+    assert not storage.exists(orphan) and storage.exists(fresh)
+    assert not ExportJob.objects.filter(pk=forgotten.pk).exists()
+    assert ExportJob.objects.filter(pk=kept.pk).exists()
