@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.exports import export_job_file, export_kinds
+from core.exports import export_any_permitted, export_job_file, export_kinds
 from core.models import ExportJob
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,12 +39,12 @@ class ExportJobAdmin(admin.ModelAdmin):
         # Everyone sees their own exports only, superusers included: a file is its owner's.
         return super().get_queryset(request).filter(owner_id=request.user.pk)
 
+    # Whoever may ask for an export has a list of their exports; nobody sees another's.
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
+        return export_any_permitted(request.user)
 
     def has_view_permission(self, request, obj=None):
-        allowed = request.user.is_active and request.user.is_staff
-        return allowed and (obj is None or obj.owner_id == request.user.pk)
+        return export_any_permitted(request.user) and (obj is None or obj.owner_id == request.user.pk)
 
     def has_add_permission(self, request):
         return False

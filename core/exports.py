@@ -69,6 +69,9 @@ class ExportKindRegistry:
     def get(self, key: str) -> ExportKind | None:
         return self._kinds.get(key)
 
+    def permissions(self) -> set[str]:
+        return {kind.permission for kind in self._kinds.values()}
+
     def label(self, key: str) -> str:
         kind = self._kinds.get(key)
         return str(kind.label) if kind else key
@@ -130,6 +133,16 @@ def export_permitted(user, kind: ExportKind) -> bool:
         and user.is_active
         and user.is_staff
         and user.has_perm(kind.permission)
+    )
+
+
+def export_any_permitted(user) -> bool:
+    """Whether the user may ask for any export at all (and so has a list of exports)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.is_staff
+        and any(user.has_perm(permission) for permission in export_kinds.permissions())
     )
 
 
