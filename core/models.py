@@ -396,7 +396,7 @@ class ExportJob(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.CASCADE, related_name="+"
     )
-    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    filters = models.JSONField(_("the list's filters"), default=dict, blank=True)
     description = models.CharField(_("what"), max_length=300, blank=True)
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(max_length=60, verbose_name='export')),
-                ('filters', models.JSONField(blank=True, default=dict, verbose_name='filters')),
+                ('filters', models.JSONField(blank=True, default=dict, verbose_name="the list's filters")),
                 ('description', models.CharField(blank=True, max_length=300, verbose_name='what')),
                 ('language', models.CharField(default='zh-hans', max_length=10, verbose_name='language')),
                 ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Ready'), ('failed', 'Failed'), ('expired', 'Expired')], default='queued', max_length=10, verbose_name='state')),

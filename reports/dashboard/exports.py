@@ -39,7 +39,9 @@ def bulletin_export_write(run: ExportRun) -> str:
 
 def dashboard_export_kinds() -> list[ExportKind]:
     return [
-        ExportKind(DASHBOARD_EXPORT, _("Dashboard"), DASHBOARD_EXPORT_PERMISSION, dashboard_export_write),
+        ExportKind(
+            DASHBOARD_EXPORT, _("Leaders' dashboard"), DASHBOARD_EXPORT_PERMISSION, dashboard_export_write
+        ),
         ExportKind(LEAGUE_EXPORT, _("League table"), DASHBOARD_EXPORT_PERMISSION, league_export_write),
         ExportKind(
             BULLETIN_EXPORT, _("Efficiency bulletin"), DASHBOARD_EXPORT_PERMISSION, bulletin_export_write
