@@ -33,3 +33,9 @@ class CaseworkConfig(AppConfig):
 
         # The complainants' identities and evidence, purged after their retention period.
         retention_kinds_register()
+
+        from casework.admin.case_export import case_export_kind
+        from core.exports import export_kinds
+
+        # The case list's export runs in the background (core.exports).
+        export_kinds.register(case_export_kind())

@@ -6,7 +6,9 @@ The case title comes from the complaint's words: it is masked for the viewer by 
 every other staff output (complaints.selectors.text_for_viewer)."""
 
 import tempfile
+from collections.abc import Callable
 from itertools import islice
+from typing import IO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,9 +41,30 @@ def _text(sheet, value: str):
 
 
 def case_list_workbook(queryset, *, viewer=None) -> tempfile.SpooledTemporaryFile:
-    """Write the cases of ``queryset`` (as filtered by the caller) to an xlsx file for ``viewer``:
-    no identity, and the titles masked unless the viewer may see who complained (without a
-    viewer, masked)."""
+    """The workbook of case_list_workbook_write in a temporary file, positioned at its start."""
+    handle = tempfile.SpooledTemporaryFile(max_size=8 * 2**20)  # noqa: SIM115 - the caller closes it
+    case_list_workbook_write(queryset, viewer=viewer, target=handle)
+    handle.seek(0)
+    return handle
+
+
+def case_list_workbook_write(
+    queryset,
+    *,
+    viewer=None,
+    target: IO[bytes],
+    progress: Callable[[int, int | None], None] | None = None,
+    batch: int = CHUNK,
+) -> int:
+    """Write the cases of ``queryset`` (as filtered by the caller) to ``target`` as xlsx for
+    ``viewer``: no identity, and the titles masked unless the viewer may see who complained
+    (without a viewer, masked). Reads ``batch`` cases at a time and calls ``progress(done,
+    total)`` after each batch (a background export records it); returns the number of rows.
+    openpyxl's write-only sheet writes each row to its own temporary file as it is appended, so
+    no more than one batch of cases is ever held in memory."""
+    total = queryset.count() if progress else None
+    if progress:
+        progress(0, total)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Cases"))
     sheet.append(
@@ -90,16 +113,18 @@ def case_list_workbook(queryset, *, viewer=None) -> tempfile.SpooledTemporaryFil
         "overdue",
         "escalation_level",
     ).order_by("-opened_at", "-pk")
-    stream = rows.iterator(chunk_size=CHUNK)
-    while chunk := list(islice(stream, CHUNK)):
+    stream = rows.iterator(chunk_size=batch)
+    done = 0
+    while chunk := list(islice(stream, batch)):
         # The complainants of a chunk's cases in one query, only for a viewer whose titles are masked.
         identities = case_identities_by_id(row[0] for row in chunk) if masked else {}
         for row in chunk:
             _append(sheet, row, identities=identities, masked=masked, labels=labels, yes=yes, tz=tz)
-    handle = tempfile.SpooledTemporaryFile(max_size=8 * 2**20)  # noqa: SIM115 - closed by FileResponse
-    workbook.save(handle)
-    handle.seek(0)
-    return handle
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+    workbook.save(target)
+    return done
 
 
 def _append(sheet, row, *, identities, masked, labels, yes, tz) -> None:

@@ -466,3 +466,7 @@ class PurgeRunAdmin(ReadOnlyAdmin):
             parts = ", ".join(f"{key} = {value}" for key, value in values.items())
             lines.append(f"{kind}: {parts}")
         return format_html("<pre>{}</pre>", "\n".join(lines))
+
+
+# The staff member's own background exports (core.exports).
+from core import admin_exports  # noqa: E402, F401

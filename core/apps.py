@@ -15,10 +15,11 @@ class CoreConfig(AppConfig):
         from core.accounts_audit import access_audit_connect
         from core.calendar import calendar_changed
         from core.deadlines import deadlines_follow_calendar
+        from core.exports import export_tasks
         from core.metrics import sweep_timing_finish, sweep_timing_start
         from core.outbox import outbox_tasks
         from core.retention_kinds import retention_kinds_register
-        from core.tasks import outbox_send, outbox_send_batch
+        from core.tasks import export_job_run_task, outbox_send, outbox_send_batch
 
         # Every grant of a role or permission is recorded, whoever or whatever makes it.
         access_audit_connect()
@@ -32,3 +33,5 @@ class CoreConfig(AppConfig):
         task_postrun.connect(sweep_timing_finish, dispatch_uid="core.sweep_timing_finish")
         # Its own kinds of personal data for the purge (e-mails sent, login records).
         retention_kinds_register()
+        # Background exports hand their jobs to the task that writes the workbook.
+        export_tasks.register(run=export_job_run_task)

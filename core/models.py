@@ -493,3 +493,54 @@ class PurgeRun(models.Model):
     def __str__(self) -> str:
         at = f"{self.started_at:%Y-%m-%d %H:%M}"
         return str(_("%(at)s (dry run)") % {"at": at}) if self.dry_run else at
+
+
+# --- Background exports ------------------------------------------------------------------------
+
+
+class ExportJob(models.Model):
+    """One workbook asked for by a staff member and written by a Celery task (core.exports).
+
+    ``filters`` are what the list showed when the export was asked for, captured then and applied
+    by the task with the owner's permissions at that time; the file is private, reachable only by
+    its owner until ``expires_at``, and then removed by the sweep."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    kind = models.CharField(_("export"), max_length=60)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.CASCADE, related_name="+"
+    )
+    filters = models.JSONField(_("the list's filters"), default=dict, blank=True)
+    description = models.CharField(_("what"), max_length=300, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
+    rows_total = models.PositiveIntegerField(_("rows in all"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # A running job whose lease has passed belongs to a worker that died: the sweep runs it again.
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    file = models.FileField(_("file"), upload_to="exports/", max_length=200, blank=True)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("link expires at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="core_exportjob_owner_created"),
+            models.Index(fields=["state", "lease_until"], name="core_exportjob_state_lease"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"

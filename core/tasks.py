@@ -6,10 +6,11 @@ commit without importing this module.
 """
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from core import ladder, outbox, retention
+from core import exports, ladder, outbox, retention
 
 WORKER_HEARTBEAT_KEY = "core:worker-heartbeat"
 
@@ -46,3 +47,18 @@ def personal_data_purge_task() -> dict:
     was purged is no longer a candidate). Refuses, like the command, settings below a safe minimum."""
     run, _outcomes = retention.personal_data_purge(dry_run=False, actor_name="beat")
     return {"run": run.pk, "counts": run.counts}
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    time_limit=settings.EXPORT_TIME_LIMIT,
+    soft_time_limit=max(settings.EXPORT_TIME_LIMIT - 30, 1),
+)
+def export_job_run_task(job_id: int) -> str:
+    return exports.export_job_run(job_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def export_job_sweep_task() -> dict:
+    return exports.export_job_sweep()

@@ -558,6 +558,17 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
 ]
 
 # --- Background exports ---
+# Exports run as Celery jobs (core.exports); the admin lists each user's own under "Exports".
+# How long a finished export's download link works; the sweep then removes the file.
+EXPORT_LINK_HOURS = env_int("EXPORT_LINK_HOURS", 24)
+# Rows written between two progress records (and lease renewals): the writer's memory bound.
+EXPORT_BATCH_ROWS = env_int("EXPORT_BATCH_ROWS", 2000)
+# A running job that has not reported progress for this long belongs to a dead worker: it runs again.
+EXPORT_LEASE_SECONDS = env_int("EXPORT_LEASE_SECONDS", 300)
+EXPORT_MAX_ATTEMPTS = env_int("EXPORT_MAX_ATTEMPTS", 3)
+# A million cases take minutes, more than the default task limit: the export task has its own.
+EXPORT_TIME_LIMIT = env_int("EXPORT_TIME_LIMIT", 3600)
+CELERY_TASK_ROUTES["core.tasks.export_job_sweep_task"] = {"queue": "sweeps"}
 
 # --- Observability ---
 # Logs: LOG_FORMAT and LOGGING above. Request ids: django-guid, from a well-formed X-Request-ID

@@ -25,3 +25,15 @@ class ReportsConfig(AppConfig):
         # figure through casework's drill-down filters, which know the figures only through this
         # registration.
         drilldowns_register()
+
+        from core.exports import export_kinds
+        from reports.dashboard.exports import dashboard_export_kinds
+        from reports.ledger.exports import ledger_export_kind
+        from reports.notifications.exports import notification_run_export_kind
+
+        # The ledger's, the notification runs' and the dashboard's workbooks are written in the
+        # background (core.exports).
+        export_kinds.register(ledger_export_kind())
+        export_kinds.register(notification_run_export_kind())
+        for kind in dashboard_export_kinds():
+            export_kinds.register(kind)

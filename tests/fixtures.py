@@ -289,3 +289,31 @@ def page(browser, live_server):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+# --- Background exports ------------------------------------------------------------------------
+
+
+def export_download(client, url: str, *, user):
+    """Press an export button (POST ``url``, which records a background export for ``user``), run
+    the job here as a worker would (core.exports.export_job_run, the same service the Celery
+    task calls; tests/test_exports.py runs it in a real worker) and download the file through
+    the owner's link. The response's ``content`` holds the workbook."""
+    from django.http import HttpResponse
+    from django.urls import reverse
+
+    from core.exports import export_job_run
+    from core.models import ExportJob
+
+    started = client.post(url)
+    assert started.status_code == 302, started.status_code
+    job = ExportJob.objects.filter(owner=user).latest("created_at", "pk")
+    assert export_job_run(job.pk) == "done", ExportJob.objects.get(pk=job.pk).error
+    response = client.get(reverse("admin:core_exportjob_download", args=[job.pk]))
+    if not response.streaming:
+        return response
+    # The file as a plain response, its headers kept, so callers read ``content`` once.
+    plain = HttpResponse(b"".join(response.streaming_content), status=response.status_code)
+    for header, value in response.items():
+        plain[header] = value
+    return plain

@@ -6,21 +6,21 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case as SqlCase
 from django.db.models import Value, When
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from casework import services
+from casework.admin.case_export import CASE_EXPORT
 from casework.admin.mixins import case_complaints_for_viewer, run_action_view
-from casework.exports import case_list_workbook
 from casework.extensions import extension_pending_for_case
 from casework.figures import FigureFilter
 from casework.forms import (
@@ -61,6 +61,7 @@ from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.admin_lists import BigTableAdminMixin, ChoicesOfSmallTableFilter
 from core.deadlines import deadline_explain
 from core.errors import InvalidTransition
+from core.export_requests import changelist_query, export_start
 from core.ladder import Step, step_label
 
 S = Case.Status
@@ -575,18 +576,18 @@ class CaseAdmin(BigTableAdminMixin, ReadOnlyAdmin):
         ]
 
     def export_view(self, request):
-        """The case list as xlsx, with exactly the filters and search of the changelist it came from."""
+        """The case list as xlsx, with exactly the filters and search of the changelist it came
+        from: a background export (core.exports), so the request returns at once."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         if not self.has_view_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
-        handle = case_list_workbook(changelist.get_queryset(request), viewer=request.user)
-        filename = f"cases-{timezone.localdate():%Y%m%d}.xlsx"
-        return FileResponse(
-            handle,
-            as_attachment=True,
-            filename=filename,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        try:
+            self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(reverse("admin:casework_case_changelist"))
+        query = changelist_query(request)
+        return export_start(request, kind=CASE_EXPORT, filters={"query": query}, description=query)
 
     def action_view(self, request, pk: int, action: str):
         case = get_object_or_404(self.get_queryset(request), pk=pk)

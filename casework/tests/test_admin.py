@@ -1,14 +1,20 @@
 """The staff workplace: triage and workflow buttons call the services; the list stays cheap."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from casework import services
 from casework.models import Case, Referral
 from casework.tests import factories
 from complaints.models import PublicStatus
 from complaints.tests import factories as complaint_factories
+from core.exports import export_job_run
+from core.models import ExportJob
+from tests.fixtures import export_download
 
 pytestmark = pytest.mark.django_db
 
@@ -275,10 +281,15 @@ def test_the_case_list_exports_with_its_filters_applied(client):
     assert "/admin/casework/case/export/?status__exact=referred" in page
 
     def export(params) -> list[tuple]:
+        # The button records a background export (core.exports); the job runs here, as a worker.
+        query = f"?{urlencode(params)}" if params else ""
+        assert client.post(f"/admin/casework/case/export/{query}").status_code == 302
+        job = ExportJob.objects.filter(owner=handler).latest("created_at", "pk")
         with CaptureQueriesContext(connection) as ctx:
-            response = client.get("/admin/casework/case/export/", params)
-            body = b"".join(response.streaming_content)
+            assert export_job_run(job.pk) == "done"
         export.queries = len(ctx.captured_queries)
+        response = client.get(reverse("admin:core_exportjob_download", args=[job.pk]))
+        body = b"".join(response.streaming_content)
         return list(load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True))
 
     rows = export({"status__exact": "referred"})
@@ -301,8 +312,8 @@ def test_a_complaint_that_reads_like_a_formula_is_exported_as_text(client):
     # A case is titled from the complaint's own words: what the public typed reaches the export.
     text = '=HYPERLINK("http://evil.example","点击查看")\x07 反复检查，影响生产。'
     factories.accepted_case(actor=handler, description=text)
-    response = client.get("/admin/casework/case/export/")
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    response = export_download(client, "/admin/casework/case/export/", user=handler)
+    sheet = load_workbook(io.BytesIO(response.content)).active
     cell = sheet.cell(row=2, column=2)
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK(")
     assert "\x07" not in cell.value  # a control character would make Excel refuse the file

@@ -82,6 +82,11 @@ SCHEDULES = [
             "day_of_week": "*",
         },
     },
+    {
+        "name": gettext_noop("Background exports: remove expired files, run again what a worker left"),
+        "task": "core.tasks.export_job_sweep_task",
+        "every_minutes": 5,
+    },
     # Retention and purge of personal data (issue 18)
     {
         "name": gettext_noop("Purge personal data past its retention period"),

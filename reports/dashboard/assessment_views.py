@@ -24,12 +24,17 @@ from reports.dashboard.assessment_services import (
     assessment_result_of,
 )
 from reports.dashboard.assessment_tables import (
-    BulletinWorkbook,
     definitions,
     indicator_labels,
     result_rows,
 )
-from reports.dashboard.views import DASHBOARD_PERMISSION, _xlsx, quarter_choices, quarter_from_request
+from reports.dashboard.exports import BULLETIN_EXPORT
+from reports.dashboard.views import (
+    DASHBOARD_PERMISSION,
+    export_started,
+    quarter_choices,
+    quarter_from_request,
+)
 from reports.models import EfficiencyAssessment
 
 PUBLISH_PERMISSION = "reports.publish_efficiencyassessment"
@@ -173,9 +178,7 @@ def bulletin(request):
 
 @login_required
 @permission_required(DASHBOARD_PERMISSION, raise_exception=True)
-@never_cache
-@require_GET
+@require_POST
 def bulletin_xlsx(request):
     month, _problem = month_from_request(request)
-    workbook = BulletinWorkbook(month, assessment_compute(month))
-    return _xlsx(workbook.generate(), workbook.filename)
+    return export_started(request, kind=BULLETIN_EXPORT, period=month)

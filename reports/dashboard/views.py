@@ -7,16 +7,18 @@ complaint text.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from appraisal.campaigns.selectors import FREE_TEXT_MIN_ANSWERS, closed_campaign_figures
+from core.exports import export_job_create
 from core.periods import Period, Quarter
 from reports import inspection_figures
 from reports.activity_figures import activity_context
@@ -26,6 +28,7 @@ from reports.dashboard.assessment_selectors import assessment_results, grade_cou
 from reports.dashboard.assessment_services import assessment_result_of
 from reports.dashboard.assessment_tables import definitions as assessment_definitions
 from reports.dashboard.assessment_tables import indicator_labels, result_rows
+from reports.dashboard.exports import DASHBOARD_EXPORT, LEAGUE_EXPORT
 from reports.dashboard.figures import NONE, ON_TIME_RATE, SATISFACTION_RATE
 from reports.dashboard.selectors import DashboardReport, dashboard_report
 from reports.dashboard.tables import (
@@ -49,10 +52,8 @@ from reports.dashboard.tables import (
     sections,
     trend_series,
 )
-from reports.dashboard.workbooks import DashboardWorkbook, LeagueTableWorkbook
 from reports.directory_figures import directory_context
 from reports.openness_figures import openness_context
-from reports.xlsx import XLSX_CONTENT_TYPE
 
 # Until a dedicated permission exists (e.g. casework.view_dashboard, given to leaders and office
 # heads), whoever may see the case list may see its figures.
@@ -216,30 +217,32 @@ def _inspection_context(report: DashboardReport, *, public: bool, ratings: bool 
     }
 
 
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def export_started(request, *, kind: str, period: Period) -> HttpResponseRedirect:
+    """The workbook is written in the background (core.exports); the user follows it in the
+    staff workplace's list of their exports."""
+    export_job_create(
+        kind=kind, owner=request.user, filters={period.kind: period.label}, description=period.label
+    )
+    messages.success(
+        request, _("Your export has started. It appears below; this page refreshes until the file is ready.")
+    )
+    return HttpResponseRedirect(reverse("admin:core_exportjob_changelist"))
 
 
 @login_required
 @permission_required(DASHBOARD_PERMISSION, raise_exception=True)
-@never_cache
-@require_GET
+@require_POST
 def dashboard_xlsx(request):
     quarter, _problem = quarter_from_request(request)
-    workbook = DashboardWorkbook(dashboard_report(quarter))
-    return _xlsx(workbook.generate(), workbook.filename)
+    return export_started(request, kind=DASHBOARD_EXPORT, period=quarter)
 
 
 @login_required
 @permission_required(DASHBOARD_PERMISSION, raise_exception=True)
-@never_cache
-@require_GET
+@require_POST
 def league_xlsx(request):
     quarter, _problem = quarter_from_request(request)
-    workbook = LeagueTableWorkbook(dashboard_report(quarter))
-    return _xlsx(workbook.generate(), workbook.filename)
+    return export_started(request, kind=LEAGUE_EXPORT, period=quarter)
 
 
 @require_GET

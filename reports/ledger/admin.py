@@ -6,7 +6,7 @@ import datetime as dt
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,10 +18,12 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from casework.admin import OverdueFilter
 from core.admin import ReadOnlyInline
 from core.errors import InvalidTransition, error_messages
+from core.export_requests import changelist_query, export_start
 from core.ladder import step_label
 from core.models import Deadline
 from core.periods import period_parse
 from liaison.leading_group import leading_group_pack_recipients
+from reports.ledger.exports import LEDGER_EXPORT
 from reports.ledger.forms import (
     ActionItemForm,
     DispatchMeetingForm,
@@ -37,8 +39,6 @@ from reports.ledger.pack_services import dispatch_pack_send
 from reports.ledger.selectors import (
     can_see_meetings,
     dispatch_meeting_list,
-    ledger_export_progress,
-    ledger_export_tasks,
     ledger_task_list,
 )
 from reports.ledger.services import (
@@ -51,7 +51,7 @@ from reports.ledger.services import (
     ledger_task_edit,
     ledger_task_update_status,
 )
-from reports.ledger.workbooks import LedgerWorkbook, PackWorkbook
+from reports.ledger.workbooks import PackWorkbook
 from reports.models import (
     LEDGER_PREFIX,
     ActionItem,
@@ -461,23 +461,25 @@ class LedgerTaskAdmin(SmallFormPageMixin, admin.ModelAdmin):
 
     # --- Export -------------------------------------------------------------------------------
 
-    def _export(self, queryset) -> FileResponse:
-        workbook = LedgerWorkbook(tasks=queryset, progress=ledger_export_progress(queryset))
-        return _xlsx_response(workbook.open(), workbook.filename)
-
     @admin.action(description=gettext_lazy("Export the selected tasks (xlsx)"), permissions=["view"])
     def export_selected(self, request, queryset):
-        return self._export(ledger_export_tasks(queryset))
+        ids = list(queryset.values_list("pk", flat=True))
+        description = _("%(count)s selected tasks") % {"count": len(ids)}
+        return export_start(request, kind=LEDGER_EXPORT, filters={"ids": ids}, description=description)
 
     def export_view(self, request):
-        """The ledger as the list shows it (same filters and search), as a workbook."""
+        """The ledger as the list shows it (same filters and search), as a workbook written in the
+        background (core.exports): the request returns at once."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         try:
-            changelist = self.get_changelist_instance(request)
+            self.get_changelist_instance(request)
         except IncorrectLookupParameters:
             return HttpResponseRedirect(reverse("admin:reports_ledgertask_changelist"))
-        return self._export(ledger_export_tasks(changelist.get_queryset(request)))
+        query = changelist_query(request)
+        return export_start(request, kind=LEDGER_EXPORT, filters={"query": query}, description=query)
 
 
 # --- The dispatch meeting (调度会) ----------------------------------------------------------------

@@ -25,6 +25,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from core.admin import ReadOnlyAdmin
 from core.errors import InvalidTransition, error_messages
+from core.export_requests import export_start
 from core.periods import MONTH, QUARTER
 from reports.models import (
     NotificationItem,
@@ -32,6 +33,7 @@ from reports.models import (
     NotificationRun,
 )
 from reports.notifications import services
+from reports.notifications.exports import NOTIFICATION_RUN_EXPORT
 from reports.notifications.forms import PeriodForm
 from reports.notifications.selectors import (
     can_see_notification_runs,
@@ -235,6 +237,11 @@ class NotificationRunAdmin(admin.ModelAdmin):
                 name="reports_notificationrun_send",
             ),
             path(
+                "<int:pk>/export/",
+                self.admin_site.admin_view(self.export_view),
+                name="reports_notificationrun_export",
+            ),
+            path(
                 "<int:pk>/email/<int:report_pk>/",
                 self.admin_site.admin_view(self.email_view),
                 name="reports_notificationrun_email",
@@ -292,6 +299,15 @@ class NotificationRunAdmin(admin.ModelAdmin):
             self.message_user(request, message, messages.ERROR)
         self.message_user(request, _("%(count)s texts saved.") % {"count": changed}, messages.SUCCESS)
         return self._back(run)
+
+    def export_view(self, request, pk: int):
+        """The run as one workbook, written in the background (core.exports)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        run = self._run_for_post(request, pk)
+        return export_start(
+            request, kind=NOTIFICATION_RUN_EXPORT, filters={"run": run.pk}, description=run.period
+        )
 
     def approve_view(self, request, pk: int):
         if request.method != "POST":

@@ -22,10 +22,12 @@ from casework.tests import factories
 from core.periods import Period
 from reports.dashboard.assessment import assessment_compute
 from reports.dashboard.assessment_services import assessment_publish
+from reports.dashboard.assessment_tables import BulletinWorkbook
 from reports.models import EfficiencyAssessment
 from reports.tests import assessment_data
 from reports.tests.assessment_data import PLANTED_APPLICANT, PLANTED_CREDIT_CODE, Q3
 from reports.tests.factories import IDENTITY_VALUES
+from tests.fixtures import export_download
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("reports.tests.urls_dashboard")]
 
@@ -127,7 +129,7 @@ def test_the_bulletin_counts_the_month_by_the_same_rules(client, data, leader):
 
 def test_the_bulletin_workbook_reads_back_with_the_pages_figures(client, data, leader):
     client.force_login(leader)
-    response = client.get(f"/dashboard/bulletin.xlsx?month={SEPTEMBER.label}")
+    response = export_download(client, f"/dashboard/bulletin.xlsx?month={SEPTEMBER.label}", user=leader)
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="bulletin-2026-09.xlsx"'
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
@@ -236,21 +238,22 @@ def test_the_schema_documents_the_assessments(leader):
     assert "post" not in schema["paths"]["/api/v1/approvals/assessments/"]
 
 
+BULLETIN_WORKBOOK = "bulletin workbook"
+
+
 def test_the_assessment_and_bulletin_pages_cost_the_same_for_3_or_30_departments(client, head):
     client.force_login(head)
 
     def queries(url):
         cache.clear()
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(url)
-        assert response.status_code == 200
+            if url == BULLETIN_WORKBOOK:  # written by a background export (core.exports)
+                BulletinWorkbook(SEPTEMBER, assessment_compute(SEPTEMBER)).generate()
+            else:
+                assert client.get(url).status_code == 200
         return len(captured.captured_queries)
 
-    urls = [
-        PAGE,
-        f"/dashboard/bulletin/?month={SEPTEMBER.label}",
-        f"/dashboard/bulletin.xlsx?month={SEPTEMBER.label}",
-    ]
+    urls = [PAGE, f"/dashboard/bulletin/?month={SEPTEMBER.label}", BULLETIN_WORKBOOK]
     assessment_data.build("-1")
     few = [queries(url) for url in urls]
     for n in range(2, 11):

@@ -21,6 +21,7 @@ from inspections.tests import factories as ff
 from reports.dashboard.selectors import Dashboard
 from reports.dashboard.tables import inspection_league_rows, inspection_lines
 from reports.inspection_figures import count_inspections
+from tests.fixtures import export_download
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("reports.tests.urls_dashboard")]
 
@@ -202,15 +203,16 @@ def test_the_dashboard_drills_down_to_exactly_the_rows_counted(client, data):
 
 
 def test_the_workbooks_carry_the_inspection_figures(client, data):
-    client.force_login(factories.user("leader"))
+    leader = factories.user("leader")
+    client.force_login(leader)
     client.cookies["django_language"] = "en"
-    response = client.get(f"/dashboard/dashboard.xlsx?quarter={CURRENT.label}")
+    response = export_download(client, f"/dashboard/dashboard.xlsx?quarter={CURRENT.label}", user=leader)
     book = load_workbook(io.BytesIO(response.content), read_only=True)
     assert "Inspections of enterprises" in book.sheetnames
     rows = [row for row in book["Inspections of enterprises"].iter_rows(values_only=True) if row and row[0]]
     by_label = {str(row[0]).strip(): row for row in rows}
     assert by_label["Inspections"][1:6] == (4, 1, 3, 5, -1)
-    league = client.get(f"/dashboard/league-table.xlsx?quarter={CURRENT.label}")
+    league = export_download(client, f"/dashboard/league-table.xlsx?quarter={CURRENT.label}", user=leader)
     book = load_workbook(io.BytesIO(league.content), read_only=True)
     names = [row[0] for row in book["Inspections by department"].iter_rows(values_only=True) if row]
     assert "检查甲局" in names and ENTERPRISE_NAME not in names
@@ -501,7 +503,9 @@ def test_ratings_show_from_five_at_the_default_minimum_on_the_public_page_and_th
         client.force_login(leader)
         client.cookies["django_language"] = "en"
         staff = client.get(f"/dashboard/?quarter={CURRENT.label}").content.decode()
-        league = client.get(f"/dashboard/league-table.xlsx?quarter={CURRENT.label}").content
+        league = export_download(
+            client, f"/dashboard/league-table.xlsx?quarter={CURRENT.label}", user=leader
+        ).content
         client.logout()
         book = load_workbook(io.BytesIO(league), read_only=True)
         rows = {row[0]: row for row in book["Inspections by department"].iter_rows(values_only=True) if row}

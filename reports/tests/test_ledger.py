@@ -17,13 +17,15 @@ from openpyxl import load_workbook
 
 from core.calendar import calendar_day_set, is_working_day
 from core.errors import InvalidTransition
+from core.exports import export_job_run
 from core.ladder import escalation_sweep
-from core.models import Deadline, OutboundEmail
+from core.models import Deadline, ExportJob, OutboundEmail
 from core.outbox import outbox_render
 from liaison.models import Office
 from reports.ledger import services as ledger
 from reports.ledger.escalation import ledger_ladder_register as ladder_handlers_register
 from reports.models import LEDGER_DEADLINE_KIND, LedgerProgress, LedgerTask
+from tests.fixtures import export_download
 
 pytestmark = pytest.mark.django_db
 
@@ -463,13 +465,15 @@ def test_the_ledger_xlsx_reads_back_with_its_tasks_and_notes(client, on, english
     ledger.ledger_progress_add(task=late, note="第二次", percent=50, actor=None)
     task(due=D(2026, 12, 8), office_=unit, title="未到期任务")
     on(D(2026, 11, 2))
-    client.force_login(staff(*LEDGER_PERMISSIONS))
+    user = staff(*LEDGER_PERMISSIONS)
+    client.force_login(user)
 
-    response = client.get(reverse("admin:reports_ledgertask_export"), {"office__id__exact": unit.pk})
+    url = reverse("admin:reports_ledgertask_export") + f"?office__id__exact={unit.pk}"
+    response = export_download(client, url, user=user)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "work-ledger-2026-11-02.xlsx" in response["Content-Disposition"]
-    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    workbook = load_workbook(io.BytesIO(response.content), read_only=True)
     assert workbook.sheetnames == ["Work ledger", "Progress notes"]
     tasks = list(workbook["Work ledger"].iter_rows(values_only=True))
     assert tasks[0] == ("Work ledger as of 2026-11-02",)
@@ -486,14 +490,19 @@ def test_the_ledger_xlsx_reads_back_with_its_tasks_and_notes(client, on, english
 
 def test_the_export_action_exports_the_selected_tasks(client, on, english):
     on(D(2026, 11, 2))
-    client.force_login(staff(*LEDGER_PERMISSIONS))
+    user = staff(*LEDGER_PERMISSIONS)
+    client.force_login(user)
     chosen = task(due=D(2026, 11, 30), title="选中的任务")
     task(due=D(2026, 11, 30), title="没选的任务")
     response = client.post(
         reverse("admin:reports_ledgertask_changelist"),
         {"action": "export_selected", "_selected_action": [chosen.pk]},
     )
-    assert response.status_code == 200
+    # The action records a background export and sends the user to their list of exports.
+    assert response.status_code == 302 and response["Location"] == reverse("admin:core_exportjob_changelist")
+    job = ExportJob.objects.get(owner=user)
+    assert job.filters == {"ids": [chosen.pk]} and export_job_run(job.pk) == "done"
+    response = client.get(reverse("admin:core_exportjob_download", args=[job.pk]))
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
     titles = [row[1] for row in list(workbook["Work ledger"].iter_rows(values_only=True))[3:]]
     assert titles == ["选中的任务"]

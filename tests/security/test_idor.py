@@ -25,8 +25,11 @@ import traceback
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from appraisal.models import (
@@ -49,7 +52,7 @@ from complaints.mailbox.services import mail_file
 from complaints.models import Attachment, Category, Channel, ComplainantType, Complaint, MailboxMessage
 from complaints.services import ComplaintData, IdentityData, complaint_submit
 from complaints.uploads import prepare_uploads
-from core.models import PurgeRun
+from core.models import ExportJob, PurgeRun
 from core.periods import previous_month
 from inspections.models import (
     ActivityComplaint,
@@ -420,6 +423,19 @@ def build_world():
         # Issue 18: a record of a purge of personal data (counts only; the admin reads it).
         PurgeRun: PurgeRun.objects.create(dry_run=True, actor_name="matrix", counts={"identity_views": {}}),
     }
+    # A finished background export of the case handler's (core.exports): its page and its file
+    # are the owner's alone, whatever the others' permissions (issue 18).
+    export_b = ExportJob.objects.create(
+        kind="casework.cases",
+        owner=handler,
+        state=ExportJob.State.DONE,
+        file=default_storage.save("exports/idor-matrix.xlsx", ContentFile(b"PK\x03\x04 not a real workbook")),
+        filename="cases.xlsx",
+        rows_done=1,
+        rows_total=1,
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    objects[ExportJob] = export_b
     clients = {role: log_in(user) for role, user in users.items()}
     for client in clients.values():
         client.raise_request_exception = False
@@ -441,6 +457,7 @@ def build_world():
         "report_file_b": ReportAttachment.objects.get(report__referral=referral_b),
         "openness_file_b": FindingEvidence.objects.get(finding=openness_finding_b),
         "fee_b": fee_b,
+        "export_b": export_b,
     }
 
 
@@ -676,6 +693,18 @@ def _urls(route, world):
         actions = [None]
         if "action" in route.params:
             actions = list(CASE_ACTIONS if model is Case else COMPLAINT_ACTIONS)
+        if model is ExportJob:
+            # An export is its owner's: its page and its download, nobody else's (superusers
+            # included), and no one deletes it in the admin (the sweep does).
+            def owner_only(user, obj=obj, route=route):
+                return (
+                    _staff(user)
+                    and obj is not None
+                    and user.pk == obj.owner_id
+                    and not route.route.endswith("/delete/")
+                )
+
+            return [(reverse(route.name, kwargs=kwargs), obj, owner_only)]
         urls = []
         for action in actions:
             url = reverse(route.name, kwargs={**kwargs, **({"action": action} if action else {})})
@@ -812,3 +841,13 @@ def test_the_matrix_covers_every_kind_of_page():
         "complaints:attachment",
     ):
         assert expected in names, expected
+
+
+def test_an_export_is_reached_by_its_owner_only(world):
+    """The matrix's control for the exports (issue 18): the owner reaches the file, and the
+    administrator, who reaches every other object, does not."""
+    export = world["export_b"]
+    url = reverse("admin:core_exportjob_download", args=[export.pk])
+    assert world["clients"]["case_handler"].get(url).status_code == 200
+    assert world["clients"]["administrator"].get(url).status_code == 404
+    assert world["clients"]["office_head"].get(url).status_code == 404
