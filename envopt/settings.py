@@ -515,7 +515,7 @@ LOGGING = {
     },
 }
 
-# --- Operations (issue 18): each part keeps its settings under its own heading ---------------
+# --- Operations: delivery, outages, exports, observability, retention, mailbox, stack ---------
 
 # --- Outbox delivery ---
 # How long a worker holds an e-mail it is sending (core.outbox); a row still "sending" after

@@ -87,7 +87,6 @@ SCHEDULES = [
         "task": "core.tasks.export_job_sweep_task",
         "every_minutes": 5,
     },
-    # Retention and purge of personal data (issue 18)
     {
         "name": gettext_noop("Purge personal data past its retention period"),
         "task": "core.tasks.personal_data_purge_task",
@@ -100,17 +99,12 @@ SCHEDULES = [
             "day_of_week": "*",
         },
     },
-
-    # Complaint mailbox (issue 18)
     {
         "name": gettext_noop("Read the complaint mailbox (complaints by e-mail)"),
         "task": "complaints.tasks.complaint_mailbox_fetch",
         # Does nothing while COMPLAINT_MAILBOX_HOST is unset.
         "every_minutes": 3,
     },
-
-    # Observability (issue 18)
-
 ]
 
 
