@@ -70,16 +70,33 @@ def test_a_worker_killed_mid_send_delivers_exactly_once_after_restart(smtp_serve
 
 
 def test_with_the_broker_down_the_notice_goes_out_via_the_sweep(smtp_server, worker_factory):
-    real_url, real_pool = celery_app.conf.broker_url, celery_app._pool
-    celery_app.conf.broker_url, celery_app._pool = "redis://127.0.0.1:1/0", None  # nothing listens there
+    import redis
+
+    from core.outage import broker_pause
+
+    conf = celery_app.conf
+    real = conf.broker_url
+
+    def celery_on(url: str) -> None:
+        # Celery publishes through broker_write_url (a copy of broker_url made when it is
+        # configured): all three, and a new connection pool and producers.
+        conf.broker_url = conf.broker_write_url = conf.broker_read_url = url
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    celery_on("redis://127.0.0.1:1/0")  # nothing listens there
+    mail_queue = redis.Redis.from_url(real)
+    queued_before = mail_queue.llen("mail")
     try:
         started = time.monotonic()
         refer_a_case()  # the referral itself must succeed, and quickly
         assert time.monotonic() - started < 10
     finally:
-        celery_app.conf.broker_url, celery_app._pool = real_url, real_pool
+        celery_on(real)
+        broker_pause.clear()
     row = OutboundEmail.objects.get(kind="referral_notice")
     assert row.status == "pending" and smtp_server.messages == []
+    assert mail_queue.llen("mail") == queued_before  # the send was not published: the sweep's turn
     worker_factory(**smtp_server.env)
     outbox_sweep_task.delay()
     notices = lambda: [m for m in smtp_server.messages if m["To"] == "scjg@dept.example"]  # noqa: E731

@@ -156,11 +156,12 @@ def verify(period: str, messages: list[tuple[list[str], bytes]], email_ids: list
         "identity_values_checked": sum(len(values) for values in identities.values()),
         "unexpected": 0,
     }
-    ours = {f"<outbox-{pk}@" for pk in email_ids}
+    # Each row's Message-ID is stored on it (core.outbox), the same on every attempt.
+    ours = set(OutboundEmail.objects.filter(pk__in=email_ids).values_list("message_id", flat=True))
     received_for: set[str] = set()
     for recipients, raw in messages:
         message_id, attachments, text = _parse(raw)
-        if not any(message_id.startswith(prefix) for prefix in ours):
+        if message_id not in ours:
             outcome["unexpected"] += 1
             continue
         outcome["emails"] += 1
