@@ -2,24 +2,14 @@
 of the staff who looked, purged after RETENTION_IDENTITY_VIEWS_YEARS (core.retention; registered
 by ComplaintsConfig.ready)."""
 
-import datetime as dt
-
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import IdentityView
-from core.retention import RetentionKind, retention_kinds
-
-
-def identity_view_candidates(cutoff: dt.datetime):
-    return IdentityView.objects.filter(viewed_at__lt=cutoff).values_list("pk", flat=True).order_by()
-
-
-def identity_view_purge(ids: list[int], now: dt.datetime) -> dict:
-    deleted, _per_model = IdentityView.objects.filter(pk__in=ids).delete()
-    return {"deleted": deleted}
+from core.retention import RetentionKind, retention_kinds, rows_deleted_when_old
 
 
 def retention_kinds_register() -> None:
+    candidates, purge = rows_deleted_when_old(IdentityView, "viewed_at")
     retention_kinds.register(
         RetentionKind(
             name="identity_views",
@@ -27,8 +17,8 @@ def retention_kinds_register() -> None:
             setting="RETENTION_IDENTITY_VIEWS_YEARS",
             unit="years",
             minimum=1,
-            candidates=identity_view_candidates,
-            purge=identity_view_purge,
+            candidates=candidates,
+            purge=purge,
             order=30,
         )
     )

@@ -71,6 +71,20 @@ class RetentionKind:
         return now - dt.timedelta(days=period)
 
 
+def rows_deleted_when_old(model, date_field: str):
+    """``candidates`` and ``purge`` for a kind whose rows simply go once ``date_field`` is past the
+    cutoff (records of logins, of looks at identities): the ids, then a delete of a batch."""
+
+    def candidates(cutoff: dt.datetime):
+        return model.objects.filter(**{f"{date_field}__lt": cutoff}).values_list("pk", flat=True).order_by()
+
+    def purge(ids: list[int], now: dt.datetime) -> dict:
+        deleted, _per_model = model.objects.filter(pk__in=ids).delete()
+        return {"deleted": deleted}
+
+    return candidates, purge
+
+
 class RetentionRegistry:
     """Apps register their kinds in AppConfig.ready(); core never imports them."""
 

@@ -8,7 +8,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.utils.translation import gettext_lazy as _
 
 from core.models import OutboundAttachment, OutboundEmail
-from core.retention import RetentionKind, retention_kinds
+from core.retention import RetentionKind, retention_kinds, rows_deleted_when_old
 
 # A row that is still to be sent (or being sent) keeps its recipients and body: only what the
 # outbox is done with is purged.
@@ -33,17 +33,6 @@ def outbox_purge(ids: list[int], now: dt.datetime) -> dict:
     return {"emails_scrubbed": scrubbed, "attachments_deleted": attachments}
 
 
-def _axes_kind(model):
-    def candidates(cutoff: dt.datetime):
-        return model.objects.filter(attempt_time__lt=cutoff).values_list("pk", flat=True)
-
-    def purge(ids: list[int], now: dt.datetime) -> dict:
-        deleted, _per_model = model.objects.filter(pk__in=ids).delete()
-        return {"deleted": deleted}
-
-    return candidates, purge
-
-
 def retention_kinds_register() -> None:
     retention_kinds.register(
         RetentionKind(
@@ -62,7 +51,7 @@ def retention_kinds_register() -> None:
         ("login_failures", _("Records of failed logins (django-axes)"), AccessFailureLog),
         ("login_attempts", _("Counters of failed logins (django-axes)"), AccessAttempt),
     ):
-        candidates, purge = _axes_kind(model)
+        candidates, purge = rows_deleted_when_old(model, "attempt_time")
         retention_kinds.register(
             RetentionKind(
                 name=name,

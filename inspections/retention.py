@@ -3,28 +3,14 @@ after RETENTION_IDENTITY_VIEWS_YEARS like the looks at complainants' identities 
 registered by InspectionsConfig.ready). The ratings themselves hold no contact data: who rated is
 the enterprise of the rated inspection, a record of the registry, and they stay (figures)."""
 
-import datetime as dt
-
 from django.utils.translation import gettext_lazy as _
 
-from core.retention import RetentionKind, retention_kinds
+from core.retention import RetentionKind, retention_kinds, rows_deleted_when_old
 from inspections.models import InspectionRatingIdentityView
 
 
-def rating_view_candidates(cutoff: dt.datetime):
-    return (
-        InspectionRatingIdentityView.objects.filter(viewed_at__lt=cutoff)
-        .values_list("pk", flat=True)
-        .order_by()
-    )
-
-
-def rating_view_purge(ids: list[int], now: dt.datetime) -> dict:
-    deleted, _per_model = InspectionRatingIdentityView.objects.filter(pk__in=ids).delete()
-    return {"deleted": deleted}
-
-
 def retention_kinds_register() -> None:
+    candidates, purge = rows_deleted_when_old(InspectionRatingIdentityView, "viewed_at")
     retention_kinds.register(
         RetentionKind(
             name="rating_identity_views",
@@ -32,8 +18,8 @@ def retention_kinds_register() -> None:
             setting="RETENTION_IDENTITY_VIEWS_YEARS",
             unit="years",
             minimum=1,
-            candidates=rating_view_candidates,
-            purge=rating_view_purge,
+            candidates=candidates,
+            purge=purge,
             order=31,
         )
     )
