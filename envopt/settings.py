@@ -288,8 +288,8 @@ OUTBOX_MESSAGE_ID_DOMAIN = env_str("OUTBOX_MESSAGE_ID_DOMAIN", "envopt.local")
 OUTBOX_BACKOFF_SECONDS = [
     int(v) for v in env_list("OUTBOX_BACKOFF_SECONDS", ["60", "300", "1800", "7200", "21600"])
 ]
-# The dashboard's figures are computed at most this long ago (a beat task refreshes them every
-# five minutes); the pages say when.
+# The efficiency assessment's figures are computed at most this long ago; its pages say when.
+# (The dashboard's are live: reports.dashboard.live.)
 DASHBOARD_FIGURES_SECONDS = env_int("DASHBOARD_FIGURES_SECONDS", 600)
 LADDER_REMIND_DAYS_BEFORE = env_int("LADDER_REMIND_DAYS_BEFORE", 2)
 LADDER_ESCALATE_DAYS_AFTER = env_int("LADDER_ESCALATE_DAYS_AFTER", 3)
@@ -610,7 +610,7 @@ METRICS_SWEEP_TASKS = env_list(
         "core.tasks.escalation_sweep",
         "approvals.tasks.signals_sweep_task",
         "appraisal.campaigns.tasks.appraisal_sweep_task",
-        "reports.tasks.dashboard_figures_refresh",
+        "reports.tasks.live_figures_fold",
         "reports.tasks.notification_reports_prepare_previous_month",
         "inspections.plans_tasks.inspection_plans_open_current_year",
     ],

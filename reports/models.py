@@ -666,3 +666,8 @@ class EfficiencyAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quarter} {self.department}"
+
+
+# --- The dashboard's live figures (issue 17): declared here, kept by the database ------------------
+
+from reports.live_models import CaseFact, ComplaintFact, LiveFigure  # noqa: E402, F401

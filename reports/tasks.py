@@ -7,8 +7,8 @@ name them so, and CELERY_TASK_ROUTES routes ``reports.tasks.*``.
 
 from celery import shared_task
 
-from core.periods import Quarter, previous_month
-from reports.dashboard.selectors import dashboard_report
+from core.periods import previous_month
+from reports.dashboard.live_services import compact_live_figures, fold_live_figures
 from reports.notifications.services import notification_run_prepare
 
 
@@ -22,10 +22,15 @@ def notification_reports_prepare_previous_month() -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def dashboard_figures_refresh() -> list[str]:
-    """Recompute the current and the previous quarter's dashboard figures into the cache and the
-    database (core.stored_figures: the copy the pages serve while the cache is down)."""
-    current = Quarter.current()
-    for quarter in (current, current.previous()):
-        dashboard_report(quarter, refresh=True)
-    return [current.label, current.previous().label]
+def live_figures_fold() -> int:
+    """Fold the dashboard's day rows of lateness before today into their quarters (nightly; the
+    figures read the same, the quarter in progress reads fewer rows). Safe twice: a second run
+    finds nothing to fold."""
+    return fold_live_figures()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def live_figures_compact() -> int:
+    """Merge the rows appended to the dashboard's sums since the last run (every minute; the
+    figures read the same, with fewer rows to read). Safe twice, and never in a writer's way."""
+    return compact_live_figures()

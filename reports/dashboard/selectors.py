@@ -17,12 +17,9 @@ the export and the public page show the same numbers.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from operator import add
+from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection, connections
 from django.db.models import Count, Func, IntegerField, Q
 from django.db.models.sql import Query
@@ -34,11 +31,9 @@ from casework.models import AccountabilityTalk, Case, Recommendation
 from complaints.models import Complaint
 from core.calendar import WorkingCalendar
 from core.periods import SHANGHAI, Period
-from core.stored_figures import figures_read
 from liaison.models import Department, LiaisonVisit
 from reports.dashboard.figures import (
     CASE,
-    DERIVED,
     FIGURES,
     LIAISON,
     RECOMMENDATION,
@@ -48,6 +43,8 @@ from reports.dashboard.figures import (
     complaint_received,
     figures_of,
 )
+from reports.dashboard.live import count_live, live_available
+from reports.dashboard.tally import _SETS, QuarterFigures, Tally  # noqa: F401 (Tally: the pages import it here)
 from reports.inspection_figures import InspectionQuarter, count_inspections
 
 CASE_KEYS = tuple(figures_of(CASE))
@@ -58,93 +55,6 @@ GROUPS = ("department_id", "category", "channel")
 
 
 # --- Counting ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Tally:
-    """Every counted figure for one group: the whole quarter, a department, a category or a channel."""
-
-    counts: Counter = field(default_factory=Counter)
-    handling_days: int = 0
-    handled: int = 0  # concluded cases whose working days are summed in handling_days
-
-    def __getitem__(self, key: str) -> int:
-        return self.counts[key]
-
-    @staticmethod
-    def _share(part: int, whole: int) -> float | None:
-        return part / whole if whole else None
-
-    @property
-    def self_share(self) -> float | None:
-        return self._share(self["self_handled"], self["self_handled"] + self["referred"])
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self._share(self["concluded_on_time"], self["concluded"])
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        return self._share(self["rated_satisfied"] + self["rated_basically"], self["rated"])
-
-    @property
-    def average_handling_days(self) -> float | None:
-        return self.handling_days / self.handled if self.handled else None
-
-    def value(self, key: str) -> int | float | None:
-        if key in DERIVED:
-            return getattr(self, key)
-        return self[key]
-
-
-@dataclass
-class QuarterFigures:
-    quarter: Period
-    as_of: dt.datetime
-    total: Tally = field(default_factory=Tally)
-    by_department: dict[int | None, Tally] = field(default_factory=lambda: defaultdict(Tally))
-    by_category: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
-    by_channel: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
-
-    def add_sums(self, rows: Iterable[tuple], keys: tuple[str, ...]) -> None:
-        """Rows of (department_id, category, channel, *counts, grouping) already summed per
-        dimension by the database (see _counted_rows)."""
-        tallies = (self.by_department, self.by_category, self.by_channel)
-        for row in rows:
-            *values, grouping = row
-            dimension = _SETS[grouping]
-            tally = self.total if dimension is None else tallies[dimension][values[dimension]]
-            tally.counts.update(dict(zip(keys, values[3:], strict=True)))
-
-    def add_rows(self, rows: Iterable[tuple], keys: tuple[str, ...]) -> None:
-        """Rows of (department_id, category, channel, *counts in the order of ``keys``). A big
-        commission has tens of thousands of such groups per quarter: the counts are summed as
-        plain lists per dimension first, and go into the tallies once per dimension value."""
-        total = [0] * len(keys)
-        sums: tuple[dict, dict, dict] = ({}, {}, {})
-        for department_id, category, channel, *counts in rows:
-            total[:] = map(add, total, counts)
-            for table, value in zip(sums, (department_id, category, channel), strict=True):
-                current = table.get(value)
-                if current is None:
-                    table[value] = list(counts)
-                else:
-                    current[:] = map(add, current, counts)
-        tallies = (self.by_department, self.by_category, self.by_channel)
-        for tally, counts in [(self.total, total)] + [
-            (tallies[i][value], counts) for i, table in enumerate(sums) for value, counts in table.items()
-        ]:
-            tally.counts.update(dict(zip(keys, counts, strict=True)))
-
-    def add_handling(self, *, days: int, department_id, category, channel) -> None:
-        for tally in (
-            self.total,
-            self.by_department[department_id],
-            self.by_category[category],
-            self.by_channel[channel],
-        ):
-            tally.handling_days += days
-            tally.handled += 1
 
 
 @dataclass(frozen=True)
@@ -161,8 +71,6 @@ class DashboardReport:
     year_earlier: QuarterFigures
     departments: dict[int, DepartmentInfo]
     generated_at: dt.datetime
-    # Served from the database's copy because the cache was down: not refreshed until it is back.
-    served_from_store: bool = False
     # Inspections of enterprises (reports.dashboard.inspections): current, previous, year earlier.
     inspections: list[InspectionQuarter] | None = None
 
@@ -209,10 +117,6 @@ class _Grouping(Func):
     output_field = IntegerField()
 
 
-# GROUPING() of each set: a bit is set for each dimension summed over.
-_SETS = {0b011: 0, 0b101: 1, 0b110: 2, 0b111: None}  # department, category, channel, total
-
-
 class _GroupingSetsCompiler(SQLCompiler):
     """Django's compiler, grouping by each dimension alone and by none (the total) where it would
     group by all of them together: ``GROUP BY GROUPING SETS ((a), (b), (c), ())``. The terms are
@@ -255,26 +159,13 @@ def _counted_rows(queryset, keys: tuple[str, ...], *, grouping_sets: bool) -> tu
     return False, _fetch(grouped.values_list(*GROUPS, *names).query, queryset.db)
 
 
-def dashboard_report(quarter: Period, *, refresh: bool = False) -> DashboardReport:
-    """The quarter's figures as every page, workbook and the public figures read them: computed
-    at most ``DASHBOARD_FIGURES_SECONDS`` ago and kept in the cache. Counting every case of a
-    big commission takes seconds (a million cases: many seconds), which no leader should wait
-    for on each page, and which an anonymous visitor of /figures/ must not be able to cause at
-    will. The beat task ``dashboard_figures_refresh`` recomputes the current and the previous
-    quarter before their figures expire; the pages say when the figures were computed."""
-    # v3: inspections added. v2: the cached report's classes moved module (reports.dashboard, core.periods);
-    # an entry pickled by the previous layout must not be read back.
-    # Also stored in the database (core.stored_figures): while the cache is down the pages serve
-    # the last figures stored and say so (``served_from_store``).
-    key = f"reports:dashboard:v3:{quarter.label}"
-    report, from_store = figures_read(
-        key,
-        lambda: Dashboard(quarter=quarter, inspections=True).generate(),
-        max_age=settings.DASHBOARD_FIGURES_SECONDS,
-        refresh=refresh,
-    )
-    report.served_from_store = from_store
-    return report
+def dashboard_report(quarter: Period) -> DashboardReport:
+    """The quarter's figures as every page, workbook and the public figures read them, as of now.
+    On PostgreSQL the case and complaint figures come from the sums the triggers keep as work
+    happens (``reports.dashboard.live``): one grouped sum per quarter, whatever the number of
+    cases. Elsewhere (the embedded SQLite default, a small office) they are counted from the
+    tables."""
+    return Dashboard(quarter=quarter, inspections=True).generate()
 
 
 class Dashboard:
@@ -287,8 +178,13 @@ class Dashboard:
         now: dt.datetime | None = None,
         grouping_sets: bool | None = None,
         inspections: bool = False,
+        live: bool = True,
     ) -> None:
         self.quarter = quarter
+        # Read the case and complaint figures from the sums kept as work happens where there are
+        # some (PostgreSQL, a quarter that has begun, now); live=False counts the tables (the
+        # recount the tests compare with).
+        self.live = live and now is None
         # The inspections of enterprises (five more statements): the pages' report has them.
         self.inspections = inspections
         self.now = now or timezone.now()
@@ -299,10 +195,16 @@ class Dashboard:
     def generate(self) -> DashboardReport:
         quarters = [self.quarter, self.quarter.previous(), self.quarter.year_earlier()]
         figures = [QuarterFigures(quarter=q, as_of=q.as_of(self.now)) for q in quarters]
+        counted = []
         for item in figures:
-            self._count_cases(item)
-            self._count_complaints(item)
-        self._count_handling_time(figures)
+            if self.live and live_available(item.quarter, self.now):
+                count_live(item, self.now)
+            else:
+                self._count_cases(item)
+                self._count_complaints(item)
+                counted.append(item)
+        if counted:
+            self._count_handling_time(counted)
         self._count_records(figures)
         inspections = count_inspections(quarters) if self.inspections else None
         seen = {pk for item in inspections or [] for pk in item.by_department}

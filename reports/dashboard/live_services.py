@@ -1,0 +1,60 @@
+"""Writes to the dashboard's kept sums (reports 0005): the full recount, the daily fold and the
+drift check. The triggers keep the sums as work happens; these are for after a bulk load, for the
+nightly fold and for checking that the two agree. PostgreSQL only: elsewhere there is nothing
+kept, and each is a no-op."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection, transaction
+
+from core.periods import shanghai_today
+
+
+def _kept() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def recount_live_figures(*, today: dt.date | None = None) -> None:
+    """Rebuild every fact and sum from the source tables (folded at ``today``), in one transaction;
+    writers wait for it (its TRUNCATE locks the three tables)."""
+    if not _kept():
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT reports_live_recount(%s)", [today or shanghai_today()])
+
+
+def fold_live_figures() -> int:
+    """Fold the day rows of starts of lateness before today (Shanghai) into their quarters' rows
+    (the sums read the same): the quarter in progress then reads a handful of day rows. Never a
+    later day: a day row of today may start tomorrow at midnight. Returns the rows folded."""
+    if not _kept():
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT reports_live_fold(%s)", [shanghai_today()])
+        return cursor.fetchone()[0]
+
+
+def live_figures_drift(*, today: dt.date | None = None) -> list[dict]:
+    """What a recount would change (recount minus kept), row by row, without writing: [] when
+    the kept sums are right."""
+    if not _kept():
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM reports_live_drift(%s)", [today or shanghai_today()])
+        names = [column.name for column in cursor.description]
+        return [
+            {name: value for name, value in zip(names, row, strict=True) if value}
+            for row in cursor.fetchall()
+        ]
+
+
+def compact_live_figures() -> int:
+    """Merge the rows the triggers appended since the last run into one row per key (the sums
+    read the same; reads touch fewer rows). Returns the rows merged."""
+    if not _kept():
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT reports_live_compact()")
+        return cursor.fetchone()[0]
