@@ -299,7 +299,7 @@ def _figures(client) -> list:
         quarters.add(Period.containing(closed_at))
     snapshot = []
     for quarter in sorted(quarters, key=lambda period: period.start):
-        report = dashboard_report(quarter, refresh=True)
+        report = dashboard_report(quarter)
         snapshot.append([_without_time(figures) for figures in report.chronological])
         snapshot.append(sections(report))
         snapshot.append(league_rows(report))

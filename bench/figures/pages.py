@@ -70,12 +70,13 @@ def _page(context, key, label, client, url, *, goal, anchor="", compare_url: str
 
 
 def _dashboard_compute(context, quarter: Quarter, goal: Goal) -> Result:
-    """What the page no longer waits for: counting every figure of the quarter (and of the two
-    quarters it is compared with), as the refresh task does every five minutes."""
-    samples, statements = timed(lambda: dashboard_report(quarter, refresh=True), repeat=context.repeat)
+    """The dashboard's figures of the quarter in progress, read live (issue 17): the quarter, the
+    previous one and the same quarter a year earlier, with the inspections, as every page reads
+    them."""
+    samples, statements = timed(lambda: dashboard_report(quarter), repeat=context.repeat)
     return Result(
         key="dashboard_compute",
-        label="dashboard figures computed (the refresh task)",
+        label="dashboard quarter, computed live (with the two compared with)",
         unit="ms",
         samples=samples,
         statements=statements,
@@ -90,10 +91,13 @@ def run(context) -> list[Result]:
     # A few department ids: the busiest unit, and a quieter one for the constant-count check.
     busiest = dataset.busiest_department_id
     quieter = next(pk for pk in reversed(dataset.department_ids) if pk != busiest)
-    # The last complete quarter: the one leaders discuss at the dispatch meeting.
+    # The quarter in progress: its figures move all day (the previous quarter is read with it).
     today = dt.date.fromisoformat(dataset.today)
     quarter = Quarter.containing(dt.datetime(today.year, today.month, today.day, 12, tzinfo=dt.UTC))
-    dashboard_goal = 500 if dataset.cases >= 1_000_000 else 150
+    big = dataset.cases >= 1_000_000
+    # Issue 17's goals: 100k, then a million.
+    dashboard_goal, page_goal = (150, 100) if big else (50, 60)
+    list_goal, api_goal = (40, 40) if big else (25, 20)
     open_count = Case.objects.exclude(status=Case.Status.CONCLUDED).count()
     referred_count = Case.objects.filter(status=Case.Status.REFERRED).count()
     results = [
@@ -122,7 +126,7 @@ def run(context) -> list[Result]:
             "admin case list, department + status",
             staff,
             f"/admin/casework/case/?department__id__exact={busiest}&status__exact=referred",
-            goal=Goal("<=", 25, "ms"),
+            goal=Goal("<=", list_goal, "ms"),
             anchor="79 ms, 67 queries",
             compare_url=f"/admin/casework/case/?department__id__exact={quieter}&status__exact=referred",
         ),
@@ -132,18 +136,18 @@ def run(context) -> list[Result]:
             "API /api/v1/cases/, first page, one filter",
             staff,
             "/api/v1/cases/?status=referred",
-            goal=Goal("<=", 40, "ms"),
+            goal=Goal("<=", api_goal, "ms"),
             compare_url=f"/api/v1/cases/?status=referred&page={late(referred_count, 25) + 1}",
         ),
         _page(
             context,
             "dashboard",
-            "leaders' dashboard page, one quarter (figures computed ≤ 10 min ago)",
+            "leaders' dashboard page, the quarter in progress (live figures)",
             leader,
-            f"/dashboard/?quarter={quarter.previous()}",
-            goal=Goal("<=", dashboard_goal, "ms"),
+            f"/dashboard/?quarter={quarter}",
+            goal=Goal("<=", page_goal, "ms"),
         ),
-        _dashboard_compute(context, quarter.previous(), Goal("<=", dashboard_goal, "ms")),
+        _dashboard_compute(context, quarter, Goal("<=", dashboard_goal, "ms")),
     ]
     if dataset.cases >= 1_000_000:
         results.append(

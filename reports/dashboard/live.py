@@ -53,50 +53,52 @@ LATE = ("late_start", "late_end")
 ALL_TIME = "0001-01-01"
 
 
-def _statement() -> str:
-    """Four slices of the sums, each an index range, summed per dimension: the quarter's own rows;
-    the all-quarters rows of the figures about a moment, less the rows of the later quarters; and
-    for the quarter in progress, its starts of lateness that have happened instead of all of them
-    (those folded into its row, and the day rows up to today: a midnight before today, an instant
-    today or before)."""
-    names = QUARTER_COUNTS + RUNNING_COUNTS + LATE
-    zero = dict.fromkeys(names, "0")
+def _statements() -> tuple[str, str]:
+    """Two grouped sums per quarter, each over index ranges of the sums, per dimension:
+
+    * the quarter's own rows: its counts, and for the quarter in progress its starts of lateness
+      that have happened (folded into its rows) instead of all of them;
+    * the figures about a moment: the all-quarters rows less the rows of later quarters, and for
+      the quarter in progress its day rows up to today (a midnight before today, an instant today
+      or before).
+
+    Two narrow sums rather than one wide one: each row feeds only the columns it has."""
+    grouping = "GROUP BY dimension, GROUPING SETS ((department_id), (value))"
+    head = "SELECT dimension, department_id, value, GROUPING(department_id, value) AS grouping"
+    quarter = f"""{head},
+  {", ".join(f"sum({name})::bigint" for name in QUARTER_COUNTS)},
+  sum(CASE WHEN %(in_progress)s THEN late_started - late_start ELSE 0 END)::bigint AS late
+FROM reports_livefigure WHERE grain = 'q' AND period = %(period)s
+{grouping}"""  # noqa: S608 (constant names; the values are parameters)
 
     def part(values: dict[str, str], where: str) -> str:
-        columns = ", ".join(f"{values[name]} AS {name}" for name in names)
-        # Built from this module's constant names; every value is a parameter.
+        columns = ", ".join(f"{values[name]} AS {name}" for name in RUNNING_COUNTS + ("late",))
         return f"SELECT dimension, department_id, value, {columns} FROM reports_livefigure WHERE {where}"  # noqa: S608
 
-    own = part(
-        zero
-        | {name: name for name in QUARTER_COUNTS}
-        | {"late_start": "CASE WHEN %(in_progress)s THEN late_started - late_start ELSE 0 END"},
-        "grain = 'q' AND period = %(period)s",
-    )
     all_time = part(
-        zero | {name: name for name in RUNNING_COUNTS + LATE}, f"grain = 'a' AND period = DATE '{ALL_TIME}'"
+        {name: name for name in RUNNING_COUNTS} | {"late": "late_start - late_end"},
+        f"grain = 'a' AND period = DATE '{ALL_TIME}'",
     )
     later = part(
-        zero | {name: f"-{name}" for name in RUNNING_COUNTS + LATE}, "grain = 'q' AND period > %(period)s"
+        {name: f"-{name}" for name in RUNNING_COUNTS} | {"late": "late_end - late_start"},
+        "grain = 'q' AND period > %(period)s",
     )
     today = part(
-        zero
+        dict.fromkeys(RUNNING_COUNTS, "0")
         | {
-            "late_start": "CASE WHEN day < %(today)s THEN late_start_midnight ELSE 0 END"
+            "late": "CASE WHEN day < %(today)s THEN late_start_midnight ELSE 0 END"
             " + CASE WHEN day <= %(today)s THEN late_start_instant ELSE 0 END"
         },
         "grain = 'd' AND period = %(period)s AND day <= %(today)s AND %(in_progress)s",
     )
-    statement = f"""
-SELECT dimension, department_id, value, GROUPING(department_id, value) AS grouping,
-  {", ".join(f"sum({name})::bigint" for name in QUARTER_COUNTS + RUNNING_COUNTS)},
-  sum(late_start - late_end)::bigint AS late
-FROM ({own} UNION ALL {all_time} UNION ALL {later} UNION ALL {today}) AS slices
-GROUP BY dimension, GROUPING SETS ((department_id), (value))"""  # noqa: S608 (constant names)
-    return statement
+    running = f"""{head},
+  {", ".join(f"sum({name})::bigint" for name in RUNNING_COUNTS + ("late",))}
+FROM ({all_time} UNION ALL {later} UNION ALL {today}) AS slices
+{grouping}"""  # noqa: S608 (constant names)
+    return quarter, running
 
 
-STATEMENT = _statement()
+QUARTER_STATEMENT, RUNNING_STATEMENT = _statements()
 
 
 def live_available(quarter: Period, now: dt.datetime) -> bool:
@@ -121,16 +123,24 @@ def _tally(values: list[int]) -> Tally:
 
 
 def count_live(item: QuarterFigures, now: dt.datetime) -> None:
-    """Fill ``item`` (a quarter that has begun) from the kept sums: one statement."""
+    """Fill ``item`` (a quarter that has begun) from the kept sums: two statements."""
     in_progress = now < item.quarter.end
     params = {
         "period": item.quarter.first_day,
         "in_progress": in_progress,
         "today": now.astimezone(SHANGHAI).date(),
     }
+    width = len(QUARTER_COUNTS) + len(RUNNING_COUNTS) + 1
+    groups: dict[tuple, list[int]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(STATEMENT, params)
-        rows = cursor.fetchall()
+        for statement, offset in ((QUARTER_STATEMENT, 0), (RUNNING_STATEMENT, len(QUARTER_COUNTS))):
+            cursor.execute(statement, params)
+            for dimension, department_id, value, grouping, *values in cursor.fetchall():
+                vector = groups.setdefault((dimension, department_id, value, grouping), [0] * width)
+                *counts, late = values
+                vector[offset : offset + len(counts)] = counts
+                vector[-1] += late
+    rows = [(*key, *vector) for key, vector in groups.items()]
     total = [0] * (len(QUARTER_COUNTS) + len(RUNNING_COUNTS) + 1)
     for dimension, department_id, value, grouping, *values in rows:
         if not any(values):

@@ -516,6 +516,7 @@ BEGIN
   INSERT INTO reports_livefigure ({KEY}, {", ".join(COUNTERS)}, merged)
   SELECT *, true FROM ({_sums(_all_contributions("reports_casefact", "reports_complaintfact"))}) AS counted;
   PERFORM reports_live_fold(cutoff);
+  PERFORM reports_live_compact();
 END $$;
 
 -- The day rows of starts of lateness before ``cutoff`` (today on the Shanghai calendar: those
