@@ -44,8 +44,9 @@ def live_figures_drift(*, today: dt.date | None = None) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM reports_live_drift(%s)", [today or shanghai_today()])
         names = [column.name for column in cursor.description]
+        keys = {"grain", "period", "day", "department_id", "dimension", "value"}
         return [
-            {name: value for name, value in zip(names, row, strict=True) if value}
+            {name: value for name, value in zip(names, row, strict=True) if value or name in keys}
             for row in cursor.fetchall()
         ]
 

@@ -176,6 +176,25 @@ CROSS JOIN LATERAL (
 ) AS y
 """
 
+# The part of CASE_CONTRIBUTIONS that depends on the escalation level (the sweep's fast path).
+ESCALATION_CONTRIBUTIONS = """
+SELECT y.grain, y.period, y.day, f.department_id, f.category, f.channel, e.name, e.n * {sign} AS n
+FROM {facts} AS f
+CROSS JOIN LATERAL (VALUES ('escalated_delta', f.escalation_level >= 1), ('escalated_1_delta', f.escalation_level = 1),
+  ('escalated_2_delta', f.escalation_level = 2), ('escalated_3_delta', f.escalation_level = 3)) AS l(name, reached)
+CROSS JOIN LATERAL (
+  SELECT f.opened_q AS period, l.name, 1 AS n
+  UNION ALL
+  SELECT (f.closed_q + interval '3 months')::date, l.name, -1 WHERE f.closed_q IS NOT NULL
+) AS e
+CROSS JOIN LATERAL (
+  SELECT 'q'::char(1) AS grain, e.period, e.period AS day
+  UNION ALL
+  SELECT 'a', DATE '0001-01-01', DATE '0001-01-01'
+) AS y
+WHERE l.reached
+"""
+
 COMPLAINT_CONTRIBUTIONS = """
 SELECT 'q'::char(1) AS grain, x.period, x.period AS day, f.department_id, f.category, f.channel, x.name,
   x.n * {sign} AS n
@@ -205,9 +224,34 @@ def _all_contributions(case_facts: str, complaint_facts: str) -> str:
     )
 
 
-CASE_FACTS = f"""
-CREATE FUNCTION reports_live_case_facts(ids bigint[]) RETURNS SETOF reports_casefact
-LANGUAGE sql STABLE AS $$
+def _case_facts(cases: str) -> str:
+    """The facts of the cases ``cases`` yields (rows of casework_case), computed set-wise: each
+    table is read once for all of them (by index for a few, by scan for all)."""
+    return f"""
+WITH cs AS MATERIALIZED ({cases}),
+r AS (
+  SELECT f.case_id, max(f.due_date) AS last_due,
+    range_agg(CASE WHEN b.late_from < b.late_until OR b.late_until IS NULL
+      THEN tstzrange(b.late_from, b.late_until, '[)') ELSE 'empty'::tstzrange END) AS late
+  FROM cs AS c
+  JOIN casework_referral AS f ON f.case_id = c.id
+  CROSS JOIN LATERAL (
+    SELECT greatest((f.due_date + 1)::timestamp AT TIME ZONE {SHANGHAI}, f.sent_at + {ONE_US},
+                    c.opened_at + {ONE_US}) AS late_from,
+           least(f.closed_at, c.closed_at) + {ONE_US} AS late_until
+  ) AS b
+  WHERE f.due_date IS NOT NULL
+  GROUP BY f.case_id
+),
+v AS (
+  SELECT f.case_id, array_agg(DISTINCT reports_live_quarter(w.reviewed_at)) AS qs
+  FROM cs AS c
+  JOIN casework_referral AS f ON f.case_id = c.id
+  JOIN casework_handlingreport AS h ON h.referral_id = f.id
+  JOIN casework_review AS w ON w.report_id = h.id
+  WHERE w.decision = 'return'
+  GROUP BY f.case_id
+)
 SELECT c.id, coalesce(c.department_id, 0)::integer, c.category, c.channel,
   reports_live_quarter(c.opened_at), c.disposition,
   reports_live_quarter(c.closed_at),
@@ -218,50 +262,48 @@ SELECT c.id, coalesce(c.department_id, 0)::integer, c.category, c.channel,
   c.escalation_level,
   coalesce(v.qs, '{{}}'),
   coalesce(r.late, '{{}}')
-FROM casework_case AS c
-LEFT JOIN LATERAL (
-  SELECT max(s.due_date) AS last_due, range_agg(s.span) AS late
-  FROM (
-    SELECT f.due_date, CASE WHEN b.late_from < b.late_until OR b.late_until IS NULL
-        THEN tstzrange(b.late_from, b.late_until, '[)') ELSE 'empty'::tstzrange END AS span
-    FROM casework_referral AS f
-    CROSS JOIN LATERAL (
-      SELECT greatest((f.due_date + 1)::timestamp AT TIME ZONE {SHANGHAI}, f.sent_at + {ONE_US},
-                      c.opened_at + {ONE_US}) AS late_from,
-             least(f.closed_at, c.closed_at) + {ONE_US} AS late_until
-    ) AS b
-    WHERE f.case_id = c.id AND f.due_date IS NOT NULL
-  ) AS s
-) AS r ON true
-LEFT JOIN LATERAL (
-  SELECT array_agg(DISTINCT reports_live_quarter(w.reviewed_at)) AS qs
-  FROM casework_review AS w
-  JOIN casework_handlingreport AS h ON h.id = w.report_id
-  JOIN casework_referral AS f ON f.id = h.referral_id
-  WHERE f.case_id = c.id AND w.decision = 'return'
-) AS v ON true
-WHERE ids IS NULL OR c.id IN (SELECT unnest(ids))
-$$;
-"""
+FROM cs AS c
+LEFT JOIN r ON r.case_id = c.id
+LEFT JOIN v ON v.case_id = c.id"""
 
-COMPLAINT_FACTS = f"""
-CREATE FUNCTION reports_live_complaint_facts(ids bigint[]) RETURNS SETOF reports_complaintfact
-LANGUAGE sql STABLE AS $$
+
+def _complaint_facts(complaints: str) -> str:
+    return f"""
+WITH ps AS MATERIALIZED ({complaints}),
+r AS (
+  SELECT x.complaint_id, array_agg(x.q ORDER BY x.q) AS qs, array_agg(x.level::text ORDER BY x.q) AS levels
+  FROM (
+    SELECT DISTINCT ON (g.complaint_id, reports_live_quarter(g.created_at))
+      g.complaint_id, reports_live_quarter(g.created_at) AS q, g.level
+    FROM ps AS p JOIN complaints_rating AS g ON g.complaint_id = p.id
+    ORDER BY g.complaint_id, reports_live_quarter(g.created_at), g.created_at DESC, g.id DESC
+  ) AS x
+  GROUP BY x.complaint_id
+)
 SELECT p.id, coalesce(p.department_id, 0)::integer, p.category, p.channel,
   reports_live_quarter(p.received_at), p.channel IN ('liaison_point', 'supervisor'),
   coalesce(r.qs, '{{}}'), coalesce(r.levels, '{{}}')
-FROM complaints_complaint AS p
-LEFT JOIN LATERAL (
-  SELECT array_agg(x.q ORDER BY x.q) AS qs, array_agg(x.level::text ORDER BY x.q) AS levels
-  FROM (
-    SELECT DISTINCT ON (reports_live_quarter(g.created_at)) reports_live_quarter(g.created_at) AS q, g.level
-    FROM complaints_rating AS g WHERE g.complaint_id = p.id
-    ORDER BY reports_live_quarter(g.created_at), g.created_at DESC, g.id DESC
-  ) AS x
-) AS r ON true
-WHERE ids IS NULL OR p.id IN (SELECT unnest(ids))
-$$;
+FROM ps AS p
+LEFT JOIN r ON r.complaint_id = p.id"""
+
+
+def _facts_function(kind: str, table: str, select) -> str:
+    """reports_live_<kind>_facts(ids): the facts of those rows, or of all of them (NULL)."""
+    return f"""
+CREATE FUNCTION reports_live_{kind}_facts(ids bigint[]) RETURNS SETOF reports_{kind}fact
+LANGUAGE plpgsql STABLE SET jit = off AS $$
+BEGIN
+  IF ids IS NULL THEN
+    RETURN QUERY {select(f"SELECT * FROM {table}")};
+  ELSE
+    RETURN QUERY {select(f"SELECT * FROM {table} WHERE id = ANY(ids)")};
+  END IF;
+END $$;
 """
+
+
+CASE_FACTS = _facts_function("case", "casework_case", _case_facts)
+COMPLAINT_FACTS = _facts_function("complaint", "complaints_complaint", _complaint_facts)
 
 
 def _refresh(kind: str, key: str, template: str) -> str:
@@ -269,15 +311,17 @@ def _refresh(kind: str, key: str, template: str) -> str:
     new = _contributions(template, "new_facts", 1)
     old = _contributions(template, "old_facts", -1)
     return f"""
-CREATE FUNCTION reports_live_refresh_{kind}s(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+-- (jit = off in every function a writer runs: a statement over a few rows is costed high enough
+-- for PostgreSQL to compile it, which takes longer than running it.)
+CREATE FUNCTION reports_live_refresh_{kind}s(ids bigint[]) RETURNS void LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
   IF ids IS NULL OR cardinality(ids) = 0 THEN
     RETURN;
   END IF;
   -- One writer per row at a time, in one order: the facts read below are the ones last written.
-  PERFORM 1 FROM {table} WHERE {key} IN (SELECT unnest(ids)) ORDER BY {key} FOR UPDATE;
+  PERFORM 1 FROM {table} WHERE {key} = ANY(ids) ORDER BY {key} FOR UPDATE;
   WITH new_facts AS MATERIALIZED (SELECT * FROM reports_live_{kind}_facts(ids)),
-  old_facts AS MATERIALIZED (SELECT * FROM {table} WHERE {key} IN (SELECT unnest(ids))),
+  old_facts AS MATERIALIZED (SELECT * FROM {table} WHERE {key} = ANY(ids)),
   sums AS ({_add(f"{new} UNION ALL {old}")}
     RETURNING 1),
   gone AS (DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM old_facts EXCEPT SELECT {key} FROM new_facts)
@@ -331,22 +375,40 @@ def _changed(columns: list[str]) -> str:
     return f"ROW({new}) IS DISTINCT FROM ROW({old})"
 
 
+CASE_COLUMNS = ["status", "department_id", "category", "channel", "disposition", "opened_at", "closed_at"]
+_FACT_COLUMNS = _columns("case")
+_ESCALATION_ONLY = f"""
+    WITH moved AS (
+      SELECT n.id, o.escalation_level AS old_level, n.escalation_level AS new_level
+      FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id
+      WHERE n.escalation_level IS DISTINCT FROM o.escalation_level AND NOT ({_changed(CASE_COLUMNS)})
+    ), new_facts AS (
+      UPDATE reports_casefact AS f SET escalation_level = m.new_level FROM moved AS m
+      WHERE f.case_id = m.id RETURNING f.*, m.old_level
+    ), old_facts AS (
+      SELECT f.case_id, {", ".join("f.old_level AS escalation_level" if c == "escalation_level" else f"f.{c}" for c in _FACT_COLUMNS)}
+      FROM new_facts AS f
+    ){_add(_contributions(ESCALATION_CONTRIBUTIONS, "new_facts", 1) + " UNION ALL " + _contributions(ESCALATION_CONTRIBUTIONS, "old_facts", -1))}"""
+
 TRIGGER_FUNCTIONS = f"""
-CREATE FUNCTION reports_live_on_case() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION reports_live_on_case() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
   IF TG_ARGV[0] = 'insert' THEN
     PERFORM reports_live_refresh_cases(ARRAY(SELECT id FROM new_rows));
   ELSIF TG_ARGV[0] = 'delete' THEN
     PERFORM reports_live_refresh_cases(ARRAY(SELECT id FROM old_rows));
   ELSE
+    -- The escalation sweep moves only the level: its cases' facts change in that column alone, so
+    -- their contributions are told apart without computing the facts again.
+    {_ESCALATION_ONLY};
     PERFORM reports_live_refresh_cases(ARRAY(
       SELECT n.id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id
-      WHERE {_changed(["status", "department_id", "category", "channel", "disposition", "opened_at", "closed_at", "escalation_level"])}));
+      WHERE {_changed(CASE_COLUMNS)}));
   END IF;
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION reports_live_on_referral() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION reports_live_on_referral() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
   IF TG_ARGV[0] = 'insert' THEN
     PERFORM reports_live_refresh_cases(ARRAY(SELECT DISTINCT case_id FROM new_rows WHERE due_date IS NOT NULL));
@@ -362,7 +424,7 @@ BEGIN
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION reports_live_on_review() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION reports_live_on_review() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
   IF TG_ARGV[0] = 'insert' THEN
     PERFORM reports_live_refresh_cases(ARRAY(
@@ -383,7 +445,7 @@ BEGIN
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION reports_live_on_complaint() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION reports_live_on_complaint() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
   IF TG_ARGV[0] = 'insert' THEN
     PERFORM reports_live_refresh_complaints(ARRAY(SELECT id FROM new_rows));
@@ -397,7 +459,7 @@ BEGIN
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION reports_live_on_rating() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION reports_live_on_rating() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
   IF TG_ARGV[0] = 'insert' THEN
     PERFORM reports_live_refresh_complaints(ARRAY(SELECT DISTINCT complaint_id FROM new_rows));
@@ -414,7 +476,7 @@ BEGIN
 END $$;
 
 -- The calendar: the handling days of the concluded cases whose span holds a changed day or year.
-CREATE FUNCTION reports_live_on_calendar_days(first_day date, last_day date) RETURNS void LANGUAGE sql AS $$
+CREATE FUNCTION reports_live_on_calendar_days(first_day date, last_day date) RETURNS void LANGUAGE sql SET jit = off AS $$
   SELECT reports_live_refresh_cases(ARRAY(
     SELECT id FROM casework_case
     WHERE status = 'concluded' AND first_day IS NOT NULL
@@ -422,7 +484,7 @@ CREATE FUNCTION reports_live_on_calendar_days(first_day date, last_day date) RET
       AND closed_at >= (first_day::timestamp AT TIME ZONE {SHANGHAI})));
 $$;
 
-CREATE FUNCTION reports_live_on_calendarday() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION reports_live_on_calendarday() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
   first_day date;
   last_day date;
@@ -441,7 +503,7 @@ BEGIN
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION reports_live_on_calendaryear() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION reports_live_on_calendaryear() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
   first_year integer;
   last_year integer;
@@ -522,7 +584,7 @@ END $$;
 -- The day rows of starts of lateness before ``cutoff`` (today on the Shanghai calendar: those
 -- have all happened) folded into their quarter's row, where the quarter in progress reads them
 -- at once instead of day by day. The sums read the same before and after.
-CREATE FUNCTION reports_live_fold(cutoff date) RETURNS bigint LANGUAGE sql AS $$
+CREATE FUNCTION reports_live_fold(cutoff date) RETURNS bigint LANGUAGE sql SET jit = off AS $$
   SELECT pg_advisory_xact_lock(hashtext('reports_livefigure'));
   WITH moved AS (
     DELETE FROM reports_livefigure WHERE grain = 'd' AND day < cutoff
@@ -540,7 +602,7 @@ $$;
 -- The rows of every key that got new ones since the last run, merged into one row per key (the
 -- sums read the same). Writers append and never wait for it; it waits for nobody but another
 -- run or a fold (one at a time: the advisory lock).
-CREATE FUNCTION reports_live_compact() RETURNS bigint LANGUAGE plpgsql AS $$
+CREATE FUNCTION reports_live_compact() RETURNS bigint LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
   merged_rows bigint;
 BEGIN

@@ -17,7 +17,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from casework import services
 from casework.models import Case, Referral
@@ -238,10 +238,11 @@ def test_the_check_command_finds_a_kept_sum_that_drifted_and_the_recount_repairs
     call_command("figures_recount", "--check")
     with connection.cursor() as cursor:
         cursor.execute("UPDATE reports_livefigure SET received = received + 1 WHERE received > 0")
-    with pytest.raises(CommandError, match="differ from a recount"):
+    with translation.override("en"):
+        with pytest.raises(CommandError, match="2 rows of the kept sums differ from a recount"):
+            call_command("figures_recount", "--check")
+        call_command("figures_recount")
         call_command("figures_recount", "--check")
-    call_command("figures_recount")
-    call_command("figures_recount", "--check")
     assert "equal a recount" in capsys.readouterr().out
 
 
