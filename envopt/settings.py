@@ -288,8 +288,9 @@ OUTBOX_MESSAGE_ID_DOMAIN = env_str("OUTBOX_MESSAGE_ID_DOMAIN", "envopt.local")
 OUTBOX_BACKOFF_SECONDS = [
     int(v) for v in env_list("OUTBOX_BACKOFF_SECONDS", ["60", "300", "1800", "7200", "21600"])
 ]
-# The efficiency assessment's figures are computed at most this long ago; its pages say when.
-# (The dashboard's are live: reports.dashboard.live.)
+# The figures still counted from their tables (the efficiency assessment, the dashboard's
+# inspections) are computed at most this long ago; their pages say when. The dashboard's case
+# and complaint figures are live (reports.dashboard.live).
 DASHBOARD_FIGURES_SECONDS = env_int("DASHBOARD_FIGURES_SECONDS", 600)
 LADDER_REMIND_DAYS_BEFORE = env_int("LADDER_REMIND_DAYS_BEFORE", 2)
 LADDER_ESCALATE_DAYS_AFTER = env_int("LADDER_ESCALATE_DAYS_AFTER", 3)

@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, connections
 from django.db.models import Count, Func, IntegerField, Q
 from django.db.models.sql import Query
@@ -31,6 +32,7 @@ from casework.models import AccountabilityTalk, Case, Recommendation
 from complaints.models import Complaint
 from core.calendar import WorkingCalendar
 from core.periods import SHANGHAI, Period
+from core.stored_figures import figures_read
 from liaison.models import Department, LiaisonVisit
 from reports.dashboard.figures import (
     CASE,
@@ -73,6 +75,8 @@ class DashboardReport:
     generated_at: dt.datetime
     # Inspections of enterprises (reports.dashboard.inspections): current, previous, year earlier.
     inspections: list[InspectionQuarter] | None = None
+    # When the inspection figures were counted (they are kept for DASHBOARD_FIGURES_SECONDS).
+    inspections_computed_at: dt.datetime | None = None
 
     @property
     def quarter(self) -> Period:
@@ -206,13 +210,32 @@ class Dashboard:
         if counted:
             self._count_handling_time(counted)
         self._count_records(figures)
-        inspections = count_inspections(quarters) if self.inspections else None
+        inspections = self._inspections(quarters) if self.inspections else None
         seen = {pk for item in inspections or [] for pk in item.by_department}
         departments = self._departments(figures, also=seen)
         current, previous, year_earlier = figures
         return DashboardReport(
-            current, previous, year_earlier, departments, generated_at=self.now, inspections=inspections
+            current,
+            previous,
+            year_earlier,
+            departments,
+            generated_at=self.now,
+            inspections=inspections,
+            inspections_computed_at=getattr(self, "inspections_computed_at", None),
         )
+
+    def _inspections(self, quarters: list[Period]):
+        """The inspections of enterprises: counted from their tables (not kept as work happens,
+        unlike the case figures), so computed at most ``DASHBOARD_FIGURES_SECONDS`` ago and kept
+        in the cache and the database (core.stored_figures); the section says when."""
+        key = "reports:dashboard:inspections:v1:" + ",".join(q.label for q in quarters)
+        counted, _from_store = figures_read(
+            key,
+            lambda: (timezone.now(), count_inspections(quarters)),
+            max_age=settings.DASHBOARD_FIGURES_SECONDS,
+        )
+        self.inspections_computed_at, inspections = counted
+        return inspections
 
     def _conditions(self, keys: Iterable[str], quarter: Period) -> dict[str, Q]:
         return {key: FIGURES[key].condition(quarter, self.now) for key in keys}

@@ -230,12 +230,17 @@ def test_who_may_read_ratings_drills_down_to_the_ratings_given(client, data):
     assert client.get(url).context["cl"].result_count == 4
 
 
-def test_the_pages_count_an_inspection_as_soon_as_it_is_filed(data):
+def test_the_inspection_figures_are_kept_a_few_minutes_and_say_when_they_were_counted(data):
+    from django.core.cache import cache
+
     from reports.dashboard.selectors import dashboard_report
 
     report = dashboard_report(CURRENT)
     assert report.inspections[0].total["inspections"] == 4
+    assert report.inspections_computed_at is not None
     _inspection(data["b"], data["e1"], dt.date(2026, 9, 2))
+    assert dashboard_report(CURRENT).inspections[0].total["inspections"] == 4  # kept
+    cache.clear()  # the ten minutes are over
     assert dashboard_report(CURRENT).inspections[0].total["inspections"] == 5
 
 
