@@ -24,6 +24,7 @@ from django.conf import settings
 from psycopg2 import sql
 
 from envopt.celery import app as celery_app
+from envopt.setup.schedules import RETIRED_TASKS
 from tests.fixtures import REQUIRE_SERVICES
 
 pytestmark = pytest.mark.services
@@ -263,8 +264,14 @@ def test_a_database_made_by_the_previous_main_migrates_with_every_row_kept(
         assert new == old, f"{label} ({table}): {old} before the upgrade, {new} after"
     for table, snap in before.items():
         columns = snap["columns"]
+        rows = snap["rows"]
+        if table == "django_celery_beat_periodictask":
+            # The jobs of a task that is gone are removed on purpose (RETIRED_TASKS: issue 17's
+            # live figures need no refresh job); every other job is kept.
+            task = columns.index("task")
+            rows = Counter({row: n for row, n in rows.items() if row[task] not in RETIRED_TASKS})
         kept = [i for i, column in enumerate(columns) if (table, column) not in CHANGED_ON_PURPOSE]
-        lost = _project(snap["rows"], kept) - _project(after[table]["rows"], kept)
+        lost = _project(rows, kept) - _project(after[table]["rows"], kept)
         if lost:
             example = dict(list(zip([columns[i] for i in kept], next(iter(lost)), strict=True))[:3])
             pytest.fail(f"{table}: {sum(lost.values())} rows lost or changed by the upgrade, e.g. {example}")
