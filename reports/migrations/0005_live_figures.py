@@ -369,19 +369,36 @@ def _folded(relation: str, sign: int) -> str:
         {", ".join(columns)} FROM {relation}"""
 
 
-def _changed(columns: list[str]) -> str:
-    new = ", ".join(f"n.{c}" for c in columns)
-    old = ", ".join(f"o.{c}" for c in columns)
-    return f"ROW({new}) IS DISTINCT FROM ROW({old})"
+def _changed_values(value: str, columns: list[str]) -> str:
+    """``value`` on both sides of every row an UPDATE changed in ``columns``: one aggregate over
+    the two transition tables, grouped by id. (Not a join of the two: PostgreSQL knows nothing of
+    their sizes, and a nested loop over a spilled transition table turns a big update quadratic.)"""
+    row = f"ROW({', '.join(columns)})::text"
+    return f"""
+      SELECT DISTINCT unnest(array_agg(x)) FROM (
+        SELECT id, {value} AS x, {row} AS v FROM new_rows
+        UNION ALL
+        SELECT id, {value}, {row} FROM old_rows
+      ) AS sides
+      GROUP BY id HAVING min(v) IS DISTINCT FROM max(v)"""
 
 
 CASE_COLUMNS = ["status", "department_id", "category", "channel", "disposition", "opened_at", "closed_at"]
 _FACT_COLUMNS = _columns("case")
 _ESCALATION_ONLY = f"""
-    WITH moved AS (
-      SELECT n.id, o.escalation_level AS old_level, n.escalation_level AS new_level
-      FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id
-      WHERE n.escalation_level IS DISTINCT FROM o.escalation_level AND NOT ({_changed(CASE_COLUMNS)})
+    WITH moved AS MATERIALIZED (
+      SELECT id, old_level, new_level FROM (
+        SELECT id, max(escalation_level) FILTER (WHERE side) AS new_level,
+          max(escalation_level) FILTER (WHERE NOT side) AS old_level,
+          min(v) IS DISTINCT FROM max(v) AS rest_changed
+        FROM (
+          SELECT id, escalation_level, ROW({", ".join(CASE_COLUMNS)})::text AS v, true AS side FROM new_rows
+          UNION ALL
+          SELECT id, escalation_level, ROW({", ".join(CASE_COLUMNS)})::text, false FROM old_rows
+        ) AS sides
+        GROUP BY id
+      ) AS pairs
+      WHERE new_level IS DISTINCT FROM old_level AND NOT rest_changed
     ), new_facts AS (
       UPDATE reports_casefact AS f SET escalation_level = m.new_level FROM moved AS m
       WHERE f.case_id = m.id RETURNING f.*, m.old_level
@@ -401,9 +418,7 @@ BEGIN
     -- The escalation sweep moves only the level: its cases' facts change in that column alone, so
     -- their contributions are told apart without computing the facts again.
     {_ESCALATION_ONLY};
-    PERFORM reports_live_refresh_cases(ARRAY(
-      SELECT n.id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id
-      WHERE {_changed(CASE_COLUMNS)}));
+    PERFORM reports_live_refresh_cases(ARRAY({_changed_values("id", CASE_COLUMNS)}));
   END IF;
   RETURN NULL;
 END $$;
@@ -416,10 +431,7 @@ BEGIN
     PERFORM reports_live_refresh_cases(ARRAY(SELECT DISTINCT case_id FROM old_rows));
   ELSE
     PERFORM reports_live_refresh_cases(ARRAY(
-      SELECT x.case_id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id
-      CROSS JOIN LATERAL (VALUES (n.case_id), (o.case_id)) AS x(case_id)
-      WHERE {_changed(["case_id", "due_date", "sent_at", "closed_at"])}
-      GROUP BY x.case_id));
+      {_changed_values("case_id", ["case_id", "due_date", "sent_at", "closed_at"])}));
   END IF;
   RETURN NULL;
 END $$;
@@ -436,11 +448,10 @@ BEGIN
       JOIN casework_referral AS f ON f.id = h.referral_id WHERE o.decision = 'return'));
   ELSE
     PERFORM reports_live_refresh_cases(ARRAY(
-      SELECT DISTINCT f.case_id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id
-      CROSS JOIN LATERAL (VALUES (n.report_id), (o.report_id)) AS x(report_id)
+      SELECT DISTINCT f.case_id
+      FROM ({_changed_values("report_id", ["report_id", "decision", "reviewed_at"])}) AS x(report_id)
       JOIN casework_handlingreport AS h ON h.id = x.report_id
-      JOIN casework_referral AS f ON f.id = h.referral_id
-      WHERE {_changed(["report_id", "decision", "reviewed_at"])}));
+      JOIN casework_referral AS f ON f.id = h.referral_id));
   END IF;
   RETURN NULL;
 END $$;
@@ -453,8 +464,7 @@ BEGIN
     PERFORM reports_live_refresh_complaints(ARRAY(SELECT id FROM old_rows));
   ELSE
     PERFORM reports_live_refresh_complaints(ARRAY(
-      SELECT n.id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id
-      WHERE {_changed(["department_id", "category", "channel", "received_at"])}));
+      {_changed_values("id", ["department_id", "category", "channel", "received_at"])}));
   END IF;
   RETURN NULL;
 END $$;
@@ -467,10 +477,7 @@ BEGIN
     PERFORM reports_live_refresh_complaints(ARRAY(SELECT DISTINCT complaint_id FROM old_rows));
   ELSE
     PERFORM reports_live_refresh_complaints(ARRAY(
-      SELECT x.complaint_id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id
-      CROSS JOIN LATERAL (VALUES (n.complaint_id), (o.complaint_id)) AS x(complaint_id)
-      WHERE {_changed(["complaint_id", "level", "created_at"])}
-      GROUP BY x.complaint_id));
+      {_changed_values("complaint_id", ["complaint_id", "level", "created_at"])}));
   END IF;
   RETURN NULL;
 END $$;
@@ -495,9 +502,7 @@ BEGIN
     SELECT min(date), max(date) INTO first_day, last_day FROM old_rows;
   ELSE
     SELECT min(x.d), max(x.d) INTO first_day, last_day
-    FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id
-    CROSS JOIN LATERAL (VALUES (n.date), (o.date)) AS x(d)
-    WHERE {_changed(["date", "is_working_day"])};
+    FROM ({_changed_values("date", ["date", "is_working_day"])}) AS x(d);
   END IF;
   PERFORM reports_live_on_calendar_days(first_day, last_day);
   RETURN NULL;
@@ -514,9 +519,7 @@ BEGIN
     SELECT min(year), max(year) INTO first_year, last_year FROM old_rows WHERE complete;
   ELSE
     SELECT min(x.y), max(x.y) INTO first_year, last_year
-    FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id
-    CROSS JOIN LATERAL (VALUES (n.year), (o.year)) AS x(y)
-    WHERE {_changed(["year", "complete"])};
+    FROM ({_changed_values("year", ["year", "complete"])}) AS x(y);
   END IF;
   PERFORM reports_live_on_calendar_days(make_date(first_year, 1, 1), make_date(last_year, 12, 31));
   RETURN NULL;
