@@ -2,9 +2,9 @@
 
 The triggers of migration ``reports 0005_live_figures`` keep ``reports_livefigure``: per quarter,
 unit complained about and category (dimension ``c``) or channel (``h``), the sums of what each case
-and complaint contributes. Reading a quarter is one grouped sum over those rows, whatever the
-number of cases: the quarter's own counts, plus the changes of every quarter up to it for the
-figures about a moment (open, open and late, escalated while handled).
+and complaint contributes. Reading a quarter is two grouped sums over those rows, whatever the
+number of cases: the quarter's own counts, and for the figures about a moment (open, open and
+late, escalated while handled) the all-quarters rows less the changes of the later quarters.
 
 For the quarter in progress the moment is now: a referral becomes late at the midnight after its
 due date without anything being written, so the starts of lateness are also kept per day and
@@ -141,7 +141,7 @@ def count_live(item: QuarterFigures, now: dt.datetime) -> None:
                 vector[offset : offset + len(counts)] = counts
                 vector[-1] += late
     rows = [(*key, *vector) for key, vector in groups.items()]
-    total = [0] * (len(QUARTER_COUNTS) + len(RUNNING_COUNTS) + 1)
+    total = [0] * width
     for dimension, department_id, value, grouping, *values in rows:
         if not any(values):
             continue  # a group with nothing in this quarter (all its changes cancel out)

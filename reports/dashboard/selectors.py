@@ -46,7 +46,7 @@ from reports.dashboard.figures import (
     figures_of,
 )
 from reports.dashboard.live import count_live, live_available
-from reports.dashboard.tally import _SETS, QuarterFigures, Tally  # noqa: F401 (Tally: the pages import it here)
+from reports.dashboard.tally import QuarterFigures
 from reports.inspection_figures import InspectionQuarter, count_inspections
 
 CASE_KEYS = tuple(figures_of(CASE))
@@ -166,7 +166,7 @@ def _counted_rows(queryset, keys: tuple[str, ...], *, grouping_sets: bool) -> tu
 def dashboard_report(quarter: Period) -> DashboardReport:
     """The quarter's figures as every page, workbook and the public figures read them, as of now.
     On PostgreSQL the case and complaint figures come from the sums the triggers keep as work
-    happens (``reports.dashboard.live``): one grouped sum per quarter, whatever the number of
+    happens (``reports.dashboard.live``): two grouped sums per quarter, whatever the number of
     cases. Elsewhere (the embedded SQLite default, a small office) they are counted from the
     tables."""
     return Dashboard(quarter=quarter, inspections=True).generate()
@@ -189,8 +189,10 @@ class Dashboard:
         # some (PostgreSQL, a quarter that has begun, now); live=False counts the tables (the
         # recount the tests compare with).
         self.live = live and now is None
-        # The inspections of enterprises (five more statements): the pages' report has them.
+        # The inspections of enterprises (five more statements, when not in the cache): the pages'
+        # report has them.
         self.inspections = inspections
+        self.inspections_computed_at: dt.datetime | None = None
         self.now = now or timezone.now()
         # Sums per dimension in the database where it can (PostgreSQL); False is the portable
         # path SQLite takes, which the tests compare against.
@@ -221,7 +223,7 @@ class Dashboard:
             departments,
             generated_at=self.now,
             inspections=inspections,
-            inspections_computed_at=getattr(self, "inspections_computed_at", None),
+            inspections_computed_at=self.inspections_computed_at,
         )
 
     def _inspections(self, quarters: list[Period]):

@@ -30,7 +30,8 @@ from reports.dashboard.figures import (
     SECTIONS,
     Selection,
 )
-from reports.dashboard.selectors import DashboardReport, DepartmentInfo, Tally
+from reports.dashboard.selectors import DashboardReport, DepartmentInfo
+from reports.dashboard.tally import Tally
 
 # --- What the pages and workbooks show ---------------------------------------------------------
 
