@@ -292,6 +292,9 @@ OUTBOX_BACKOFF_SECONDS = [
 # inspections) are computed at most this long ago; their pages say when. The dashboard's case
 # and complaint figures are live (reports.dashboard.live).
 DASHBOARD_FIGURES_SECONDS = env_int("DASHBOARD_FIGURES_SECONDS", 600)
+# The public figures (/figures/, no login) serve a copy of the live figures at most this old, so
+# that anonymous visits cost no database read of their own; 0 reads live at every visit.
+PUBLIC_FIGURES_SECONDS = env_int("PUBLIC_FIGURES_SECONDS", 60)
 LADDER_REMIND_DAYS_BEFORE = env_int("LADDER_REMIND_DAYS_BEFORE", 2)
 LADDER_ESCALATE_DAYS_AFTER = env_int("LADDER_ESCALATE_DAYS_AFTER", 3)
 NOTIFICATION_REPLY_DAYS = env_int("NOTIFICATION_REPLY_DAYS", 10)

@@ -8,8 +8,10 @@ score from 0 to 100, the weighted total and the grade, with the weights and grad
 the active ``AssessmentScheme``. The monthly bulletin (定期通报) calls it with a month.
 
 The cost is fixed whatever the number of departments and records: one grouped aggregate each over
-approval records, signals, cases, referrals and rated complaints, one query for the departments'
-names, one over the appraisal's scores and one for the scheme (eight statements).
+approval records, signals and referrals, the cases accepted and complaints rated (one grouped sum
+of the dashboard's kept figures for a quarter; two aggregates over cases and complaints for a
+month), one query for the departments' names, one over the appraisal's scores and one for the
+scheme (seven statements for a quarter, eight for a month).
 
 How an indicator becomes a score (0–100, documented on the pages' "How each figure is counted"):
 
@@ -64,6 +66,7 @@ from reports.dashboard.assessment_figures import (
     signal_red,
 )
 from reports.dashboard.figures import FIGURES
+from reports.dashboard.live import department_quarter_counts, live_available
 from reports.models import AssessmentScheme, EfficiencyAssessment
 
 Grade = EfficiencyAssessment.Grade
@@ -360,7 +363,35 @@ def _blank_inputs() -> dict:
     return dict.fromkeys(INPUTS, 0) | {"ratio_sum": 0.0, "accepted": 0, "appraisal_sum": 0}
 
 
-def _count(period: Period, now: dt.datetime) -> dict[int, dict]:
+RATED = ("rated", "rated_satisfied", "rated_basically")
+
+
+def _count_complaints(inputs: dict[int, dict], period: Period, now: dt.datetime) -> None:
+    """Cases accepted and complaints rated per department, counted from the tables (two grouped
+    aggregates): for a month, on SQLite, and as the reference the live sums are tested against."""
+    cases = (
+        Case.objects.filter(FIGURES["accepted"].condition(period, now), department__isnull=False)
+        .order_by()
+        .values("department_id")
+        .annotate(complaints=Count("pk"))
+    )
+    for row in cases:
+        inputs[row.pop("department_id")].update(row)
+    rated = (
+        Complaint.objects.filter(FIGURES["rated"].condition(period, now), department__isnull=False)
+        .order_by()
+        .values("department_id")
+        .annotate(
+            rated=Count("pk"),
+            rated_satisfied=Count("pk", filter=FIGURES["rated_satisfied"].condition(period, now)),
+            rated_basically=Count("pk", filter=FIGURES["rated_basically"].condition(period, now)),
+        )
+    )
+    for row in rated:
+        inputs[row.pop("department_id")].update(row)
+
+
+def _count(period: Period, now: dt.datetime, *, live: bool) -> dict[int, dict]:
     inputs: dict[int, dict] = defaultdict(_blank_inputs)
     decided, accepted = record_decided(period), record_accepted(period)
     timed = decided & Q(working_days_taken__isnull=False)
@@ -390,14 +421,13 @@ def _count(period: Period, now: dt.datetime) -> dict[int, dict]:
     )
     for row in signals:
         inputs[row.pop("department_id")].update(row)
-    cases = (
-        Case.objects.filter(FIGURES["accepted"].condition(period, now), department__isnull=False)
-        .order_by()
-        .values("department_id")
-        .annotate(complaints=Count("pk"))
-    )
-    for row in cases:
-        inputs[row.pop("department_id")].update(row)
+    if live:
+        kept = department_quarter_counts(period, ("accepted", *RATED))
+        for department_id, row in kept.items():
+            row["complaints"] = row.pop("accepted")
+            inputs[department_id].update(row)
+    else:
+        _count_complaints(inputs, period, now)
     referrals = (
         Referral.objects.filter(referral_due(period, now))
         .order_by()
@@ -408,18 +438,6 @@ def _count(period: Period, now: dt.datetime) -> dict[int, dict]:
         )
     )
     for row in referrals:
-        inputs[row.pop("department_id")].update(row)
-    rated = (
-        Complaint.objects.filter(FIGURES["rated"].condition(period, now), department__isnull=False)
-        .order_by()
-        .values("department_id")
-        .annotate(
-            rated=Count("pk"),
-            rated_satisfied=Count("pk", filter=FIGURES["rated_satisfied"].condition(period, now)),
-            rated_basically=Count("pk", filter=FIGURES["rated_basically"].condition(period, now)),
-        )
-    )
-    for row in rated:
         inputs[row.pop("department_id")].update(row)
     for department_id, (total, scores) in appraisal_score_totals(
         first_day=period.first_day, last_day=period.last_day
@@ -442,14 +460,23 @@ def _assessed(inputs: dict) -> bool:
 
 
 def assessment_compute(
-    quarter: Period, *, scheme: AssessmentScheme | None = None, now: dt.datetime | None = None
+    quarter: Period,
+    *,
+    scheme: AssessmentScheme | None = None,
+    now: dt.datetime | None = None,
+    live: bool = True,
 ) -> list[AssessmentResult]:
     """One result per department assessed in ``quarter`` (a quarter, or a month for the bulletin),
-    ranked by total (the best first; departments not assessed last, by name)."""
+    ranked by total (the best first; departments not assessed last, by name).
+
+    A quarter that has begun reads its cases accepted and complaints rated from the dashboard's
+    kept sums (``reports.dashboard.live``, PostgreSQL); a month, and ``live=False``, counts them
+    from the tables."""
     now = now or timezone.now()
     scheme = scheme or assessment_scheme_active()
     weights = scheme.weights
-    counted = {pk: values for pk, values in _count(quarter, now).items() if _assessed(values)}
+    live = live and live_available(quarter, now)
+    counted = {pk: values for pk, values in _count(quarter, now, live=live).items() if _assessed(values)}
     # [0] when nothing is counted: Django skips an empty IN, and the cost must not vary.
     names = dict(Department.objects.filter(pk__in=list(counted) or [0]).values_list("pk", "name"))
     results = []

@@ -101,6 +101,28 @@ FROM ({all_time} UNION ALL {later} UNION ALL {today}) AS slices
 QUARTER_STATEMENT, RUNNING_STATEMENT = _statements()
 
 
+def department_quarter_counts(quarter: Period, names: tuple[str, ...]) -> dict[int, dict[str, int]]:
+    """The quarter's own counts ``names`` (of ``QUARTER_COUNTS``) per unit complained about, one
+    grouped sum; units with nothing counted are left out, as is the "no unit" group. For the
+    efficiency assessment, which scores departments on the dashboard's figures."""
+    unknown = set(names) - set(QUARTER_COUNTS)
+    if unknown:
+        raise ValueError(f"not a quarter count: {sorted(unknown)}")
+    sums = ", ".join(f"sum({name})::bigint" for name in names)
+    statement = (
+        f"SELECT department_id, {sums} FROM reports_livefigure"  # noqa: S608 (checked names)
+        " WHERE grain = 'q' AND period = %s AND dimension = 'c' AND department_id <> 0"
+        " GROUP BY department_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [quarter.first_day])
+        return {
+            department_id: dict(zip(names, values, strict=True))
+            for department_id, *values in cursor.fetchall()
+            if any(values)
+        }
+
+
 def live_available(quarter: Period, now: dt.datetime) -> bool:
     """The sums answer for quarters that have begun, on PostgreSQL."""
     return connection.vendor == "postgresql" and quarter.kind == QUARTER and quarter.start <= now

@@ -172,6 +172,20 @@ def dashboard_report(quarter: Period) -> DashboardReport:
     return Dashboard(quarter=quarter, inspections=True).generate()
 
 
+def public_dashboard_report(quarter: Period) -> DashboardReport:
+    """The quarter's figures for the public page (/figures/, no login): the live figures as
+    ``dashboard_report`` reads them, kept ``PUBLIC_FIGURES_SECONDS`` in the cache (and stored,
+    for when the cache is down), so that anonymous visits, however many, cost one live read a
+    minute per quarter. The page says as of when."""
+    seconds = settings.PUBLIC_FIGURES_SECONDS
+    if seconds <= 0:
+        return dashboard_report(quarter)
+    report, _from_store = figures_read(
+        f"reports:figures:public:v1:{quarter.label}", lambda: dashboard_report(quarter), max_age=seconds
+    )
+    return report
+
+
 class Dashboard:
     """The quarterly figures: ``generate()`` returns a ``DashboardReport``."""
 

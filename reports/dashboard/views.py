@@ -7,6 +7,7 @@ complaint text.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -30,7 +31,7 @@ from reports.dashboard.assessment_tables import definitions as assessment_defini
 from reports.dashboard.assessment_tables import indicator_labels, result_rows
 from reports.dashboard.exports import DASHBOARD_EXPORT, LEAGUE_EXPORT
 from reports.dashboard.figures import NONE, ON_TIME_RATE, SATISFACTION_RATE
-from reports.dashboard.selectors import DashboardReport, dashboard_report
+from reports.dashboard.selectors import DashboardReport, dashboard_report, public_dashboard_report
 from reports.dashboard.tables import (
     CATEGORY_COLUMNS,
     CHANNEL_COLUMNS,
@@ -250,12 +251,13 @@ def public_figures(request):
     """Aggregates only (政务公开): counts by category, channel and department, on-time and
     satisfaction rates. Built from the same figures, without drill-down links."""
     quarter, problem = quarter_from_request(request)
-    report = dashboard_report(quarter)
+    report = public_dashboard_report(quarter)
     categories = category_rows(report, columns=["received"])
     departments = league_rows(report, columns=PUBLIC_LEAGUE_COLUMNS)
     channels = channel_rows(report, columns=["received"])
     context = {
         "report": report,
+        "public_seconds": settings.PUBLIC_FIGURES_SECONDS,
         "problem": problem,
         "quarters": quarter_choices(quarter),
         "lines": public_lines(report),

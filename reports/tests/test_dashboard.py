@@ -541,6 +541,32 @@ def test_pages_show_live_figures_that_count_new_work_at_once(client):
     assert public.context["report"].current.total["received"] == again.current.total["received"]
 
 
+def _live_reads(function) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        function()
+    return sum("reports_livefigure" in query["sql"] for query in captured.captured_queries)
+
+
+def test_the_public_page_serves_a_copy_of_the_live_figures_for_a_minute(client, settings):
+    """Anonymous visits to /figures/, however many, cost one live read a minute per quarter."""
+    assert settings.PUBLIC_FIGURES_SECONDS == 60
+    build_scenario("-a")
+    first = client.get("/figures/", HTTP_ACCEPT_LANGUAGE="en")
+    received = first.context["report"].current.total["received"]
+    assert "this page is refreshed every 60 seconds" in first.content.decode()
+    build_scenario("-b")  # six more complaints in the quarter
+    assert _live_reads(lambda: client.get("/figures/")) == 0
+    assert client.get("/figures/").context["report"].current.total["received"] == received
+    cache.clear()  # the copy expires
+    again = client.get("/figures/").context["report"]
+    assert again.current.total["received"] == received + 6
+    # With 0 seconds every visit reads live, and the page says so as the dashboard does.
+    settings.PUBLIC_FIGURES_SECONDS = 0
+    if connection.vendor == "postgresql":
+        assert _live_reads(lambda: client.get("/figures/")) > 0
+    assert "实时数据" in client.get("/figures/").content.decode()
+
+
 def test_the_page_lists_the_ends_of_a_long_league_table_with_the_whole_ranks():
     for suffix in ("-a", "-b", "-c", "-d"):
         build_scenario(suffix)

@@ -28,6 +28,7 @@ from complaints.tests import factories as complaint_factories
 from core.errors import InvalidTransition
 from core.models import CalendarDay, CalendarYear
 from core.periods import SHANGHAI, Quarter
+from reports.dashboard.assessment import assessment_compute
 from reports.dashboard.live_services import (
     compact_live_figures,
     fold_live_figures,
@@ -66,6 +67,9 @@ def assert_live_equals_counted(quarter: Quarter) -> None:
     counted = Dashboard(quarter=quarter, now=live.generated_at, live=False).generate()
     for mine, theirs in zip(live.chronological, counted.chronological, strict=True):
         assert _tallies(mine) == _tallies(theirs), mine.quarter
+    # The efficiency assessment scores departments on the same kept sums.
+    now = live.generated_at
+    assert assessment_compute(quarter, now=now) == assessment_compute(quarter, now=now, live=False)
 
 
 def _moment(rng: random.Random, quarters: list[Quarter], *, after: dt.datetime | None = None) -> dt.datetime:
