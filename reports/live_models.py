@@ -1,4 +1,5 @@
-"""The tables behind the dashboard's live figures (migration 0005_live_figures, PostgreSQL).
+"""The tables behind the dashboard's live figures (migrations 0005_live_figures and 0006_live_totals,
+PostgreSQL).
 
 The migration creates them, with the functions and triggers that keep them; these models declare
 them to Django so that its flush and its test database empty them with the rest. Nothing writes
@@ -9,16 +10,9 @@ them through the ORM: the triggers and ``reports.dashboard.live_services`` do, i
 from django.db import models
 
 
-class LiveFigure(models.Model):
-    """Sums of what cases and complaints contribute, per quarter (or day), unit and category or
-    channel; appended to by the triggers and merged by ``reports_live_compact``."""
+class LiveCounters(models.Model):
+    """The counters every row of the sums holds (their meaning: migration 0005's comments)."""
 
-    grain = models.CharField(max_length=1)
-    period = models.DateField()
-    day = models.DateField()
-    department_id = models.IntegerField()
-    dimension = models.CharField(max_length=1)
-    value = models.CharField(max_length=20)
     received = models.IntegerField(default=0)
     liaison_complaints = models.IntegerField(default=0)
     rated = models.IntegerField(default=0)
@@ -45,10 +39,43 @@ class LiveFigure(models.Model):
     late_started = models.IntegerField(default=0)
     late_start_midnight = models.IntegerField(default=0)
     late_start_instant = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class LiveFigure(LiveCounters):
+    """Sums of what cases and complaints contribute, per quarter (or day), unit and category or
+    channel; appended to by the triggers and merged by ``reports_live_compact``."""
+
+    grain = models.CharField(max_length=1)
+    period = models.DateField()
+    day = models.DateField()
+    department_id = models.IntegerField()
+    dimension = models.CharField(max_length=1)
+    value = models.CharField(max_length=20)
     merged = models.BooleanField(default=False)
 
     class Meta:
         db_table = "reports_livefigure"
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.grain} {self.period} {self.department_id} {self.dimension}:{self.value}"
+
+
+class LiveTotal(LiveCounters):
+    """The merged rows of ``LiveFigure`` (grains q and a) totalled per unit (dimension c, value '')
+    and per category or channel (unit -1); kept by ``reports_live_compact`` (migration 0006)."""
+
+    grain = models.CharField(max_length=1)
+    period = models.DateField()
+    department_id = models.IntegerField()
+    dimension = models.CharField(max_length=1)
+    value = models.CharField(max_length=20)
+
+    class Meta:
+        db_table = "reports_livetotal"
         default_permissions = ()
 
     def __str__(self) -> str:

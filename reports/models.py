@@ -670,4 +670,4 @@ class EfficiencyAssessment(models.Model):
 
 # --- The dashboard's live figures (issue 17): declared here, kept by the database ------------------
 
-from reports.live_models import CaseFact, ComplaintFact, LiveFigure  # noqa: E402, F401
+from reports.live_models import CaseFact, ComplaintFact, LiveFigure, LiveTotal  # noqa: E402, F401

@@ -54,21 +54,37 @@ ALL_TIME = "0001-01-01"
 
 
 def _statements() -> tuple[str, str]:
-    """Two grouped sums per quarter, each over index ranges of the sums, per dimension:
+    """Two statements per quarter, each the kept totals (``reports_livetotal``, per unit and per
+    category or channel, as of the last merge) plus the rows appended since (grouped the same
+    way, per dimension):
 
-    * the quarter's own rows: its counts, and for the quarter in progress its starts of lateness
-      that have happened (folded into its rows) instead of all of them;
+    * the quarter's own counts, and for the quarter in progress its starts of lateness that have
+      happened (folded into its rows) instead of all of them;
     * the figures about a moment: the all-quarters rows less the rows of later quarters, and for
       the quarter in progress its day rows up to today (a midnight before today, an instant today
       or before).
 
-    Two narrow sums rather than one wide one: each row feeds only the columns it has."""
+    A row of either part says its group as GROUPING(department_id, value) does: 1 a unit, 2 a
+    category or channel. Two narrow statements rather than one wide one: each row feeds only the
+    columns it has."""
     grouping = "GROUP BY dimension, GROUPING SETS ((department_id), (value))"
     head = "SELECT dimension, department_id, value, GROUPING(department_id, value) AS grouping"
-    quarter = f"""{head},
+    # The totals' rows in the same shape: the unit -1 is "every unit", the value '' "every value";
+    # a unit's channel rows repeat its category rows and are not read.
+    totals_head = (
+        "SELECT dimension, NULLIF(department_id, -1) AS department_id, NULLIF(value, '') AS value,"
+        " CASE WHEN department_id = -1 THEN 2 ELSE 1 END AS grouping"
+    )
+    totals_where = "(dimension = 'c' OR department_id = -1)"
+    late_in_progress = "CASE WHEN %(in_progress)s THEN late_started - late_start ELSE 0 END"
+    quarter = f"""{totals_head},
+  {", ".join(QUARTER_COUNTS)}, {late_in_progress} AS late
+FROM reports_livetotal WHERE grain = 'q' AND period = %(period)s AND {totals_where}
+UNION ALL
+{head},
   {", ".join(f"sum({name})::bigint" for name in QUARTER_COUNTS)},
-  sum(CASE WHEN %(in_progress)s THEN late_started - late_start ELSE 0 END)::bigint AS late
-FROM reports_livefigure WHERE grain = 'q' AND period = %(period)s
+  sum({late_in_progress})::bigint AS late
+FROM reports_livefigure WHERE grain = 'q' AND period = %(period)s AND NOT merged
 {grouping}"""  # noqa: S608 (constant names; the values are parameters)
 
     def part(values: dict[str, str], where: str) -> str:
@@ -77,11 +93,11 @@ FROM reports_livefigure WHERE grain = 'q' AND period = %(period)s
 
     all_time = part(
         {name: name for name in RUNNING_COUNTS} | {"late": "late_start - late_end"},
-        f"grain = 'a' AND period = DATE '{ALL_TIME}'",
+        f"grain = 'a' AND period = DATE '{ALL_TIME}' AND NOT merged",
     )
     later = part(
         {name: f"-{name}" for name in RUNNING_COUNTS} | {"late": "late_end - late_start"},
-        "grain = 'q' AND period > %(period)s",
+        "grain = 'q' AND period > %(period)s AND NOT merged",
     )
     today = part(
         dict.fromkeys(RUNNING_COUNTS, "0")
@@ -91,7 +107,16 @@ FROM reports_livefigure WHERE grain = 'q' AND period = %(period)s
         },
         "grain = 'd' AND period = %(period)s AND day <= %(today)s AND %(in_progress)s",
     )
-    running = f"""{head},
+    sign = "CASE WHEN grain = 'a' THEN 1 ELSE -1 END"
+    running = f"""{totals_head},
+  {", ".join(f"sum({sign} * {name})::bigint" for name in RUNNING_COUNTS)},
+  sum({sign} * (late_start - late_end))::bigint AS late
+FROM reports_livetotal
+WHERE ((grain = 'a' AND period = DATE '{ALL_TIME}') OR (grain = 'q' AND period > %(period)s))
+  AND {totals_where}
+GROUP BY dimension, department_id, value
+UNION ALL
+{head},
   {", ".join(f"sum({name})::bigint" for name in RUNNING_COUNTS + ("late",))}
 FROM ({all_time} UNION ALL {later} UNION ALL {today}) AS slices
 {grouping}"""  # noqa: S608 (constant names)
@@ -103,19 +128,22 @@ QUARTER_STATEMENT, RUNNING_STATEMENT = _statements()
 
 def department_quarter_counts(quarter: Period, names: tuple[str, ...]) -> dict[int, dict[str, int]]:
     """The quarter's own counts ``names`` (of ``QUARTER_COUNTS``) per unit complained about, one
-    grouped sum; units with nothing counted are left out, as is the "no unit" group. For the
+    statement (the totals and the rows appended since the last merge); units with nothing counted
+    are left out, as is the "no unit" group. For the
     efficiency assessment, which scores departments on the dashboard's figures."""
     unknown = set(names) - set(QUARTER_COUNTS)
     if unknown:
         raise ValueError(f"not a quarter count: {sorted(unknown)}")
-    sums = ", ".join(f"sum({name})::bigint" for name in names)
-    statement = (
-        f"SELECT department_id, {sums} FROM reports_livefigure"  # noqa: S608 (checked names)
-        " WHERE grain = 'q' AND period = %s AND dimension = 'c' AND department_id <> 0"
-        " GROUP BY department_id"
-    )
+    columns = ", ".join(names)
+    statement = f"""SELECT department_id, {", ".join(f"sum({name})::bigint" for name in names)} FROM (
+  SELECT department_id, {columns} FROM reports_livetotal
+  WHERE grain = 'q' AND period = %(period)s AND dimension = 'c' AND value = '' AND department_id > 0
+  UNION ALL
+  SELECT department_id, {columns} FROM reports_livefigure
+  WHERE grain = 'q' AND period = %(period)s AND NOT merged AND dimension = 'c' AND department_id > 0
+) AS kept GROUP BY department_id"""  # noqa: S608 (checked names)
     with connection.cursor() as cursor:
-        cursor.execute(statement, [quarter.first_day])
+        cursor.execute(statement, {"period": quarter.first_day})
         return {
             department_id: dict(zip(names, values, strict=True))
             for department_id, *values in cursor.fetchall()
@@ -160,7 +188,8 @@ def count_live(item: QuarterFigures, now: dt.datetime) -> None:
             for dimension, department_id, value, grouping, *values in cursor.fetchall():
                 vector = groups.setdefault((dimension, department_id, value, grouping), [0] * width)
                 *counts, late = values
-                vector[offset : offset + len(counts)] = counts
+                for index, count in enumerate(counts, start=offset):
+                    vector[index] += count
                 vector[-1] += late
     rows = [(*key, *vector) for key, vector in groups.items()]
     total = [0] * width

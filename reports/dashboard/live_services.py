@@ -1,4 +1,4 @@
-"""Writes to the dashboard's kept sums (reports 0005): the full recount, the daily fold and the
+"""Writes to the dashboard's kept sums (reports 0005 and 0006): the full recount, the daily fold and the
 drift check. The triggers keep the sums as work happens; these are for after a bulk load, for the
 nightly fold and for checking that the two agree. PostgreSQL only: elsewhere there is nothing
 kept, and each is a no-op."""
@@ -38,22 +38,29 @@ def fold_live_figures() -> int:
 
 def live_figures_drift(*, today: dt.date | None = None) -> list[dict]:
     """What a recount would change (recount minus kept), row by row, without writing: [] when
-    the kept sums are right."""
+    the kept sums are right. Then what the totals (migration 0006) differ by from the merged rows
+    they total, each such row marked ``"totals": True``."""
     if not _kept():
         return []
+    keys = {"grain", "period", "day", "department_id", "dimension", "value"}
+    drift = []
     with connection.cursor() as cursor:
-        cursor.execute("SELECT * FROM reports_live_drift(%s)", [today or shanghai_today()])
-        names = [column.name for column in cursor.description]
-        keys = {"grain", "period", "day", "department_id", "dimension", "value"}
-        return [
-            {name: value for name, value in zip(names, row, strict=True) if value or name in keys}
-            for row in cursor.fetchall()
-        ]
+        for statement, params, marker in (
+            ("SELECT * FROM reports_live_drift(%s)", [today or shanghai_today()], {}),
+            ("SELECT * FROM reports_live_totals_drift()", [], {"totals": True}),
+        ):
+            cursor.execute(statement, params)
+            names = [column.name for column in cursor.description]
+            for row in cursor.fetchall():
+                values = zip(names, row, strict=True)
+                drift.append(marker | {name: value for name, value in values if value or name in keys})
+    return drift
 
 
 def compact_live_figures() -> int:
-    """Merge the rows the triggers appended since the last run into one row per key (the sums
-    read the same; reads touch fewer rows). Returns the rows merged."""
+    """Merge the rows the triggers appended since the last run into one row per key, and add them
+    to the totals per unit and per category or channel (the sums read the same; reads touch the
+    totals and the few rows appended since). Returns the rows merged."""
     if not _kept():
         return 0
     with transaction.atomic(), connection.cursor() as cursor:
