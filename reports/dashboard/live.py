@@ -2,9 +2,11 @@
 
 The triggers of migration ``reports 0005_live_figures`` keep ``reports_livefigure``: per quarter,
 unit complained about and category (dimension ``c``) or channel (``h``), the sums of what each case
-and complaint contributes. Reading a quarter is two grouped sums over those rows, whatever the
-number of cases: the quarter's own counts, and for the figures about a moment (open, open and
-late, escalated while handled) the all-quarters rows less the changes of the later quarters.
+and complaint contributes; the minute's merge totals them per unit and per category or channel
+(``reports_livetotal``, migration 0006). Reading a quarter is one statement over the totals and
+the rows appended since the last merge, whatever the number of cases: the quarter's own counts,
+and for the figures about a moment (open, open and late, escalated while handled) the
+all-quarters rows less the changes of the later quarters.
 
 For the quarter in progress the moment is now: a referral becomes late at the midnight after its
 due date without anything being written, so the starts of lateness are also kept per day and
@@ -15,6 +17,7 @@ those up to today are counted. The numbers are the ones ``Dashboard`` counts fro
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from django.db import connection
 
@@ -53,20 +56,18 @@ LATE = ("late_start", "late_end")
 ALL_TIME = "0001-01-01"
 
 
-def _statements() -> tuple[str, str]:
-    """Two statements per quarter, each the kept totals (``reports_livetotal``, per unit and per
-    category or channel, as of the last merge) plus the rows appended since (grouped the same
-    way, per dimension):
+def _statement() -> str:
+    """One statement per quarter: the kept totals (``reports_livetotal``, per unit and per category
+    or channel, as of the last merge) plus the rows appended since (grouped the same way), for
 
     * the quarter's own counts, and for the quarter in progress its starts of lateness that have
       happened (folded into its rows) instead of all of them;
     * the figures about a moment: the all-quarters rows less the rows of later quarters, and for
       the quarter in progress its day rows up to today (a midnight before today, an instant today
-      or before).
+      or before);
 
-    A row of either part says its group as GROUPING(department_id, value) does: 1 a unit, 2 a
-    category or channel. Two narrow statements rather than one wide one: each row feeds only the
-    columns it has."""
+    summed per group. A group is said as GROUPING(department_id, value) says it: 1 a unit (over
+    the categories), 2 a category or a channel."""
     grouping = "GROUP BY dimension, GROUPING SETS ((department_id), (value))"
     head = "SELECT dimension, department_id, value, GROUPING(department_id, value) AS grouping"
     # The totals' rows in the same shape: the unit -1 is "every unit", the value '' "every value";
@@ -77,15 +78,15 @@ def _statements() -> tuple[str, str]:
     )
     totals_where = "(dimension = 'c' OR department_id = -1)"
     late_in_progress = "CASE WHEN %(in_progress)s THEN late_started - late_start ELSE 0 END"
-    quarter = f"""{totals_head},
-  {", ".join(QUARTER_COUNTS)}, {late_in_progress} AS late
-FROM reports_livetotal WHERE grain = 'q' AND period = %(period)s AND {totals_where}
-UNION ALL
-{head},
-  {", ".join(f"sum({name})::bigint" for name in QUARTER_COUNTS)},
-  sum({late_in_progress})::bigint AS late
+    no_quarter = ", ".join(f"0 AS {name}" for name in QUARTER_COUNTS)
+    no_running = ", ".join(f"0 AS {name}" for name in RUNNING_COUNTS)
+
+    quarter_totals = f"""{totals_head}, {", ".join(QUARTER_COUNTS)}, {no_running}, {late_in_progress} AS late
+FROM reports_livetotal WHERE grain = 'q' AND period = %(period)s AND {totals_where}"""  # noqa: S608
+    quarter_new = f"""{head}, {", ".join(f"sum({name})::integer" for name in QUARTER_COUNTS)}, {no_running},
+  sum({late_in_progress})::integer AS late
 FROM reports_livefigure WHERE grain = 'q' AND period = %(period)s AND NOT merged
-{grouping}"""  # noqa: S608 (constant names; the values are parameters)
+{grouping}"""  # noqa: S608
 
     def part(values: dict[str, str], where: str) -> str:
         columns = ", ".join(f"{values[name]} AS {name}" for name in RUNNING_COUNTS + ("late",))
@@ -108,22 +109,29 @@ FROM reports_livefigure WHERE grain = 'q' AND period = %(period)s AND NOT merged
         "grain = 'd' AND period = %(period)s AND day <= %(today)s AND %(in_progress)s",
     )
     sign = "CASE WHEN grain = 'a' THEN 1 ELSE -1 END"
-    running = f"""{totals_head},
-  {", ".join(f"sum({sign} * {name})::bigint" for name in RUNNING_COUNTS)},
-  sum({sign} * (late_start - late_end))::bigint AS late
+    running_totals = f"""{totals_head}, {no_quarter},
+  {", ".join(f"sum({sign} * {name})::integer" for name in RUNNING_COUNTS)},
+  sum({sign} * (late_start - late_end))::integer AS late
 FROM reports_livetotal
 WHERE ((grain = 'a' AND period = DATE '{ALL_TIME}') OR (grain = 'q' AND period > %(period)s))
   AND {totals_where}
-GROUP BY dimension, department_id, value
-UNION ALL
-{head},
-  {", ".join(f"sum({name})::bigint" for name in RUNNING_COUNTS + ("late",))}
+GROUP BY dimension, department_id, value"""  # noqa: S608
+    running_sums = ", ".join(f"sum({name})::integer" for name in RUNNING_COUNTS + ("late",))
+    running_new = f"""{head}, {no_quarter}, {running_sums}
 FROM ({all_time} UNION ALL {later} UNION ALL {today}) AS slices
-{grouping}"""  # noqa: S608 (constant names)
-    return quarter, running
+{grouping}"""  # noqa: S608
+    parts = " UNION ALL ".join(
+        f"({part})" for part in (quarter_totals, quarter_new, running_totals, running_new)
+    )
+    return f"""SELECT dimension, department_id, value, grouping,
+  {", ".join(f"sum({name})::bigint" for name in COLUMNS)}
+FROM ({parts}) AS parts
+WHERE dimension = 'c' OR grouping = 2
+GROUP BY dimension, department_id, value, grouping"""  # noqa: S608 (constant names; values are parameters)
 
 
-QUARTER_STATEMENT, RUNNING_STATEMENT = _statements()
+COLUMNS = QUARTER_COUNTS + RUNNING_COUNTS + ("late",)
+STATEMENT = _statement()
 
 
 def department_quarter_counts(quarter: Period, names: tuple[str, ...]) -> dict[int, dict[str, int]]:
@@ -156,52 +164,50 @@ def live_available(quarter: Period, now: dt.datetime) -> bool:
     return connection.vendor == "postgresql" and quarter.kind == QUARTER and quarter.start <= now
 
 
-def _tally(values: list[int]) -> Tally:
-    row = dict(zip(QUARTER_COUNTS + RUNNING_COUNTS + ("late",), values, strict=True))
-    tally = Tally(handling_days=row["handling_days"], handled=row["handled"])
-    counts = {name: row[name] for name in QUARTER_COUNTS if name not in ("handled", "handling_days")}
-    counts["referred"] = row["transferred"] + row["assigned"]
-    counts["concluded_on_time"] = row["concluded"] - row["concluded_late"]
-    counts["open"] = row["open_delta"]
-    counts["open_late"] = row["late"]
-    counts["open_in_time"] = row["open_delta"] - row["late"]
-    counts["escalated"] = row["escalated_delta"]
-    for level in (1, 2, 3):
-        counts[f"escalated_{level}"] = row[f"escalated_{level}_delta"]
-    tally.counts.update(counts)
-    return tally
+_AT = {name: index for index, name in enumerate(COLUMNS)}
+# Counts shown as they are kept.
+_AS_KEPT = [(name, _AT[name]) for name in QUARTER_COUNTS if name not in ("handled", "handling_days")] + [
+    (f"escalated_{level}", _AT[f"escalated_{level}_delta"]) for level in (1, 2, 3)
+]
+
+
+def _tally(values: list[int] | tuple[int, ...]) -> Tally:
+    at = _AT
+    counts = {name: values[index] for name, index in _AS_KEPT}
+    counts["referred"] = values[at["transferred"]] + values[at["assigned"]]
+    counts["concluded_on_time"] = values[at["concluded"]] - values[at["concluded_late"]]
+    counts["open"] = values[at["open_delta"]]
+    counts["open_late"] = values[at["late"]]
+    counts["open_in_time"] = values[at["open_delta"]] - values[at["late"]]
+    counts["escalated"] = values[at["escalated_delta"]]
+    kept = Counter()
+    dict.update(kept, counts)  # Counter(counts) would check the type of each argument: slower
+    return Tally(counts=kept, handling_days=values[at["handling_days"]], handled=values[at["handled"]])
 
 
 def count_live(item: QuarterFigures, now: dt.datetime) -> None:
-    """Fill ``item`` (a quarter that has begun) from the kept sums: two statements."""
-    in_progress = now < item.quarter.end
+    """Fill ``item`` (a quarter that has begun) from the kept sums: one statement."""
     params = {
         "period": item.quarter.first_day,
-        "in_progress": in_progress,
+        "in_progress": now < item.quarter.end,
         "today": now.astimezone(SHANGHAI).date(),
     }
-    width = len(QUARTER_COUNTS) + len(RUNNING_COUNTS) + 1
-    groups: dict[tuple, list[int]] = {}
     with connection.cursor() as cursor:
-        for statement, offset in ((QUARTER_STATEMENT, 0), (RUNNING_STATEMENT, len(QUARTER_COUNTS))):
-            cursor.execute(statement, params)
-            for dimension, department_id, value, grouping, *values in cursor.fetchall():
-                vector = groups.setdefault((dimension, department_id, value, grouping), [0] * width)
-                *counts, late = values
-                for index, count in enumerate(counts, start=offset):
-                    vector[index] += count
-                vector[-1] += late
-    rows = [(*key, *vector) for key, vector in groups.items()]
-    total = [0] * width
+        cursor.execute(STATEMENT, params)
+        rows = cursor.fetchall()
+    departments = []
     for dimension, department_id, value, grouping, *values in rows:
         if not any(values):
             continue  # a group with nothing in this quarter (all its changes cancel out)
         tally = _tally(values)
-        if dimension == "c" and grouping == 1:  # per department (value summed over)
+        if grouping == 1:  # a department (over the categories)
             item.by_department[department_id or None] = tally
-            total = [a + b for a, b in zip(total, values, strict=True)]
+            departments.append(values)
         elif dimension == "c":
             item.by_category[value] = tally
-        elif grouping == 2:  # channel family, per channel
+        else:
             item.by_channel[value] = tally
+    total = [0] * len(COLUMNS)
+    for values in departments:
+        total = [a + b for a, b in zip(total, values, strict=True)]
     item.total = _tally(total)
