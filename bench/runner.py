@@ -103,7 +103,17 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _groups() -> list[str]:
-    return ["pages", "inspections", "approvals", "export", "sweep", "recompute", "notifications", "http"]
+    return [
+        "pages",
+        "inspections",
+        "approvals",
+        "export",
+        "sweep",
+        "recompute",
+        "notifications",
+        "http",
+        "capacity",
+    ]
 
 
 def machine() -> dict[str, Any]:

@@ -40,6 +40,15 @@ FIGURES = {
     "notification_reports",
     "intake_post",
     "floor_get",
+    "capacity_timeline_plain",
+    "capacity_timeline_parted",
+    "capacity_month_plain",
+    "capacity_month_parted",
+    "capacity_archive_plain",
+    "capacity_archive_parted",
+    "capacity_migration_1",
+    "capacity_migration_2",
+    "capacity_migration_3",
 }
 # Checks about what the bench did, not how fast: these must hold at any scale.
 CORRECTNESS = {
@@ -58,6 +67,7 @@ CORRECTNESS = {
     "signals evaluated (each batch raised its red signals)",
     "every first run raised the same signals",
     "the daily sweep raised signals",
+    "every event reachable through the partitioned parent",
 }
 
 

@@ -17,6 +17,7 @@ GROUPS = {
     "recompute": "bench.figures.recompute",
     "notifications": "bench.figures.notifications",
     "http": "bench.figures.http",
+    "capacity": "bench.figures.capacity",
 }
 
 
