@@ -23,6 +23,7 @@ FIGURES = {
     "api_cases",
     "dashboard",
     "dashboard_compute",
+    "dispatch_pack",
     "inspection_filing",
     "inspection_flags",
     "enterprise_page",
