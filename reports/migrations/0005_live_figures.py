@@ -78,11 +78,12 @@ def _sums(source: str) -> str:
   HAVING {nonzero}"""
 
 
-def _add(source: str) -> str:
+def _add(source: str, sums=None) -> str:
     # Appended, never updated in place: no writer waits for another's row, whatever the units
-    # (reports_live_compact merges the rows of a key later; the sums read the same).
+    # (reports_live_compact merges the rows of a key later; the sums read the same). ``sums``:
+    # how the long rows become wide ones (migration 0007 passes a faster one).
     return f"""
-INSERT INTO reports_livefigure ({KEY}, {", ".join(COUNTERS)}){_sums(source)}"""
+INSERT INTO reports_livefigure ({KEY}, {", ".join(COUNTERS)}){(sums or _sums)(source)}"""
 
 
 CASE_FACT_COLUMNS = """
@@ -306,7 +307,7 @@ CASE_FACTS = _facts_function("case", "casework_case", _case_facts)
 COMPLAINT_FACTS = _facts_function("complaint", "complaints_complaint", _complaint_facts)
 
 
-def _refresh(kind: str, key: str, template: str) -> str:
+def _refresh(kind: str, key: str, template: str, sums=None) -> str:
     table = f"reports_{kind}fact"
     new = _contributions(template, "new_facts", 1)
     old = _contributions(template, "old_facts", -1)
@@ -322,7 +323,7 @@ BEGIN
   PERFORM 1 FROM {table} WHERE {key} = ANY(ids) ORDER BY {key} FOR UPDATE;
   WITH new_facts AS MATERIALIZED (SELECT * FROM reports_live_{kind}_facts(ids)),
   old_facts AS MATERIALIZED (SELECT * FROM {table} WHERE {key} = ANY(ids)),
-  sums AS ({_add(f"{new} UNION ALL {old}")}
+  sums AS ({_add(f"{new} UNION ALL {old}", sums)}
     RETURNING 1),
   gone AS (DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM old_facts EXCEPT SELECT {key} FROM new_facts)
     RETURNING 1)
@@ -385,7 +386,10 @@ def _changed_values(value: str, columns: list[str]) -> str:
 
 CASE_COLUMNS = ["status", "department_id", "category", "channel", "disposition", "opened_at", "closed_at"]
 _FACT_COLUMNS = _columns("case")
-_ESCALATION_ONLY = f"""
+
+
+def _escalation_only(sums=None) -> str:
+    return f"""
     WITH moved AS MATERIALIZED (
       SELECT id, old_level, new_level FROM (
         SELECT id, max(escalation_level) FILTER (WHERE side) AS new_level,
@@ -405,9 +409,11 @@ _ESCALATION_ONLY = f"""
     ), old_facts AS (
       SELECT f.case_id, {", ".join("f.old_level AS escalation_level" if c == "escalation_level" else f"f.{c}" for c in _FACT_COLUMNS)}
       FROM new_facts AS f
-    ){_add(_contributions(ESCALATION_CONTRIBUTIONS, "new_facts", 1) + " UNION ALL " + _contributions(ESCALATION_CONTRIBUTIONS, "old_facts", -1))}"""
+    ){_add(_contributions(ESCALATION_CONTRIBUTIONS, "new_facts", 1) + " UNION ALL " + _contributions(ESCALATION_CONTRIBUTIONS, "old_facts", -1), sums)}"""
 
-TRIGGER_FUNCTIONS = f"""
+
+def _on_case(sums=None) -> str:
+    return f"""
 CREATE FUNCTION reports_live_on_case() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
   IF TG_ARGV[0] = 'insert' THEN
@@ -417,13 +423,16 @@ BEGIN
   ELSE
     -- The escalation sweep moves only the level: its cases' facts change in that column alone, so
     -- their contributions are told apart without computing the facts again.
-    {_ESCALATION_ONLY};
+    {_escalation_only(sums)};
     PERFORM reports_live_refresh_cases(ARRAY({_changed_values("id", CASE_COLUMNS)}));
   END IF;
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION reports_live_on_referral() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
+"""
+
+
+TRIGGER_FUNCTIONS = _on_case() + f"""CREATE FUNCTION reports_live_on_referral() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
   IF TG_ARGV[0] = 'insert' THEN
     PERFORM reports_live_refresh_cases(ARRAY(SELECT DISTINCT case_id FROM new_rows WHERE due_date IS NOT NULL));
