@@ -16,12 +16,27 @@ def _kept() -> bool:
     return connection.vendor == "postgresql"
 
 
+# The tables a recount reads. A recount follows a bulk load or a restore, when their statistics may
+# still say "empty": planned on those, reading a million cases' facts joined a materialised list
+# of them in nested loops (over 20 minutes instead of two at a million, seen on the bench's load).
+RECOUNT_SOURCES = (
+    "casework_case",
+    "casework_referral",
+    "casework_handlingreport",
+    "casework_review",
+    "complaints_complaint",
+    "complaints_rating",
+)
+
+
 def recount_live_figures(*, today: dt.date | None = None) -> None:
-    """Rebuild every fact and sum from the source tables (folded at ``today``), in one transaction;
-    writers wait for it (its TRUNCATE locks the three tables)."""
+    """Rebuild every fact and sum from the source tables (folded at ``today``), in one transaction,
+    on fresh statistics of the tables it reads (ANALYZE samples them: seconds at a million); writers
+    wait for it (its TRUNCATE locks the three tables)."""
     if not _kept():
         return
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(RECOUNT_SOURCES)}")
         cursor.execute("SELECT reports_live_recount(%s)", [today or shanghai_today()])
 
 
