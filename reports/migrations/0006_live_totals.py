@@ -158,6 +158,11 @@ CREATE TABLE reports_livetotal (
 CREATE UNIQUE INDEX reports_livetotal_key ON reports_livetotal ({TOTAL_KEY});
 -- The rows appended since the last merge, by quarter: what a read adds to the totals.
 CREATE INDEX reports_livefigure_new_by_period ON reports_livefigure (grain, period) WHERE NOT merged;
+-- Grain, period and day go together (the day rows are few of a quarter's up to today): without
+-- these statistics PostgreSQL guessed five times too many at a million and scanned the table
+-- (86 ms instead of 21 for the quarter in progress).
+CREATE STATISTICS reports_livefigure_grain_period_day (dependencies, mcv) ON grain, period, day
+  FROM reports_livefigure;
 {REBUILD}
 {COMPACT}
 {_recount(True)}
@@ -170,6 +175,7 @@ BACKWARD = f"""
 {_recount(False)}
 DROP FUNCTION IF EXISTS reports_live_totals_rebuild, reports_live_totals_drift;
 DROP INDEX IF EXISTS reports_livefigure_new_by_period;
+DROP STATISTICS IF EXISTS reports_livefigure_grain_period_day;
 DROP TABLE IF EXISTS reports_livetotal;
 """
 
