@@ -535,6 +535,34 @@ BEGIN
 END $$;
 """
 
+def _compact(extra: str = "") -> str:
+    """reports_live_compact(); ``extra``: further CTEs over ``gone`` (the rows merged), such as
+    migration 0006's totals."""
+    return f"""CREATE FUNCTION reports_live_compact() RETURNS bigint LANGUAGE plpgsql SET jit = off AS $$
+DECLARE
+  merged_rows bigint;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('reports_livefigure'));
+  WITH touched AS (
+    SELECT DISTINCT {KEY} FROM reports_livefigure WHERE NOT merged
+  ), gone AS (
+    DELETE FROM reports_livefigure AS l USING touched AS t
+    WHERE (l.grain, l.period, l.day, l.department_id, l.dimension, l.value)
+        = (t.grain, t.period, t.day, t.department_id, t.dimension, t.value)
+    RETURNING l.*
+  ), added AS (
+    INSERT INTO reports_livefigure ({KEY}, {", ".join(COUNTERS)}, merged)
+    SELECT {KEY}, {", ".join(f"sum({c})" for c in COUNTERS)}, true FROM gone
+    GROUP BY {KEY}
+    HAVING {" OR ".join(f"sum({c}) <> 0" for c in COUNTERS)}
+    RETURNING 1
+  ){extra}
+  SELECT count(*) INTO merged_rows FROM gone;
+  RETURN merged_rows;
+END $$;
+"""
+
+
 FORWARD = f"""
 CREATE TABLE reports_casefact ({CASE_FACT_COLUMNS});
 CREATE TABLE reports_complaintfact ({COMPLAINT_FACT_COLUMNS});
@@ -614,29 +642,7 @@ $$;
 -- The rows of every key that got new ones since the last run, merged into one row per key (the
 -- sums read the same). Writers append and never wait for it; it waits for nobody but another
 -- run or a fold (one at a time: the advisory lock).
-CREATE FUNCTION reports_live_compact() RETURNS bigint LANGUAGE plpgsql SET jit = off AS $$
-DECLARE
-  merged_rows bigint;
-BEGIN
-  PERFORM pg_advisory_xact_lock(hashtext('reports_livefigure'));
-  WITH touched AS (
-    SELECT DISTINCT {KEY} FROM reports_livefigure WHERE NOT merged
-  ), gone AS (
-    DELETE FROM reports_livefigure AS l USING touched AS t
-    WHERE (l.grain, l.period, l.day, l.department_id, l.dimension, l.value)
-        = (t.grain, t.period, t.day, t.department_id, t.dimension, t.value)
-    RETURNING l.*
-  ), added AS (
-    INSERT INTO reports_livefigure ({KEY}, {", ".join(COUNTERS)}, merged)
-    SELECT {KEY}, {", ".join(f"sum({c})" for c in COUNTERS)}, true FROM gone
-    GROUP BY {KEY}
-    HAVING {" OR ".join(f"sum({c}) <> 0" for c in COUNTERS)}
-    RETURNING 1
-  )
-  SELECT count(*) INTO merged_rows FROM gone;
-  RETURN merged_rows;
-END $$;
-
+{_compact()}
 -- What the kept sums differ by from a recount (recount minus kept), both folded at ``cutoff``,
 -- without writing anything.
 CREATE FUNCTION reports_live_drift(cutoff date) RETURNS TABLE (

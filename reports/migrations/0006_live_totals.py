@@ -43,65 +43,16 @@ def _totals_of(source: str, where: str) -> str:
   GROUP BY grain, period, dimension, GROUPING SETS ((department_id), (value))"""
 
 
-COMPACT = f"""
--- The rows of every key that got new ones since the last run, merged into one row per key (the
--- sums read the same), and the new rows added to the totals. Writers append and never wait for
--- it; it waits for nobody but another run or a fold (one at a time: the advisory lock), and it
--- alone writes the totals (in place).
-CREATE OR REPLACE FUNCTION reports_live_compact() RETURNS bigint LANGUAGE plpgsql SET jit = off AS $$
-DECLARE
-  merged_rows bigint;
-BEGIN
-  PERFORM pg_advisory_xact_lock(hashtext('reports_livefigure'));
-  WITH touched AS (
-    SELECT DISTINCT {KEY} FROM reports_livefigure WHERE NOT merged
-  ), gone AS (
-    DELETE FROM reports_livefigure AS l USING touched AS t
-    WHERE (l.grain, l.period, l.day, l.department_id, l.dimension, l.value)
-        = (t.grain, t.period, t.day, t.department_id, t.dimension, t.value)
-    RETURNING l.*
-  ), added AS (
-    INSERT INTO reports_livefigure ({KEY}, {", ".join(COUNTERS)}, merged)
-    SELECT {KEY}, {", ".join(f"sum({c})" for c in COUNTERS)}, true FROM gone
-    GROUP BY {KEY}
-    HAVING {NONZERO}
-    RETURNING 1
-  ), totalled AS (
+# The merge (0005's), also adding the rows it merges to the totals. It alone writes them (in place),
+# under its advisory lock; writers only append.
+TOTALLED = f""", totalled AS (
     INSERT INTO reports_livetotal ({TOTAL_KEY}, {", ".join(COUNTERS)}){_totals_of("gone", "NOT merged")}
     ON CONFLICT ({TOTAL_KEY}) DO UPDATE SET
       {", ".join(f"{c} = reports_livetotal.{c} + excluded.{c}" for c in COUNTERS)}
     RETURNING 1
-  )
-  SELECT count(*) INTO merged_rows FROM gone;
-  RETURN merged_rows;
-END $$;
-"""
-
-# 0005's, for going back.
-COMPACT_0005 = f"""
-CREATE OR REPLACE FUNCTION reports_live_compact() RETURNS bigint LANGUAGE plpgsql SET jit = off AS $$
-DECLARE
-  merged_rows bigint;
-BEGIN
-  PERFORM pg_advisory_xact_lock(hashtext('reports_livefigure'));
-  WITH touched AS (
-    SELECT DISTINCT {KEY} FROM reports_livefigure WHERE NOT merged
-  ), gone AS (
-    DELETE FROM reports_livefigure AS l USING touched AS t
-    WHERE (l.grain, l.period, l.day, l.department_id, l.dimension, l.value)
-        = (t.grain, t.period, t.day, t.department_id, t.dimension, t.value)
-    RETURNING l.*
-  ), added AS (
-    INSERT INTO reports_livefigure ({KEY}, {", ".join(COUNTERS)}, merged)
-    SELECT {KEY}, {", ".join(f"sum({c})" for c in COUNTERS)}, true FROM gone
-    GROUP BY {KEY}
-    HAVING {NONZERO}
-    RETURNING 1
-  )
-  SELECT count(*) INTO merged_rows FROM gone;
-  RETURN merged_rows;
-END $$;
-"""
+  )"""
+COMPACT = _live._compact(TOTALLED).replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")
+COMPACT_0005 = _live._compact().replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")  # for going back
 
 REBUILD = f"""
 -- The totals again from the merged rows (the recount's last step, and this migration's).
