@@ -4,7 +4,7 @@ PostgreSQL).
 The migration creates them, with the functions and triggers that keep them; these models declare
 them to Django so that its flush and its test database empty them with the rest. Nothing writes
 them through the ORM: the triggers and ``reports.dashboard.live_services`` do, in SQL, and
-``reports.dashboard.live`` reads them. Their columns are described in the migration.
+``reports.live_sums`` reads them. Their columns are described in the migration.
 """
 
 from django.db import models

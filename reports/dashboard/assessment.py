@@ -66,7 +66,7 @@ from reports.dashboard.assessment_figures import (
     signal_red,
 )
 from reports.dashboard.figures import FIGURES
-from reports.dashboard.live import department_quarter_counts, live_available
+from reports.live_sums import department_quarter_counts, live_available
 from reports.models import AssessmentScheme, EfficiencyAssessment
 
 Grade = EfficiencyAssessment.Grade
@@ -470,7 +470,7 @@ def assessment_compute(
     ranked by total (the best first; departments not assessed last, by name).
 
     A quarter that has begun reads its cases accepted and complaints rated from the dashboard's
-    kept sums (``reports.dashboard.live``, PostgreSQL); a month, and ``live=False``, counts them
+    kept sums (``reports.live_sums``, PostgreSQL); a month, and ``live=False``, counts them
     from the tables."""
     now = now or timezone.now()
     scheme = scheme or assessment_scheme_active()

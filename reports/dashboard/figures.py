@@ -47,6 +47,15 @@ from casework.models import AccountabilityTalk, Case, Recommendation, Referral, 
 from complaints.models import Category, Channel, Complaint, Rating
 from core.periods import SHANGHAI, Period, Quarter
 from liaison.models import Department, LiaisonVisit
+from reports.case_conditions import (
+    case_accepted,
+    case_concluded,
+    case_late_at,
+    case_open,
+    case_open_late,
+    period_range,
+    within,
+)
 
 RECOMMENDATION, TALK, LIAISON = "recommendation", "talk", "liaison"
 
@@ -54,28 +63,9 @@ RECOMMENDATION, TALK, LIAISON = "recommendation", "talk", "liaison"
 # --- Conditions -------------------------------------------------------------------------------
 
 
-def _range(name: str, quarter: Period) -> dict:
-    return {f"{name}__gte": quarter.start, f"{name}__lt": quarter.end}
-
-
-def _within(name: str, quarter: Period) -> Q:
-    return Q(**_range(name, quarter))
-
-
-def case_accepted(quarter: Period, now: dt.datetime | None = None) -> Q:
-    """Accepted (受理): the case was opened in the quarter. A case opens when a complaint is
-    accepted; duplicates merged into an existing case open none."""
-    return _within("opened_at", quarter)
-
-
 def case_active(quarter: Period, now: dt.datetime | None = None) -> Q:
     """Handled in the quarter: opened before its end and not concluded before its start."""
     return Q(opened_at__lt=quarter.end) & (Q(closed_at__isnull=True) | Q(closed_at__gte=quarter.start))
-
-
-def case_concluded(quarter: Period, now: dt.datetime | None = None) -> Q:
-    """Concluded (办结) in the quarter: the case's latest conclusion falls in it."""
-    return Q(status=Case.Status.CONCLUDED) & _within("closed_at", quarter)
 
 
 def _concluded_after_due_date() -> Q:
@@ -108,33 +98,9 @@ def case_concluded_on_time(quarter: Period, now: dt.datetime | None = None) -> Q
     return case_concluded(quarter) & ~_concluded_after_due_date()
 
 
-def case_open(quarter: Period, now: dt.datetime | None = None) -> Q:
-    """Open at the as-of moment (end of quarter, or now): opened before it, not concluded by it."""
-    moment = quarter.as_of(now)
-    return Q(opened_at__lt=moment) & (Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
-
-
-def _overdue_referral_at(moment: dt.datetime) -> Q:
-    """A referral was open at ``moment`` (sent before, not yet closed) with its due date passed:
-    due before the Shanghai day of ``moment``. For the quarter in progress this is exactly the
-    case list's "overdue" (an open referral due before today)."""
-    day = moment.astimezone(SHANGHAI).date()
-    referrals = Referral.objects.filter(sent_at__lt=moment, due_date__lt=day).filter(
-        Q(closed_at__isnull=True) | Q(closed_at__gte=moment)
-    )
-    # IN over an uncorrelated subquery, not EXISTS: PostgreSQL hashes the late referrals' cases
-    # once instead of probing per open case (tens of thousands of them in a big commission).
-    return Q(pk__in=referrals.values("case_id"))
-
-
-def case_open_late(quarter: Period, now: dt.datetime | None = None) -> Q:
-    """Open and late: open at the as-of moment with an open referral past its due date."""
-    return case_open(quarter, now) & _overdue_referral_at(quarter.as_of(now))
-
-
 def case_open_in_time(quarter: Period, now: dt.datetime | None = None) -> Q:
     """Open and in time: open at the as-of moment with no open referral past its due date."""
-    return case_open(quarter, now) & ~_overdue_referral_at(quarter.as_of(now))
+    return case_open(quarter, now) & ~case_late_at(quarter.as_of(now))
 
 
 def _disposition(*values: str) -> Callable[[Period, dt.datetime | None], Q]:
@@ -147,7 +113,7 @@ def _disposition(*values: str) -> Callable[[Period, dt.datetime | None], Q]:
 def case_returned(quarter: Period, now: dt.datetime | None = None) -> Q:
     """A handling report of the case was returned for re-investigation (退回重新调查处理) in the
     quarter. Counted per case: a case with two returns in the quarter counts once."""
-    returns = Review.objects.filter(decision=Review.Decision.RETURN, **_range("reviewed_at", quarter))
+    returns = Review.objects.filter(decision=Review.Decision.RETURN, **period_range("reviewed_at", quarter))
     return Q(pk__in=returns.values("report__referral__case_id"))
 
 
@@ -165,7 +131,7 @@ def case_escalated(quarter: Period, now: dt.datetime | None = None) -> Q:
 
 def complaint_received(quarter: Period, now: dt.datetime | None = None) -> Q:
     """Received in the quarter (the time the commission received it, not when it was typed in)."""
-    return _within("received_at", quarter)
+    return within("received_at", quarter)
 
 
 LIAISON_CHANNELS = (Channel.LIAISON_POINT, Channel.SUPERVISOR)
@@ -177,7 +143,7 @@ def complaint_via_liaison(quarter: Period, now: dt.datetime | None = None) -> Q:
 
 
 def _ratings_in(quarter: Period):
-    return Rating.objects.filter(complaint=OuterRef("pk"), **_range("created_at", quarter))
+    return Rating.objects.filter(complaint=OuterRef("pk"), **period_range("created_at", quarter))
 
 
 def complaint_rated(quarter: Period, now: dt.datetime | None = None) -> Q:
@@ -202,7 +168,7 @@ def _rated(level: str) -> Callable[[Period, dt.datetime | None], Q]:
 def recommendation_issued(quarter: Period, now: dt.datetime | None = None) -> Q:
     """Recommendations (监察建议, and demands to explain and submit a rectification plan)
     issued in the quarter."""
-    return _within("issued_at", quarter)
+    return within("issued_at", quarter)
 
 
 def recommendation_rectified(quarter: Period, now: dt.datetime | None = None) -> Q:

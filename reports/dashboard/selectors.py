@@ -45,9 +45,10 @@ from reports.dashboard.figures import (
     complaint_received,
     figures_of,
 )
-from reports.dashboard.live import count_live, live_available
+from reports.dashboard.live import count_live
 from reports.dashboard.tally import QuarterFigures
 from reports.inspection_figures import InspectionQuarter, count_inspections
+from reports.live_sums import live_available
 
 CASE_KEYS = tuple(figures_of(CASE))
 RECEIVED_KEYS = ("received", "liaison_complaints")

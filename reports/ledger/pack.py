@@ -8,19 +8,27 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisal.campaigns.selectors import ClosedCampaignRow, closed_campaign_figures
 from casework.models import Case
 from casework.selectors import case_list
-from core.periods import PERIOD_TIMEZONE, Period, period_parse
+from core.periods import PERIOD_TIMEZONE, Period, Quarter, period_parse
 from liaison.models import Department, Office
 from reports.activity_figures import ActivityFigures, activity_figures
+from reports.case_conditions import (
+    case_accepted,
+    case_concluded,
+    case_open,
+    case_open_late,
+    late_referrals_at,
+)
 from reports.directory_figures import DirectoryFigures, directory_figures
 from reports.inspection_figures import InspectionTally, count_inspections
 from reports.ledger.selectors import can_see_ledger, ledger_task_list
+from reports.live_sums import live_available, office_counts
 from reports.models import DispatchMeeting, LedgerTask
 from reports.openness_figures import VIEW_PERMISSION as OPENNESS_PERMISSION
 from reports.openness_figures import OpennessFigures, openness_figures
@@ -33,7 +41,9 @@ STALE_AFTER_DAYS = 30
 
 @dataclass
 class CaseFigures:
-    """One office's cases: opened and concluded in the quarter, open and overdue now."""
+    """One office's (or unit's) cases: opened and concluded in the quarter, open and overdue now,
+    as the dashboard counts them (``reports.case_conditions``): accepted, concluded, open and open
+    and late."""
 
     opened: int = 0
     concluded: int = 0
@@ -169,20 +179,30 @@ class DispatchPack:
     (a) ledger progress — its open tasks and those done since the quarter began, each with its
         status, latest progress note and percentage, and whether it is overdue;
     (b) its cases' figures — opened in the quarter, concluded in the quarter (Asia/Shanghai
-        boundaries), open now and overdue now (casework's ``overdue``: an open referral past due);
+        boundaries), open now and overdue now (open with a referral past its due date), the
+        dashboard's accepted, concluded, open and open-and-late;
     (c) what is overdue (tasks and cases) and the problems: open tasks with no progress noted
         for 30 days.
 
-    Set-based: four queries (offices, tasks, case figures, overdue cases) whatever the number
-    of offices, tasks and cases. Tasks and cases with no office make a last "no office" section.
-    What the viewer may not see (``ledger_task_list``, ``case_list``) is left out and said so.
+    The case figures are read from the sums kept as work happens (``reports.live_sums``, per
+    office and per unit, PostgreSQL): one statement when the meeting's quarter is the one in
+    progress, two otherwise (its counts, and now's). ``live=False``, and SQLite, count them from
+    the tables with the same conditions (two statements). Otherwise set-based too: offices, tasks,
+    overdue cases and the key departments, whatever the number of offices, tasks and cases. Tasks
+    and cases with no office make a last "no office" section. What the viewer may not see
+    (``ledger_task_list``, ``case_list``) is left out and said so.
     """
 
-    def __init__(self, *, meeting: DispatchMeeting, viewer, today: dt.date | None = None) -> None:
+    def __init__(
+        self, *, meeting: DispatchMeeting, viewer, now: dt.datetime | None = None, live: bool = True
+    ) -> None:
         self.meeting = meeting
         self.viewer = viewer
         self.period = period_parse(meeting.quarter)
-        self.today = today or timezone.localdate()
+        self.now = now or timezone.now()
+        self.today = self.now.astimezone(PERIOD_TIMEZONE).date()
+        self.current = Quarter.current(now=self.now)
+        self.live = live
 
     def _tasks(self) -> dict[int | None, list[PackTask]]:
         tasks = (
@@ -210,45 +230,74 @@ class DispatchPack:
     def _cases(self) -> QuerySet[Case]:
         return case_list(viewer=self.viewer)
 
-    def _figure_rows(self, cases: QuerySet[Case], group_by: str) -> dict[int | None, CaseFigures]:
-        """The quarter's case figures grouped by ``group_by``, in one aggregate query."""
-        start, end = self.period.start_at, self.period.end_at
-        concluded = Case.Status.CONCLUDED
+    def _counted(self, cases: QuerySet[Case], group_by: str) -> dict[int | None, CaseFigures]:
+        """The figures counted from the tables, grouped by ``group_by``: one aggregate query."""
+        conditions = {
+            "opened": case_accepted(self.period),
+            "concluded": case_concluded(self.period),
+            "open_now": case_open(self.current, self.now),
+            "overdue_now": case_open_late(self.current, self.now),
+        }
         rows = (
             cases.order_by()
             .values(group_by)
-            .annotate(
-                opened=Count("pk", filter=Q(opened_at__gte=start, opened_at__lt=end)),
-                concluded=Count("pk", filter=Q(status=concluded, closed_at__gte=start, closed_at__lt=end)),
-                open_now=Count("pk", filter=~Q(status=concluded)),
-                overdue_now=Count("pk", filter=Q(overdue=True) & ~Q(status=concluded)),
-            )
+            .annotate(**{name: Count("pk", filter=condition) for name, condition in conditions.items()})
         )
-        names = ("opened", "concluded", "open_now", "overdue_now")
-        return {row[group_by]: CaseFigures(*(row[name] for name in names)) for row in rows}
+        return {row[group_by]: CaseFigures(*(row[name] for name in conditions)) for row in rows}
 
-    def _figures(self) -> dict[int | None, CaseFigures]:
-        return self._figure_rows(self._cases(), "office_id")
+    def _kept(self) -> tuple[dict[int | None, CaseFigures], dict[int | None, CaseFigures]]:
+        """The figures per office and per unit from the kept sums: the meeting's quarter's
+        accepted and concluded (none before it begins), and now's open and open-and-late."""
+        empty: tuple[dict, dict] = ({}, {})
+        quarter = office_counts(self.period, self.now) if live_available(self.period, self.now) else empty
+        moment = quarter if self.current == self.period else office_counts(self.current, self.now)
+        grouped = []
+        for of_quarter, of_moment in zip(quarter, moment, strict=True):
+            grouped.append(
+                {
+                    key: CaseFigures(
+                        of_quarter.get(key, {}).get("accepted", 0),
+                        of_quarter.get(key, {}).get("concluded", 0),
+                        of_moment.get(key, {}).get("open_delta", 0),
+                        of_moment.get(key, {}).get("late", 0),
+                    )
+                    for key in of_quarter.keys() | of_moment.keys()
+                }
+            )
+        by_office, by_department = grouped
+        return by_office, by_department
 
-    def _key_department_figures(self) -> list[tuple[str, CaseFigures]]:
-        """The quarter's figures for each key department (cases about it), two queries."""
-        by_department = self._figure_rows(self._cases().filter(department__is_key=True), "department_id")
+    def _figures(self) -> tuple[dict[int | None, CaseFigures], dict[int | None, CaseFigures]]:
+        """Per office, and per key department (cases about it)."""
+        if self.live and live_available(self.current, self.now):
+            return self._kept()
+        cases = self._cases()
+        return self._counted(cases, "office_id"), self._counted(
+            cases.filter(department__is_key=True), "department_id"
+        )
+
+    def _key_department_figures(
+        self, by_department: dict[int | None, CaseFigures]
+    ) -> list[tuple[str, CaseFigures]]:
+        """The quarter's figures for each key department (cases about it)."""
         return [
             (department.name, by_department.get(department.pk, CaseFigures()))
             for department in Department.objects.filter(is_key=True, is_active=True).order_by("name")
         ]
 
     def _overdue_cases(self) -> dict[int | None, list[PackCase]]:
+        """The cases counted as overdue now, each with its earliest late referral's due date."""
         grouped: dict[int | None, list[PackCase]] = defaultdict(list)
+        late_since = late_referrals_at(self.now).filter(case=OuterRef("pk")).order_by("due_date")
         cases = (
             self._cases()
-            .filter(overdue=True)
-            .exclude(status=Case.Status.CONCLUDED)
-            .order_by("due_date", "pk")
+            .filter(case_open_late(self.current, self.now))
+            .annotate(late_due=Subquery(late_since.values("due_date")[:1]))
+            .order_by("late_due", "pk")
         )
         for case in cases:
             grouped[case.office_id].append(
-                PackCase(case=case, due_date=case.due_date, days_overdue=(self.today - case.due_date).days)
+                PackCase(case=case, due_date=case.late_due, days_overdue=(self.today - case.late_due).days)
             )
         return grouped
 
@@ -271,7 +320,7 @@ class DispatchPack:
         )
         offices = list(Office.objects.select_related("head").order_by("name", "pk"))
         tasks = self._tasks() if ledger_visible else {}
-        figures = self._figures() if cases_visible else {}
+        figures, key_figures = self._figures() if cases_visible else ({}, {})
         overdue_cases = self._overdue_cases() if cases_visible else {}
         inspections, inspection_departments = None, []
         if cases_visible and self.viewer.has_perm("inspections.view_inspection"):
@@ -309,7 +358,7 @@ class DispatchPack:
             sections=sections,
             ledger_visible=ledger_visible,
             cases_visible=cases_visible,
-            key_departments=self._key_department_figures() if cases_visible else [],
+            key_departments=self._key_department_figures(key_figures) if cases_visible else [],
             inspections=inspections,
             inspection_departments=inspection_departments,
             openness=openness_figures(self.period) if self.viewer.has_perm(OPENNESS_PERMISSION) else None,

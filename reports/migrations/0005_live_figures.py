@@ -63,18 +63,32 @@ COUNTERS = COMPLAINT_COUNTERS + CASE_COUNTERS
 KEY = "grain, period, day, department_id, dimension, value"
 
 
-def _sums(source: str) -> str:
+def _families(office: bool) -> tuple[str, str, str]:
+    """How long rows spread over the families: the VALUES of the dimensions, the value of a row
+    in each, and which rows take part (``office``: also the commission's office, dimension ``o``,
+    migration 0008; the contributions then carry an ``office`` column, NULL for complaints)."""
+    if not office:
+        return "('c'), ('h')", "CASE f.dimension WHEN 'c' THEN category ELSE channel END", ""
+    return (
+        "('c'), ('h'), ('o')",
+        "CASE f.dimension WHEN 'c' THEN category WHEN 'h' THEN channel ELSE office::text END",
+        "\n  WHERE f.dimension <> 'o' OR office IS NOT NULL",
+    )
+
+
+def _sums(source: str, office: bool = False) -> str:
     """Long rows (grain, period, day, department_id, category, channel, name, n) of ``source``
     summed into the wide rows of reports_livefigure, one per family (category, channel); rows
     that sum to nothing left out."""
     columns = ",\n    ".join(f"coalesce(sum(n) FILTER (WHERE name = '{c}'), 0) AS {c}" for c in COUNTERS)
     nonzero = " OR ".join(f"coalesce(sum(n) FILTER (WHERE name = '{c}'), 0) <> 0" for c in COUNTERS)
+    families, value, where = _families(office)
     return f"""
   SELECT grain, period, day, department_id, f.dimension,
-    CASE f.dimension WHEN 'c' THEN category ELSE channel END AS value,
+    {value} AS value,
     {columns}
-  FROM ({source}) AS contributions CROSS JOIN (VALUES ('c'), ('h')) AS f(dimension)
-  GROUP BY grain, period, day, department_id, f.dimension, CASE f.dimension WHEN 'c' THEN category ELSE channel END
+  FROM ({source}) AS contributions CROSS JOIN (VALUES {families}) AS f(dimension){where}
+  GROUP BY grain, period, day, department_id, f.dimension, {value}
   HAVING {nonzero}"""
 
 
@@ -125,7 +139,7 @@ RUNNING = (
 # a moment is also added to the unit's row of grain ``a`` (all quarters, dated 0001-01-01), so that
 # a quarter is read as all of them less the later ones, however long the history.
 CASE_CONTRIBUTIONS = """
-SELECT y.grain, y.period, y.day, f.department_id, f.category, f.channel, x.name, x.n * {sign} AS n
+SELECT y.grain, y.period, y.day, f.department_id, f.category, f.channel, {office}x.name, x.n * {sign} AS n
 FROM {facts} AS f
 CROSS JOIN LATERAL (
   SELECT 'q'::char(1) AS grain, f.opened_q AS period, f.opened_q AS day, 'accepted'::text AS name, 1 AS n
@@ -179,7 +193,7 @@ CROSS JOIN LATERAL (
 
 # The part of CASE_CONTRIBUTIONS that depends on the escalation level (the sweep's fast path).
 ESCALATION_CONTRIBUTIONS = """
-SELECT y.grain, y.period, y.day, f.department_id, f.category, f.channel, e.name, e.n * {sign} AS n
+SELECT y.grain, y.period, y.day, f.department_id, f.category, f.channel, {office}e.name, e.n * {sign} AS n
 FROM {facts} AS f
 CROSS JOIN LATERAL (VALUES ('escalated_delta', f.escalation_level >= 1), ('escalated_1_delta', f.escalation_level = 1),
   ('escalated_2_delta', f.escalation_level = 2), ('escalated_3_delta', f.escalation_level = 3)) AS l(name, reached)
@@ -197,7 +211,7 @@ WHERE l.reached
 """
 
 COMPLAINT_CONTRIBUTIONS = """
-SELECT 'q'::char(1) AS grain, x.period, x.period AS day, f.department_id, f.category, f.channel, x.name,
+SELECT 'q'::char(1) AS grain, x.period, x.period AS day, f.department_id, f.category, f.channel, {office}x.name,
   x.n * {sign} AS n
 FROM {facts} AS f
 CROSS JOIN LATERAL (
@@ -212,22 +226,28 @@ CROSS JOIN LATERAL (
 """
 
 
-def _contributions(template: str, facts: str, sign: int) -> str:
+# The office column of the contributions (migration 0008): a case's, none for a complaint.
+CASE_OFFICE = "f.office_id AS office, "
+COMPLAINT_OFFICE = "NULL::integer AS office, "
+
+
+def _contributions(template: str, facts: str, sign: int, office: str = "") -> str:
     running = ", ".join(f"'{name}'" for name in RUNNING)
-    return template.format(facts=facts, sign=sign, one_us=ONE_US, tz=SHANGHAI, running=running)
+    return template.format(facts=facts, sign=sign, one_us=ONE_US, tz=SHANGHAI, running=running, office=office)
 
 
-def _all_contributions(case_facts: str, complaint_facts: str) -> str:
+def _all_contributions(case_facts: str, complaint_facts: str, office: bool = False) -> str:
     return (
-        _contributions(CASE_CONTRIBUTIONS, case_facts, 1)
+        _contributions(CASE_CONTRIBUTIONS, case_facts, 1, CASE_OFFICE if office else "")
         + " UNION ALL "
-        + _contributions(COMPLAINT_CONTRIBUTIONS, complaint_facts, 1)
+        + _contributions(COMPLAINT_CONTRIBUTIONS, complaint_facts, 1, COMPLAINT_OFFICE if office else "")
     )
 
 
-def _case_facts(cases: str) -> str:
+def _case_facts(cases: str, extra: str = "") -> str:
     """The facts of the cases ``cases`` yields (rows of casework_case), computed set-wise: each
-    table is read once for all of them (by index for a few, by scan for all)."""
+    table is read once for all of them (by index for a few, by scan for all). ``extra``: columns
+    added at the end (migration 0008's office)."""
     return f"""
 WITH cs AS MATERIALIZED ({cases}),
 r AS (
@@ -262,7 +282,7 @@ SELECT c.id, coalesce(c.department_id, 0)::integer, c.category, c.channel,
     (c.opened_at AT TIME ZONE {SHANGHAI})::date, (c.closed_at AT TIME ZONE {SHANGHAI})::date)) END,
   c.escalation_level,
   coalesce(v.qs, '{{}}'),
-  coalesce(r.late, '{{}}')
+  coalesce(r.late, '{{}}'){extra}
 FROM cs AS c
 LEFT JOIN r ON r.case_id = c.id
 LEFT JOIN v ON v.case_id = c.id"""
@@ -307,10 +327,11 @@ CASE_FACTS = _facts_function("case", "casework_case", _case_facts)
 COMPLAINT_FACTS = _facts_function("complaint", "complaints_complaint", _complaint_facts)
 
 
-def _refresh(kind: str, key: str, template: str, sums=None) -> str:
+def _refresh(kind: str, key: str, template: str, sums=None, office: str = "", columns=None) -> str:
     table = f"reports_{kind}fact"
-    new = _contributions(template, "new_facts", 1)
-    old = _contributions(template, "old_facts", -1)
+    new = _contributions(template, "new_facts", 1, office)
+    old = _contributions(template, "old_facts", -1, office)
+    columns = columns or _columns(kind)
     return f"""
 -- (jit = off in every function a writer runs: a statement over a few rows is costed high enough
 -- for PostgreSQL to compile it, which takes longer than running it.)
@@ -328,7 +349,7 @@ BEGIN
   gone AS (DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM old_facts EXCEPT SELECT {key} FROM new_facts)
     RETURNING 1)
   INSERT INTO {table} SELECT * FROM new_facts
-  ON CONFLICT ({key}) DO UPDATE SET ({", ".join(_columns(kind))}) = ROW({", ".join(f"EXCLUDED.{c}" for c in _columns(kind))})
+  ON CONFLICT ({key}) DO UPDATE SET ({", ".join(columns)}) = ROW({", ".join(f"EXCLUDED.{c}" for c in columns)})
   WHERE ({table}.*) IS DISTINCT FROM (EXCLUDED.*);
 END $$;
 """
@@ -388,7 +409,7 @@ CASE_COLUMNS = ["status", "department_id", "category", "channel", "disposition",
 _FACT_COLUMNS = _columns("case")
 
 
-def _escalation_only(sums=None) -> str:
+def _escalation_only(sums=None, case_columns=CASE_COLUMNS, fact_columns=_FACT_COLUMNS, office="") -> str:
     return f"""
     WITH moved AS MATERIALIZED (
       SELECT id, old_level, new_level FROM (
@@ -396,9 +417,9 @@ def _escalation_only(sums=None) -> str:
           max(escalation_level) FILTER (WHERE NOT side) AS old_level,
           min(v) IS DISTINCT FROM max(v) AS rest_changed
         FROM (
-          SELECT id, escalation_level, ROW({", ".join(CASE_COLUMNS)})::text AS v, true AS side FROM new_rows
+          SELECT id, escalation_level, ROW({", ".join(case_columns)})::text AS v, true AS side FROM new_rows
           UNION ALL
-          SELECT id, escalation_level, ROW({", ".join(CASE_COLUMNS)})::text, false FROM old_rows
+          SELECT id, escalation_level, ROW({", ".join(case_columns)})::text, false FROM old_rows
         ) AS sides
         GROUP BY id
       ) AS pairs
@@ -407,12 +428,12 @@ def _escalation_only(sums=None) -> str:
       UPDATE reports_casefact AS f SET escalation_level = m.new_level FROM moved AS m
       WHERE f.case_id = m.id RETURNING f.*, m.old_level
     ), old_facts AS (
-      SELECT f.case_id, {", ".join("f.old_level AS escalation_level" if c == "escalation_level" else f"f.{c}" for c in _FACT_COLUMNS)}
+      SELECT f.case_id, {", ".join("f.old_level AS escalation_level" if c == "escalation_level" else f"f.{c}" for c in fact_columns)}
       FROM new_facts AS f
-    ){_add(_contributions(ESCALATION_CONTRIBUTIONS, "new_facts", 1) + " UNION ALL " + _contributions(ESCALATION_CONTRIBUTIONS, "old_facts", -1), sums)}"""
+    ){_add(_contributions(ESCALATION_CONTRIBUTIONS, "new_facts", 1, office) + " UNION ALL " + _contributions(ESCALATION_CONTRIBUTIONS, "old_facts", -1, office), sums)}"""
 
 
-def _on_case(sums=None) -> str:
+def _on_case(sums=None, case_columns=CASE_COLUMNS, fact_columns=_FACT_COLUMNS, office="") -> str:
     return f"""
 CREATE FUNCTION reports_live_on_case() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
@@ -423,8 +444,8 @@ BEGIN
   ELSE
     -- The escalation sweep moves only the level: its cases' facts change in that column alone, so
     -- their contributions are told apart without computing the facts again.
-    {_escalation_only(sums)};
-    PERFORM reports_live_refresh_cases(ARRAY({_changed_values("id", CASE_COLUMNS)}));
+    {_escalation_only(sums, case_columns, fact_columns, office)};
+    PERFORM reports_live_refresh_cases(ARRAY({_changed_values("id", case_columns)}));
   END IF;
   RETURN NULL;
 END $$;
@@ -534,6 +555,24 @@ BEGIN
   RETURN NULL;
 END $$;
 """
+
+def _drift(office: bool = False) -> str:
+    return f"""CREATE FUNCTION reports_live_drift(cutoff date) RETURNS TABLE (
+  grain char(1), period date, day date, department_id integer, dimension char(1), value varchar(20),
+  {", ".join(f"{c} integer" for c in COUNTERS)}
+) LANGUAGE sql STABLE AS $$
+  WITH kept AS (
+    SELECT {KEY}, {", ".join(COUNTERS)} FROM reports_livefigure
+  ), counted AS ({_sums(_all_contributions("reports_live_case_facts(NULL)", "reports_live_complaint_facts(NULL)", office), office)}
+  ), diff AS (
+    SELECT {KEY}, {", ".join(f"sum({c})::integer AS {c}" for c in COUNTERS)}
+    FROM ({_folded("counted", 1)} UNION ALL {_folded("kept", -1)}) AS both_sides
+    GROUP BY {KEY}
+  )
+  SELECT * FROM diff WHERE {" OR ".join(f"{c} <> 0" for c in COUNTERS)}
+$$;
+"""
+
 
 def _compact(extra: str = "") -> str:
     """reports_live_compact(); ``extra``: further CTEs over ``gone`` (the rows merged), such as
@@ -645,21 +684,7 @@ $$;
 {_compact()}
 -- What the kept sums differ by from a recount (recount minus kept), both folded at ``cutoff``,
 -- without writing anything.
-CREATE FUNCTION reports_live_drift(cutoff date) RETURNS TABLE (
-  grain char(1), period date, day date, department_id integer, dimension char(1), value varchar(20),
-  {", ".join(f"{c} integer" for c in COUNTERS)}
-) LANGUAGE sql STABLE AS $$
-  WITH kept AS (
-    SELECT {KEY}, {", ".join(COUNTERS)} FROM reports_livefigure
-  ), counted AS ({_sums(_all_contributions("reports_live_case_facts(NULL)", "reports_live_complaint_facts(NULL)"))}
-  ), diff AS (
-    SELECT {KEY}, {", ".join(f"sum({c})::integer AS {c}" for c in COUNTERS)}
-    FROM ({_folded("counted", 1)} UNION ALL {_folded("kept", -1)}) AS both_sides
-    GROUP BY {KEY}
-  )
-  SELECT * FROM diff WHERE {" OR ".join(f"{c} <> 0" for c in COUNTERS)}
-$$;
-
+{_drift()}
 {TRIGGER_FUNCTIONS}
 {_trigger("casework_case", "reports_live_on_case")}
 {_trigger("casework_referral", "reports_live_on_referral")}

@@ -79,7 +79,7 @@ $$;
 """
 
 
-def _recount(with_totals: bool, sums=None) -> str:
+def _recount(with_totals: bool, sums=None, office: bool = False) -> str:
     tables = "reports_casefact, reports_complaintfact, reports_livefigure"
     totals = "\n  PERFORM reports_live_totals_rebuild();" if with_totals else ""
     return f"""
@@ -89,7 +89,7 @@ BEGIN
   INSERT INTO reports_casefact SELECT * FROM reports_live_case_facts(NULL);
   INSERT INTO reports_complaintfact SELECT * FROM reports_live_complaint_facts(NULL);
   INSERT INTO reports_livefigure ({KEY}, {", ".join(COUNTERS)}, merged)
-  SELECT *, true FROM ({(sums or _live._sums)(_live._all_contributions("reports_casefact", "reports_complaintfact"))}) AS counted;
+  SELECT *, true FROM ({(sums or _live._sums)(_live._all_contributions("reports_casefact", "reports_complaintfact", office), office)}) AS counted;
   PERFORM reports_live_fold(cutoff);
   PERFORM reports_live_compact();{totals}
 END $$;

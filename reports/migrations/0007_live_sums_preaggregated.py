@@ -26,22 +26,27 @@ _totals = importlib.import_module("reports.migrations.0006_live_totals")
 COUNTERS = _live.COUNTERS
 
 
-def _netted_sums(source: str) -> str:
+def _netted_sums(source: str, office: bool = False) -> str:
     """``source``'s long rows summed per counter (dropping what cancels), then spread over the
-    category and channel dimensions and summed into wide rows; rows that sum to nothing left out."""
+    category and channel dimensions (and ``office``: the office, migration 0008) and summed into
+    wide rows; rows that sum to nothing left out."""
     columns = ",\n    ".join(f"coalesce(sum(n) FILTER (WHERE name = '{c}'), 0) AS {c}" for c in COUNTERS)
     nonzero = " OR ".join(f"coalesce(sum(n) FILTER (WHERE name = '{c}'), 0) <> 0" for c in COUNTERS)
+    families, value, where = _live._families(office)
+    keys = "grain, period, day, department_id, category, channel, office" if office else (
+        "grain, period, day, department_id, category, channel"
+    )
     return f"""
   SELECT grain, period, day, department_id, f.dimension,
-    CASE f.dimension WHEN 'c' THEN category ELSE channel END AS value,
+    {value} AS value,
     {columns}
   FROM (
-    SELECT grain, period, day, department_id, category, channel, name, sum(n) AS n
+    SELECT {keys}, name, sum(n) AS n
     FROM ({source}) AS raw
-    GROUP BY grain, period, day, department_id, category, channel, name
+    GROUP BY {keys}, name
     HAVING sum(n) <> 0
-  ) AS contributions CROSS JOIN (VALUES ('c'), ('h')) AS f(dimension)
-  GROUP BY grain, period, day, department_id, f.dimension, CASE f.dimension WHEN 'c' THEN category ELSE channel END
+  ) AS contributions CROSS JOIN (VALUES {families}) AS f(dimension){where}
+  GROUP BY grain, period, day, department_id, f.dimension, {value}
   HAVING {nonzero}"""
 
 
