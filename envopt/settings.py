@@ -290,7 +290,7 @@ OUTBOX_BACKOFF_SECONDS = [
 ]
 # The figures still counted from their tables (the efficiency assessment, the dashboard's
 # inspections) are computed at most this long ago; their pages say when. The dashboard's case
-# and complaint figures are live (reports.dashboard.live).
+# and complaint figures are live (reports.live_sums).
 DASHBOARD_FIGURES_SECONDS = env_int("DASHBOARD_FIGURES_SECONDS", 600)
 # The public figures (/figures/, no login) serve a copy of the live figures at most this old, so
 # that anonymous visits cost no database read of their own; 0 reads live at every visit.

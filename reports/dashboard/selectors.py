@@ -167,8 +167,8 @@ def _counted_rows(queryset, keys: tuple[str, ...], *, grouping_sets: bool) -> tu
 def dashboard_report(quarter: Period) -> DashboardReport:
     """The quarter's figures as every page, workbook and the public figures read them, as of now.
     On PostgreSQL the case and complaint figures come from the sums the triggers keep as work
-    happens (``reports.dashboard.live``): one statement per quarter, whatever the number of
-    cases. Elsewhere (the embedded SQLite default, a small office) they are counted from the
+    happens (``reports.live_sums``): one statement per quarter, whatever the number of cases.
+    Elsewhere (the embedded SQLite default, a small office) they are counted from the
     tables."""
     return Dashboard(quarter=quarter, inspections=True).generate()
 
