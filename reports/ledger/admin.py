@@ -34,7 +34,7 @@ from reports.ledger.forms import (
     RescheduleForm,
     SendPackForm,
 )
-from reports.ledger.pack import DispatchPack
+from reports.ledger.pack import OVERDUE_CASES_SHOWN, DispatchPack
 from reports.ledger.pack_services import dispatch_pack_send
 from reports.ledger.selectors import (
     can_see_meetings,
@@ -706,14 +706,15 @@ class DispatchMeetingAdmin(SmallFormPageMixin, admin.ModelAdmin):
             help_text=_("The action item becomes a task in the work ledger, with its deadline."),
         )
 
-    def _pack(self, request, pk: int):
+    def _pack(self, request, pk: int, **options):
         meeting = self._meeting(request, pk)
         if not self.has_view_or_change_permission(request, meeting):
             raise PermissionDenied
-        return DispatchPack(meeting=meeting, viewer=request.user).generate()
+        return DispatchPack(meeting=meeting, viewer=request.user, **options).generate()
 
     def pack_view(self, request, pk: int):
-        pack = self._pack(request, pk)
+        # The printable page lists each office's most overdue cases; the workbook all of them.
+        pack = self._pack(request, pk, overdue_cases_shown=OVERDUE_CASES_SHOWN)
         context = {
             "pack": pack,
             "meeting": pack.meeting,

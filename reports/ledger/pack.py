@@ -8,7 +8,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +38,9 @@ T = LedgerTask.Status
 # Seed §四: offices report progress and problems at each meeting; an open task with no progress
 # note for this long is listed among the problems.
 STALE_AFTER_DAYS = 30
+# The printable pack lists each office's most overdue cases, this many, and links to the rest in
+# the case list (a city's commission can have thousands); the workbook lists them all.
+OVERDUE_CASES_SHOWN = 20
 
 
 @dataclass
@@ -82,6 +86,8 @@ class OfficeSection:
     tasks: list[PackTask] = field(default_factory=list)
     figures: CaseFigures = field(default_factory=CaseFigures)
     overdue_cases: list[PackCase] = field(default_factory=list)
+    # The overdue cases counted but not listed (a pack made with ``overdue_cases_shown``).
+    overdue_cases_not_listed: int = 0
 
     @property
     def head(self) -> str:
@@ -116,6 +122,8 @@ class Pack:
     today: dt.date
     generated_at: dt.datetime
     sections: list[OfficeSection]
+    # The quarter in progress, in which "open now" and "overdue now" are the dashboard's figures.
+    current: Period
     ledger_visible: bool
     cases_visible: bool
     stale_after_days: int = STALE_AFTER_DAYS
@@ -194,7 +202,13 @@ class DispatchPack:
     """
 
     def __init__(
-        self, *, meeting: DispatchMeeting, viewer, now: dt.datetime | None = None, live: bool = True
+        self,
+        *,
+        meeting: DispatchMeeting,
+        viewer,
+        now: dt.datetime | None = None,
+        live: bool = True,
+        overdue_cases_shown: int | None = None,
     ) -> None:
         self.meeting = meeting
         self.viewer = viewer
@@ -203,6 +217,7 @@ class DispatchPack:
         self.today = self.now.astimezone(PERIOD_TIMEZONE).date()
         self.current = Quarter.current(now=self.now)
         self.live = live
+        self.overdue_cases_shown = overdue_cases_shown
 
     def _tasks(self) -> dict[int | None, list[PackTask]]:
         tasks = (
@@ -286,7 +301,8 @@ class DispatchPack:
         ]
 
     def _overdue_cases(self) -> dict[int | None, list[PackCase]]:
-        """The cases counted as overdue now, each with its earliest late referral's due date."""
+        """The cases counted as overdue now, each with its earliest late referral's due date, the
+        most overdue first; with ``overdue_cases_shown``, that many per office (one query)."""
         grouped: dict[int | None, list[PackCase]] = defaultdict(list)
         late_since = late_referrals_at(self.now).filter(case=OuterRef("pk")).order_by("due_date")
         cases = (
@@ -295,6 +311,9 @@ class DispatchPack:
             .annotate(late_due=Subquery(late_since.values("due_date")[:1]))
             .order_by("late_due", "pk")
         )
+        if self.overdue_cases_shown is not None:
+            rank = Window(RowNumber(), partition_by=[F("office_id")], order_by=[F("late_due"), F("pk")])
+            cases = cases.annotate(rank=rank).filter(rank__lte=self.overdue_cases_shown)
         for case in cases:
             grouped[case.office_id].append(
                 PackCase(case=case, due_date=case.late_due, days_overdue=(self.today - case.late_due).days)
@@ -347,6 +366,10 @@ class DispatchPack:
                 figures=figures.get(key, CaseFigures()),
                 overdue_cases=overdue_cases.get(key, []),
             )
+            if self.overdue_cases_shown is not None:
+                section.overdue_cases_not_listed = max(
+                    0, section.figures.overdue_now - len(section.overdue_cases)
+                )
             if office is None and section.is_empty:
                 continue
             sections.append(section)
@@ -356,6 +379,7 @@ class DispatchPack:
             today=self.today,
             generated_at=timezone.now().astimezone(PERIOD_TIMEZONE),
             sections=sections,
+            current=self.current,
             ledger_visible=ledger_visible,
             cases_visible=cases_visible,
             key_departments=self._key_department_figures(key_figures) if cases_visible else [],

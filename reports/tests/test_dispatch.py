@@ -441,6 +441,43 @@ def test_the_printable_pack_renders_every_office_with_print_css_and_nothing_from
     assert "<script src" not in page and "<link" not in page and "//cdn" not in page
 
 
+@pytest.mark.parametrize("with_office", [True, False])
+def test_the_printable_pack_lists_the_most_overdue_cases_and_links_to_the_rest(
+    client, on, monkeypatch, english, with_office
+):
+    """A commission with thousands of overdue cases: the page lists each office's most overdue and
+    links to the case list narrowed to exactly the ones counted; the workbook lists them all."""
+    monkeypatch.setattr("reports.ledger.admin.OVERDUE_CASES_SHOWN", 2)
+    on(D(2026, 11, 2))
+    unit = Office.objects.create(name="第三室") if with_office else None
+    late = [
+        case(office_=unit, opened=shanghai(2026, 10, 8), referral_due=D(2026, 11, 10 + n)) for n in range(4)
+    ]
+    case(office_=unit, opened=shanghai(2026, 10, 8), referral_due=D(2026, 12, 10))  # in time
+    on(D(2026, 11, 20))
+    held = meeting()
+    viewer = staff(*PACK_PERMISSIONS)
+    client.force_login(viewer)
+    page = client.get(reverse("admin:reports_dispatchmeeting_pack", args=[held.pk])).content.decode()
+    # The two most overdue (due 10 and 11 November), then the link for the other two.
+    assert page.count('data-issue="case-overdue"') == 2
+    assert late[0].reference in page and late[1].reference in page and late[2].reference not in page
+    assert "…and 2 more overdue cases, in the case list" in page
+    link = page.split('data-issue="case-overdue-more"><td colspan="5"><a href="')[1].split('"')[0]
+    link = link.replace("&amp;", "&")
+    assert "figure=open_late&quarter=2026Q4" in link
+    listed = client.get(link)
+    assert listed.status_code == 200  # a parameter the admin refuses redirects to ?e=1
+    assert set(listed.context["cl"].queryset.values_list("pk", flat=True)) == {c.pk for c in late}
+
+    workbook = load_workbook(
+        io.BytesIO(client.get(reverse("admin:reports_dispatchmeeting_pack_xlsx", args=[held.pk])).content),
+        read_only=True,
+    )
+    issues = [row for row in workbook["Overdue and problems"].iter_rows(values_only=True) if "Case" in row]
+    assert sorted(row[2] for row in issues) == sorted(c.reference for c in late)
+
+
 def test_the_meeting_page_links_to_the_pack_and_its_xlsx(client, english):
     held = meeting()
     client.force_login(staff(*MEETING_PERMISSIONS))
