@@ -190,7 +190,8 @@ def office_counts(
     """The quarter's counts (``COLUMNS``; a quarter that has begun, and about ``now`` for the
     figures about a moment while it runs) per office of the commission (None: no office) and per
     unit complained about (None: none in the directory): one statement. Groups with nothing in the
-    quarter are left out. For the dispatch meeting's pack."""
+    quarter are left out. An office's counts are those of 0005's ``OFFICE_COUNTERS`` (accepted,
+    concluded, open, late); its other counters are 0. For the dispatch meeting's pack."""
     by_office: dict[int | None, dict[str, int]] = {}
     by_department: dict[int | None, dict[str, int]] = {}
     for dimension, department_id, value, _grouping, *values in read(OFFICE_STATEMENT, quarter, now):

@@ -63,16 +63,33 @@ COUNTERS = COMPLAINT_COUNTERS + CASE_COUNTERS
 KEY = "grain, period, day, department_id, dimension, value"
 
 
+# What the office rows keep (migration 0008): what the dispatch pack reads of them (accepted and
+# concluded, open and open and late). The other counters stay 0 there, so that the escalation
+# sweep, say, writes no office row.
+OFFICE_COUNTERS = [
+    "accepted",
+    "concluded",
+    "open_delta",
+    "late_start",
+    "late_end",
+    "late_started",
+    "late_start_midnight",
+    "late_start_instant",
+]
+
+
 def _families(office: bool) -> tuple[str, str, str]:
     """How long rows spread over the families: the VALUES of the dimensions, the value of a row
     in each, and which rows take part (``office``: also the commission's office, dimension ``o``,
-    migration 0008; the contributions then carry an ``office`` column, NULL for complaints)."""
+    migration 0008, for the cases' ``OFFICE_COUNTERS``; the contributions then carry an ``office``
+    column, NULL for complaints)."""
     if not office:
         return "('c'), ('h')", "CASE f.dimension WHEN 'c' THEN category ELSE channel END", ""
+    kept = ", ".join(f"'{name}'" for name in OFFICE_COUNTERS)
     return (
         "('c'), ('h'), ('o')",
         "CASE f.dimension WHEN 'c' THEN category WHEN 'h' THEN channel ELSE office::text END",
-        "\n  WHERE f.dimension <> 'o' OR office IS NOT NULL",
+        f"\n  WHERE f.dimension <> 'o' OR (office IS NOT NULL AND name IN ({kept}))",
     )
 
 

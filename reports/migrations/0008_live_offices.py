@@ -11,6 +11,9 @@ pack reads them as the dashboard reads its own:
   moving a case to another office is a change), the recount and the drift check are replaced by
   versions whose contributions carry the case's office (none for a complaint: complaints make no
   ``o`` rows) and spread it as a third row;
+* the office rows keep only what the pack reads (0005's ``OFFICE_COUNTERS``: accepted, concluded,
+  open, the starts and ends of lateness); the other counters stay 0 there, so that a change of
+  nothing else (the escalation sweep's levels, a rating) writes no office row;
 * the totals (migration 0006) need nothing new: the merge totals every dimension per unit and per
   value, so an office's totals are the rows (``department_id`` -1, ``o``, office).
 
