@@ -377,7 +377,7 @@ class DispatchPack:
             meeting=self.meeting,
             period=self.period,
             today=self.today,
-            generated_at=timezone.now().astimezone(PERIOD_TIMEZONE),
+            generated_at=self.now.astimezone(PERIOD_TIMEZONE),
             sections=sections,
             current=self.current,
             ledger_visible=ledger_visible,
