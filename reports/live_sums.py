@@ -55,7 +55,6 @@ RUNNING_COUNTS = (
     "escalated_3_delta",
 )
 
-LATE = ("late_start", "late_end")
 ALL_TIME = "0001-01-01"
 
 
@@ -144,8 +143,8 @@ OFFICE_STATEMENT = _statement("(dimension = 'c' AND grouping = 1) OR (dimension 
 def department_quarter_counts(quarter: Period, names: tuple[str, ...]) -> dict[int, dict[str, int]]:
     """The quarter's own counts ``names`` (of ``QUARTER_COUNTS``) per unit complained about, one
     statement (the totals and the rows appended since the last merge); units with nothing counted
-    are left out, as is the "no unit" group. For the
-    efficiency assessment, which scores departments on the dashboard's figures."""
+    are left out, as is the "no unit" group. For the efficiency assessment, which scores
+    departments on the dashboard's figures."""
     unknown = set(names) - set(QUARTER_COUNTS)
     if unknown:
         raise ValueError(f"not a quarter count: {sorted(unknown)}")

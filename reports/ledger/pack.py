@@ -266,21 +266,20 @@ class DispatchPack:
         empty: tuple[dict, dict] = ({}, {})
         quarter = office_counts(self.period, self.now) if live_available(self.period, self.now) else empty
         moment = quarter if self.current == self.period else office_counts(self.current, self.now)
-        grouped = []
-        for of_quarter, of_moment in zip(quarter, moment, strict=True):
-            grouped.append(
-                {
-                    key: CaseFigures(
-                        of_quarter.get(key, {}).get("accepted", 0),
-                        of_quarter.get(key, {}).get("concluded", 0),
-                        of_moment.get(key, {}).get("open_delta", 0),
-                        of_moment.get(key, {}).get("late", 0),
-                    )
-                    for key in of_quarter.keys() | of_moment.keys()
-                }
-            )
-        by_office, by_department = grouped
-        return by_office, by_department
+
+        def figures(of_quarter: dict, of_moment: dict) -> dict[int | None, CaseFigures]:
+            none: dict[str, int] = {}
+            return {
+                key: CaseFigures(
+                    of_quarter.get(key, none).get("accepted", 0),
+                    of_quarter.get(key, none).get("concluded", 0),
+                    of_moment.get(key, none).get("open_delta", 0),
+                    of_moment.get(key, none).get("late", 0),
+                )
+                for key in of_quarter.keys() | of_moment.keys()
+            }
+
+        return figures(quarter[0], moment[0]), figures(quarter[1], moment[1])
 
     def _figures(self) -> tuple[dict[int | None, CaseFigures], dict[int | None, CaseFigures]]:
         """Per office, and per key department (cases about it)."""
