@@ -27,20 +27,20 @@ AWAITING_DEPARTMENT = (ApprovalSignal.Status.OPEN, ApprovalSignal.Status.RETURNE
 class SignalCorrectionLadder:
     kind = CORRECTION_DEADLINE_KIND
 
-    def notices(self, items: Sequence[LadderItem], step: int) -> list[Notice]:
+    def notices(self, items: Sequence[LadderItem]) -> list[Notice]:
         signals = ApprovalSignal.objects.select_related("department", "record__item").in_bulk(
             {item.object_id for item in items}
         )
-        recipients: dict[int, Recipient] = {}
+        recipients: dict[tuple[int, int], Recipient] = {}
         notices = []
         for item in items:
             signal = signals.get(item.object_id)
             if signal is None or signal.status not in AWAITING_DEPARTMENT:
                 continue
             department = signal.department
-            if department.pk not in recipients:
-                recipients[department.pk] = ladder_recipient(department, step)
-            recipient = recipients[department.pk]
+            if (department.pk, item.step) not in recipients:
+                recipients[(department.pk, item.step)] = ladder_recipient(department, item.step)
+            recipient = recipients[(department.pk, item.step)]
             with translation.override(recipient.language):
                 what = _("Correction of the signal “%(kind)s” on application %(number)s (%(item)s)") % {
                     "kind": signal.get_kind_display(),
@@ -60,9 +60,7 @@ class SignalCorrectionLadder:
             )
         return notices
 
-    def record(
-        self, items: Sequence[LadderItem], step: int, *, notices: Sequence[Notice], now: dt.datetime
-    ) -> None:
+    def record(self, items: Sequence[LadderItem], *, notices: Sequence[Notice], now: dt.datetime) -> None:
         # The step is kept on the deadline (ladder_step), which the signals' lists show.
         return None
 

@@ -158,19 +158,39 @@ class _EventNotes:
         return note
 
 
-def _record_step(events: list[tuple[int, str]], step: int, now: dt.datetime) -> None:
-    """The timeline events, and each case's escalation level raised to at least ``step`` (a later,
-    lower step of another item never lowers it)."""
+def _record_steps(events: list[tuple[int, str, int]], now: dt.datetime) -> None:
+    """The timeline events (case id, note, step), and each case's escalation level raised to at
+    least the highest step its items reached in this sweep (a later, lower step never lowers it):
+    one UPDATE for every case of the sweep, so that the dashboard's trigger (reports 0005) runs
+    once, not once a step."""
+    if not events:
+        return
     qn = connection.ops.quote_name
-    condition, params = in_ids("id", {case_id for case_id, _note in events})
+    levels: dict[int, int] = {}
+    for case_id, _note, step in events:
+        levels[case_id] = max(step, levels.get(case_id, 0))
+    table = qn(Case._meta.db_table)
     updated_at = Case._meta.get_field("updated_at").get_db_prep_save(now, connection)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {qn(Case._meta.db_table)} SET escalation_level = %s, updated_at = %s "  # noqa: S608
-            f"WHERE {condition} AND escalation_level < %s",
-            [step, updated_at, *params, step],
-        )
-    case_events_add_many(events, action=CaseEvent.Action.NOTE, at=now)
+        if connection.vendor == "postgresql":
+            # Joined to the (case, level) pairs: an ``id = ANY(array)`` per level would scan the
+            # array for each row.
+            cursor.execute(
+                f"UPDATE {table} AS c SET escalation_level = v.level, updated_at = %s "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, level) "
+                "WHERE c.id = v.id AND c.escalation_level < v.level",
+                [updated_at, list(levels), list(levels.values())],
+            )
+        else:
+            for level in sorted(set(levels.values()), reverse=True):
+                condition, params = in_ids("id", [pk for pk, value in levels.items() if value == level])
+                cursor.execute(
+                    f"UPDATE {table} SET escalation_level = %s, updated_at = %s "  # noqa: S608
+                    f"WHERE {condition} AND escalation_level < %s",
+                    [level, updated_at, *params, level],
+                )
+    notes = [(case_id, note) for case_id, note, _step in events]
+    case_events_add_many(notes, action=CaseEvent.Action.NOTE, at=now)
 
 
 class _DepartmentItemLadder:
@@ -209,14 +229,14 @@ class _DepartmentItemLadder:
             )
             return {row[0]: row for row in cursor.fetchall()}
 
-    def notices(self, items: Sequence[LadderItem], step: int) -> list[Notice]:
+    def notices(self, items: Sequence[LadderItem]) -> list[Notice]:
         subjects = self._subjects(items)
         departments = Department.objects.only(*_DEPARTMENT_FIELDS).in_bulk(
             {row[4] for row in subjects.values()}
         )
         # One reverse per sweep: the link differs only by the subject's id.
         link = settings.SITE_URL + reverse(self.portal_view, args=[_PLACEHOLDER])
-        recipients: dict[int, Recipient] = {}
+        recipients: dict[tuple[int, int], Recipient] = {}
         whats: dict[tuple[str, str, int], str] = {}
         notices = []
         for item in items:
@@ -225,9 +245,9 @@ class _DepartmentItemLadder:
                 continue  # the sweep logs an item nobody was told about
             pk, kind, case_id, opened_at, department_id = subject
             department = departments[department_id]
-            if department_id not in recipients:
-                recipients[department_id] = ladder_recipient(department, step)
-            recipient = recipients[department_id]
+            if (department_id, item.step) not in recipients:
+                recipients[(department_id, item.step)] = ladder_recipient(department, item.step)
+            recipient = recipients[(department_id, item.step)]
             key = (recipient.language, kind, item.round)
             if key not in whats:
                 with translation.override(recipient.language):
@@ -247,17 +267,16 @@ class _DepartmentItemLadder:
             )
         return notices
 
-    def record(
-        self, items: Sequence[LadderItem], step: int, *, notices: Sequence[Notice], now: dt.datetime
-    ) -> None:
-        """One timeline event per item and the case's escalation level, in two statements. The
+    def record(self, items: Sequence[LadderItem], *, notices: Sequence[Notice], now: dt.datetime) -> None:
+        """One timeline event per item and the cases' escalation levels, in two statements. The
         subjects are those notices() read (its payload): an item whose subject is gone has none."""
         by_deadline: dict[int, tuple[int, str]] = {}
         to: dict[int, list[str]] = {}
         for notice in notices:
             by_deadline[notice.deadline_id] = notice.payload
             to.setdefault(notice.deadline_id, []).extend(notice.recipient.to)
-        notes, whats = _EventNotes(step), {}
+        notes: dict[int, _EventNotes] = {}
+        whats: dict[tuple[str, int], str] = {}
         events = []
         for item in items:
             subject = by_deadline.get(item.deadline_id)
@@ -267,8 +286,11 @@ class _DepartmentItemLadder:
             key = (kind, item.round)
             if key not in whats:
                 whats[key] = self.what(*key)
-            events.append((case_id, notes.note(whats[key], item, to.get(item.deadline_id))))
-        _record_step(events, step, now)
+            if item.step not in notes:
+                notes[item.step] = _EventNotes(item.step)
+            note = notes[item.step].note(whats[key], item, to.get(item.deadline_id))
+            events.append((case_id, note, item.step))
+        _record_steps(events, now)
 
 
 class ReferralLadder(_DepartmentItemLadder):
@@ -331,7 +353,7 @@ class ReportReviewLadder:
             "referral__case__office__head", "referral__case__handler", "referral__department"
         ).in_bulk({item.object_id for item in items})
 
-    def notices(self, items: Sequence[LadderItem], step: int) -> list[Notice]:
+    def notices(self, items: Sequence[LadderItem]) -> list[Notice]:
         reports = self._reports(items)
         notices = []
         for item in items:
@@ -339,7 +361,7 @@ class ReportReviewLadder:
             if report is None:
                 continue
             case = report.referral.case
-            recipient = self._recipient(case, step)
+            recipient = self._recipient(case, item.step)
             with translation.override(recipient.language):
                 what = _("review of the report of %(department)s, round %(round)s") % {
                     "department": report.referral.department,
@@ -358,28 +380,24 @@ class ReportReviewLadder:
             )
         return notices
 
-    def record(
-        self, items: Sequence[LadderItem], step: int, *, notices: Sequence[Notice], now: dt.datetime
-    ) -> None:
+    def record(self, items: Sequence[LadderItem], *, notices: Sequence[Notice], now: dt.datetime) -> None:
         """As the departments' ladders: the reports are those notices() read (its payload)."""
         by_deadline: dict[int, tuple[int, int]] = {}
         to: dict[int, list[str]] = {}
         for notice in notices:
             by_deadline[notice.deadline_id] = notice.payload
             to.setdefault(notice.deadline_id, []).extend(notice.recipient.to)
-        notes = _EventNotes(step)
-        events = [
-            (
-                case_id,
-                notes.note(
-                    _("review of the report, round %(round)s") % {"round": round_}, item, to[item.deadline_id]
-                ),
-            )
-            for item in items
-            if item.deadline_id in by_deadline
-            for case_id, round_ in [by_deadline[item.deadline_id]]
-        ]
-        _record_step(events, step, now)
+        notes: dict[int, _EventNotes] = {}
+        events = []
+        for item in items:
+            if item.deadline_id not in by_deadline:
+                continue
+            case_id, round_ = by_deadline[item.deadline_id]
+            if item.step not in notes:
+                notes[item.step] = _EventNotes(item.step)
+            what = _("review of the report, round %(round)s") % {"round": round_}
+            events.append((case_id, notes[item.step].note(what, item, to[item.deadline_id]), item.step))
+        _record_steps(events, now)
 
 
 referral_ladder = ReferralLadder()

@@ -14,7 +14,9 @@ an item first seen five working days late jumps straight to step 3 and its lower
 passed over. The row-level UPDATE is what makes two sweeps running at once safe: a row moves
 to a step in one transaction only. Core imports no app: each app registers a handler per kind
 (``ladder_registry.register``) that names the recipients and the digest line of each item, and
-records the step on its own side (timeline, escalation level), in bulk.
+records the steps on its own side (timeline, escalation level), in bulk: once per sweep for all
+of the kind's items, whatever step each reached, so that a case's level is raised by one
+statement however many steps its items took.
 
 Everything one sweep sends to one recipient at one step is ONE digest e-mail: a department
 with forty late referrals gets one message listing forty items.
@@ -121,17 +123,16 @@ class Notice:
 
 
 class LadderHandler(Protocol):
-    """What an app registers for one kind of deadline."""
+    """What an app registers for one kind of deadline. The sweep calls each method once for all
+    of the kind's items that moved, whatever step each reached (``LadderItem.step``)."""
 
-    def notices(self, items: Sequence[LadderItem], step: int) -> list[Notice]:
-        """Who hears of each item at this step, and the digest line each reads. Reads only:
+    def notices(self, items: Sequence[LadderItem]) -> list[Notice]:
+        """Who hears of each item at its step, and the digest line each reads. Reads only:
         a dry run calls it too. One or a few queries for the whole list, never one per item."""
         ...
 
-    def record(
-        self, items: Sequence[LadderItem], step: int, *, notices: Sequence[Notice], now: dt.datetime
-    ) -> None:
-        """Record the step on the app's side (timeline events, escalation level), in bulk,
+    def record(self, items: Sequence[LadderItem], *, notices: Sequence[Notice], now: dt.datetime) -> None:
+        """Record the steps on the app's side (timeline events, escalation level), in bulk,
         inside the sweep's transaction."""
         ...
 
@@ -458,17 +459,19 @@ def digest_subject(step: int, count: int, first_reference: str) -> str:
 
 
 def _send_digests(
-    step: Step, notices: list[Notice], items: dict[int, LadderItem], thresholds: Thresholds, *, dry_run: bool
+    notices: list[Notice], items: dict[int, LadderItem], thresholds: Thresholds, *, dry_run: bool
 ) -> list[SweepDigest]:
-    """One digest per recipient, queued together. The text is written by the mail worker from
-    the template and this context when it sends (outbox_render): rendering a thousand digests
-    here would make the sweep wait on the templates."""
+    """One digest per recipient and step, highest step first, all queued together (one
+    ``outbox_enqueue_many``). The text is written by the mail worker from the template and this
+    context when it sends (outbox_render): rendering a thousand digests here would make the sweep
+    wait on the templates."""
     groups: dict[tuple[Any, ...], list[Notice]] = defaultdict(list)
     for notice in notices:
-        groups[notice.recipient.group_key].append(notice)
-    labels: dict[str, str] = {}
+        groups[(items[notice.deadline_id].step, notice.recipient.group_key)].append(notice)
+    labels: dict[tuple[int, str], str] = {}
     digests, emails = [], []
-    for group in groups.values():
+    for (step_value, _key), group in sorted(groups.items(), key=lambda entry: -entry[0][0]):
+        step = Step(step_value)
         group.sort(
             key=lambda notice: (items[notice.deadline_id].due_date, notice.reference, notice.deadline_id)
         )
@@ -477,13 +480,13 @@ def _send_digests(
         notes = list(dict.fromkeys(notice.recipient.note for notice in group if notice.recipient.note))
         ids = sorted({notice.deadline_id for notice in group})
         lines = [_line(notice, items[notice.deadline_id], thresholds.today) for notice in group]
-        if first.language not in labels:
+        if (step, first.language) not in labels:
             with override(first.language):
-                labels[first.language] = step_label(step)
+                labels[(step, first.language)] = step_label(step)
         context = {
             "step": int(step),
             "step_name": STEP_NAMES[step],
-            "step_label": labels[first.language],
+            "step_label": labels[(step, first.language)],
             "recipient": "、".join(names) if first.language.startswith("zh") else ", ".join(names),
             "notes": notes,
             "lines": lines,
@@ -533,11 +536,12 @@ def _send_digests(
 def escalation_sweep(*, now: dt.datetime | None = None, dry_run: bool = False) -> SweepResult:
     """Climb every open deadline of a registered kind to the step it has reached, once.
 
-    In one transaction: per step (highest first) one UPDATE … RETURNING moves the rows; the
-    kind's handler records the step on its side and names recipients; each recipient gets one
-    digest e-mail per step (an outbox row, sent after commit). ``dry_run`` runs the same
-    conditions as SELECTs and writes nothing. The number of statements depends on the number
-    of kinds and recipients, not on the number of items.
+    In one transaction: per step (highest first) one UPDATE … RETURNING moves the rows; then each
+    kind's handler, once for all its items whatever their steps, names recipients and records the
+    steps on its side; each recipient gets one digest e-mail per step (outbox rows, queued
+    together and sent after commit). ``dry_run`` runs the same conditions as SELECTs and writes
+    nothing. The number of statements depends on the number of kinds and recipients, not on the
+    number of items.
     """
     now = now or timezone.now()
     calendar = WorkingCalendar()
@@ -553,6 +557,7 @@ def escalation_sweep(*, now: dt.datetime | None = None, dry_run: bool = False) -
     if not kinds:
         return result
     with transaction.atomic():
+        items: list[LadderItem] = []
         claimed: set[int] = set()
         for step in sorted(Step, reverse=True):
             if dry_run:
@@ -567,59 +572,67 @@ def escalation_sweep(*, now: dt.datetime | None = None, dry_run: bool = False) -
             earliest = min(row[4] for row in rows)
             if earliest < thresholds.today:
                 calendar.load(earliest + dt.timedelta(days=1), thresholds.today)
-            items = _items(rows, step, thresholds, calendar)
-            by_id = {item.deadline_id: item for item in items}
-            by_kind: dict[str, list[LadderItem]] = defaultdict(list)
-            for item in items:
-                by_kind[item.kind].append(item)
-            notices: list[Notice] = []
-            for kind, kind_items in sorted(by_kind.items()):
-                handler = ladder_registry.get(kind)
-                kind_notices = handler.notices(kind_items, int(step))
-                if not dry_run:
-                    handler.record(kind_items, int(step), notices=kind_notices, now=now)
-                notices += kind_notices
-            digests = _send_digests(step, notices, by_id, thresholds, dry_run=dry_run)
-            result.digests += digests
-            to_by_id: dict[int, list[str]] = defaultdict(list)
-            first_notice: dict[int, Notice] = {}
-            for notice in notices:
-                to_by_id[notice.deadline_id] += [
-                    a for a in notice.recipient.to if a not in to_by_id[notice.deadline_id]
-                ]
-                first_notice.setdefault(notice.deadline_id, notice)
-            for item in sorted(items, key=lambda item: (item.due_date, item.deadline_id)):
-                notice = first_notice.get(item.deadline_id)
-                if notice is None:
-                    logger.warning(
-                        "ladder: %s deadline %s reached step %s but its handler named no recipient",
-                        item.kind,
-                        item.deadline_id,
-                        item.step,
-                    )
-                result.items.append(
-                    SweepItem(
-                        step=item.step,
-                        from_step=item.from_step,
-                        deadline_id=item.deadline_id,
-                        kind=item.kind,
-                        object_id=item.object_id,
-                        round=item.round,
-                        due_date=item.due_date,
-                        overdue_working_days=item.overdue_working_days,
-                        working_days_left=item.working_days_left,
-                        reference=notice.reference if notice else "",
-                        unit=notice.unit if notice else "",
-                        to=tuple(to_by_id.get(item.deadline_id, ())),
-                        addressed=notice is not None,
-                    )
-                )
+            items += _items(rows, step, thresholds, calendar)
+        if items:
+            result.items, result.digests = _tell(items, thresholds, now=now, dry_run=dry_run)
         if dry_run:
             # Belt and braces: a handler that wrote in notices() must not leave a trace.
             transaction.set_rollback(True)
     if result.items and not dry_run:
         logger.info("escalation sweep %s: %s, %s e-mails", thresholds.today, result.steps, result.emails)
     return result
+
+
+def _tell(
+    items: list[LadderItem], thresholds: Thresholds, *, now: dt.datetime, dry_run: bool
+) -> tuple[list[SweepItem], list[SweepDigest]]:
+    """The handlers' part for the items that moved (each kind's handler once), the digests, and
+    the sweep's account of each item, highest step first, then by due date."""
+    by_kind: dict[str, list[LadderItem]] = defaultdict(list)
+    for item in items:
+        by_kind[item.kind].append(item)
+    notices: list[Notice] = []
+    for kind, kind_items in sorted(by_kind.items()):
+        handler = ladder_registry.get(kind)
+        kind_notices = handler.notices(kind_items)
+        if not dry_run:
+            handler.record(kind_items, notices=kind_notices, now=now)
+        notices += kind_notices
+    digests = _send_digests(notices, {item.deadline_id: item for item in items}, thresholds, dry_run=dry_run)
+    to_by_id: dict[int, list[str]] = defaultdict(list)
+    first_notice: dict[int, Notice] = {}
+    for notice in notices:
+        known = to_by_id[notice.deadline_id]
+        known += [address for address in notice.recipient.to if address not in known]
+        first_notice.setdefault(notice.deadline_id, notice)
+    swept = []
+    for item in sorted(items, key=lambda item: (-item.step, item.due_date, item.deadline_id)):
+        notice = first_notice.get(item.deadline_id)
+        if notice is None:
+            logger.warning(
+                "ladder: %s deadline %s reached step %s but its handler named no recipient",
+                item.kind,
+                item.deadline_id,
+                item.step,
+            )
+        swept.append(
+            SweepItem(
+                step=item.step,
+                from_step=item.from_step,
+                deadline_id=item.deadline_id,
+                kind=item.kind,
+                object_id=item.object_id,
+                round=item.round,
+                due_date=item.due_date,
+                overdue_working_days=item.overdue_working_days,
+                working_days_left=item.working_days_left,
+                reference=notice.reference if notice else "",
+                unit=notice.unit if notice else "",
+                to=tuple(to_by_id.get(item.deadline_id, ())),
+                addressed=notice is not None,
+            )
+        )
+    return swept, digests
 
 
 __all__ = [

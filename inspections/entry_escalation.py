@@ -24,11 +24,11 @@ from inspections.services.entry import OUTCOME_DEADLINE_KIND
 class InspectionOutcomeLadder:
     kind = OUTCOME_DEADLINE_KIND
 
-    def notices(self, items: Sequence[LadderItem], step: int) -> list[Notice]:
+    def notices(self, items: Sequence[LadderItem]) -> list[Notice]:
         inspections = Inspection.objects.select_related("department", "enterprise").in_bulk(
             {item.object_id for item in items}
         )
-        recipients: dict[int, Recipient] = {}
+        recipients: dict[tuple[int, int], Recipient] = {}
         notices = []
         link = settings.SITE_URL + reverse("department_portal:home")
         for item in items:
@@ -36,9 +36,9 @@ class InspectionOutcomeLadder:
             if inspection is None or inspection.status != Inspection.Status.ENTERED:
                 continue
             department = inspection.department
-            if department.pk not in recipients:
-                recipients[department.pk] = ladder_recipient(department, step)
-            recipient = recipients[department.pk]
+            if (department.pk, item.step) not in recipients:
+                recipients[(department.pk, item.step)] = ladder_recipient(department, item.step)
+            recipient = recipients[(department.pk, item.step)]
             with translation.override(recipient.language):
                 what = _("Outcome of the inspection of %(enterprise)s entered on %(date)s") % {
                     "enterprise": inspection.enterprise.name,
@@ -56,14 +56,14 @@ class InspectionOutcomeLadder:
             )
         return notices
 
-    def record(
-        self, items: Sequence[LadderItem], step: int, *, notices: Sequence[Notice], now: dt.datetime
-    ) -> None:
-        if step < Step.WARN:
+    def record(self, items: Sequence[LadderItem], *, notices: Sequence[Notice], now: dt.datetime) -> None:
+        # From the warning on (the due day has ended), the inspection is flagged late.
+        warned = {item.object_id for item in items if item.step >= Step.WARN}
+        if not warned:
             return
-        late = Inspection.objects.filter(
-            pk__in={item.object_id for item in items}, status=Inspection.Status.ENTERED
-        ).values_list("pk", "outcome_deadline__due_date")
+        late = Inspection.objects.filter(pk__in=warned, status=Inspection.Status.ENTERED).values_list(
+            "pk", "outcome_deadline__due_date"
+        )
         InspectionFlag.objects.bulk_create(
             [
                 InspectionFlag(

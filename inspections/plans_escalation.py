@@ -25,7 +25,7 @@ class InspectionPlanLadder:
 
     kind = PLAN_DEADLINE_KIND
 
-    def notices(self, items: Sequence[LadderItem], step: int) -> list[Notice]:
+    def notices(self, items: Sequence[LadderItem]) -> list[Notice]:
         plans = InspectionPlan.objects.select_related("department").in_bulk(
             {item.object_id for item in items}
         )
@@ -34,7 +34,7 @@ class InspectionPlanLadder:
             plan = plans.get(item.object_id)
             if plan is None or plan.filed_at is not None:
                 continue
-            recipient = ladder_recipient(plan.department, step)
+            recipient = ladder_recipient(plan.department, item.step)
             with translation.override(recipient.language):
                 what = _("Annual inspection plan for %(year)s") % {"year": plan.year}
                 reference = _("plan %(year)s") % {"year": plan.year}
@@ -50,9 +50,7 @@ class InspectionPlanLadder:
             )
         return notices
 
-    def record(
-        self, items: Sequence[LadderItem], step: int, *, notices: Sequence[Notice], now: dt.datetime
-    ) -> None:
+    def record(self, items: Sequence[LadderItem], *, notices: Sequence[Notice], now: dt.datetime) -> None:
         return None
 
 

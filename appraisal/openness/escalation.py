@@ -25,20 +25,20 @@ from core.ladder import LadderItem, Notice, Recipient, ladder_registry
 class RectificationLadder:
     kind = RECTIFICATION_DEADLINE_KIND
 
-    def notices(self, items: Sequence[LadderItem], step: int) -> list[Notice]:
+    def notices(self, items: Sequence[LadderItem]) -> list[Notice]:
         findings = OpennessFinding.objects.select_related("department", "campaign", "item").in_bulk(
             {item.object_id for item in items}
         )
-        recipients: dict[int, Recipient] = {}
+        recipients: dict[tuple[int, int], Recipient] = {}
         notices = []
         for item in items:
             finding = findings.get(item.object_id)
             if finding is None or finding.status not in AWAITING_UNIT:
                 continue
             department = finding.department
-            if department.pk not in recipients:
-                recipients[department.pk] = ladder_recipient(department, step)
-            recipient = recipients[department.pk]
+            if (department.pk, item.step) not in recipients:
+                recipients[(department.pk, item.step)] = ladder_recipient(department, item.step)
+            recipient = recipients[(department.pk, item.step)]
             with translation.override(recipient.language):
                 what = _("Rectification of “%(item)s” (%(criterion)s), openness check “%(campaign)s”") % {
                     "item": finding.item.text,
@@ -58,9 +58,7 @@ class RectificationLadder:
             )
         return notices
 
-    def record(
-        self, items: Sequence[LadderItem], step: int, *, notices: Sequence[Notice], now: dt.datetime
-    ) -> None:
+    def record(self, items: Sequence[LadderItem], *, notices: Sequence[Notice], now: dt.datetime) -> None:
         # The step is kept on the deadline (ladder_step), which the findings' lists show.
         return None
 

@@ -50,7 +50,8 @@ def run(context) -> list[Result]:
         unit="s",
         samples=samples,
         statements=statements,
-        goal=Goal("<=", 1.0, "s"),
+        # Issue 17: 0.8 s at 100k (about 11,000 items), 8 s at a million.
+        goal=Goal("<=", 0.8 if context.scale.complaints <= 100_000 else 8.0, "s"),
         anchor="49.7 s, 79,747 queries",
         extra={"items": items, "steps": result.steps, "emails": emails},
     )

@@ -255,6 +255,51 @@ def test_the_number_of_statements_is_the_same_for_5_and_50_late_referrals(handle
     assert statements(5) == statements(50)
 
 
+def test_one_sweep_raises_each_case_to_its_own_step_in_one_statement(handler, on):
+    unit = department()
+    on(D(2026, 9, 28))
+    escalated, _referral = factories.referred_case(actor=handler, department=unit, working_days=3)  # 8 Oct
+    on(D(2026, 9, 29))
+    warned, _referral = factories.referred_case(actor=handler, department=unit, working_days=3)  # 9 Oct
+    on(D(2026, 10, 9))
+    reminded, _referral = factories.referred_case(actor=handler, department=unit, working_days=3)  # 13 Oct
+    with CaptureQueriesContext(connection) as queries:
+        result = escalation_sweep(now=at(D(2026, 10, 12)))
+    assert result.steps == {"reminder": 1, "warning": 1, "escalation": 1}
+    levels = dict(
+        Case.objects.filter(pk__in=[escalated.pk, warned.pk, reminded.pk]).values_list(
+            "pk", "escalation_level"
+        )
+    )
+    assert levels == {escalated.pk: Step.ESCALATE, warned.pk: Step.WARN, reminded.pk: Step.REMIND}
+    case_updates = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "casework_case"')
+    ]
+    assert len(case_updates) == 1
+    # One digest a step, highest first: the same department hears of each item at its own step.
+    assert [(email.kind, email.to) for email in ladder_emails()] == [
+        ("ladder_escalation", [unit.supervising_leader_email]),
+        ("ladder_warning", [unit.head_email]),
+        ("ladder_reminder", [unit.email]),
+    ]
+    assert [len(escalation_notes(case)) for case in (escalated, warned, reminded)] == [1, 1, 1]
+
+
+def test_a_lower_step_of_another_item_in_the_same_sweep_never_lowers_the_level(handler, on):
+    unit = department()
+    on(D(2026, 9, 28))
+    case, _referral = factories.referred_case(actor=handler, department=unit, working_days=3)  # 8 Oct
+    on(D(2026, 10, 9))
+    services.recommendation_issue(
+        case=case, department=unit, content="规范检查行为。", working_days=3, actor=handler
+    )  # due 13 October
+    result = escalation_sweep(now=at(D(2026, 10, 12)))
+    assert sorted((item.kind, item.step) for item in result.items) == [("recommendation", 1), ("referral", 3)]
+    case.refresh_from_db()
+    assert case.escalation_level == Step.ESCALATE
+    assert len(escalation_notes(case)) == 2
+
+
 def test_the_command_prints_what_it_did(handler, on):
     unit = department()
     on(D(2026, 9, 28))

@@ -41,7 +41,7 @@ class GroupLadder:
         self.recorded: list[tuple[int, list[int]]] = []
         self.on_record = on_record
 
-    def notices(self, items, step):
+    def notices(self, items):
         groups = Group.objects.in_bulk({item.object_id for item in items})
         notices = []
         for item in items:
@@ -59,8 +59,10 @@ class GroupLadder:
             )
         return notices
 
-    def record(self, items, step, *, notices, now):
-        self.recorded.append((step, sorted(item.deadline_id for item in items)))
+    def record(self, items, *, notices, now):
+        # Called once a sweep for every item of the kind: kept per step, highest first.
+        for step in sorted({item.step for item in items}, reverse=True):
+            self.recorded.append((step, sorted(item.deadline_id for item in items if item.step == step)))
         if self.on_record is not None:
             self.on_record()
 

@@ -92,14 +92,14 @@ class LedgerTaskLadder:
             # The leading group's head and deputies; the setting while none is on file.
             return leading_group_recipient(language=language)
 
-    def notices(self, items: Sequence[LadderItem], step: int) -> list[Notice]:
+    def notices(self, items: Sequence[LadderItem]) -> list[Notice]:
         tasks = self._tasks(items)
         notices = []
         for item in items:
             task = tasks.get(item.object_id)
             if task is None or not task.is_open:
                 continue  # the sweep logs an item nobody was told about
-            recipient = self.recipient(task, step)
+            recipient = self.recipient(task, item.step)
             with translation.override(recipient.language):
                 what = _("work ledger task: %(title)s") % {"title": Truncator(task.title).chars(60)}
             notices.append(
@@ -114,9 +114,7 @@ class LedgerTaskLadder:
             )
         return notices
 
-    def record(
-        self, items: Sequence[LadderItem], step: int, *, notices: Sequence[Notice], now: dt.datetime
-    ) -> None:
+    def record(self, items: Sequence[LadderItem], *, notices: Sequence[Notice], now: dt.datetime) -> None:
         return None
 
 

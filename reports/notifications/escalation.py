@@ -19,20 +19,20 @@ from reports.models import REPLY_DEADLINE_KIND, NotificationReport
 class NotificationReplyLadder:
     kind = REPLY_DEADLINE_KIND
 
-    def notices(self, items: Sequence[LadderItem], step: int) -> list[Notice]:
+    def notices(self, items: Sequence[LadderItem]) -> list[Notice]:
         reports = NotificationReport.objects.select_related("run", "department").in_bulk(
             {item.object_id for item in items}
         )
-        recipients: dict[int, Recipient] = {}
+        recipients: dict[tuple[int, int], Recipient] = {}
         notices = []
         for item in items:
             report = reports.get(item.object_id)
             if report is None or report.status == NotificationReport.Status.REPLIED:
                 continue
             department = report.department
-            if department.pk not in recipients:
-                recipients[department.pk] = ladder_recipient(department, step)
-            recipient = recipients[department.pk]
+            if (department.pk, item.step) not in recipients:
+                recipients[(department.pk, item.step)] = ladder_recipient(department, item.step)
+            recipient = recipients[(department.pk, item.step)]
             with translation.override(recipient.language):
                 what = _("Reply to complaint notification %(period)s") % {"period": report.run.period}
             notices.append(
@@ -47,9 +47,7 @@ class NotificationReplyLadder:
             )
         return notices
 
-    def record(
-        self, items: Sequence[LadderItem], step: int, *, notices: Sequence[Notice], now: dt.datetime
-    ) -> None:
+    def record(self, items: Sequence[LadderItem], *, notices: Sequence[Notice], now: dt.datetime) -> None:
         # No case timeline here: the deadline's ladder step and the outbox e-mail are the record.
         return None
 
