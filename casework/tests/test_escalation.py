@@ -275,7 +275,9 @@ def test_one_sweep_raises_each_case_to_its_own_step_in_one_statement(handler, on
     case_updates = [
         q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "casework_case"')
     ]
-    assert len(case_updates) == 1
+    # PostgreSQL: one UPDATE joined to the (case, level) pairs. SQLite (the embedded default of a
+    # small office) has no arrays to join: one UPDATE a step reached.
+    assert len(case_updates) == (1 if connection.vendor == "postgresql" else 3)
     # One digest a step, highest first: the same department hears of each item at its own step.
     assert [(email.kind, email.to) for email in ladder_emails()] == [
         ("ladder_escalation", [unit.supervising_leader_email]),
